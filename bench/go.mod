@@ -1,0 +1,3 @@
+module github.com/newsjet/newsjet/bench
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/newsjet/newsjet/cmd/newsjet
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/newsjet/newsjet/internal
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/newsjet/newsjet/services/cleaner
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/newsjet/newsjet/services/extractor
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/newsjet/newsjet/services/fetcher
+
+go 1.26

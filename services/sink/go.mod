@@ -1,0 +1,3 @@
+module github.com/newsjet/newsjet/services/sink
+
+go 1.26

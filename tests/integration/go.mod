@@ -1,0 +1,3 @@
+module github.com/newsjet/newsjet/tests/integration
+
+go 1.26
