@@ -1,0 +1,602 @@
+package clean
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Attributes set on the copies collectMeta returns, read by the extractor.
+const (
+	// attrHidden marks a copied element that is not shown on the page (hidden
+	// attribute, aria-hidden, display:none, visually-hidden class on it or an ancestor).
+	attrHidden = "data-newsjet-hidden"
+	// attrCtx names the page region a copied element sits in: "article" (inside
+	// article/main or an article header), "header" (page header), "nav", "aside",
+	// "footer", "comment" or "related"; absent when none applies.
+	attrCtx = "data-newsjet-ctx"
+	// attrKind is set on the synthetic block holding the visible text that follows
+	// the first shown h1: "after-h1".
+	attrKind = "data-newsjet"
+)
+
+// Limits that keep collectMeta linear and its output small.
+const (
+	metaMaxDepth   = 512  // elements nested deeper are not searched
+	copyMaxText    = 400  // characters of text copied per kept body element
+	copyMaxNodes   = 80   // nodes copied per kept body element
+	afterH1MaxText = 1200 // characters of text kept after a shown h1
+	afterH1MaxBlks = 24   // text blocks kept after a shown h1
+	afterH1MaxWins = 4    // shown h1s followed by a window of text
+)
+
+// keptLinkRels are the link relations copied into the cleaned head.
+var keptLinkRels = [...]string{"canonical", "amphtml", "alternate", "author", "image_src", "publisher"}
+
+// metaItemprops are the microdata properties whose elements are copied from the body.
+var metaItemprops = map[string]bool{
+	"author": true, "creator": true, "headline": true, "name": true, "alternativeheadline": true,
+	"datepublished": true, "datecreated": true, "datemodified": true, "uploaddate": true,
+	"articlesection": true, "keywords": true, "publisher": true, "description": true,
+	"inlanguage": true, "isaccessibleforfree": true, "image": true, "thumbnailurl": true,
+}
+
+// metaClassWords are class/id fragments that mark bylines and datelines.
+var metaClassWords = [...]string{
+	"byline", "author", "writer", "contributor", "dateline", "date", "timestamp",
+	"publish", "posted", "updated", "credit", "headline", "kicker", "eyebrow",
+}
+
+// authorPathWords are URL path fragments of author profile pages.
+var authorPathWords = [...]string{"/author/", "/authors/", "/by/", "/people/", "/profile/", "/profiles/",
+	"/staff/", "/journalist/", "/journalists/", "/reporter/", "/columnist/", "/contributor/", "/writers/", "/autor/", "/autores/"}
+
+// collectMeta returns the elements of doc that carry metadata, to be copied into the
+// cleaned document: head is rendered inside <head>, body inside <div data-newsjet="meta">.
+//
+// head holds original nodes, to be rendered as they are: the first <title> outside
+// SVG, <meta> elements with name/property/itemprop/http-equiv found in <head>, <link>
+// elements whose rel is canonical, amphtml, alternate, author, image_src or publisher,
+// every <script type="application/ld+json"> (wherever it is) and <base>.
+//
+// body holds new nodes (copies; the original tree is never modified): every <h1>,
+// <time>, element with a metadata itemprop (author, headline, datePublished, ...),
+// element whose class or id names a byline, author, date or dateline, link to an
+// author page (rel=author or an author-like path), each copied with its subtree cut
+// to a few hundred characters, marked with data-newsjet-hidden="1" when it is not
+// shown and with data-newsjet-ctx naming its page region. The copy of each of the
+// first four shown <h1>s is followed by a <div data-newsjet="after-h1"> holding the
+// shown text that follows it (up to the next h1, 1,200 characters or 24 blocks), one
+// <p> per block: where an unmarked byline or dateline is found.
+//
+// The walk is one pass over doc; elements nested deeper than 512 levels are skipped.
+func collectMeta(doc *html.Node) (head, body []*html.Node) {
+	c := metaCollector{}
+	c.walk(doc, walkState{})
+	body = c.body[:0]
+	for _, n := range c.body {
+		if n.FirstChild != nil || attrVal(n, attrKind) != "after-h1" {
+			body = append(body, n)
+		}
+	}
+	return c.head, body
+}
+
+// walkState is what an element inherits from its ancestors.
+type walkState struct {
+	depth  int
+	inHead bool
+	inSVG  bool
+	hidden bool
+	ctx    string
+}
+
+type metaCollector struct {
+	head, body []*html.Node
+	haveTitle  bool
+	// after collects the text blocks following the current shown h1; afterOn is set
+	// while collecting, afterText and afterBlks count what it holds, windows counts
+	// the windows opened.
+	after     *html.Node
+	afterOn   bool
+	afterText int
+	afterBlks int
+	windows   int
+}
+
+func (c *metaCollector) walk(n *html.Node, st walkState) {
+	if st.depth > metaMaxDepth {
+		return
+	}
+	if n.Type == html.TextNode {
+		if c.afterOn && !st.hidden {
+			c.addAfterText(n)
+		}
+		return
+	}
+	if n.Type == html.ElementNode {
+		if !c.element(n, &st) {
+			return
+		}
+	}
+	st.depth++
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		c.walk(ch, st)
+	}
+	if n.Type == html.ElementNode && c.afterOn && isBlock(n.DataAtom) {
+		c.endAfterBlock()
+	}
+}
+
+// element handles one element and updates st for its children; it reports whether
+// the walk descends into the element.
+func (c *metaCollector) element(n *html.Node, st *walkState) bool {
+	switch n.DataAtom {
+	case atom.Head:
+		st.inHead = true
+	case atom.Svg, atom.Math:
+		st.inSVG = true
+	case atom.Title:
+		if !c.haveTitle && !st.inSVG {
+			c.haveTitle = true
+			c.head = append(c.head, n)
+		}
+		return false
+	case atom.Meta:
+		if hasAnyAttr(n, "name", "property", "itemprop", "http-equiv") {
+			if st.inHead {
+				c.head = append(c.head, n)
+			} else if !st.hidden || attrVal(n, "itemprop") != "" {
+				c.body = append(c.body, c.shallow(n, st))
+			}
+		}
+		return false
+	case atom.Link:
+		if keptLink(n) {
+			if st.inHead {
+				c.head = append(c.head, n)
+			} else {
+				c.body = append(c.body, c.shallow(n, st))
+			}
+		}
+		return false
+	case atom.Base:
+		if st.inHead {
+			c.head = append(c.head, n)
+		}
+		return false
+	case atom.Script:
+		if strings.EqualFold(strings.TrimSpace(attrVal(n, "type")), "application/ld+json") {
+			c.head = append(c.head, n)
+		}
+		return false
+	case atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Object, atom.Embed,
+		atom.Select, atom.Textarea, atom.Canvas, atom.Video, atom.Audio:
+		return false
+	}
+	if st.inHead {
+		return true
+	}
+	if isHidden(n) {
+		st.hidden = true
+	}
+	if ctx := regionOf(n, st.ctx); ctx != "" {
+		st.ctx = ctx
+	}
+	if n.DataAtom == atom.H1 {
+		c.afterOn = false
+		if cp := c.limitedCopy(n, st); cp != nil {
+			c.body = append(c.body, cp)
+		}
+		if !st.hidden && c.windows < afterH1MaxWins {
+			c.startAfter()
+		}
+		return false
+	}
+	if c.wanted(n) {
+		if cp := c.limitedCopy(n, st); cp != nil {
+			c.body = append(c.body, cp)
+			if c.afterOn && !st.hidden {
+				c.addAfterSubtree(n)
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// wanted reports whether a body element carries metadata.
+func (c *metaCollector) wanted(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Time:
+		return true
+	case atom.A:
+		if rel := attrVal(n, "rel"); rel != "" && containsWord(rel, "author") {
+			return true
+		}
+		href := attrVal(n, "href")
+		for _, w := range authorPathWords {
+			if containsFold(href, w) {
+				return true
+			}
+		}
+	case atom.Body, atom.Html, atom.Main:
+		return false
+	}
+	if ip := attrVal(n, "itemprop"); ip != "" {
+		for _, p := range strings.Fields(ip) {
+			if metaItemprops[strings.ToLower(p)] {
+				return true
+			}
+		}
+	}
+	if s := attrVal(n, "class") + " " + attrVal(n, "id"); len(s) > 1 {
+		for _, w := range metaClassWords {
+			if containsFold(s, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// limitedCopy copies n with its subtree cut to copyMaxText characters and copyMaxNodes
+// nodes. It returns nil when n's subtree is larger than that, so that the walk
+// descends into it and keeps its smaller parts instead. An h1 is always copied.
+func (c *metaCollector) limitedCopy(n *html.Node, st *walkState) *html.Node {
+	b := copyBudget{text: copyMaxText, nodes: copyMaxNodes}
+	cp := b.copy(n, 0)
+	if b.over && n.DataAtom != atom.H1 {
+		return nil
+	}
+	mark(cp, st)
+	return cp
+}
+
+// shallow copies a void element (meta, link) with its attributes.
+func (c *metaCollector) shallow(n *html.Node, st *walkState) *html.Node {
+	cp := &html.Node{Type: html.ElementNode, Data: n.Data, DataAtom: n.DataAtom, Attr: keptAttrs(n.Attr)}
+	mark(cp, st)
+	return cp
+}
+
+// mark records hidden state and region on a copy.
+func mark(cp *html.Node, st *walkState) {
+	if st.hidden {
+		cp.Attr = append(cp.Attr, html.Attribute{Key: attrHidden, Val: "1"})
+	}
+	if st.ctx != "" {
+		cp.Attr = append(cp.Attr, html.Attribute{Key: attrCtx, Val: st.ctx})
+	}
+}
+
+// copyBudget bounds one limitedCopy.
+type copyBudget struct {
+	text, nodes int
+	over        bool
+}
+
+func (b *copyBudget) copy(n *html.Node, depth int) *html.Node {
+	b.nodes--
+	if b.nodes < 0 || depth > 32 {
+		b.over = true
+		return nil
+	}
+	switch n.Type {
+	case html.TextNode:
+		s := n.Data
+		if len(s) > b.text {
+			s = s[:b.text]
+			b.over = true
+		}
+		b.text -= len(s)
+		return &html.Node{Type: html.TextNode, Data: s}
+	case html.ElementNode:
+	default:
+		return nil
+	}
+	switch n.DataAtom {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Object,
+		atom.Embed, atom.Select, atom.Textarea, atom.Canvas, atom.Video, atom.Audio, atom.Picture, atom.Button, atom.Form:
+		return nil
+	}
+	cp := &html.Node{Type: html.ElementNode, Data: n.Data, DataAtom: n.DataAtom, Attr: keptAttrs(n.Attr)}
+	if isHidden(n) {
+		cp.Attr = append(cp.Attr, html.Attribute{Key: attrHidden, Val: "1"})
+	}
+	for ch := n.FirstChild; ch != nil && !b.over; ch = ch.NextSibling {
+		if cc := b.copy(ch, depth+1); cc != nil {
+			cp.AppendChild(cc)
+		}
+	}
+	return cp
+}
+
+// keptAttrs returns the attributes of a copied element that matter for metadata.
+func keptAttrs(attrs []html.Attribute) []html.Attribute {
+	n := 0
+	for _, a := range attrs {
+		if keepAttr(a) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]html.Attribute, 0, n)
+	for _, a := range attrs {
+		if keepAttr(a) {
+			out = append(out, html.Attribute{Key: a.Key, Val: a.Val})
+		}
+	}
+	return out
+}
+
+func keepAttr(a html.Attribute) bool {
+	if a.Namespace != "" {
+		return false
+	}
+	switch a.Key {
+	case "class", "id", "itemprop", "itemscope", "itemtype", "datetime", "content", "href", "src",
+		"rel", "title", "lang", "name", "property", "http-equiv", "alt", "aria-label":
+		return true
+	}
+	return strings.HasPrefix(a.Key, "data-") && len(a.Val) <= 64
+}
+
+// startAfter opens a window collecting the text after a shown h1, placed in body
+// right after the h1's copy.
+func (c *metaCollector) startAfter() {
+	c.afterOn = true
+	c.afterText, c.afterBlks = 0, 0
+	c.windows++
+	c.after = &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div,
+		Attr: []html.Attribute{{Key: attrKind, Val: "after-h1"}}}
+	c.body = append(c.body, c.after)
+}
+
+// addAfterText appends text to the current after-h1 block.
+func (c *metaCollector) addAfterText(n *html.Node) {
+	s := n.Data
+	if strings.TrimSpace(s) == "" {
+		if p := c.after.LastChild; p != nil && p.Data == "p" && p.FirstChild != nil {
+			p.LastChild.Data += " "
+		}
+		return
+	}
+	if rest := afterH1MaxText - c.afterText; len(s) > rest {
+		s = s[:rest]
+	}
+	c.afterText += len(s)
+	p := c.after.LastChild
+	if p == nil || p.Data != "p" || p.FirstChild == nil || p.FirstChild.Type != html.TextNode || p.Attr != nil {
+		p = &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+		c.after.AppendChild(p)
+		p.AppendChild(&html.Node{Type: html.TextNode, Data: s})
+	} else {
+		p.FirstChild.Data += s
+	}
+	if c.afterText >= afterH1MaxText {
+		c.afterOn = false
+	}
+}
+
+// addAfterSubtree appends the text of a kept element to the after-h1 window, so the
+// window reads as the page does.
+func (c *metaCollector) addAfterSubtree(n *html.Node) {
+	budget := copyBudget{text: copyMaxText, nodes: copyMaxNodes}
+	var walk func(*html.Node)
+	walk = func(m *html.Node) {
+		if budget.nodes--; budget.nodes < 0 || !c.afterOn {
+			return
+		}
+		switch m.Type {
+		case html.TextNode:
+			c.addAfterText(m)
+			return
+		case html.ElementNode:
+			switch m.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Button:
+				return
+			}
+			if isHidden(m) {
+				return
+			}
+		}
+		for ch := m.FirstChild; ch != nil; ch = ch.NextSibling {
+			walk(ch)
+		}
+		if m.Type == html.ElementNode && isBlock(m.DataAtom) {
+			c.endAfterBlock()
+		}
+	}
+	walk(n)
+	c.endAfterBlock()
+}
+
+// endAfterBlock closes the current after-h1 block so the next text starts a new one.
+func (c *metaCollector) endAfterBlock() {
+	p := c.after.LastChild
+	if p == nil || p.Data != "p" || p.Attr != nil {
+		return
+	}
+	if p.FirstChild == nil || strings.TrimSpace(p.FirstChild.Data) == "" {
+		c.after.RemoveChild(p)
+		return
+	}
+	p.Attr = []html.Attribute{{Key: "data-newsjet-end", Val: "1"}}
+	c.afterBlks++
+	if c.afterBlks >= afterH1MaxBlks {
+		c.afterOn = false
+	}
+}
+
+// keptLink reports whether a <link> carries a relation worth keeping.
+func keptLink(n *html.Node) bool {
+	rel := attrVal(n, "rel")
+	if rel == "" {
+		return false
+	}
+	for _, r := range keptLinkRels {
+		if containsWord(rel, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// regionOf returns the page region n opens given the region it is in, or "" if
+// it opens none. Noise regions (nav, aside, footer, comment, related) are never
+// overridden by an inner article region.
+func regionOf(n *html.Node, cur string) string {
+	switch cur {
+	case "nav", "aside", "footer", "comment", "related":
+		return ""
+	}
+	switch n.DataAtom {
+	case atom.Nav:
+		return "nav"
+	case atom.Aside:
+		return "aside"
+	case atom.Footer:
+		if cur == "article" {
+			return ""
+		}
+		return "footer"
+	case atom.Article, atom.Main:
+		return "article"
+	case atom.Header:
+		if cur == "article" {
+			return ""
+		}
+		return "header"
+	}
+	s := attrVal(n, "class") + " " + attrVal(n, "id")
+	if len(s) < 4 {
+		return ""
+	}
+	switch {
+	case containsFold(s, "comment"):
+		return "comment"
+	case containsFold(s, "related"), containsFold(s, "recommend"), containsFold(s, "more-stories"):
+		return "related"
+	}
+	if role := attrVal(n, "role"); role != "" {
+		switch strings.ToLower(role) {
+		case "navigation":
+			return "nav"
+		case "complementary":
+			return "aside"
+		case "contentinfo":
+			return "footer"
+		case "main", "article":
+			return "article"
+		}
+	}
+	return ""
+}
+
+// isHidden reports whether the element itself is not shown.
+func isHidden(n *html.Node) bool {
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "hidden":
+			return true
+		case "aria-hidden":
+			if strings.EqualFold(strings.TrimSpace(a.Val), "true") {
+				return true
+			}
+		case "style":
+			if hiddenStyle(a.Val) {
+				return true
+			}
+		case "class":
+			for _, w := range [...]string{"sr-only", "visually-hidden", "screen-reader", "visuallyhidden", "hidden-text", "offscreen"} {
+				if containsFold(a.Val, w) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// hiddenStyle reports whether an inline style hides the element.
+func hiddenStyle(s string) bool {
+	s = strings.ToLower(s)
+	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
+		return false
+	}
+	s = strings.ReplaceAll(s, " ", "")
+	return strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden")
+}
+
+// isBlock reports whether an element ends a line of text.
+func isBlock(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Li, atom.Ul, atom.Ol, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Header, atom.Footer, atom.Section, atom.Article, atom.Figure, atom.Figcaption, atom.Blockquote,
+		atom.Br, atom.Tr, atom.Td, atom.Th, atom.Table, atom.Dd, atom.Dt, atom.Address, atom.Time, atom.Aside, atom.Nav:
+		return true
+	}
+	return false
+}
+
+func attrVal(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAnyAttr(n *html.Node, keys ...string) bool {
+	for _, a := range n.Attr {
+		for _, k := range keys {
+			if a.Key == k && a.Namespace == "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// containsWord reports whether the space-separated list s holds w (ASCII case-insensitive).
+func containsWord(s, w string) bool {
+	for _, f := range strings.Fields(s) {
+		if strings.EqualFold(f, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains sub, ignoring ASCII case; sub is lower case.
+func containsFold(s, sub string) bool {
+	n := len(sub)
+	if n == 0 {
+		return true
+	}
+	for i := 0; i+n <= len(s); i++ {
+		if lower(s[i]) != sub[0] {
+			continue
+		}
+		j := 1
+		for j < n && lower(s[i+j]) == sub[j] {
+			j++
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+func lower(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + 'a' - 'A'
+	}
+	return b
+}
