@@ -2,6 +2,7 @@ package clean
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -45,7 +46,7 @@ var metaItemprops = map[string]bool{
 // metaClassWords are class/id fragments that mark bylines and datelines.
 var metaClassWords = [...]string{
 	"byline", "author", "writer", "contributor", "dateline", "date", "timestamp",
-	"publish", "posted", "updated", "credit", "headline", "kicker", "eyebrow",
+	"publish", "posted", "updated", "credit", "kicker", "eyebrow",
 }
 
 // authorPathWords are URL path fragments of author profile pages.
@@ -147,7 +148,7 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 		if hasAnyAttr(n, "name", "property", "itemprop", "http-equiv") {
 			if st.inHead {
 				c.head = append(c.head, n)
-			} else if !st.hidden || attrVal(n, "itemprop") != "" {
+			} else if metaItemprop(attrVal(n, "itemprop")) {
 				c.body = append(c.body, c.shallow(n, st))
 			}
 		}
@@ -194,7 +195,7 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 		}
 		return false
 	}
-	if c.wanted(n) {
+	if c.wanted(n, st.ctx) {
 		if cp := c.limitedCopy(n, st); cp != nil {
 			c.body = append(c.body, cp)
 			if c.afterOn && !st.hidden {
@@ -206,8 +207,11 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	return true
 }
 
-// wanted reports whether a body element carries metadata.
-func (c *metaCollector) wanted(n *html.Node) bool {
+// wanted reports whether a body element in page region ctx carries metadata. Menus
+// and page footers list many authors and dates: there only time elements, rel=author
+// links and microdata count.
+func (c *metaCollector) wanted(n *html.Node, ctx string) bool {
+	noise := ctx == "nav" || ctx == "footer"
 	switch n.DataAtom {
 	case atom.Time:
 		return true
@@ -215,21 +219,22 @@ func (c *metaCollector) wanted(n *html.Node) bool {
 		if rel := attrVal(n, "rel"); rel != "" && containsWord(rel, "author") {
 			return true
 		}
-		href := attrVal(n, "href")
-		for _, w := range authorPathWords {
-			if containsFold(href, w) {
-				return true
+		if !noise {
+			href := attrVal(n, "href")
+			for _, w := range authorPathWords {
+				if containsFold(href, w) {
+					return true
+				}
 			}
 		}
 	case atom.Body, atom.Html, atom.Main:
 		return false
 	}
-	if ip := attrVal(n, "itemprop"); ip != "" {
-		for _, p := range strings.Fields(ip) {
-			if metaItemprops[strings.ToLower(p)] {
-				return true
-			}
-		}
+	if metaItemprop(attrVal(n, "itemprop")) {
+		return true
+	}
+	if noise {
+		return false
 	}
 	if s := attrVal(n, "class") + " " + attrVal(n, "id"); len(s) > 1 {
 		for _, w := range metaClassWords {
@@ -237,17 +242,34 @@ func (c *metaCollector) wanted(n *html.Node) bool {
 				return true
 			}
 		}
+		if n.DataAtom == atom.H2 && containsFold(s, "headline") {
+			return true
+		}
+	}
+	return false
+}
+
+// metaItemprop reports whether an itemprop value names a metadata property.
+func metaItemprop(v string) bool {
+	if v == "" {
+		return false
+	}
+	for _, p := range strings.Fields(v) {
+		if metaItemprops[strings.ToLower(p)] {
+			return true
+		}
 	}
 	return false
 }
 
 // limitedCopy copies n with its subtree cut to copyMaxText characters and copyMaxNodes
-// nodes. It returns nil when n's subtree is larger than that, so that the walk
-// descends into it and keeps its smaller parts instead. An h1 is always copied.
+// nodes. It returns nil when n's subtree is larger than that or holds an h1, so that
+// the walk descends into it and keeps its parts instead (an h1 itself is copied cut),
+// and for elements never copied (script, form, media, ...).
 func (c *metaCollector) limitedCopy(n *html.Node, st *walkState) *html.Node {
 	b := copyBudget{text: copyMaxText, nodes: copyMaxNodes}
 	cp := b.copy(n, 0)
-	if b.over && n.DataAtom != atom.H1 {
+	if cp == nil || (b.over && n.DataAtom != atom.H1) || b.h1 {
 		return nil
 	}
 	mark(cp, st)
@@ -274,7 +296,8 @@ func mark(cp *html.Node, st *walkState) {
 // copyBudget bounds one limitedCopy.
 type copyBudget struct {
 	text, nodes int
-	over        bool
+	over        bool // the subtree did not fit
+	h1          bool // the subtree holds an h1 below its root
 }
 
 func (b *copyBudget) copy(n *html.Node, depth int) *html.Node {
@@ -287,7 +310,7 @@ func (b *copyBudget) copy(n *html.Node, depth int) *html.Node {
 	case html.TextNode:
 		s := n.Data
 		if len(s) > b.text {
-			s = s[:b.text]
+			s = cutUTF8(s, b.text)
 			b.over = true
 		}
 		b.text -= len(s)
@@ -300,6 +323,9 @@ func (b *copyBudget) copy(n *html.Node, depth int) *html.Node {
 	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Iframe, atom.Object,
 		atom.Embed, atom.Select, atom.Textarea, atom.Canvas, atom.Video, atom.Audio, atom.Picture, atom.Button, atom.Form:
 		return nil
+	}
+	if n.DataAtom == atom.H1 && depth > 0 {
+		b.h1 = true
 	}
 	cp := &html.Node{Type: html.ElementNode, Data: n.Data, DataAtom: n.DataAtom, Attr: keptAttrs(n.Attr)}
 	if isHidden(n) {
@@ -366,7 +392,7 @@ func (c *metaCollector) addAfterText(n *html.Node) {
 		return
 	}
 	if rest := afterH1MaxText - c.afterText; len(s) > rest {
-		s = s[:rest]
+		s = cutUTF8(s, rest)
 	}
 	c.afterText += len(s)
 	p := c.after.LastChild
@@ -541,6 +567,18 @@ func isBlock(a atom.Atom) bool {
 		return true
 	}
 	return false
+}
+
+// cutUTF8 returns the longest prefix of s of at most n bytes that does not split a
+// UTF-8 sequence.
+func cutUTF8(s string, n int) string {
+	if n >= len(s) {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func attrVal(n *html.Node, key string) string {
