@@ -1,0 +1,283 @@
+package store
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+// Row is an article prepared for storing: validated, with the derived columns every
+// implementation indexes. Implementations build rows with Prepare and decide versions
+// with Head.Apply, so both stores follow the same rules.
+type Row struct {
+	Article *schema.Article
+	// Doc is the article's JSON encoding, stored as the version's full text.
+	Doc          []byte
+	ID           string
+	CanonicalURL string
+	Site         string
+	Language     string
+	// Authors are the authors lower-cased, for the author filter.
+	Authors     []string
+	Title       string
+	Body        string
+	ContentHash string
+	// SortAt is the article's time (published, else fetched), truncated to the
+	// microsecond so that every database keeps it exactly.
+	SortAt      time.Time
+	FetchedAt   time.Time
+	ExtractedAt time.Time
+}
+
+// MaxDocSize bounds an article's JSON encoding.
+const MaxDocSize = 16 << 20
+
+// Prepare validates a and derives its row. It returns ErrInvalidArticle when a is nil,
+// fails schema validation, has neither a canonical URL nor a URL that normalises, has
+// an id other than schema.ArticleID of that URL, has a content hash that is not 64 hex
+// digits, or encodes to more than MaxDocSize bytes.
+func Prepare(a *schema.Article) (*Row, error) {
+	if a == nil {
+		return nil, fmt.Errorf("%w: nil article", ErrInvalidArticle)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArticle, err)
+	}
+	raw := a.CanonicalURL
+	if raw == "" {
+		raw = a.URL
+	}
+	canon, err := schema.NormalizeURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: canonical url: %w", ErrInvalidArticle, err)
+	}
+	if id := schema.ArticleID(canon); a.ID != id {
+		return nil, fmt.Errorf("%w: id %q is not the id of %q (%s)", ErrInvalidArticle, a.ID, canon, id)
+	}
+	if !isHex64(a.ContentHash) {
+		return nil, fmt.Errorf("%w: content_hash %q is not a hex SHA-256", ErrInvalidArticle, a.ContentHash)
+	}
+	if !utf8.ValidString(a.Title) || !utf8.ValidString(a.BodyText) {
+		return nil, fmt.Errorf("%w: title or body is not valid UTF-8", ErrInvalidArticle)
+	}
+	doc, err := schema.Encode(a)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArticle, err)
+	}
+	if len(doc) > MaxDocSize {
+		return nil, fmt.Errorf("%w: %d bytes of JSON, limit %d", ErrInvalidArticle, len(doc), MaxDocSize)
+	}
+	sortAt := a.FetchedAt
+	if a.PublishedAt != nil {
+		sortAt = *a.PublishedAt
+	}
+	authors := make([]string, 0, len(a.Authors))
+	for _, au := range a.Authors {
+		if au = normAuthor(au); au != "" {
+			authors = append(authors, au)
+		}
+	}
+	return &Row{
+		Article:      a,
+		Doc:          doc,
+		ID:           a.ID,
+		CanonicalURL: canon,
+		Site:         SiteOf(canon),
+		Language:     NormLanguage(a.Language),
+		Authors:      authors,
+		Title:        stripNUL(a.Title),
+		Body:         stripNUL(a.BodyText),
+		ContentHash:  strings.ToLower(a.ContentHash),
+		SortAt:       Micro(sortAt),
+		FetchedAt:    Micro(a.FetchedAt),
+		ExtractedAt:  Micro(a.ExtractedAt),
+	}, nil
+}
+
+// Micro returns t in UTC truncated to the microsecond.
+func Micro(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// SiteOf returns the site of a URL or host: the host lower-cased without "www." and
+// without a port. It returns "" for an empty input.
+func SiteOf(hostOrURL string) string {
+	s := strings.TrimSpace(hostOrURL)
+	if strings.Contains(s, "://") {
+		if u, err := url.Parse(s); err == nil {
+			s = u.Hostname()
+		}
+	} else if h, _, ok := strings.Cut(s, "/"); ok {
+		s = h
+	}
+	s = strings.TrimSuffix(strings.ToLower(s), ".")
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && !strings.Contains(s[i:], "]") && strings.Count(s, ":") == 1 {
+		s = s[:i]
+	}
+	return strings.TrimPrefix(s, "www.")
+}
+
+// NormLanguage returns the lower-cased primary subtag of a BCP 47 tag ("en-GB" -> "en").
+func NormLanguage(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return tag
+}
+
+func normAuthor(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(stripNUL(s)), " "))
+}
+
+// stripNUL removes NUL characters, which neither PostgreSQL text nor FTS accept.
+func stripNUL(s string) string { return strings.ReplaceAll(s, "\x00", "") }
+
+func isHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// Head is an article's state as a writer sees it under the article's lock.
+type Head struct {
+	// Versions is how many versions exist: 0 for an article not stored yet.
+	Versions int
+	// Current is the current version's number and CurrentFetchedAt/CurrentExtractedAt
+	// its times.
+	Current            int
+	CurrentFetchedAt   time.Time
+	CurrentExtractedAt time.Time
+}
+
+// Apply decides what storing r does to an article in state h. existing is the number
+// of the version already holding r's content hash, 0 when none does. It returns the
+// result, the state after the put, and whether a version must be inserted (numbered
+// res.Version). The current version moves to the new one unless the new one was
+// fetched earlier, or fetched at the same time and extracted earlier.
+func (h Head) Apply(r *Row, existing int) (res PutResult, next Head, insert bool) {
+	if existing > 0 {
+		return PutResult{ID: r.ID, Version: existing, Outcome: Unchanged, Current: existing == h.Current}, h, false
+	}
+	next = h
+	next.Versions = h.Versions + 1
+	res = PutResult{ID: r.ID, Version: next.Versions, Outcome: Added}
+	if h.Versions == 0 {
+		res.Outcome = Created
+	}
+	newer := h.Versions == 0 || r.FetchedAt.After(h.CurrentFetchedAt) ||
+		(r.FetchedAt.Equal(h.CurrentFetchedAt) && !r.ExtractedAt.Before(h.CurrentExtractedAt))
+	if newer {
+		next.Current, next.CurrentFetchedAt, next.CurrentExtractedAt = next.Versions, r.FetchedAt, r.ExtractedAt
+		res.Current = true
+	}
+	return res, next, true
+}
+
+// PrepareBatch prepares every article of a batch. It returns ErrInvalidArticle naming
+// the index of the first article that cannot be stored.
+func PrepareBatch(as []*schema.Article) ([]*Row, error) {
+	rows := make([]*Row, len(as))
+	for i, a := range as {
+		r, err := Prepare(a)
+		if err != nil {
+			return nil, fmt.Errorf("batch item %d: %w", i, err)
+		}
+		rows[i] = r
+	}
+	return rows, nil
+}
+
+// IDs returns the distinct article ids of rows, sorted, so that writers lock articles in
+// one order and do not deadlock.
+func IDs(rows []*Row) []string {
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.ID)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// VersionKey names the version of an article holding one content hash.
+type VersionKey struct{ ID, ContentHash string }
+
+// Insert is a version to insert.
+type Insert struct {
+	Row    *Row
+	Number int
+}
+
+// Change is the new state of one article touched by a batch.
+type Change struct {
+	ID   string
+	Head Head
+	// New: the article had no row before the batch; insert it.
+	New bool
+	// Current is the row of the article's new current version when the batch moved it,
+	// nil when the current version stayed.
+	Current *Row
+}
+
+// Decision is what a batch does, decided under the locks of its articles.
+type Decision struct {
+	// Results are in input order.
+	Results []PutResult
+	Inserts []Insert
+	// Changes lists every article that gained a version, sorted by id.
+	Changes []Change
+}
+
+// Decide applies rows in input order to the articles' states. heads holds the state of
+// every stored article among the rows (an id missing from it is new); existing maps the
+// stored versions of the rows' content hashes to their numbers. Repeated content within
+// the batch is stored once.
+func Decide(rows []*Row, heads map[string]Head, existing map[VersionKey]int) Decision {
+	d := Decision{Results: make([]PutResult, len(rows))}
+	state := make(map[string]Head, len(heads))
+	changed := make(map[string]*Change)
+	for i, r := range rows {
+		h := state[r.ID]
+		if _, ok := state[r.ID]; !ok {
+			h = heads[r.ID]
+		}
+		k := VersionKey{r.ID, r.ContentHash}
+		res, next, insert := h.Apply(r, existing[k])
+		state[r.ID] = next
+		d.Results[i] = res
+		if !insert {
+			continue
+		}
+		existing[k] = res.Version
+		d.Inserts = append(d.Inserts, Insert{Row: r, Number: res.Version})
+		c := changed[r.ID]
+		if c == nil {
+			_, stored := heads[r.ID]
+			c = &Change{ID: r.ID, New: !stored}
+			changed[r.ID] = c
+		}
+		c.Head = next
+		if res.Current {
+			c.Current = r
+		}
+	}
+	for i := range d.Results {
+		d.Results[i].Current = d.Results[i].Version == state[d.Results[i].ID].Current
+	}
+	for _, id := range IDs(rows) {
+		if c := changed[id]; c != nil {
+			d.Changes = append(d.Changes, *c)
+		}
+	}
+	return d
+}

@@ -1,0 +1,451 @@
+// Package sqlite is the embedded article store: a single SQLite file (pure Go,
+// modernc.org/sqlite) with the semantics of package store, full-text search by FTS5.
+//
+// The file is opened in WAL mode with synchronous=FULL, so a committed put survives a
+// crash of the process or the machine. Writers take the database's write lock at the
+// start of each transaction (BEGIN IMMEDIATE), so several stores, even in several
+// processes, can share one file: they serialise, and a version is never lost or
+// numbered twice. Text search stems words with the Porter stemmer after Unicode
+// folding (diacritics removed), whatever the article's language.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentio/encoding/json"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/sink/store"
+	"github.com/newsjet/newsjet/services/sink/store/internal/migfs"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// ErrBadPath: Open was given an empty path.
+var ErrBadPath = errors.New("sqlite: empty database path")
+
+// Store is a store.Store on one SQLite file. It is safe for concurrent use.
+type Store struct {
+	db     *sql.DB
+	closed atomic.Bool
+	now    func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating when missing) the database file at path and applies the
+// embedded migrations it lacks. It returns ErrBadPath for an empty path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, ErrBadPath
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	s := &Store{db: db, now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrate applies the migrations newer than the database's user_version, each in its
+// own write transaction, so concurrent openers apply each exactly once.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migfs.Load(migrationFS, "migrations")
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var have int
+			if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+				return err
+			}
+			if have >= m.Version {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.Version))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("sqlite: migration %d (%s): %w", m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Put implements store.Writer.
+func (s *Store) Put(ctx context.Context, a *schema.Article) (store.PutResult, error) {
+	res, err := s.PutBatch(ctx, []*schema.Article{a})
+	if err != nil {
+		return store.PutResult{}, err
+	}
+	return res[0], nil
+}
+
+// PutBatch implements store.Writer.
+func (s *Store) PutBatch(ctx context.Context, as []*schema.Article) ([]store.PutResult, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	rows, err := store.PrepareBatch(as)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var d store.Decision
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		heads, existing, err := loadState(ctx, tx, store.IDs(rows))
+		if err != nil {
+			return err
+		}
+		d = store.Decide(rows, heads, existing)
+		return write(ctx, tx, d, store.Micro(s.now()).UnixMicro())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: storing %d articles: %w", len(rows), err)
+	}
+	return d.Results, nil
+}
+
+// maxParams bounds the ids in one IN list, below SQLite's variable limit.
+const maxParams = 500
+
+func loadState(ctx context.Context, tx *sql.Tx, ids []string) (map[string]store.Head, map[store.VersionKey]int, error) {
+	heads := make(map[string]store.Head, len(ids))
+	existing := make(map[store.VersionKey]int)
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), maxParams)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		in := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		rs, err := tx.QueryContext(ctx, `SELECT id, versions, version, current_fetched_at, current_extracted_at
+			FROM articles WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rs.Next() {
+			var id string
+			var h store.Head
+			var fetched, extracted int64
+			if err := rs.Scan(&id, &h.Versions, &h.Current, &fetched, &extracted); err != nil {
+				rs.Close()
+				return nil, nil, err
+			}
+			h.CurrentFetchedAt, h.CurrentExtractedAt = time.UnixMicro(fetched).UTC(), time.UnixMicro(extracted).UTC()
+			heads[id] = h
+		}
+		if err := closeRows(rs); err != nil {
+			return nil, nil, err
+		}
+		rs, err = tx.QueryContext(ctx, `SELECT article_id, content_hash, number FROM versions WHERE article_id IN (`+in+`)`, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rs.Next() {
+			var k store.VersionKey
+			var n int
+			if err := rs.Scan(&k.ID, &k.ContentHash, &n); err != nil {
+				rs.Close()
+				return nil, nil, err
+			}
+			existing[k] = n
+		}
+		if err := closeRows(rs); err != nil {
+			return nil, nil, err
+		}
+	}
+	return heads, existing, nil
+}
+
+func closeRows(rs *sql.Rows) error {
+	err := rs.Err()
+	if cerr := rs.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func write(ctx context.Context, tx *sql.Tx, d store.Decision, now int64) error {
+	insVersion, err := tx.PrepareContext(ctx, `INSERT INTO versions
+		(article_id, number, content_hash, fetched_at, extracted_at, stored_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insVersion.Close()
+	for _, c := range d.Changes {
+		if err := writeArticle(ctx, tx, c, now); err != nil {
+			return err
+		}
+	}
+	for _, in := range d.Inserts {
+		r := in.Row
+		if _, err := insVersion.ExecContext(ctx, r.ID, in.Number, r.ContentHash,
+			r.FetchedAt.UnixMicro(), r.ExtractedAt.UnixMicro(), now, string(r.Doc)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeArticle(ctx context.Context, tx *sql.Tx, c store.Change, now int64) error {
+	var seq int64
+	switch r := c.Current; {
+	case c.New:
+		authors, err := json.Marshal(r.Authors)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO articles (id, canonical_url, site, language, authors, sort_at,
+			version, versions, current_fetched_at, current_extracted_at, first_seen, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+			c.ID, r.CanonicalURL, r.Site, r.Language, string(authors), r.SortAt.UnixMicro(),
+			c.Head.Current, c.Head.Versions, r.FetchedAt.UnixMicro(), r.ExtractedAt.UnixMicro(), now, now).Scan(&seq)
+		if err != nil {
+			return err
+		}
+	case r != nil:
+		authors, err := json.Marshal(r.Authors)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `UPDATE articles SET canonical_url = ?, site = ?, language = ?, authors = ?,
+			sort_at = ?, version = ?, versions = ?, current_fetched_at = ?, current_extracted_at = ?, updated_at = ?
+			WHERE id = ? RETURNING seq`,
+			r.CanonicalURL, r.Site, r.Language, string(authors), r.SortAt.UnixMicro(), c.Head.Current,
+			c.Head.Versions, r.FetchedAt.UnixMicro(), r.ExtractedAt.UnixMicro(), now, c.ID).Scan(&seq)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM articles_fts WHERE rowid = ?`, seq); err != nil {
+			return err
+		}
+	default:
+		_, err := tx.ExecContext(ctx, `UPDATE articles SET versions = ?, updated_at = ? WHERE id = ?`,
+			c.Head.Versions, now, c.ID)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`,
+		seq, c.Current.Title, c.Current.Body)
+	return err
+}
+
+// Get implements store.Reader.
+func (s *Store) Get(ctx context.Context, id string) (*store.Record, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	row := s.db.QueryRowContext(ctx, selectRecord+` WHERE a.id = ?`, id)
+	rec, err := scanRecord(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: reading article %q: %w", id, err)
+	}
+	return rec, nil
+}
+
+const selectRecord = `SELECT a.id, a.site, a.version, a.versions, a.first_seen, a.updated_at, a.sort_at, v.doc
+	FROM articles a JOIN versions v ON v.article_id = a.id AND v.number = a.version`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanRecord reads a selectRecord row; it also returns the row's sort time.
+func scanRecord(sc scanner) (*store.Record, error) {
+	rec, _, err := scanRecordAt(sc)
+	return rec, err
+}
+
+func scanRecordAt(sc scanner) (*store.Record, time.Time, error) {
+	var rec store.Record
+	var first, updated, sortAt int64
+	var doc string
+	if err := sc.Scan(&rec.ID, &rec.Site, &rec.Version, &rec.Versions, &first, &updated, &sortAt, &doc); err != nil {
+		return nil, time.Time{}, err
+	}
+	rec.FirstSeen, rec.UpdatedAt = time.UnixMicro(first).UTC(), time.UnixMicro(updated).UTC()
+	a, err := schema.DecodeArticle([]byte(doc))
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("stored article %q: %w", rec.ID, err)
+	}
+	rec.Article = a
+	return &rec, time.UnixMicro(sortAt).UTC(), nil
+}
+
+// List implements store.Reader.
+func (s *Store) List(ctx context.Context, q store.Query) (*store.Page, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	f, err := q.Compile()
+	if err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	if len(f.Terms) > 0 {
+		where = append(where, `a.seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`)
+		args = append(args, matchExpr(f.Terms))
+	}
+	if f.Site != "" {
+		where, args = append(where, `a.site = ?`), append(args, f.Site)
+	}
+	if f.Language != "" {
+		where, args = append(where, `a.language = ?`), append(args, f.Language)
+	}
+	if f.Author != "" {
+		where, args = append(where, `EXISTS (SELECT 1 FROM json_each(a.authors) WHERE value = ?)`), append(args, f.Author)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, `a.sort_at >= ?`), append(args, f.Since.UnixMicro())
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, `a.sort_at < ?`), append(args, f.Until.UnixMicro())
+	}
+	if f.After {
+		at := f.AfterAt.UnixMicro()
+		where = append(where, `(a.sort_at < ? OR (a.sort_at = ? AND a.id < ?))`)
+		args = append(args, at, at, f.AfterID)
+	}
+	query := selectRecord
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	query += ` ORDER BY a.sort_at DESC, a.id DESC LIMIT ?`
+	args = append(args, f.Limit+1)
+	rs, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: listing articles: %w", err)
+	}
+	defer rs.Close()
+	page := &store.Page{Articles: []store.Record{}}
+	var lastAt time.Time
+	for rs.Next() {
+		if len(page.Articles) == f.Limit {
+			last := page.Articles[len(page.Articles)-1]
+			page.Next = store.Cursor(lastAt, last.ID)
+			break
+		}
+		rec, at, err := scanRecordAt(rs)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: listing articles: %w", err)
+		}
+		page.Articles, lastAt = append(page.Articles, *rec), at
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: listing articles: %w", err)
+	}
+	return page, nil
+}
+
+// matchExpr turns query terms into an FTS5 expression: every positive term, AND-ed,
+// then NOT each negated one. Terms are quoted strings of letters and digits only.
+func matchExpr(terms []store.Term) string {
+	var pos, neg []string
+	for _, t := range terms {
+		q := `"` + strings.Join(t.Words, " ") + `"`
+		if t.Negated {
+			neg = append(neg, q)
+		} else {
+			pos = append(pos, q)
+		}
+	}
+	expr := "(" + strings.Join(pos, " AND ") + ")"
+	for _, n := range neg {
+		expr += " NOT " + n
+	}
+	return expr
+}
+
+// Versions implements store.Reader.
+func (s *Store) Versions(ctx context.Context, id string) ([]store.Version, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	rs, err := s.db.QueryContext(ctx, `SELECT v.number, v.content_hash, v.fetched_at, v.extracted_at, v.stored_at,
+		v.number = a.version, v.doc
+		FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.article_id = ? ORDER BY v.number`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: reading versions of %q: %w", id, err)
+	}
+	defer rs.Close()
+	var vs []store.Version
+	for rs.Next() {
+		var v store.Version
+		var fetched, extracted, stored int64
+		var doc string
+		if err := rs.Scan(&v.Number, &v.ContentHash, &fetched, &extracted, &stored, &v.Current, &doc); err != nil {
+			return nil, fmt.Errorf("sqlite: reading versions of %q: %w", id, err)
+		}
+		v.FetchedAt, v.ExtractedAt = time.UnixMicro(fetched).UTC(), time.UnixMicro(extracted).UTC()
+		v.StoredAt = time.UnixMicro(stored).UTC()
+		if v.Article, err = schema.DecodeArticle([]byte(doc)); err != nil {
+			return nil, fmt.Errorf("sqlite: stored version %d of %q: %w", v.Number, id, err)
+		}
+		vs = append(vs, v)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: reading versions of %q: %w", id, err)
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
+	}
+	return vs, nil
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	return s.db.PingContext(ctx)
+}
+
+// Close implements store.Store; it is safe to call more than once.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return s.db.Close()
+}

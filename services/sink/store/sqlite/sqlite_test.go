@@ -1,0 +1,30 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/newsjet/newsjet/services/sink/store"
+	"github.com/newsjet/newsjet/services/sink/store/sqlite"
+	"github.com/newsjet/newsjet/services/sink/store/storetest"
+)
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) func(t *testing.T) store.Store {
+		path := filepath.Join(t.TempDir(), "articles.db")
+		return func(t *testing.T) store.Store {
+			s, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			return s
+		}
+	})
+}
+
+func TestOpenEmptyPath(t *testing.T) {
+	if _, err := sqlite.Open(context.Background(), ""); err != sqlite.ErrBadPath {
+		t.Fatalf("err = %v, want ErrBadPath", err)
+	}
+}
