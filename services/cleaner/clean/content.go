@@ -1,0 +1,142 @@
+package clean
+
+import (
+	"golang.org/x/net/html"
+)
+
+// Tuning of the main-content selection.
+const (
+	// descendShare: the selection moves from an element to its child holding at
+	// least this share of the element's paragraph weight.
+	descendShare = 0.7
+	// boilerKeepShare: an element named like page furniture is kept when it holds
+	// at least this share of the page's (or the content root's) paragraph weight.
+	boilerKeepShare = 0.4
+	// linkListDensity: a block whose text is more than this share links is a link list.
+	linkListDensity = 0.6
+)
+
+// content is the selected main content of a page.
+type content struct {
+	root *html.Node // nil when the page has no body text
+}
+
+func (c content) empty() bool { return c.root == nil }
+
+// fDrop marks elements removed from the content.
+const fDrop uint16 = 1 << 15
+
+// selectContent finds the main content of doc and unlinks the boilerplate inside
+// it from the tree. It must run after collectMeta, which reads the untouched tree.
+func selectContent(doc *html.Node) content {
+	p := flattenBody(doc)
+	if len(p.els) == 0 || p.els[0].text == 0 {
+		return content{}
+	}
+	p.dropBoiler(0, boilerKeepShare*p.els[0].good)
+	root := p.descend(0)
+	p.dropBoiler(root, boilerKeepShare*p.els[root].good)
+	p.dropInside(root)
+	if p.els[root].text == 0 {
+		return content{}
+	}
+	p.unlinkDropped(root)
+	return content{root: p.els[root].n}
+}
+
+// dropBoiler marks the furniture, hidden and junk elements inside root (root
+// itself excluded) that hold less than keep paragraph weight, and takes their
+// statistics off their ancestors.
+func (p *page) dropBoiler(root int32, keep float32) {
+	els := p.els
+	for i := root + 1; i < els[root].end; {
+		e := &els[i]
+		if e.flags&fDrop != 0 {
+			i = e.end
+			continue
+		}
+		drop := e.flags&(fJunk|fHidden) != 0 || (e.flags&fBoiler != 0 && e.good < keep)
+		if !drop {
+			i++
+			continue
+		}
+		p.drop(i)
+		i = e.end
+	}
+}
+
+// drop marks element i removed and subtracts its statistics from its ancestors.
+func (p *page) drop(i int32) {
+	els := p.els
+	e := &els[i]
+	e.flags |= fDrop
+	inline := e.flags&fInline != 0
+	for a := e.parent; a >= 0; a = els[a].parent {
+		pa := &els[a]
+		pa.text -= e.text
+		pa.link -= e.link
+		pa.good -= e.good
+		if inline {
+			pa.inl -= e.inl
+			pa.inlLink -= e.inlLink
+			if pa.flags&fInline == 0 {
+				inline = false
+			}
+		}
+	}
+}
+
+// descend walks from element i down to the child holding most of its paragraph
+// weight while that child holds at least descendShare of it.
+func (p *page) descend(i int32) int32 {
+	els := p.els
+	for {
+		best, bestGood := int32(-1), float32(0)
+		for c := i + 1; c < els[i].end; c = els[c].end {
+			if els[c].flags&fDrop == 0 && els[c].good > bestGood {
+				best, bestGood = c, els[c].good
+			}
+		}
+		if best < 0 || bestGood < descendShare*els[i].good {
+			return i
+		}
+		i = best
+	}
+}
+
+// dropInside removes, inside the content root, headlines (h1), captions outside
+// figures and link lists.
+func (p *page) dropInside(root int32) {
+	els := p.els
+	for i := root + 1; i < els[root].end; {
+		e := &els[i]
+		if e.flags&fDrop != 0 {
+			i = e.end
+			continue
+		}
+		drop := e.n.Data == "h1" ||
+			(e.flags&fBlock != 0 && e.text > 0 && float32(e.link) > linkListDensity*float32(e.text))
+		if drop {
+			p.drop(i)
+			i = e.end
+			continue
+		}
+		i++
+	}
+}
+
+// unlinkDropped removes the dropped elements under root from the tree.
+func (p *page) unlinkDropped(root int32) {
+	els := p.els
+	for i := root + 1; i < els[root].end; {
+		e := &els[i]
+		if e.flags&fDrop != 0 {
+			if e.n.Parent != nil {
+				e.n.Parent.RemoveChild(e.n)
+			}
+			i = e.end
+			continue
+		}
+		i++
+	}
+}

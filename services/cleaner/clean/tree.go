@@ -1,0 +1,174 @@
+package clean
+
+import (
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// elem is one element of the page body in document (pre-)order. Its subtree is
+// the index range [i, end).
+type elem struct {
+	n      *html.Node
+	parent int32
+	end    int32
+	flags  uint16
+	// own is the visible text directly inside the element; inl the text of its
+	// paragraph (own text plus that of inline descendants not inside a nested
+	// block), inlLink the part of inl inside links.
+	own, inl, inlLink int32
+	// text, link: all visible text of the subtree and the part inside links.
+	text, link int32
+	// good is the weighted paragraph text of the subtree: the main-content signal.
+	good float32
+}
+
+// page is the flattened body of a parsed document.
+type page struct {
+	els  []elem
+	body int32 // index of <body>, -1 when absent
+	h1   int32 // index of the first shown <h1>, -1 when none
+}
+
+// maxWalkDepth bounds the recursion over the parsed tree (html.Parse itself keeps
+// nesting under 512).
+const maxWalkDepth = 1024
+
+// flattenBody builds the element array of doc's <body>, classifying each element
+// and summing the text statistics bottom-up.
+func flattenBody(doc *html.Node) *page {
+	p := &page{body: -1, h1: -1}
+	body := findBody(doc)
+	if body == nil {
+		return p
+	}
+	p.els = make([]elem, 0, 1024)
+	p.body = 0
+	p.add(body, -1, 0, false)
+	p.sum()
+	return p
+}
+
+func findBody(doc *html.Node) *html.Node {
+	for c := doc.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.DataAtom == atom.Html {
+			for b := c.FirstChild; b != nil; b = b.NextSibling {
+				if b.Type == html.ElementNode && b.DataAtom == atom.Body {
+					return b
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// add appends n and its element descendants. Junk subtrees are one element
+// with no statistics; their descendants are not visited.
+func (p *page) add(n *html.Node, parent int32, depth int, hidden bool) {
+	idx := int32(len(p.els))
+	f := classify(n)
+	if n.DataAtom == atom.Body {
+		f = fBlock
+	}
+	if hidden {
+		f |= fHidden
+	}
+	p.els = append(p.els, elem{n: n, parent: parent, flags: f})
+	if f&fJunk != 0 || depth >= maxWalkDepth {
+		p.els[idx].end = idx + 1
+		return
+	}
+	if n.DataAtom == atom.H1 && p.h1 < 0 && f&fHidden == 0 {
+		p.h1 = idx
+	}
+	childHidden := f&fHidden != 0
+	var own int32
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			own += visibleLen(c.Data)
+		case html.ElementNode:
+			p.add(c, idx, depth+1, childHidden)
+		}
+	}
+	e := &p.els[idx]
+	e.own = own
+	e.end = int32(len(p.els))
+}
+
+// visibleLen counts the non-whitespace bytes of s.
+func visibleLen(s string) int32 {
+	var n int32
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\n', '\t', '\r', '\f':
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// sum fills text, link, inl, inlLink and good bottom-up. Hidden and junk
+// elements contribute nothing.
+func (p *page) sum() {
+	els := p.els
+	for i := range els {
+		e := &els[i]
+		if e.flags&(fJunk|fHidden) != 0 {
+			e.own = 0
+		}
+		e.text = e.own
+		e.inl = e.own
+		if e.flags&fLink != 0 {
+			e.link = e.own
+			e.inlLink = e.own
+		}
+	}
+	for i := len(els) - 1; i > 0; i-- {
+		e := &els[i]
+		if e.flags&(fJunk|fHidden) != 0 {
+			continue
+		}
+		if e.flags&fLink != 0 {
+			e.link = e.text
+			e.inlLink = e.inl
+		}
+		if e.flags&fBlock != 0 {
+			e.good += paragraphWeight(e)
+		}
+		par := &els[e.parent]
+		par.text += e.text
+		par.link += e.link
+		par.good += e.good
+		if e.flags&fInline != 0 {
+			par.inl += e.inl
+			par.inlLink += e.inlLink
+		}
+	}
+	if len(els) > 0 {
+		els[0].good += paragraphWeight(&els[0])
+	}
+}
+
+// paragraphWeight scores a block's own paragraph: long text with few links is
+// article prose; short lines and link lists score little or nothing.
+func paragraphWeight(e *elem) float32 {
+	if e.inl == 0 || e.flags&(fCaption|fHeading) != 0 {
+		return 0
+	}
+	ld := float32(e.inlLink) / float32(e.inl)
+	if ld > 0.5 {
+		return 0
+	}
+	w := float32(e.inl) * (1 - ld)
+	switch {
+	case e.inl < 30:
+		w *= 0.1
+	case e.inl < 80:
+		w *= 0.5
+	}
+	if e.n.DataAtom == atom.P {
+		w *= 1.2
+	}
+	return w
+}

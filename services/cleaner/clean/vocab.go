@@ -1,0 +1,254 @@
+package clean
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Element classes derived from an element's tag and attributes.
+const (
+	fJunk     uint16 = 1 << iota // never content: scripts, forms, media, embeds (subtree dropped)
+	fHidden                      // not shown: hidden, aria-hidden, display:none, screen-reader-only
+	fBoiler                      // class/id/role vocabulary of page furniture (share, related, comments...)
+	fPositive                    // class/id/itemprop/role naming an article body
+	fBlock                       // a block-level element: its inline text is one paragraph
+	fInline                      // phrasing element, part of its block's paragraph
+	fCaption                     // a caption or credit: kept in HTML, not body text
+	fHeading                     // h1..h6
+	fLink                        // <a href>
+)
+
+// junkTags never hold article prose.
+var junkTags = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Svg: true,
+	atom.Math: true, atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Canvas: true,
+	atom.Video: true, atom.Audio: true, atom.Map: true, atom.Button: true, atom.Input: true,
+	atom.Select: true, atom.Textarea: true, atom.Option: true, atom.Dialog: true, atom.Label: true,
+	atom.Link: true, atom.Meta: true, atom.Head: true, atom.Title: true, atom.Frameset: true,
+	atom.Frame: true, atom.Applet: true, atom.Datalist: true, atom.Output: true, atom.Progress: true,
+	atom.Meter: true, atom.Menu: true, atom.Fieldset: true, atom.Legend: true, atom.Optgroup: true,
+}
+
+// boilerTags are page furniture by element type.
+var boilerTags = map[atom.Atom]bool{
+	atom.Nav: true, atom.Aside: true, atom.Footer: true, atom.Header: true, atom.Form: true,
+}
+
+// blockTags end a paragraph of inline text.
+var blockTags = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Section: true, atom.Article: true, atom.Main: true, atom.Li: true,
+	atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Dd: true, atom.Dt: true, atom.Table: true,
+	atom.Tbody: true, atom.Thead: true, atom.Tfoot: true, atom.Tr: true, atom.Td: true, atom.Th: true,
+	atom.Caption: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true,
+	atom.H6: true, atom.Blockquote: true, atom.Pre: true, atom.Header: true, atom.Footer: true,
+	atom.Nav: true, atom.Aside: true, atom.Figure: true, atom.Figcaption: true, atom.Form: true,
+	atom.Body: true, atom.Center: true, atom.Address: true, atom.Details: true, atom.Summary: true,
+	atom.Hr: true, atom.Hgroup: true, atom.Picture: true,
+}
+
+// hiddenClasses are class names whose only job is hiding an element or showing it
+// to screen readers alone.
+var hiddenClasses = map[string]bool{
+	"sr-only": true, "screen-reader-text": true, "screen-reader-only": true, "visually-hidden": true,
+	"visuallyhidden": true, "visually_hidden": true, "screenreader-only": true, "element-invisible": true,
+	"hidden": true, "is-hidden": true, "d-none": true, "u-hidden": true, "hide": true, "invisible": true,
+	"offscreen": true, "sr-text": true, "a11y-hidden": true, "assistive-text": true, "show-for-sr": true,
+	"hidden-visually": true, "vh": true, "srOnly": true, "screenReaderOnly": true, "visuallyHidden": true,
+	"hide-text": true, "u-visually-hidden": true, "u-sr-only": true, "sr_only": true, "skip-link": true,
+}
+
+// boilerWords are class/id words (split at '-', '_', spaces and camelCase) naming
+// page furniture rather than article prose.
+var boilerWords = map[string]bool{
+	"comment": true, "comments": true, "respond": true, "reply": true, "replies": true, "discussion": true,
+	"share": true, "sharing": true, "sharebar": true, "social": true, "sociallinks": true, "related": true,
+	"recommended": true, "recommendations": true, "recommendation": true, "popular": true, "trending": true,
+	"newsletter": true, "subscribe": true, "subscription": true, "signup": true, "promo": true, "promotion": true,
+	"sponsor": true, "sponsored": true, "breadcrumb": true, "breadcrumbs": true, "tags": true, "tagline": true,
+	"cookie": true, "cookies": true, "consent": true, "gdpr": true, "modal": true, "popup": true, "overlay": true,
+	"sidebar": true, "footer": true, "nav": true, "navbar": true, "navigation": true, "menu": true,
+	"masthead": true, "ad": true, "ads": true, "advert": true, "adverts": true, "advertisement": true,
+	"adslot": true, "adunit": true, "dfp": true, "gpt": true, "banner": true, "outbrain": true, "taboola": true,
+	"widget": true, "login": true, "toolbar": true, "pagination": true, "pager": true, "byline": true,
+	"dateline": true, "timestamp": true, "print": true, "follow": true, "donate": true, "skip": true,
+	"jump": true, "caption": true, "credit": true, "credits": true, "copyright": true, "disclaimer": true,
+	"author": true, "authors": true, "bio": true, "headline": true, "kicker": true, "eyebrow": true,
+	"rail": true, "teaser": true, "teasers": true, "more": true, "topics": true, "newsletters": true,
+	"paywall": true, "meter": true, "offer": true, "offers": true, "app": true, "download": true,
+	"header": true, "masthead-nav": true, "tools": true, "toc": true, "rating": true, "poll": true,
+	"sticky": true, "alert": true, "notice": true, "feedback": true, "survey": true, "gallery": true,
+	"slideshow": true, "carousel": true, "video": true, "player": true, "embed": true, "interstitial": true,
+	"inline-ad": true, "native": true, "partner": true, "partners": true, "affiliate": true, "commerce": true,
+	"shopping": true, "recirc": true, "readmore": true, "read": true, "next": true, "prev": true,
+	"previous": true, "upsell": true, "signin": true, "register": true, "cta": true, "contribute": true,
+	"membership": true, "disqus": true, "facebook": true, "twitter": true, "whatsapp": true, "linkedin": true,
+	"pinterest": true, "email": true, "mail": true, "rss": true, "icon": true, "icons": true,
+}
+
+// positiveWords are class/id words that name an article's body.
+var positiveWords = map[string]bool{
+	"article": true, "articlebody": true, "story": true, "storybody": true, "entry": true, "post": true,
+	"body": true, "content": true, "text": true, "prose": true, "main": true, "richtext": true,
+	"blog": true, "news": true, "paragraph": true, "paragraphs": true,
+}
+
+// classify returns the flags of element n from its tag and attributes.
+func classify(n *html.Node) uint16 {
+	var f uint16
+	a := n.DataAtom
+	switch {
+	case junkTags[a]:
+		return fJunk
+	case blockTags[a]:
+		f |= fBlock
+	default:
+		f |= fInline
+	}
+	if n.Namespace != "" {
+		return fJunk
+	}
+	switch a {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		f |= fHeading
+	case atom.Figcaption, atom.Caption:
+		f |= fCaption
+	}
+	if boilerTags[a] {
+		f |= fBoiler
+	}
+	for _, at := range n.Attr {
+		if at.Namespace != "" {
+			continue
+		}
+		switch at.Key {
+		case "class", "id":
+			f |= classWords(at.Val)
+		case "hidden":
+			f |= fHidden
+		case "aria-hidden":
+			if strings.EqualFold(strings.TrimSpace(at.Val), "true") {
+				f |= fHidden
+			}
+		case "style":
+			if styleHides(at.Val) {
+				f |= fHidden
+			}
+		case "role":
+			switch strings.ToLower(at.Val) {
+			case "navigation", "complementary", "contentinfo", "banner", "dialog", "alertdialog", "menu",
+				"menubar", "toolbar", "search", "tablist", "form":
+				f |= fBoiler
+			case "main", "article":
+				f |= fPositive
+			}
+		case "itemprop":
+			if strings.Contains(strings.ToLower(at.Val), "articlebody") {
+				f |= fPositive
+			}
+		case "href":
+			if a == atom.A {
+				f |= fLink
+			}
+		case "type":
+			if a == atom.Input && strings.EqualFold(at.Val, "hidden") {
+				f |= fHidden
+			}
+		}
+	}
+	return f
+}
+
+// styleHides reports whether an inline style hides the element.
+func styleHides(s string) bool {
+	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
+		return false
+	}
+	s = strings.ToLower(strings.ReplaceAll(s, " ", ""))
+	return strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden")
+}
+
+// classWords classifies a class or id attribute value: each space-separated name
+// is checked against the hidden classes, then split into words (at '-', '_' and
+// lower-to-upper case changes) checked against the boilerplate and positive
+// vocabularies.
+func classWords(v string) uint16 {
+	var f uint16
+	for len(v) > 0 {
+		i := strings.IndexAny(v, " \t\n\r\f")
+		name := v
+		if i >= 0 {
+			name, v = v[:i], v[i+1:]
+		} else {
+			v = ""
+		}
+		if name == "" {
+			continue
+		}
+		if hiddenClasses[name] || hiddenClasses[lowerASCII(name)] {
+			f |= fHidden
+			continue
+		}
+		f |= nameWords(name)
+	}
+	return f
+}
+
+// nameWords splits one class name or id into words and classifies them.
+func nameWords(name string) uint16 {
+	var f uint16
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		split := i == len(name)
+		if !split {
+			c := name[i]
+			switch {
+			case c == '-' || c == '_' || c == ':' || c == '.' || c == '/' || (c >= '0' && c <= '9'):
+				split = true
+			case c >= 'A' && c <= 'Z' && i > start && name[i-1] >= 'a' && name[i-1] <= 'z':
+				f |= word(name[start:i])
+				start = i
+				continue
+			}
+		}
+		if split {
+			if i > start {
+				f |= word(name[start:i])
+			}
+			start = i + 1
+		}
+	}
+	return f
+}
+
+func word(w string) uint16 {
+	if len(w) > 24 {
+		return 0
+	}
+	var buf [24]byte
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	lw := buf[:len(w)]
+	switch {
+	case boilerWords[string(lw)]:
+		return fBoiler
+	case positiveWords[string(lw)]:
+		return fPositive
+	}
+	return 0
+}
+
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}

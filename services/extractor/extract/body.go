@@ -1,0 +1,199 @@
+package extract
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+// wordsPerMinute is the reading speed for space-separated scripts; cjkPerMinute
+// the speed in characters for Chinese, Japanese and Korean text.
+const (
+	wordsPerMinute = 230
+	cjkPerMinute   = 500
+)
+
+// fillBody sets the body fields of a from the content element.
+func fillBody(a *schema.Article, content *html.Node, base *url.URL) {
+	a.BodyText = bodyText(content)
+	a.BodyHTML = bodyHTML(content, base)
+	a.BodyMarkdown = bodyMarkdown(content, base)
+	words, cjk := countWords(a.BodyText)
+	a.WordCount = words + cjk
+	if a.WordCount > 0 {
+		minutes := float64(words)/wordsPerMinute + float64(cjk)/cjkPerMinute
+		a.ReadingTimeMinutes = max(1, int(minutes+0.999999))
+	}
+	a.Truncated = a.Truncated || endsCut(a.BodyText)
+}
+
+// bodyBlocks are the elements that start a new paragraph in body text.
+var bodyBlocks = map[atom.Atom]bool{
+	atom.P: true, atom.Div: true, atom.Section: true, atom.Article: true, atom.Main: true, atom.Li: true,
+	atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Dd: true, atom.Dt: true, atom.Table: true,
+	atom.Tr: true, atom.Td: true, atom.Th: true, atom.Caption: true, atom.H1: true, atom.H2: true,
+	atom.H3: true, atom.H4: true, atom.H5: true, atom.H6: true, atom.Blockquote: true, atom.Pre: true,
+	atom.Header: true, atom.Footer: true, atom.Figure: true, atom.Hr: true, atom.Address: true,
+	atom.Details: true, atom.Summary: true, atom.Center: true, atom.Aside: true, atom.Nav: true,
+	atom.Form: true, atom.Fieldset: true, atom.Tbody: true, atom.Thead: true, atom.Tfoot: true,
+	atom.Hgroup: true, atom.Body: true, atom.Html: true,
+}
+
+// skippedInText are elements whose text is not body text: captions (kept in
+// body_html) and anything executable or invisible.
+var skippedInText = map[atom.Atom]bool{
+	atom.Figcaption: true, atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Svg: true, atom.Math: true, atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Button: true,
+	atom.Select: true, atom.Textarea: true, atom.Head: true, atom.Title: true,
+}
+
+// textBuilder accumulates body text: whitespace collapsed inside a paragraph,
+// paragraphs separated by a blank line, <br> as a line break.
+type textBuilder struct {
+	out   strings.Builder
+	para  strings.Builder
+	space bool
+}
+
+func (t *textBuilder) text(s string) {
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		if r == utf8.RuneError && size == 1 {
+			r = unicode.ReplacementChar
+		}
+		s = s[size:]
+		if unicode.IsSpace(r) {
+			t.space = true
+			continue
+		}
+		if t.space && t.para.Len() > 0 {
+			last := t.para.String()[t.para.Len()-1]
+			if last != '\n' {
+				t.para.WriteByte(' ')
+			}
+		}
+		t.space = false
+		t.para.WriteRune(r)
+	}
+}
+
+func (t *textBuilder) lineBreak() {
+	if t.para.Len() > 0 {
+		t.para.WriteByte('\n')
+	}
+	t.space = false
+}
+
+func (t *textBuilder) flush() {
+	p := strings.TrimSpace(t.para.String())
+	t.para.Reset()
+	t.space = false
+	if p == "" {
+		return
+	}
+	if t.out.Len() > 0 {
+		t.out.WriteString("\n\n")
+	}
+	t.out.WriteString(p)
+}
+
+// bodyText renders the visible text of content, one paragraph per block.
+func bodyText(content *html.Node) string {
+	var t textBuilder
+	walkText(&t, content, 0)
+	t.flush()
+	return t.out.String()
+}
+
+// maxBodyDepth bounds recursion over a cleaned document.
+const maxBodyDepth = 600
+
+func walkText(t *textBuilder, n *html.Node, depth int) {
+	if depth > maxBodyDepth {
+		return
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			t.text(c.Data)
+		case html.ElementNode:
+			switch {
+			case skippedInText[c.DataAtom]:
+			case c.DataAtom == atom.Br:
+				t.lineBreak()
+			case c.DataAtom == atom.Pre:
+				t.flush()
+				t.para.WriteString(strings.Trim(textContent(c), "\n"))
+				t.flush()
+			case bodyBlocks[c.DataAtom]:
+				t.flush()
+				walkText(t, c, depth+1)
+				t.flush()
+			default:
+				walkText(t, c, depth+1)
+			}
+		}
+	}
+}
+
+// textContent is all text under n, as is.
+func textContent(n *html.Node) string {
+	var sb strings.Builder
+	var walk func(*html.Node, int)
+	walk = func(n *html.Node, depth int) {
+		if depth > maxBodyDepth {
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.TextNode {
+				sb.WriteString(c.Data)
+			} else if c.Type == html.ElementNode {
+				if c.DataAtom == atom.Br {
+					sb.WriteByte('\n')
+				}
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(n, 0)
+	return sb.String()
+}
+
+// countWords counts runs of letters and digits, and separately the Han, Hiragana,
+// Katakana and Hangul characters (each one a word).
+func countWords(s string) (words, cjk int) {
+	in := false
+	for _, r := range s {
+		switch {
+		case isCJK(r):
+			cjk++
+			in = false
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_':
+			if !in {
+				words++
+			}
+			in = true
+		default:
+			in = false
+		}
+	}
+	return words, cjk
+}
+
+func isCJK(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
+// endsCut reports whether the body visibly stops mid-text: it ends with an
+// ellipsis after a word.
+func endsCut(text string) bool {
+	t := strings.TrimSpace(text)
+	return len(t) > 200 && (strings.HasSuffix(t, "...") || strings.HasSuffix(t, "…")) &&
+		!strings.HasSuffix(t, "....")
+}
