@@ -4,22 +4,35 @@ go 1.26.0
 
 require (
 	github.com/andybalholm/brotli v1.3.0
+	github.com/nats-io/nats.go v1.55.0
 	github.com/temoto/robotstxt v1.1.2
 	golang.org/x/time v0.16.0
 )
 
 require (
+	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
+	github.com/google/go-tpm v0.9.8 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/minio/highwayhash v1.0.4 // indirect
+	github.com/nats-io/jwt/v2 v2.8.2 // indirect
+	github.com/nats-io/nats-server/v2 v2.15.2 // indirect
+	github.com/nats-io/nkeys v0.4.16 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/segmentio/asm v1.1.3 // indirect
 	github.com/segmentio/encoding v0.5.4 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )
 
 require (
 	github.com/mmcdole/gofeed v1.4.2
 	github.com/mmcdole/goxpp/v2 v2.0.0 // indirect
+	github.com/newsjet/newsjet/internal v0.0.0
 	github.com/newsjet/newsjet/pkg/schema v0.0.0
 	golang.org/x/net v0.62.0
 	golang.org/x/text v0.43.0 // indirect
 )
 
 replace github.com/newsjet/newsjet/pkg/schema => ../../pkg/schema
+
+replace github.com/newsjet/newsjet/internal => ../../internal
