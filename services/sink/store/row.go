@@ -65,6 +65,9 @@ func Prepare(a *schema.Article) (*Row, error) {
 	if !utf8.ValidString(a.Title) || !utf8.ValidString(a.BodyText) {
 		return nil, fmt.Errorf("%w: title or body is not valid UTF-8", ErrInvalidArticle)
 	}
+	// Encode sets the schema member: encode a copy, never the caller's article.
+	cp := *a
+	a = &cp
 	doc, err := schema.Encode(a)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArticle, err)
