@@ -1,0 +1,178 @@
+// Package claimcheck keeps page bodies too large for one NATS message in the JetStream
+// object store bucket schema.PageBucket, and decides how a raw page's body travels:
+// inline when the message fits the server's max payload, gzip-compressed when that
+// fits, and otherwise as a reference (a claim check) to an object in the bucket.
+//
+// Objects are named after the SHA-256 of the body, so storing the same body twice
+// stores it once. They expire with schema.PageBucketTTL.
+package claimcheck
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+var (
+	// ErrMissing: the object (or its bucket) does not exist, e.g. it expired.
+	ErrMissing = errors.New("claimcheck: page body not found")
+	// ErrTooLarge: a stored body exceeds MaxBodySize.
+	ErrTooLarge = errors.New("claimcheck: page body too large")
+	// ErrCorrupt: a body does not match the page's content hash.
+	ErrCorrupt = errors.New("claimcheck: page body does not match its content hash")
+)
+
+// MaxBodySize bounds a body read back from the store, in bytes.
+const MaxBodySize = schema.MaxBareGzipSize
+
+// HeaderReserve is the room EncodeRawPage leaves under the max payload for the
+// message's headers.
+const HeaderReserve = 1024
+
+// Bucket returns the page bucket, creating it (file storage, TTL schema.PageBucketTTL)
+// when it does not exist. Safe to call from many processes at once.
+func Bucket(ctx context.Context, js jetstream.ObjectStoreManager) (jetstream.ObjectStore, error) {
+	store, err := js.ObjectStore(ctx, schema.PageBucket)
+	if err == nil {
+		return store, nil
+	}
+	if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("claimcheck: opening bucket %s: %w", schema.PageBucket, err)
+	}
+	store, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      schema.PageBucket,
+		Description: "newsjet page bodies too large for one message",
+		TTL:         schema.PageBucketTTL,
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claimcheck: creating bucket %s: %w", schema.PageBucket, err)
+	}
+	return store, nil
+}
+
+// Put stores body in the page bucket (created when missing) and returns its reference.
+// A body already stored under the same hash is not uploaded again.
+func Put(ctx context.Context, js jetstream.ObjectStoreManager, body []byte) (*schema.ObjectRef, error) {
+	store, err := Bucket(ctx, js)
+	if err != nil {
+		return nil, err
+	}
+	name := schema.ContentHash(body)
+	ref := &schema.ObjectRef{Bucket: schema.PageBucket, Name: name, Size: int64(len(body))}
+	if info, err := store.GetInfo(ctx, name); err == nil && info.Size == uint64(len(body)) {
+		return ref, nil
+	}
+	if _, err := store.PutBytes(ctx, name, body); err != nil {
+		return nil, fmt.Errorf("claimcheck: storing %d bytes as %s: %w", len(body), name, err)
+	}
+	return ref, nil
+}
+
+// Get returns the bytes ref points at. Errors: ErrMissing when the bucket or object
+// does not exist, ErrTooLarge when the object exceeds MaxBodySize, others wrapped.
+func Get(ctx context.Context, js jetstream.ObjectStoreManager, ref *schema.ObjectRef) ([]byte, error) {
+	if ref == nil || ref.Bucket == "" || ref.Name == "" {
+		return nil, fmt.Errorf("%w: empty reference", ErrMissing)
+	}
+	store, err := js.ObjectStore(ctx, ref.Bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("%w: bucket %s", ErrMissing, ref.Bucket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claimcheck: opening bucket %s: %w", ref.Bucket, err)
+	}
+	info, err := store.GetInfo(ctx, ref.Name)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, fmt.Errorf("%w: %s/%s", ErrMissing, ref.Bucket, ref.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claimcheck: reading %s/%s: %w", ref.Bucket, ref.Name, err)
+	}
+	if info.Size > MaxBodySize {
+		return nil, fmt.Errorf("%w: %s/%s is %d bytes, limit %d", ErrTooLarge, ref.Bucket, ref.Name, info.Size, MaxBodySize)
+	}
+	b, err := store.GetBytes(ctx, ref.Name)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, fmt.Errorf("%w: %s/%s", ErrMissing, ref.Bucket, ref.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claimcheck: reading %s/%s: %w", ref.Bucket, ref.Name, err)
+	}
+	return b, nil
+}
+
+// PageBody returns a raw page's uncompressed bytes, wherever they travel: inline,
+// gzip-compressed inline, or in the object store. When the page has a content hash the
+// bytes are checked against it. Errors: those of Get, ErrCorrupt on a hash mismatch,
+// and schema.ErrInvalid (wrapped) for a body that does not decompress.
+func PageBody(ctx context.Context, js jetstream.ObjectStoreManager, page *schema.RawPage) ([]byte, error) {
+	p := *page
+	if p.BodyRef != nil && len(p.Body) == 0 {
+		b, err := Get(ctx, js, p.BodyRef)
+		if err != nil {
+			return nil, err
+		}
+		p.Body, p.BodyRef = b, nil
+	}
+	body, err := p.PlainBody()
+	if err != nil {
+		return nil, err
+	}
+	if p.ContentHash != "" && schema.ContentHash(body) != p.ContentHash {
+		return nil, fmt.Errorf("%w: page %s", ErrCorrupt, p.ID)
+	}
+	return body, nil
+}
+
+// EncodeRawPage sets page's body from the uncompressed body and returns the encoded
+// message, choosing the first form whose message (plus HeaderReserve for headers) fits
+// maxPayload: inline, gzip-compressed, or a claim check stored with Put. It also sets
+// BodySize and ContentHash, and ID when empty (schema.RawPageID of URL and hash).
+// maxPayload is the server's (nats.Conn.MaxPayload); 0 or less means no limit.
+func EncodeRawPage(ctx context.Context, js jetstream.ObjectStoreManager, page *schema.RawPage, body []byte, maxPayload int64) ([]byte, error) {
+	page.BodySize = int64(len(body))
+	page.ContentHash = schema.ContentHash(body)
+	if page.ID == "" {
+		page.ID = schema.RawPageID(page.URL, page.ContentHash)
+	}
+	fits := func(data []byte) bool { return maxPayload <= 0 || int64(len(data))+HeaderReserve <= maxPayload }
+
+	page.Body, page.BodyEncoding, page.BodyRef = body, "", nil
+	data, err := schema.Encode(page)
+	if err != nil || fits(data) {
+		return data, err
+	}
+	gz, err := gzipBytes(body)
+	if err != nil {
+		return nil, err
+	}
+	page.Body, page.BodyEncoding = gz, "gzip"
+	if data, err = schema.Encode(page); err != nil || fits(data) {
+		return data, err
+	}
+	ref, err := Put(ctx, js, body)
+	if err != nil {
+		return nil, err
+	}
+	page.Body, page.BodyEncoding, page.BodyRef = nil, "", ref
+	return schema.Encode(page)
+}
+
+func gzipBytes(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(b); err != nil {
+		return nil, fmt.Errorf("claimcheck: gzip: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("claimcheck: gzip: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,144 @@
+package claimcheck
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsjet/newsjet/internal/natstest"
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+func newJS(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	js, err := jetstream.New(natstest.Connect(t, natstest.Start(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+func randomBytes(n int) []byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func TestPutGetRoundTrip5MiB(t *testing.T) {
+	js := newJS(t)
+	ctx := context.Background()
+	body := randomBytes(5 << 20)
+	ref, err := Put(ctx, js, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref.Bucket != schema.PageBucket || ref.Name != schema.ContentHash(body) || ref.Size != int64(len(body)) {
+		t.Errorf("ref %+v", ref)
+	}
+	got, err := Get(ctx, js, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, body) {
+		t.Fatalf("got %d bytes back, want the %d put", len(got), len(body))
+	}
+	// Storing it again is idempotent.
+	if again, err := Put(ctx, js, body); err != nil || *again != *ref {
+		t.Errorf("second Put: %+v, %v", again, err)
+	}
+	store, err := js.ObjectStore(ctx, schema.PageBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TTL() != schema.PageBucketTTL {
+		t.Errorf("bucket TTL %v, want %v", st.TTL(), schema.PageBucketTTL)
+	}
+}
+
+func TestGetMissing(t *testing.T) {
+	js := newJS(t)
+	ctx := context.Background()
+	ref := &schema.ObjectRef{Bucket: schema.PageBucket, Name: "nope"}
+	if _, err := Get(ctx, js, ref); !errors.Is(err, ErrMissing) {
+		t.Errorf("no bucket: %v, want ErrMissing", err)
+	}
+	if _, err := Put(ctx, js, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Get(ctx, js, ref); !errors.Is(err, ErrMissing) {
+		t.Errorf("no object: %v, want ErrMissing", err)
+	}
+	if _, err := Get(ctx, js, nil); !errors.Is(err, ErrMissing) {
+		t.Errorf("nil ref: %v, want ErrMissing", err)
+	}
+}
+
+// EncodeRawPage picks inline, gzip or a claim check by size, and PageBody reads each
+// form back to the same bytes.
+func TestEncodeRawPagePolicy(t *testing.T) {
+	js := newJS(t)
+	ctx := context.Background()
+	const maxPayload = 1 << 20
+	compressible := bytes.Repeat([]byte("<p>The same paragraph, again and again.</p>\n"), (3<<20)/45)
+	for _, tc := range []struct {
+		name     string
+		body     []byte
+		encoding string
+		ref      bool
+	}{
+		{"small inline", []byte("<html><title>x</title></html>"), "", false},
+		{"compressible gzip", compressible, "gzip", false},
+		{"random claim check", randomBytes(2 << 20), "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := &schema.RawPage{URL: "https://example.com/a", FetchedAt: time.Now()}
+			data, err := EncodeRawPage(ctx, js, page, tc.body, maxPayload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(data)+HeaderReserve > maxPayload {
+				t.Errorf("message of %d bytes exceeds the max payload", len(data))
+			}
+			decoded, err := schema.DecodeRawPage(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if decoded.BodyEncoding != tc.encoding || (decoded.BodyRef != nil) != tc.ref {
+				t.Errorf("encoding %q ref %v", decoded.BodyEncoding, decoded.BodyRef)
+			}
+			if decoded.ID != schema.RawPageID(page.URL, schema.ContentHash(tc.body)) || decoded.BodySize != int64(len(tc.body)) {
+				t.Errorf("id %s size %d", decoded.ID, decoded.BodySize)
+			}
+			got, err := PageBody(ctx, js, decoded)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, tc.body) {
+				t.Errorf("body changed: %d bytes, want %d", len(got), len(tc.body))
+			}
+		})
+	}
+}
+
+func TestPageBodyChecksHash(t *testing.T) {
+	page := &schema.RawPage{ID: "x", Body: []byte("tampered"), ContentHash: schema.ContentHash([]byte("original"))}
+	if _, err := PageBody(context.Background(), nil, page); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("got %v, want ErrCorrupt", err)
+	}
+	page.BodyEncoding = "gzip"
+	if _, err := PageBody(context.Background(), nil, page); !errors.Is(err, schema.ErrInvalid) {
+		t.Errorf("bad gzip: %v, want schema.ErrInvalid", err)
+	}
+}

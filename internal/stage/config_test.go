@@ -1,0 +1,244 @@
+package stage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/segmentio/encoding/json"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsjet/newsjet/internal/natstest"
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+func envMap(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func TestConfigFromEnvAndFlags(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	var cfg Config
+	cfg.RegisterFlags(fs)
+	fs.Bool("version", false, "")
+	extra := fs.String("db", "default.db", "a stage's own flag")
+	env := envMap(map[string]string{
+		"NEWSJET_NATS_URL":      "nats://env:4222",
+		"NEWSJET_CONCURRENCY":   "7",
+		"NEWSJET_PROVISION":     "false",
+		"NEWSJET_HTTP_ADDR":     "",
+		"NEWSJET_DRAIN_TIMEOUT": "3s",
+		"NEWSJET_NATS_USER":     "svc",
+		"NEWSJET_NATS_PASSWORD": "secret",
+		"NEWSJET_DB":            "/data/news.db",
+		"NEWSJET_VERSION":       "1.2.3",
+	})
+	if err := ParseFlags(fs, []string{"--concurrency", "3", "--nats-tls-ca", "/ca.pem"}, env); err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		NATSURL: "nats://env:4222", User: "svc", Password: "secret", TLSCA: "/ca.pem",
+		Concurrency: 3, DrainTimeout: 3 * time.Second, NoProvision: true, HTTPAddr: "",
+		HandlerTimeout: DefaultHandlerTimeout, RetryBackoff: DefaultRetryBackoff, RetryBackoffMax: DefaultRetryBackoffMax,
+		StreamReplicas: 1, LogLevel: "info",
+	}
+	if cfg != want {
+		t.Errorf("config\n got %+v\nwant %+v", cfg, want)
+	}
+	if *extra != "/data/news.db" {
+		t.Errorf("stage flag from env: %q", *extra)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	for _, f := range cfg.LogFields() {
+		if f.String == "secret" {
+			t.Errorf("log field %s shows the password", f.Key)
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var cfg Config
+	cfg.RegisterFlags(fs)
+	err := ParseFlags(fs, nil, envMap(map[string]string{"NEWSJET_DRAIN_TIMEOUT": "soon"}))
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "NEWSJET_DRAIN_TIMEOUT") {
+		t.Errorf("bad env value: %v", err)
+	}
+	bad := []Config{
+		{User: "a", Token: "t"},
+		{Password: "p"},
+		{TLSCert: "c.pem"},
+		{Concurrency: -1},
+		{LogLevel: "loud"},
+		{RetryBackoff: time.Minute, RetryBackoffMax: time.Second},
+	}
+	for _, c := range bad {
+		c.setDefaults()
+		if err := c.Validate(); !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v: Validate = %v, want ErrConfig", c, err)
+		}
+	}
+}
+
+func TestMainVersionAndBadFlags(t *testing.T) {
+	svc := Service{Name: "tester", Version: "v1.2.3"}
+	var out, errOut bytes.Buffer
+	if code := mainRun(context.Background(), svc, nil, []string{"--version"}, envMap(nil), &out, &errOut); code != 0 || out.String() != "tester v1.2.3\n" {
+		t.Errorf("--version: code %d, out %q", code, out.String())
+	}
+	if code := mainRun(context.Background(), svc, nil, []string{"--concurrency", "x"}, envMap(nil), &out, &errOut); code != 2 {
+		t.Errorf("bad flag: code %d", code)
+	}
+	if code := mainRun(context.Background(), svc, nil, nil, envMap(map[string]string{"NEWSJET_LOG_LEVEL": "loud"}), &out, &errOut); code != 2 {
+		t.Errorf("bad log level: code %d", code)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func getJSON(t *testing.T, url string) (int, map[string]string, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]string
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+	}
+	return resp.StatusCode, m, string(body)
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	dbErr := errors.New("database down")
+	var failing atomic.Bool
+	h := newHarness(t, echo)
+	h.cfg.HTTPAddr = freeAddr(t)
+	h.svc.Ready = func(context.Context) error {
+		if failing.Load() {
+			return dbErr
+		}
+		return nil
+	}
+	h.svc.Routes = func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /extra", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "extra") })
+	}
+	h.start()
+	base := "http://" + h.cfg.HTTPAddr
+
+	code, body, _ := getJSON(t, base+"/healthz")
+	if code != 200 || body["status"] != "ok" || body["version"] != "test" || body["stage"] != "tester" {
+		t.Errorf("/healthz %d %v", code, body)
+	}
+	waitFor(t, "ready", func() bool { c, _, _ := getJSON(t, base+"/readyz"); return c == 200 })
+	failing.Store(true)
+	code, body, _ = getJSON(t, base+"/readyz")
+	if code != 503 || !strings.Contains(body["error"], "database down") {
+		t.Errorf("/readyz with failing check: %d %v", code, body)
+	}
+	failing.Store(false)
+
+	h.publish("test.in.a", []byte("hello"), nil)
+	h.waitSettled(1)
+	code, _, text := getJSON(t, base+"/metrics")
+	for _, want := range []string{
+		`newsjet_stage_messages_in_total{stage="tester"} 1`,
+		`newsjet_stage_messages_out_total{stage="tester"} 1`,
+		`newsjet_stage_processing_seconds_count{stage="tester"} 1`,
+		`newsjet_stage_in_flight{stage="tester"} 0`,
+		`go_goroutines`,
+	} {
+		if code != 200 || !strings.Contains(text, want) {
+			t.Errorf("/metrics (%d) lacks %q", code, want)
+		}
+	}
+	if _, _, text := getJSON(t, base+"/extra"); text != "extra" {
+		t.Errorf("/extra %q", text)
+	}
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("HTTP still served after Run returned")
+	}
+}
+
+func TestConnectWithCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		opts        func(*server.Options)
+		good, wrong Config
+		admin       nats.Option
+	}{
+		{"user", func(o *server.Options) { o.Username, o.Password = "svc", "pw" },
+			Config{User: "svc", Password: "pw"}, Config{User: "svc", Password: "nope"}, nats.UserInfo("svc", "pw")},
+		{"token", func(o *server.Options) { o.Authorization = "tok" },
+			Config{Token: "tok"}, Config{Token: "bad"}, nats.Token("tok")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := natstest.Start(t, tc.opts)
+			svc := Service{Name: "tester", Consumer: testConsumer, Streams: []schema.StreamSpec{testIn},
+				Setup: func(context.Context, Deps) (Handler, error) { return echo, nil }}
+
+			tc.wrong.NATSURL = srv.ClientURL()
+			if err := Run(context.Background(), tc.wrong, svc, zaptest.NewLogger(t)); !errors.Is(err, nats.ErrAuthorization) {
+				t.Errorf("wrong credentials: %v, want nats.ErrAuthorization", err)
+			}
+
+			tc.good.NATSURL = srv.ClientURL()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- Run(ctx, tc.good, svc, zaptest.NewLogger(t)) }()
+			admin, err := nats.Connect(srv.ClientURL(), tc.admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer admin.Close()
+			js, err := jetstream.New(admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "consumer", func() bool {
+				_, err := js.Consumer(context.Background(), testIn.Name, testConsumer.Durable)
+				return err == nil
+			})
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("good credentials: %v", err)
+			}
+		})
+	}
+}

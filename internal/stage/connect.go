@@ -1,0 +1,90 @@
+package stage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+)
+
+// natsOptions turns the configuration into connection options: credentials, TLS,
+// unlimited reconnects, and logging of connection events.
+func (c *Config) natsOptions(name string, log *zap.Logger) ([]nats.Option, error) {
+	opts := []nats.Option{
+		nats.Name(name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("nats disconnected", zap.Error(err))
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info("nats reconnected", zap.String("server", nc.ConnectedUrlRedacted()))
+		}),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subject := ""
+			if sub != nil {
+				subject = sub.Subject
+			}
+			log.Warn("nats async error", zap.String("subject", subject), zap.Error(err))
+		}),
+	}
+	switch {
+	case c.User != "":
+		opts = append(opts, nats.UserInfo(c.User, c.Password))
+	case c.Token != "":
+		opts = append(opts, nats.Token(c.Token))
+	case c.NKeyFile != "":
+		o, err := nats.NkeyOptionFromSeed(c.NKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: nkey seed %s: %v", ErrConfig, c.NKeyFile, err)
+		}
+		opts = append(opts, o)
+	case c.CredsFile != "":
+		opts = append(opts, nats.UserCredentials(c.CredsFile))
+	}
+	if c.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(c.TLSCA))
+	}
+	if c.TLSCert != "" {
+		opts = append(opts, nats.ClientCert(c.TLSCert, c.TLSKey))
+	}
+	return opts, nil
+}
+
+// connect dials the servers, retrying network failures with a growing pause (up to 10s)
+// until it succeeds or ctx ends. Other errors (authentication, TLS files) end it at once.
+func connect(ctx context.Context, cfg *Config, name string, log *zap.Logger) (*nats.Conn, error) {
+	opts, err := cfg.natsOptions(name, log)
+	if err != nil {
+		return nil, err
+	}
+	wait := 500 * time.Millisecond
+	for {
+		nc, err := nats.Connect(cfg.NATSURL, opts...)
+		if err == nil {
+			log.Info("nats connected", zap.String("server", nc.ConnectedUrlRedacted()),
+				zap.Int64("max_payload", nc.MaxPayload()))
+			return nc, nil
+		}
+		if !isRetryable(err) {
+			return nil, fmt.Errorf("connecting to nats at %s: %w", cfg.NATSURL, err)
+		}
+		log.Warn("nats not reachable, retrying", zap.Duration("in", wait), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("connecting to nats at %s: %w (last error: %v)", cfg.NATSURL, ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+}
+
+// isRetryable tells network trouble, worth retrying, from a broken configuration.
+func isRetryable(err error) bool {
+	var ne net.Error
+	return errors.Is(err, nats.ErrNoServers) || errors.Is(err, nats.ErrTimeout) || errors.As(err, &ne)
+}

@@ -1,0 +1,57 @@
+// Package stage is the service runtime every newsjet stage shares: configuration,
+// connecting to NATS, provisioning streams and the durable consumer, the consume loop
+// with acknowledgement, retries and dead letters, health and metrics endpoints, and the
+// graceful stop. A stage only supplies a Service whose Handler is a function of
+// (ctx, input message) -> (output messages, error).
+//
+// # A stage's main
+//
+//	var version = "dev" // set with -ldflags "-X main.version=..."
+//
+//	func main() { stage.Main(cleaner.Service(version), nil) }
+//
+// Main parses flags and NEWSJET_* environment variables (see Config.RegisterFlags),
+// handles --version, logs JSON to stderr with zap, and runs until SIGINT/SIGTERM.
+// Embedded mode calls Run directly with an open connection (Config.Conn), no HTTP
+// server (Config.HTTPAddr ""), and one shared Metrics for all stages.
+//
+// # Delivery guarantees
+//
+// Every replica of a stage binds to the same durable pull consumer and shares its
+// messages; each replica handles up to Config.Concurrency at once. For each delivery:
+//
+//   - The handler returns outputs: each is published with Nats-Msg-Id (the output's
+//     deterministic MsgID) and Newsjet-Schema headers, the runtime waits for the
+//     stream's acknowledgement of every one, and only then acknowledges the input (a
+//     double ack, confirmed by the server). A crash at any point loses nothing: the
+//     input is redelivered, and its outputs, published again under the same ids, are
+//     dropped by the stream's duplicate window.
+//   - The handler returns a permanent error (Permanent, or a schema decoding error:
+//     see ReasonOf): a schema.DeadLetter carrying the stage, reason, error, deliveries,
+//     original subject, stream sequence, headers and payload is published to
+//     schema.DeadSubject(stage), then the input is terminated (TermWithReason).
+//   - The handler returns any other error: the input is redelivered after
+//     Config.RetryBackoff, doubling per delivery up to Config.RetryBackoffMax
+//     (NakWithDelay). When the consumer's MaxDeliver-th delivery fails too, the input is
+//     dead-lettered with reason schema.ReasonMaxDeliveries.
+//   - A handler that panics is dead-lettered with ReasonPanic; an output that exceeds
+//     the server's max payload with ReasonTooLarge. A dead letter whose payload would
+//     not fit is truncated, and its error says where the original is.
+//
+// While a handler runs, the runtime tells the server every AckWait/2 that the message
+// is in progress, so slow work is not redelivered to another replica; InProgress does
+// the same on demand. Config.HandlerTimeout bounds one call.
+//
+// # Health and metrics
+//
+// With Config.HTTPAddr set, Run serves GET /healthz (liveness, with stage and version),
+// GET /readyz (200 only when connected, the consumer is bound, and Service.Ready
+// passes) and GET /metrics (see Metrics), plus the service's own Routes, on a mux of
+// its own.
+//
+// # Stopping
+//
+// When Run's context ends it stops pulling, lets delivered messages finish
+// (ConsumeContext.Drain, then Closed), and returns within Config.DrainTimeout; work
+// still running then is cancelled and handed back for redelivery.
+package stage

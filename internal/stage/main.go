@@ -1,0 +1,66 @@
+package stage
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.uber.org/zap"
+)
+
+// Main is all a stage's main function calls: it parses flags and NEWSJET_* environment
+// variables (the runtime's, --version, and those register adds), prints the version for
+// --version, builds the JSON logger, runs the stage until SIGINT or SIGTERM, and exits:
+// 0 after a clean stop, 1 when Run failed, 2 on bad flags.
+func Main(svc Service, register func(fs *flag.FlagSet)) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := mainRun(ctx, svc, register, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// mainRun is Main without the process: it returns the exit code.
+func mainRun(ctx context.Context, svc Service, register func(fs *flag.FlagSet), args []string,
+	lookupEnv func(string) (string, bool), stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(svc.Name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	cfg.RegisterFlags(fs)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if register != nil {
+		register(fs)
+	}
+	if err := ParseFlags(fs, args, lookupEnv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, svc.Name, svc.Version)
+		return 0
+	}
+	log, err := NewLogger(cfg.LogLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	defer func() { _ = log.Sync() }()
+	log.Info("starting", append([]zap.Field{zap.String("stage", svc.Name), zap.String("version", svc.Version)}, cfg.LogFields()...)...)
+	if err := Run(ctx, cfg, svc, log); err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			log.Info("stopped before start")
+			return 0
+		}
+		log.Error("stopped", zap.Error(err))
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
