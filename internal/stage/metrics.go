@@ -74,11 +74,11 @@ func (m *Metrics) Handler() http.Handler {
 
 // stageMetrics are the series of one stage.
 type stageMetrics struct {
-	in, out             prometheus.Counter
+	in, out              prometheus.Counter
 	transient, permanent prometheus.Counter
-	deadLettered        *prometheus.CounterVec
-	seconds             prometheus.Observer
-	inFlight            prometheus.Gauge
+	deadLettered         *prometheus.CounterVec
+	seconds              prometheus.Observer
+	inFlight             prometheus.Gauge
 }
 
 func (m *Metrics) forStage(name string) *stageMetrics {
