@@ -165,3 +165,10 @@ type Store interface {
 	// Close releases the store; calls after it return ErrClosed.
 	Close() error
 }
+
+// RowWriter stores rows made by Prepare, in one transaction, with PutBatch's semantics.
+// Both stores implement it; the Batcher uses it so that each article is validated and
+// encoded once.
+type RowWriter interface {
+	PutRows(ctx context.Context, rows []*Row) ([]PutResult, error)
+}

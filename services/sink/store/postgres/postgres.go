@@ -135,6 +135,14 @@ func (s *Store) PutBatch(ctx context.Context, as []*schema.Article) ([]store.Put
 	if err != nil {
 		return nil, err
 	}
+	return s.PutRows(ctx, rows)
+}
+
+// PutRows implements store.RowWriter.
+func (s *Store) PutRows(ctx context.Context, rows []*store.Row) ([]store.PutResult, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
 	if len(rows) == 0 {
 		return nil, nil
 	}

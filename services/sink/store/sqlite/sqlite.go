@@ -38,7 +38,6 @@ var ErrBadPath = errors.New("sqlite: empty database path")
 type Store struct {
 	db     *sql.DB
 	closed atomic.Bool
-	now    func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -60,7 +59,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s := &Store{db: db, now: time.Now}
+	s := &Store{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -127,17 +126,25 @@ func (s *Store) PutBatch(ctx context.Context, as []*schema.Article) ([]store.Put
 	if err != nil {
 		return nil, err
 	}
+	return s.PutRows(ctx, rows)
+}
+
+// PutRows implements store.RowWriter.
+func (s *Store) PutRows(ctx context.Context, rows []*store.Row) ([]store.PutResult, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
 	if len(rows) == 0 {
 		return nil, nil
 	}
 	var d store.Decision
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		heads, existing, err := loadState(ctx, tx, store.IDs(rows))
 		if err != nil {
 			return err
 		}
 		d = store.Decide(rows, heads, existing)
-		return write(ctx, tx, d, store.Micro(s.now()).UnixMicro())
+		return write(ctx, tx, d, store.Micro(time.Now()).UnixMicro())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: storing %d articles: %w", len(rows), err)
@@ -276,7 +283,7 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Record, error) {
 		return nil, store.ErrClosed
 	}
 	row := s.db.QueryRowContext(ctx, selectRecord+` WHERE a.id = ?`, id)
-	rec, err := scanRecord(row)
+	rec, _, err := scanRecord(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %q", store.ErrNotFound, id)
 	}
@@ -292,12 +299,7 @@ const selectRecord = `SELECT a.id, a.site, a.version, a.versions, a.first_seen, 
 type scanner interface{ Scan(dest ...any) error }
 
 // scanRecord reads a selectRecord row; it also returns the row's sort time.
-func scanRecord(sc scanner) (*store.Record, error) {
-	rec, _, err := scanRecordAt(sc)
-	return rec, err
-}
-
-func scanRecordAt(sc scanner) (*store.Record, time.Time, error) {
+func scanRecord(sc scanner) (*store.Record, time.Time, error) {
 	var rec store.Record
 	var first, updated, sortAt int64
 	var doc string
@@ -367,7 +369,7 @@ func (s *Store) List(ctx context.Context, q store.Query) (*store.Page, error) {
 			page.Next = store.Cursor(lastAt, last.ID)
 			break
 		}
-		rec, at, err := scanRecordAt(rs)
+		rec, at, err := scanRecord(rs)
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: listing articles: %w", err)
 		}
