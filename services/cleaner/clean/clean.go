@@ -10,8 +10,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-
-	"golang.org/x/net/html"
 )
 
 // MaxInput is the largest page Clean accepts, in bytes.
@@ -45,7 +43,8 @@ type Result struct {
 
 // Clean decodes raw (charset from a byte-order mark, opts.ContentType, a <meta>
 // declaration, or UTF-8 validity, in that order), parses it once, selects the main
-// content and renders the cleaned document.
+// content and renders the cleaned document. Invalid UTF-8 is kept as it is in the
+// tree and replaced by U+FFFD when rendered.
 //
 // It returns ErrEmpty for no bytes or a page with no text, ErrNotHTML for binary
 // data and ErrTooLarge above MaxInput. Any other input, however malformed, gives a
@@ -64,10 +63,7 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := parse(text)
-	if err != nil {
-		return nil, err
-	}
+	doc := parseHTML(string(text))
 	head, body := collectMeta(doc)
 	content := selectContent(doc)
 	if content.empty() && len(body) == 0 {
@@ -76,56 +72,7 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	return &Result{HTML: renderDoc(doc, head, body, content), Charset: cs}, nil
 }
 
-// maxDepth is the nesting html.Parse accepts; deeper input is flattened first.
-const maxDepth = 400
-
-// parse parses the decoded page. A page nested deeper than the HTML parser allows
-// is parsed again with its excess nesting dropped (text kept).
-func parse(text []byte) (*html.Node, error) {
-	doc, err := html.Parse(bytes.NewReader(text))
-	if err == nil {
-		return doc, nil
-	}
-	doc, err = html.Parse(bytes.NewReader(flatten(text, maxDepth)))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotHTML, err)
-	}
-	return doc, nil
-}
-
-// flatten re-serialises text keeping every text token but only the tags of
-// elements nested at most limit deep.
-func flatten(text []byte, limit int) []byte {
-	z := html.NewTokenizer(bytes.NewReader(text))
-	var out bytes.Buffer
-	out.Grow(len(text))
-	depth := 0
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			return out.Bytes()
-		case html.StartTagToken:
-			name, _ := z.TagName()
-			if voidElements[string(name)] {
-				out.Write(z.Raw())
-				continue
-			}
-			depth++
-			if depth <= limit {
-				out.Write(z.Raw())
-			}
-		case html.EndTagToken:
-			if depth <= limit {
-				out.Write(z.Raw())
-			}
-			depth = max(depth-1, 0)
-		default:
-			out.Write(z.Raw())
-		}
-	}
-}
-
+// voidElements have no end tag and no content.
 var voidElements = map[string]bool{
 	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true,
 	"link": true, "meta": true, "source": true, "track": true, "wbr": true, "param": true,

@@ -2,6 +2,7 @@ package clean
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -35,7 +36,11 @@ func renderDoc(doc *html.Node, head, body []*html.Node, c content) string {
 		}
 	}
 	sb.WriteString("</article>\n</body></html>\n")
-	return sb.String()
+	out := sb.String()
+	if !utf8.ValidString(out) {
+		out = strings.ToValidUTF8(out, "\ufffd")
+	}
+	return out
 }
 
 func htmlLang(doc *html.Node) string {
