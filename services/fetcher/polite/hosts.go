@@ -43,15 +43,15 @@ type Limit struct {
 // DefaultLimit is one request per second, a burst of 2, two in flight.
 var DefaultLimit = Limit{Rate: 1, Burst: 2, Concurrency: 2}
 
-// ParseOverride parses "host=RATE[,CONCURRENCY]", e.g. "example.com=0.5,1". The burst
+// ParseOverride parses "host=RATE[:CONCURRENCY]", e.g. "example.com=0.5:1". The burst
 // is max(1, ceil(rate)). It returns an error for a malformed entry.
 func ParseOverride(s string) (string, Limit, error) {
 	host, spec, ok := strings.Cut(s, "=")
 	host = strings.ToLower(strings.TrimSpace(host))
 	if !ok || host == "" {
-		return "", Limit{}, fmt.Errorf("polite: host limit %q is not host=rate[,concurrency]", s)
+		return "", Limit{}, fmt.Errorf("polite: host limit %q is not host=rate[:concurrency]", s)
 	}
-	rs, cs, hasC := strings.Cut(spec, ",")
+	rs, cs, hasC := strings.Cut(spec, ":")
 	r, err := strconv.ParseFloat(strings.TrimSpace(rs), 64)
 	if err != nil || r <= 0 {
 		return "", Limit{}, fmt.Errorf("polite: host limit %q: rate must be a positive number", s)

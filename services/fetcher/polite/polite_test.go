@@ -199,11 +199,11 @@ func TestHostsCrawlDelayAndRetryAfter(t *testing.T) {
 }
 
 func TestOverrides(t *testing.T) {
-	host, l, err := ParseOverride("Example.com=0.5,3")
+	host, l, err := ParseOverride("Example.com=0.5:3")
 	if err != nil || host != "example.com" || l.Rate != 0.5 || l.Concurrency != 3 || l.Burst != 1 {
 		t.Fatalf("ParseOverride = %s %+v %v", host, l, err)
 	}
-	for _, bad := range []string{"example.com", "=1", "a.test=0", "a.test=x", "a.test=1,0"} {
+	for _, bad := range []string{"example.com", "=1", "a.test=0", "a.test=x", "a.test=1:0"} {
 		if _, _, err := ParseOverride(bad); err == nil {
 			t.Errorf("ParseOverride(%q) accepted", bad)
 		}

@@ -1,0 +1,319 @@
+// Package fetcher is the fetcher stage: it consumes FetchRequests, fetches articles
+// politely and safely and publishes them as RawPages, follows feeds and sitemaps to
+// their unseen articles, and polls a configured list of sources on a schedule.
+//
+// The work is done by pure packages: fetch (the SSRF-safe HTTP client and its limits),
+// polite (robots.txt, per-host limits, back-off) and discover (feeds and sitemaps);
+// state keeps what replicas share in JetStream key-value buckets. This package wires
+// them to the stage runtime.
+package fetcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/fetcher/discover"
+	"github.com/newsjet/newsjet/services/fetcher/fetch"
+	"github.com/newsjet/newsjet/services/fetcher/polite"
+	"github.com/newsjet/newsjet/services/fetcher/state"
+)
+
+// Version is the fetcher's version, reported by --version and in logs.
+const Version = "1.0.0"
+
+// maxRobotsSize is the most of a robots.txt that is read, as major crawlers do.
+const maxRobotsSize = 500 << 10
+
+// Fetcher carries out FetchRequests. Safe for concurrent use.
+type Fetcher struct {
+	cfg     Config
+	client  *fetch.Client
+	robots  *polite.Robots
+	hosts   *polite.Hosts
+	backoff polite.Backoff
+	state   *state.Store
+	log     *zap.Logger
+	now     func() time.Time
+}
+
+// New builds a fetcher from cfg (defaults for zero fields) keeping its state in st. It
+// returns an error wrapping ErrConfig for an invalid configuration.
+func New(cfg Config, st *state.Store, log *zap.Logger) (*Fetcher, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	opt, err := cfg.httpOptions()
+	if err != nil {
+		return nil, err
+	}
+	client, err := fetch.New(opt)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	def, over, err := cfg.hostLimits()
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	f := &Fetcher{
+		cfg: cfg, client: client, state: st, log: log, now: time.Now,
+		hosts:   polite.NewHosts(def, over, cfg.MaxHostWait),
+		backoff: polite.Backoff{Base: cfg.RetryBase, Max: cfg.MaxRetryWait},
+	}
+	f.robots = polite.NewRobots(f.readRobots, polite.RobotsOptions{Agent: cfg.UserAgent, TTL: cfg.RobotsTTL})
+	return f, nil
+}
+
+// Close releases idle connections.
+func (f *Fetcher) Close() { f.client.CloseIdleConnections() }
+
+// Result is what one FetchRequest gave.
+type Result struct {
+	// Kind is what the document turned out to be: an article request answered with a
+	// feed or sitemap is handled as one.
+	Kind string
+	// Page and Body are set for an article: the page's metadata and its bytes exactly as
+	// served (Content-Encoding undone). Page's body fields are filled when encoding.
+	Page *schema.RawPage
+	Body []byte
+	// Requests are what a feed or sitemap yields: articles not seen within the horizon
+	// (and not older than it) and child sitemaps.
+	Requests []*schema.FetchRequest
+	// NotModified: the server answered 304 to a conditional GET; nothing is new.
+	NotModified bool
+}
+
+// permanent marks a failure that retrying cannot fix: the runtime dead-letters the
+// request with reason fetch_failed.
+func permanent(err error) error { return stage.Permanent(schema.ReasonFetchFailed, err) }
+
+// Fetch carries out req. firstDelivery allows a conditional GET: on a redelivery the
+// earlier attempt may have stored validators without its output being published, so the
+// page is fetched whole. An explicit article request (no Source) is always fetched
+// whole, so a user asking for a page gets it.
+//
+// Errors: robots.txt disallowing the URL, the SSRF guard, a 4xx, a redirect loop, a
+// size limit, a skipped content type or an unparsable feed are permanent
+// (stage.Permanent with schema.ReasonFetchFailed); network errors, timeouts, 5xx and
+// 429 that outlast the in-process retries, a host too busy to wait for, and state store
+// failures are transient.
+func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDelivery bool) (*Result, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil || u.Host == "" {
+		return nil, permanent(fmt.Errorf("%w: %q", fetch.ErrBadURL, req.URL))
+	}
+	crawlDelay, err := f.robots.Check(ctx, req.URL)
+	if err != nil {
+		if errors.Is(err, polite.ErrDisallowed) || !(fetch.Temporary(err) || ctx.Err() != nil) {
+			return nil, permanent(err)
+		}
+		return nil, err
+	}
+	greq := fetch.Request{URL: req.URL, Accept: fetch.AcceptFeed}
+	if req.Kind == schema.KindArticle {
+		greq.Accept = fetch.AcceptHTML | fetch.AcceptXML | fetch.AcceptJSON
+	}
+	if firstDelivery && (req.Kind != schema.KindArticle || req.Source != "") {
+		v, ok, err := f.state.Validators(ctx, req.URL)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			greq.ETag, greq.LastModified = v.ETag, v.LastModified
+		}
+	}
+	res, err := f.get(ctx, u.Hostname(), crawlDelay, greq)
+	if err != nil {
+		return nil, err
+	}
+	now := f.now()
+	validators := state.Validators{ETag: res.ETag, LastModified: res.LastModified, FreshUntil: freshUntil(res.Header, now)}
+	if res.NotModified {
+		if err := f.state.SaveValidators(ctx, req.URL, validators); err != nil {
+			return nil, err
+		}
+		return &Result{Kind: req.Kind, NotModified: true}, nil
+	}
+	kind := req.Kind
+	isHTML := res.MediaType == "text/html" || res.MediaType == "application/xhtml+xml"
+	if kind == schema.KindArticle && !isHTML {
+		switch d := discover.Detect(res.Body, res.MediaType); d {
+		case schema.KindFeed, schema.KindSitemap:
+			kind = d
+		default:
+			return nil, permanent(fmt.Errorf("%w: %s is %s, not HTML, a feed or a sitemap", fetch.ErrUnsupportedType, res.FinalURL, res.MediaType))
+		}
+	}
+	var out *Result
+	if kind == schema.KindArticle {
+		out = f.article(req, res, now)
+		for _, seen := range []string{req.URL, res.FinalURL} {
+			if err := f.state.MarkSeen(ctx, seen, now); err != nil {
+				return nil, err
+			}
+		}
+	} else if out, err = f.discover(ctx, req, kind, res, now); err != nil {
+		return nil, err
+	}
+	if err := f.state.SaveValidators(ctx, req.URL, validators); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// get fetches within the host's politeness budget, retrying network errors, 5xx and
+// 429 with back-off while the wait stays under MaxRetryWait.
+func (f *Fetcher) get(ctx context.Context, host string, crawlDelay time.Duration, greq fetch.Request) (*fetch.Response, error) {
+	for attempt := 1; ; attempt++ {
+		release, err := f.hosts.Acquire(ctx, host, crawlDelay)
+		if err != nil {
+			return nil, err
+		}
+		res, err := f.client.Get(ctx, greq)
+		release()
+		if err == nil {
+			return res, nil
+		}
+		if ra := fetch.RetryAfter(err); ra > 0 {
+			f.hosts.Defer(host, ra)
+		}
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		if !fetch.Temporary(err) {
+			return nil, permanent(err)
+		}
+		wait := f.backoff.Delay(attempt, fetch.RetryAfter(err))
+		if attempt >= f.cfg.Retries || wait > f.cfg.MaxRetryWait {
+			return nil, fmt.Errorf("giving up after %d attempt(s), retry later: %w", attempt, err)
+		}
+		f.log.Debug("retrying", zap.String("url", greq.URL), zap.Int("attempt", attempt), zap.Duration("wait", wait), zap.Error(err))
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (f *Fetcher) article(req *schema.FetchRequest, res *fetch.Response, now time.Time) *Result {
+	page := &schema.RawPage{
+		URL:         req.URL,
+		StatusCode:  res.StatusCode,
+		ContentType: res.ContentType,
+		FetchedAt:   now.UTC(),
+		RequestID:   req.ID,
+	}
+	if res.FinalURL != req.URL {
+		page.FinalURL = res.FinalURL
+	}
+	return &Result{Kind: schema.KindArticle, Page: page, Body: res.Body}
+}
+
+// discover turns a feed or sitemap into requests for its unseen, recent links.
+func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind string, res *fetch.Response, now time.Time) (*Result, error) {
+	body := res.Body
+	if kind == schema.KindSitemap && len(body) > 2 && body[0] == 0x1f && body[1] == 0x8b {
+		plain, err := fetch.Gunzip(body, f.client.Options().MaxDecoded)
+		if err != nil {
+			return nil, permanent(fmt.Errorf("%s: %w", res.FinalURL, err))
+		}
+		body = plain
+	}
+	doc, err := discover.Parse(body, res.MediaType, res.FinalURL, kind)
+	if err != nil {
+		return nil, stage.Permanent(schema.ReasonUnprocessable, err)
+	}
+	cutoff := now.Add(-f.cfg.Horizon)
+	out := &Result{Kind: doc.Kind}
+	for _, l := range doc.Links {
+		if len(out.Requests) >= f.cfg.MaxLinks {
+			f.log.Info("link limit reached", zap.String("source", req.URL), zap.Int("max_links", f.cfg.MaxLinks),
+				zap.Int("links", len(doc.Links)))
+			break
+		}
+		if l.Kind == schema.KindArticle {
+			if !l.Date.IsZero() && l.Date.Before(cutoff) {
+				continue
+			}
+			seen, err := f.state.Seen(ctx, l.URL)
+			if err != nil {
+				return nil, err
+			}
+			if seen {
+				continue
+			}
+		}
+		out.Requests = append(out.Requests, &schema.FetchRequest{
+			Schema: schema.FetchRequestV1, ID: schema.FetchRequestID(l.Kind, l.URL), Kind: l.Kind, URL: l.URL,
+			Source: req.URL, RequestedAt: now.UTC(),
+		})
+	}
+	return out, nil
+}
+
+// readRobots reads a robots.txt through the guarded client. A missing or odd file (4xx,
+// not text, too many redirects, too large) restricts nothing; a 5xx restricts all; the
+// SSRF guard and network failures are errors.
+func (f *Fetcher) readRobots(ctx context.Context, robotsURL string) (int, []byte, error) {
+	res, err := f.client.Get(ctx, fetch.Request{URL: robotsURL, Accept: fetch.AcceptText | fetch.AcceptHTML})
+	var se *fetch.StatusError
+	switch {
+	case err == nil:
+		return res.StatusCode, res.Body[:min(len(res.Body), maxRobotsSize)], nil
+	case errors.As(err, &se):
+		return se.Code, nil, nil
+	case errors.Is(err, fetch.ErrUnsupportedType), errors.Is(err, fetch.ErrTooManyRedirects),
+		errors.Is(err, fetch.ErrBodyTooLarge), errors.Is(err, fetch.ErrDecodedTooLarge), errors.Is(err, fetch.ErrBadEncoding):
+		return http.StatusNotFound, nil, nil
+	}
+	return 0, nil, err
+}
+
+// freshUntil reads how long a response stays fresh from Cache-Control (s-maxage,
+// max-age, less Age) or Expires; zero when it does not say or forbids caching.
+func freshUntil(h http.Header, now time.Time) time.Time {
+	cc := strings.ToLower(h.Get("Cache-Control"))
+	if strings.Contains(cc, "no-store") || strings.Contains(cc, "no-cache") {
+		return time.Time{}
+	}
+	var maxAge int64 = -1
+	for d := range strings.SplitSeq(cc, ",") {
+		name, val, _ := strings.Cut(strings.TrimSpace(d), "=")
+		if name != "max-age" && name != "s-maxage" {
+			continue
+		}
+		if n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64); err == nil && n >= 0 && (name == "s-maxage" || maxAge < 0) {
+			maxAge = n
+		}
+	}
+	if maxAge >= 0 {
+		age, _ := strconv.ParseInt(h.Get("Age"), 10, 64)
+		if age < 0 {
+			age = 0
+		}
+		if maxAge <= age {
+			return time.Time{}
+		}
+		return now.Add(time.Duration(maxAge-age) * time.Second)
+	}
+	if exp, err := http.ParseTime(h.Get("Expires")); err == nil && exp.After(now) {
+		return exp
+	}
+	return time.Time{}
+}
