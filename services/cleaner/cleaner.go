@@ -1,0 +1,98 @@
+// Package cleaner is the cleaner stage's wiring: it reads raw pages from the raw
+// stream (RawPage JSON or a bare page body), resolves the body wherever it travels
+// (inline, gzip or claim check), cleans it with package clean, and publishes a
+// schema.CleanedPage on news.cleaned.<domain>. The cleaning itself lives in package
+// clean and knows nothing of NATS.
+//
+// Failures: a message that does not decode, and a page clean rejects (empty, binary,
+// too large), go to dead letters (reasons malformed, unknown_version, invalid,
+// unprocessable). A claim-checked body that is gone or does not match its hash is
+// unprocessable too. A cleaned page larger than the server's max payload is not
+// compressed (the CleanedPage schema has no encoding field, and cleaned documents are
+// a fraction of their raw page): the runtime dead-letters it with reason too_large.
+package cleaner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsjet/newsjet/internal/claimcheck"
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner/clean"
+)
+
+// Name is the stage's name: its consumer, metrics label and dead-letter subject.
+const Name = "cleaner"
+
+// Service returns the cleaner stage of the given version (the version goes into every
+// CleanedPage and its id, so a new cleaner re-cleans replayed raw pages).
+func Service(version string) stage.Service {
+	return stage.Service{
+		Name:     Name,
+		Version:  version,
+		Consumer: schema.CleanerConsumer,
+		Streams:  []schema.StreamSpec{schema.RawStream, schema.CleanedStream},
+		Setup: func(_ context.Context, d stage.Deps) (stage.Handler, error) {
+			return Handler(version, d.JS), nil
+		},
+	}
+}
+
+// Handler returns the cleaner's message handler; js reads claim-checked bodies.
+func Handler(version string, js jetstream.ObjectStoreManager) stage.Handler {
+	return func(ctx context.Context, m *stage.Msg) ([]stage.Output, error) {
+		raw, err := schema.DecodeRawPageMessage(m.Header, m.Data, m.Received)
+		if err != nil {
+			return nil, fmt.Errorf("decoding raw page: %w", err)
+		}
+		body, err := claimcheck.PageBody(ctx, js, raw)
+		switch {
+		case errors.Is(err, claimcheck.ErrMissing), errors.Is(err, claimcheck.ErrCorrupt), errors.Is(err, claimcheck.ErrTooLarge):
+			return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("raw page %s: %w", raw.ID, err))
+		case err != nil:
+			return nil, fmt.Errorf("raw page %s body: %w", raw.ID, err)
+		}
+		url := raw.PageURL()
+		res, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType})
+		if err != nil {
+			// Clean is a pure function: retrying the same bytes gives the same error.
+			return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("cleaning raw page %s: %w", raw.ID, err))
+		}
+		page := &schema.CleanedPage{
+			ID:             schema.CleanedPageID(raw.ID, version),
+			URL:            url,
+			Charset:        res.Charset,
+			HTML:           res.HTML,
+			FetchedAt:      raw.FetchedAt,
+			CleanedAt:      time.Now().UTC(),
+			CleanerVersion: version,
+			RawID:          raw.ID,
+			RequestID:      raw.RequestID,
+		}
+		data, err := schema.Encode(page)
+		if err != nil {
+			return nil, fmt.Errorf("encoding cleaned page: %w", err)
+		}
+		return []stage.Output{{
+			Subject: subject(schema.CleanedSubjectPrefix, url, m.Subject),
+			Schema:  schema.CleanedPageV1,
+			MsgID:   page.ID,
+			Data:    data,
+		}}, nil
+	}
+}
+
+// subject is prefix.<domain of url>, or, for a page without URL, prefix followed by the
+// domain token of the input's subject.
+func subject(prefix, url, inSubject string) string {
+	token := schema.SubjectToken(inSubject)
+	if url != "" || token == "" {
+		token = schema.DomainToken(url)
+	}
+	return prefix + "." + token
+}
