@@ -1,0 +1,636 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// bylinePrefixes open a credit line ("By Jane Doe"); matched case-insensitively.
+var bylinePrefixes = [...]string{
+	"written by ", "posted by ", "by: ", "reported by ", "publicado por: ", "publicado por ", "escrito por ", "geschrieben von ", "words by ", "story by ", "by ", "por ", "von ", "par ", "di ", "oleh ",
+	"text: ", "texto: ", "autor: ", "author: ", "автор: ", "автор ", "текст: ", "글 ", "기자 ",
+}
+
+// nameSeps split a credit line into names.
+var nameSeps = [...]string{",", ";", " and ", " & ", " y ", " e ", " und ", " et ", " и ", " with ", "、", "/"}
+
+// roleWords mark a credit part that is a job title, not a name.
+var roleWords = map[string]bool{
+	"writer": true, "editor": true, "reporter": true, "correspondent": true, "staff": true, "contributor": true,
+	"columnist": true, "producer": true, "chief": true, "senior": true, "bureau": true, "photographer": true,
+	"analyst": true, "journalist": true, "host": true, "anchor": true, "director": true, "president": true,
+	"founder": true, "ceo": true, "professor": true, "fellow": true, "contributing": true, "political": true,
+	"national": true, "international": true, "special": true, "associate": true, "assistant": true, "managing": true,
+	"deputy": true, "executive": true, "author": true, "opinion": true, "critic": true, "intern": true,
+	"redação": true, "redacción": true, "redaktion": true, "redazione": true, "updated": true, "published": true,
+	"minute": true, "minutes": true, "read": true, "ago": true, "hours": true, "follow": true, "email": true,
+	"twitter": true, "posted": true, "photo": true, "photos": true, "illustration": true, "video": true,
+	"contact": true, "more": true, "articles": true, "about": true, "view": true, "profile": true, "share": true,
+	"reuters": true, "ap": true, "afp": true,
+}
+
+// orgWords mark a credit that is an organisation, desk or brand.
+var orgWords = map[string]bool{
+	"news": true, "press": true, "associated": true, "agency": true, "reuters": true, "afp": true, "ap": true,
+	"staff": true, "desk": true, "team": true, "editorial": true, "editors": true, "media": true, "sport": true,
+	"sports": true, "magazine": true, "times": true, "post": true, "journal": true, "tribune": true, "daily": true,
+	"network": true, "tv": true, "radio": true, "inc": true, "ltd": true, "llc": true, "group": true, "online": true,
+	"herald": true, "gazette": true, "wire": true, "newsroom": true, "bureau": true, "redação": true,
+	"redacción": true, "redaktion": true, "redazione": true, "reporter": true, "correspondent": true, "cnbc": true,
+	"cnn": true, "bbc": true, "bloomberg": true, "dpa": true, "efe": true, "ansa": true, "tass": true, "com": true,
+	"foundation": true, "institute": true, "university": true, "company": true, "corporation": true,
+	"guardian": true, "telegraph": true, "license": true, "reporters": true, "writers": true, "contributors": true,
+}
+
+// nameParticles are lower-case words allowed inside a person name.
+var nameParticles = map[string]bool{
+	"de": true, "da": true, "do": true, "dos": true, "das": true, "van": true, "von": true, "der": true, "den": true,
+	"del": true, "della": true, "di": true, "du": true, "la": true, "le": true, "bin": true, "al": true, "el": true,
+	"ter": true, "ten": true, "y": true, "e": true, "st.": true, "mc": true,
+}
+
+// credit is a parsed credit: person names and, when only an organisation is
+// credited, its name.
+type credit struct {
+	persons []string
+	org     string
+}
+
+// authors returns the person names credited in the visible byline (cross-checked
+// with and completed from machine metadata), or an organisation-only credit.
+func (p *page) authors(site string) ([]string, string) {
+	siteTok := tokenize(site)
+	pubTok := tokenize(p.ld.publisher)
+	vis := p.visibleCredit(siteTok, pubTok)
+	mach := p.machineCredit(siteTok, pubTok)
+	if len(vis.persons) > 0 {
+		out := vis.persons
+		shown := strings.ToLower(p.bylineText())
+		for _, m := range mach.persons {
+			if !containsName(out, m) && strings.Contains(shown, strings.ToLower(m)) {
+				out = append(out, m)
+			}
+		}
+		return out, ""
+	}
+	if vis.org != "" {
+		return []string{}, vis.org
+	}
+	if len(mach.persons) > 0 {
+		return mach.persons, ""
+	}
+	return []string{}, mach.org
+}
+
+// visibleCredit reads the first shown byline: the elements the cleaner kept for their
+// byline/author class, itemprop=author or author link, else a "By ..." line after
+// the headline.
+func (p *page) visibleCredit(siteTok, pubTok []string) credit {
+	var c credit
+	for i, e := range p.elems {
+		if !p.nearTitle(i) || !isBylineElem(e) {
+			continue
+		}
+		got := parseCreditElem(e, siteTok, pubTok)
+		if len(got.persons) > 0 {
+			return p.continuedCredit(got, siteTok, pubTok)
+		}
+		if c.org == "" {
+			c.org = got.org
+		}
+	}
+	lines := p.headerLines()
+	for i, line := range lines {
+		if i > 12 {
+			break
+		}
+		// A byline broken over lines: "By Jane Roe" / ", John Doe".
+		for j := i + 1; j < len(lines) && j < i+4; j++ {
+			next := lines[j]
+			if !strings.HasPrefix(next, ",") && !strings.HasPrefix(next, "& ") && !strings.HasPrefix(strings.ToLower(next), "and ") {
+				break
+			}
+			line += " " + next
+		}
+		for _, part := range splitDateline(line) {
+			if rest, ok := cutBylinePrefix(strings.TrimLeft(part, "|•·-–—:, ")); ok {
+				got := parseCreditText(rest, siteTok, pubTok, true)
+				if len(got.persons) > 0 {
+					return got
+				}
+				if c.org == "" {
+					c.org = got.org
+				}
+			}
+		}
+	}
+	return c
+}
+
+// continuedCredit adds the co-authors of a byline broken over lines ("By Jane Roe" /
+// ", John Doe") as the header text shows them.
+func (p *page) continuedCredit(c credit, siteTok, pubTok []string) credit {
+	lines := p.headerLines()
+	for i, line := range lines {
+		if i > 12 || !strings.Contains(line, c.persons[len(c.persons)-1]) {
+			continue
+		}
+		for _, next := range lines[i+1 : min(len(lines), i+4)] {
+			if !strings.HasPrefix(next, ",") && !strings.HasPrefix(next, "& ") && !strings.HasPrefix(strings.ToLower(next), "and ") {
+				break
+			}
+			next = strings.TrimLeft(next, ",& ")
+			if strings.HasPrefix(strings.ToLower(next), "and ") {
+				next = next[4:]
+			}
+			for _, n := range parseCreditText(next, siteTok, pubTok, false).persons {
+				if !containsName(c.persons, n) {
+					c.persons = append(c.persons, n)
+				}
+			}
+		}
+		break
+	}
+	return c
+}
+
+// splitDateline splits a header line at the separators that set a byline apart from
+// a date or place ("05/10/2018 - Published by: Jane Roe").
+func splitDateline(line string) []string {
+	parts := []string{line}
+	for _, sep := range [...]string{" | ", " - ", " — ", " · ", " • "} {
+		var next []string
+		for _, p := range parts {
+			next = append(next, strings.Split(p, sep)...)
+		}
+		parts = next
+	}
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+// machineCredit reads JSON-LD author entries, then author meta tags.
+func (p *page) machineCredit(siteTok, pubTok []string) credit {
+	var c credit
+	for _, cr := range p.ld.credits() {
+		switch {
+		case cr.org || isOrgName(cr.name, siteTok, pubTok):
+			if c.org == "" {
+				c.org = cr.name
+			}
+		default:
+			for _, n := range splitNames(cr.name, siteTok, pubTok, false) {
+				if !containsName(c.persons, n) && strings.Contains(n, " ") {
+					c.persons = append(c.persons, n)
+				}
+			}
+		}
+	}
+	if len(c.persons) > 0 {
+		return c
+	}
+	for _, k := range [...]string{"author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl", "cxenseparse:author"} {
+		for _, v := range p.metaVals(k) {
+			if strings.Contains(v, "://") || strings.HasPrefix(v, "/") {
+				continue
+			}
+			got := parseCreditText(v, siteTok, pubTok, false)
+			for _, n := range got.persons {
+				if !containsName(c.persons, n) && strings.Contains(n, " ") {
+					c.persons = append(c.persons, n)
+				}
+			}
+			if c.org == "" {
+				c.org = got.org
+			}
+		}
+		if len(c.persons) > 0 {
+			break
+		}
+	}
+	return c
+}
+
+// bylineText returns the shown text of the byline elements and the lines after the
+// headline, for checking that a machine-declared name is on the page.
+func (p *page) bylineText() string {
+	var b strings.Builder
+	for _, e := range p.elems {
+		if attr(e, attrHidden) == "" && isBylineElem(e) {
+			b.WriteString(textOf(e))
+			b.WriteByte('\n')
+		}
+	}
+	for _, l := range p.headerLines() {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// isBylineElem reports whether a kept element is a credit: byline/author class or id,
+// itemprop author/creator, or a link to an author page.
+func isBylineElem(e *html.Node) bool {
+	ip := strings.ToLower(attr(e, "itemprop"))
+	if ip == "author" || ip == "creator" {
+		return true
+	}
+	s := strings.ToLower(attr(e, "class") + " " + attr(e, "id"))
+	if strings.Contains(s, "byline") || strings.Contains(s, "contributor") || strings.Contains(s, "writer") {
+		return true
+	}
+	if strings.Contains(s, "author") && !strings.Contains(s, "bio") && !strings.Contains(s, "avatar") &&
+		!strings.Contains(s, "image") && !strings.Contains(s, "photo") && !strings.Contains(s, "desc") {
+		return true
+	}
+	return e.DataAtom == atom.A && isAuthorHref(attr(e, "href"), attr(e, "rel"))
+}
+
+// parseCreditElem parses one byline element: microdata names, else author-link
+// texts, else its text.
+func parseCreditElem(e *html.Node, siteTok, pubTok []string) credit {
+	var names []string
+	var links []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode || attr(c, attrHidden) != "" {
+				continue
+			}
+			if strings.EqualFold(attr(c, "itemprop"), "name") {
+				names = append(names, collapse(textOr(c, "content")))
+				continue
+			}
+			if c.DataAtom == atom.A && isAuthorHref(attr(c, "href"), attr(c, "rel")) {
+				links = append(links, collapse(textOf(c)))
+			}
+			walk(c)
+		}
+	}
+	walk(e)
+	if len(names) == 0 && e.DataAtom != atom.A {
+		names = links
+	}
+	var c credit
+	for _, n := range names {
+		got := parseCreditText(n, siteTok, pubTok, true)
+		c.persons = append(c.persons, got.persons...)
+		if c.org == "" {
+			c.org = got.org
+		}
+	}
+	if len(c.persons) > 0 {
+		return c
+	}
+	return parseCreditText(textOf(e), siteTok, pubTok, false)
+}
+
+// isAuthorHref reports whether a link points at an author page.
+func isAuthorHref(href, rel string) bool {
+	if strings.Contains(strings.ToLower(rel), "author") {
+		return true
+	}
+	h := strings.ToLower(href)
+	for _, w := range [...]string{"/author/", "/authors/", "/by/", "/profile/", "/profiles/", "/staff/",
+		"/journalist/", "/journalists/", "/reporter/", "/columnist/", "/contributor/", "/writers/", "/autor/", "/autores/"} {
+		if strings.Contains(h, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// cutBylinePrefix removes a leading "By"-like word; ok reports whether one was found.
+func cutBylinePrefix(s string) (string, bool) {
+	l := strings.ToLower(s)
+	for _, pre := range bylinePrefixes {
+		if strings.HasPrefix(l, pre) {
+			return strings.TrimSpace(s[len(pre):]), true
+		}
+	}
+	return s, false
+}
+
+// parseCreditText parses a credit line into person names, or an organisation when
+// the line credits only one.
+//
+// single allows a one-word name (a first name or pen name); it is also allowed when
+// the line opens with "By".
+func parseCreditText(s string, siteTok, pubTok []string, single bool) credit {
+	s = strings.TrimLeft(collapse(s), "|•·-–—:, ")
+	if s == "" {
+		return credit{}
+	}
+	if rest, ok := cutBylinePrefix(s); ok {
+		s, single = rest, true
+	}
+	// The names come first; a dateline, role or outlet after a separator is dropped.
+	for _, sep := range [...]string{" | ", "|", " • ", "•", " · ", "·", " - ", " — ", " – ", "\n", "  "} {
+		if i := strings.Index(s, sep); i > 0 {
+			s = s[:i]
+		}
+	}
+	if i := strings.Index(s, "("); i > 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return credit{}
+	}
+	persons := splitNames(s, siteTok, pubTok, single)
+	if len(persons) > 0 {
+		return credit{persons: persons}
+	}
+	if isOrgName(s, siteTok, pubTok) && utf8.RuneCountInString(s) <= 60 {
+		return credit{org: strings.TrimSpace(strings.TrimSuffix(s, "."))}
+	}
+	return credit{}
+}
+
+// splitNames splits a credit line into cleaned person names: roles, outlets and
+// handles dropped, ALL-CAPS names title-cased.
+func splitNames(s string, siteTok, pubTok []string, single bool) []string {
+	parts := []string{s}
+	for _, sep := range nameSeps {
+		var next []string
+		for _, p := range parts {
+			if sep == "," || sep == ";" || sep == "、" || sep == "/" {
+				next = append(next, strings.Split(p, sep)...)
+				continue
+			}
+			next = append(next, splitFold(p, sep)...)
+		}
+		parts = next
+	}
+	var out []string
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if isCredential(p) {
+			continue
+		}
+		p = cleanName(p, siteTok, pubTok)
+		if p == "" || !isPersonName(p, siteTok, pubTok, single) {
+			continue
+		}
+		if !containsName(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// splitFold splits s around every case-insensitive occurrence of sep.
+func splitFold(s, sep string) []string {
+	var out []string
+	l := strings.ToLower(s)
+	for {
+		i := strings.Index(l, sep)
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i])
+		s, l = s[i+len(sep):], l[i+len(sep):]
+	}
+}
+
+// cleanName trims a name candidate: handles, trailing "for Outlet", an outlet or
+// date after the name, surrounding punctuation; ALL-CAPS becomes title case.
+func cleanName(s string, siteTok, pubTok []string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "@"); i >= 0 {
+		s = s[:i]
+	}
+	s = cutTrailer(s, siteTok, pubTok)
+	for _, w := range [...]string{" for ", " in ", " at ", " from ", " para ", " für ", " für ", " em ", " na "} {
+		if i := strings.Index(s, w); i > 0 {
+			s = s[:i]
+		}
+	}
+	s = strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '.' })
+	s = strings.TrimSpace(strings.TrimLeft(s, "."))
+	if s == "" {
+		return ""
+	}
+	if isAllCaps(s) {
+		s = titleCase(s)
+	}
+	// A name printed twice (link text and label): "Jane Roe Jane Roe".
+	if w := strings.Fields(s); len(w)%2 == 0 && len(w) >= 2 && slicesEqual(w[:len(w)/2], w[len(w)/2:]) {
+		s = strings.Join(w[:len(w)/2], " ")
+	}
+	return s
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// cutTrailer cuts what follows a name in the same credit part: a weekday or month
+// (a dateline), the site's or publisher's name, an organisation name ("Tom Davies
+// Associated Press"; a last word like "Agency" makes the whole part an organisation
+// instead), ALL-CAPS words after mixed-case ones ("Kevin McCoy USA TODAY") or a
+// lower-case word after two names ("Moritz Bachmann publiziert am").
+func cutTrailer(s string, siteTok, pubTok []string) string {
+	words := strings.Fields(s)
+	caps := isAllCaps(s)
+	for i, w := range words {
+		if i == 0 {
+			continue
+		}
+		lw := strings.ToLower(strings.Trim(w, ".,:;"))
+		_, month := monthNames[lw]
+		r, _ := utf8.DecodeRuneInString(w)
+		cut := weekdays[lw] || (month && len(lw) >= 3 && lw != "may" && lw != "mai" && lw != "mar") ||
+			(orgWords[lw] && i < len(words)-1 && !deskWords[strings.ToLower(words[len(words)-1])]) || (!caps && isAllCaps(w) && len(w) >= 2 && i >= 2) ||
+			(i >= 2 && unicode.IsLower(r) && !nameParticles[lw])
+		if !cut {
+			rest := tokenize(strings.Join(words[i:], " "))
+			cut = (len(siteTok) > 0 && tokenF1(rest, siteTok) >= 0.8) || (len(pubTok) > 0 && tokenF1(rest, pubTok) >= 0.8)
+		}
+		if cut {
+			return strings.Join(words[:i], " ")
+		}
+	}
+	return s
+}
+
+// deskWords end a credit that names a desk or team ("Practical Horseman Editorial
+// Staff"): such a credit is an organisation, not a name followed by an outlet.
+var deskWords = map[string]bool{"staff": true, "editorial": true, "desk": true, "team": true, "editors": true,
+	"newsroom": true, "reporters": true, "writers": true, "contributors": true}
+
+// weekdays are weekday names that end a name in a dateline ("By Jane Roe Monday").
+var weekdays = map[string]bool{
+	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true,
+	"sunday": true, "mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true,
+	"segunda-feira": true, "terça-feira": true, "quarta-feira": true, "quinta-feira": true, "sexta-feira": true,
+	"montag": true, "dienstag": true, "mittwoch": true, "donnerstag": true, "freitag": true, "samstag": true, "sonntag": true,
+	"updated": true, "published": true, "posted": true,
+}
+
+// isCredential reports whether a credit part is a credential or acronym ("MS",
+// "RDN", "PhD") rather than a name.
+func isCredential(s string) bool {
+	s = strings.Trim(s, " .")
+	if strings.Contains(s, " ") || utf8.RuneCountInString(s) > 5 {
+		return false
+	}
+	switch strings.ToLower(s) {
+	case "phd", "md", "jr", "sr", "esq", "mba", "ms", "ma", "ba", "bsc", "msc", "rd", "rdn", "rn", "cpa":
+		return true
+	}
+	return isAllCaps(s)
+}
+
+// isPersonName reports whether a cleaned candidate looks like a person's name.
+func isPersonName(s string, siteTok, pubTok []string, single bool) bool {
+	if utf8.RuneCountInString(s) < 3 || utf8.RuneCountInString(s) > 50 {
+		return false
+	}
+	words := strings.Fields(s)
+	if len(words) > 5 || len(words) < 2 && !single && !nonLatin(s) || strings.EqualFold(words[0], "the") {
+		return false
+	}
+	if isOrgName(s, siteTok, pubTok) || isCMSUser(s) {
+		return false
+	}
+	for i, w := range words {
+		lw := strings.ToLower(strings.Trim(w, ".,"))
+		if _, month := monthNames[lw]; roleWords[lw] || weekdays[lw] || (i == 0 && month && len(words) == 1) {
+			return false
+		}
+		r, _ := utf8.DecodeRuneInString(w)
+		if unicode.IsDigit(r) {
+			return false
+		}
+		if unicode.IsLower(r) && !nameParticles[lw] {
+			return false
+		}
+	}
+	return true
+}
+
+// isOrgName reports whether a credit names an organisation: the site or publisher
+// itself, a word like "News" or "Staff", a domain, or a short all-caps acronym.
+func isOrgName(s string, siteTok, pubTok []string) bool {
+	t := tokenize(s)
+	if len(t) == 0 {
+		return false
+	}
+	if (len(siteTok) > 0 && tokenF1(t, siteTok) >= 0.6) || (len(pubTok) > 0 && tokenF1(t, pubTok) >= 0.6) {
+		return true
+	}
+	for _, w := range t {
+		if orgWords[w] {
+			return true
+		}
+	}
+	if strings.Contains(s, ".") && !strings.Contains(s, " ") {
+		return true
+	}
+	if len(t) == 1 {
+		// A one-word credit that is part of the site's name: "Beachbody" on "The Beachbody Blog".
+		for _, st := range append(siteTok, pubTok...) {
+			if st == t[0] {
+				return true
+			}
+		}
+		w := strings.TrimSpace(s)
+		if isAllCaps(w) && utf8.RuneCountInString(w) <= 5 {
+			return true
+		}
+		// CamelCase brand names: "AppleInsider".
+		upper := 0
+		for _, r := range w {
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+		if upper >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// isCMSUser reports whether a credit is a CMS account rather than a name: one
+// lower-case token ("admin", "jdadmin") or one with digits or underscores.
+func isCMSUser(s string) bool {
+	if strings.ContainsAny(s, " ") {
+		return strings.Contains(strings.ToLower(s), "admin")
+	}
+	for _, r := range s {
+		if unicode.IsDigit(r) || r == '_' {
+			return true
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLower(r) || strings.Contains(strings.ToLower(s), "admin")
+}
+
+// nonLatin reports whether s is written in a script without letter case (CJK,
+// Korean, Arabic, ...), where a name may be one word.
+func nonLatin(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) && !unicode.IsUpper(r) && !unicode.IsLower(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAllCaps(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsUpper(r) {
+			letters++
+		}
+	}
+	return letters >= 2
+}
+
+// titleCase upper-cases the first letter of each word and lower-cases the rest.
+func titleCase(s string) string {
+	var b strings.Builder
+	first := true
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) && first:
+			b.WriteRune(unicode.ToUpper(r))
+			first = false
+		case unicode.IsLetter(r):
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			b.WriteRune(r)
+			first = r == ' ' || r == '-' || r == '\''
+		}
+	}
+	return b.String()
+}
+
+// containsName reports whether names holds n, ignoring case.
+func containsName(names []string, n string) bool {
+	for _, m := range names {
+		if strings.EqualFold(m, n) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,437 @@
+package extract
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/itlightning/dateparse"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// stamp is a date found on the page.
+type stamp struct {
+	t        time.Time
+	hasClock bool
+	hasZone  bool
+}
+
+// Meta keys of publication and modification times, most trusted first.
+var (
+	publishedKeys = [...]string{
+		"article:published_time", "og:article:published_time", "article:published", "published_time",
+		"datepublished", "date.published", "article.published", "parsely-pub-date", "sailthru.date",
+		"publishdate", "publish-date", "pubdate", "publication_date", "dc.date.issued", "dcterms.created",
+		"dc.date", "dcterms.date", "date", "cxenseparse:recs:publishtime", "og:published_time", "article_date_original",
+		"original-publish-date", "content_publish_date",
+	}
+	modifiedKeys = [...]string{
+		"article:modified_time", "og:article:modified_time", "og:updated_time", "article:modified", "datemodified",
+		"modified_time", "dc.date.modified", "dcterms.modified", "last-modified", "lastmod", "article.updated",
+	}
+)
+
+// updatedWords open a visible "updated" stamp, which is never the publication time.
+var updatedWords = [...]string{"updated", "update", "last modified", "modified", "atualizado", "actualizado",
+	"aktualisiert", "mis à jour", "aggiornato", "обновлено", "diperbarui", "edited", "revised"}
+
+// dates returns the publication and modification times. A declared time is kept when
+// the visible dateline agrees with its day (in some plausible zone); a visible date
+// that contradicts every declared time wins, unless it is the declared modification
+// day (a page showing only its update date). A time without a zone is read in the
+// zone the page declares elsewhere, else UTC. dayFirst reads 05/10/2018 as 5 October.
+func (p *page) dates(opts Options, dayFirst bool) (pub, mod *time.Time) {
+	var machPub, machMod []stamp
+	for _, v := range p.ld.allStrs("datePublished") {
+		machPub = appendStamp(machPub, v)
+	}
+	for _, v := range p.ld.allStrs("dateCreated") {
+		machPub = appendStamp(machPub, v)
+	}
+	for _, v := range p.ld.allStrs("dateModified") {
+		machMod = appendStamp(machMod, v)
+	}
+	for _, k := range publishedKeys {
+		for _, v := range p.metaVals(k) {
+			machPub = appendStamp(machPub, v)
+		}
+	}
+	for _, k := range modifiedKeys {
+		for _, v := range p.metaVals(k) {
+			machMod = appendStamp(machMod, v)
+		}
+	}
+	headPub := plausible(machPub, opts.FetchedAt)
+	nHead := len(headPub)
+	visPub, visMod := p.scanDateElems(&headPub, &machMod, dayFirst)
+	machPub = plausible(headPub, opts.FetchedAt)
+	headPub = machPub[:min(nHead, len(machPub))]
+	machMod = plausible(machMod, opts.FetchedAt)
+	zone := declaredZone(machPub, machMod)
+
+	vp, okPub := p.visibleDate(visPub, dayFirst)
+	switch {
+	case okPub && len(headPub) > 0 && !agreesAny(headPub, vp, zone) && agreesAny(machMod, vp, zone) &&
+		headPub[0].t.Before(time.Date(vp.year, vp.month, vp.day, vp.hour, vp.min, 0, 0, time.UTC).Add(14*time.Hour)):
+		// The page shows its update day only: the publication declared in the head stands.
+		pub = inZone(firstTimed(headPub), zone)
+	case okPub:
+		pub = chooseStamp(machPub, vp, zone)
+	case len(machPub) > 0:
+		pub = inZone(firstTimed(machPub), zone)
+	}
+	if vm, ok := visMod.first(); ok {
+		mod = chooseStamp(machMod, vm, zone)
+	} else if len(machMod) > 0 {
+		mod = inZone(firstTimed(machMod), zone)
+	}
+	if pub == nil && mod != nil && len(visMod) > 0 && !visMod[0].fromWord {
+		// The only date shown is marked as an update by its class alone: it is the
+		// one date the page gives, taken as the publication.
+		pub = mod
+	}
+	return pub, mod
+}
+
+// firstTimed returns the first stamp, or a later one of the same day that has a
+// clock when the first has none.
+func firstTimed(list []stamp) stamp {
+	first := list[0]
+	if first.hasClock {
+		return first
+	}
+	for _, s := range list[1:] {
+		if s.hasClock && s.t.Year() == first.t.Year() && s.t.YearDay() == first.t.YearDay() {
+			return s
+		}
+	}
+	return first
+}
+
+// textDates collects dates read from visible text, in page order.
+type textDates []textDate
+
+func (t textDates) first() (textDate, bool) {
+	if len(t) == 0 {
+		return textDate{}, false
+	}
+	return t[0], true
+}
+
+// scanDateElems reads the kept <time>, itemprop and date-class elements: declared
+// datetime values go to the machine lists (published or modified by their context),
+// shown texts to the visible lists.
+func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, visMod textDates) {
+	for i, e := range p.elems {
+		if noiseCtx[attr(e, attrCtx)] {
+			continue
+		}
+		hidden := attr(e, attrHidden) != "" || !p.nearTitle(i)
+		var walk func(n *html.Node, updated bool)
+		walk = func(n *html.Node, updated bool) {
+			if n.Type != html.ElementNode {
+				return
+			}
+			cls := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+			ip := strings.ToLower(attr(n, "itemprop"))
+			if isUpdatedClass(cls) || ip == "datemodified" {
+				updated = true
+			}
+			switch {
+			case ip == "datepublished" || ip == "datecreated":
+				*machPub = appendStamp(*machPub, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), textOf(n)))
+			case ip == "datemodified":
+				*machMod = appendStamp(*machMod, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), textOf(n)))
+			case n.DataAtom == atom.Time && attr(n, "datetime") != "":
+				if updated {
+					*machMod = appendStamp(*machMod, attr(n, "datetime"))
+				} else {
+					*machPub = appendStamp(*machPub, attr(n, "datetime"))
+				}
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c, updated)
+			}
+		}
+		walk(e, false)
+		if hidden || e.DataAtom == atom.Meta || !isDateElem(e) {
+			continue
+		}
+		text := collapse(textOf(e))
+		if len(text) > 200 {
+			continue
+		}
+		for _, part := range splitUpdated(text) {
+			if d, ok := parseTextDate(part.text, dayFirst); ok {
+				if part.updated || isUpdatedClass(strings.ToLower(attr(e, "class"))) ||
+					strings.EqualFold(attr(e, "itemprop"), "dateModified") {
+					d.fromWord = part.updated
+					visMod = append(visMod, d)
+				} else {
+					visPub = append(visPub, d)
+				}
+			}
+		}
+	}
+	return visPub, visMod
+}
+
+// isUpdatedClass reports whether a class/id list marks a modification time. The
+// hAtom class "updated" alone does not: themes put it on every date.
+func isUpdatedClass(cls string) bool {
+	for _, w := range [...]string{"modified", "last-updated", "updated-date", "date-updated", "update-date",
+		"updated-time", "update-time", "updated_at", "updated-at", "lastupdate", "dateupdated"} {
+		if strings.Contains(cls, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isDateElem reports whether a kept element shows a date: a <time>, a date
+// itemprop, or a date, time, dateline or byline class.
+func isDateElem(e *html.Node) bool {
+	if e.DataAtom == atom.Time {
+		return true
+	}
+	ip := strings.ToLower(attr(e, "itemprop"))
+	if strings.HasPrefix(ip, "date") {
+		return true
+	}
+	cls := strings.ToLower(attr(e, "class") + " " + attr(e, "id"))
+	for _, w := range [...]string{"date", "time", "publish", "posted", "byline", "meta", "info"} {
+		if strings.Contains(cls, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// textPart is a piece of a dateline, updated when an "Updated" word opens it.
+type textPart struct {
+	text    string
+	updated bool
+}
+
+// splitUpdated splits "Published May 1, 2024 Updated May 2, 2024" at the updated
+// word, so each half is read on its own.
+func splitUpdated(s string) []textPart {
+	l := strings.ToLower(s)
+	for _, w := range updatedWords {
+		if i := strings.Index(l, w); i >= 0 {
+			var out []textPart
+			if strings.TrimSpace(s[:i]) != "" {
+				out = append(out, textPart{text: s[:i]})
+			}
+			return append(out, textPart{text: s[i:], updated: true})
+		}
+	}
+	return []textPart{{text: s}}
+}
+
+// visibleDate returns the shown publication date: the first one read from the date
+// elements, else the first dateline in the lines after the headline.
+func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) {
+	if d, ok := fromElems.first(); ok {
+		return d, true
+	}
+	for i, line := range p.headerLines() {
+		if i > 10 {
+			break
+		}
+		if len(line) > 160 {
+			continue // a paragraph of the article, not a dateline
+		}
+		for _, part := range splitUpdated(line) {
+			if part.updated {
+				continue
+			}
+			if d, ok := parseTextDate(part.text, dayFirst); ok {
+				return d, true
+			}
+		}
+	}
+	return textDate{}, false
+}
+
+// chooseStamp picks between declared times and the shown date: the first declared
+// time that agrees with it (see agrees), else the shown date itself (with its clock
+// and zone when shown, else at midnight in zone).
+func chooseStamp(mach []stamp, vis textDate, zone *time.Location) *time.Time {
+	var dayOnly *stamp
+	for i, m := range mach {
+		if !agrees(m, vis, zone) {
+			continue
+		}
+		if m.hasClock {
+			return inZone(m, zone)
+		}
+		if dayOnly == nil {
+			dayOnly = &mach[i]
+		}
+	}
+	if dayOnly != nil && !vis.hasClock {
+		return inZone(*dayOnly, zone)
+	}
+	loc := vis.zone
+	if loc == nil {
+		loc = zone
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := time.Date(vis.year, vis.month, vis.day, vis.hour, vis.min, vis.sec, 0, loc)
+	return &t
+}
+
+// agreesAny reports whether any declared time agrees with the shown date.
+func agreesAny(mach []stamp, vis textDate, zone *time.Location) bool {
+	for _, m := range mach {
+		if agrees(m, vis, zone) {
+			return true
+		}
+	}
+	return false
+}
+
+// agrees reports whether a declared time can be the shown date: read in its own
+// offset, or shifted by a whole or half-hour offset between -12 and +14 hours (a page
+// showing local time without naming its zone), it falls on the shown day, and within
+// five minutes of the shown time when a clock is shown.
+func agrees(m stamp, vis textDate, zone *time.Location) bool {
+	t := m.t
+	if !m.hasZone && zone != nil {
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, zone)
+	}
+	match := func(u time.Time) bool {
+		if u.Year() != vis.year || u.Month() != vis.month || u.Day() != vis.day {
+			return false
+		}
+		if !vis.hasClock || !m.hasClock {
+			return true
+		}
+		// Within five minutes: a page may show the minute it was last saved.
+		d := (u.Hour()*60 + u.Minute()) - (vis.hour*60 + vis.min)
+		return d >= -5 && d <= 5
+	}
+	if vis.zone != nil {
+		return match(t.In(vis.zone))
+	}
+	if match(t) {
+		return true
+	}
+	if !m.hasZone {
+		return false
+	}
+	u := t.UTC()
+	for off := -12 * 60; off <= 14*60; off += 30 {
+		if match(u.Add(time.Duration(off) * time.Minute)) {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredZone returns the offset the page declares on its zoned times, used for
+// times given without one; nil when none is declared.
+func declaredZone(lists ...[]stamp) *time.Location {
+	for _, l := range lists {
+		for _, s := range l {
+			if s.hasZone && s.hasClock {
+				_, off := s.t.Zone()
+				return time.FixedZone("", off)
+			}
+		}
+	}
+	return nil
+}
+
+// inZone returns the stamp's time, a zoneless one read in zone (UTC when nil).
+func inZone(s stamp, zone *time.Location) *time.Time {
+	t := s.t
+	if !s.hasZone && zone != nil {
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), zone)
+	}
+	return &t
+}
+
+// plausible drops times before 1995 or more than two days after the fetch.
+func plausible(in []stamp, fetched time.Time) []stamp {
+	out := in[:0]
+	for _, s := range in {
+		if s.t.Year() < 1995 || (!fetched.IsZero() && s.t.After(fetched.Add(48*time.Hour))) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// appendStamp parses a declared date string and appends it when valid.
+func appendStamp(list []stamp, s string) []stamp {
+	if st, ok := parseStamp(s); ok {
+		return append(list, st)
+	}
+	return list
+}
+
+// isoLayouts are the machine date forms tried before the general parser.
+var isoLayouts = [...]struct {
+	layout          string
+	hasClock, hasTZ bool
+}{
+	{time.RFC3339Nano, true, true},
+	{"2006-01-02T15:04:05Z0700", true, true},
+	{"2006-01-02T15:04Z07:00", true, true},
+	{"2006-01-02T15:04:05.999999999", true, false},
+	{"2006-01-02T15:04", true, false},
+	{"2006-01-02 15:04:05Z07:00", true, true},
+	{"2006-01-02 15:04:05 -0700", true, true},
+	{"2006-01-02 15:04:05.999999999", true, false},
+	{"2006-01-02 15:04", true, false},
+	{"2006-01-02", false, false},
+}
+
+// parseStamp parses a declared date: ISO 8601 / RFC 3339 forms, Unix seconds or
+// milliseconds, then any form dateparse knows.
+func parseStamp(s string) (stamp, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 8 || len(s) > 64 {
+		return stamp{}, false
+	}
+	for _, l := range isoLayouts {
+		if t, err := time.Parse(l.layout, s); err == nil {
+			return stamp{t: t, hasClock: l.hasClock, hasZone: l.hasTZ}, true
+		}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		switch {
+		case n > 1e11 && n < 1e14:
+			return stamp{t: time.UnixMilli(n).UTC(), hasClock: true, hasZone: true}, true
+		case n > 6e8 && n < 5e9:
+			return stamp{t: time.Unix(n, 0).UTC(), hasClock: true, hasZone: true}, true
+		}
+		return stamp{}, false
+	}
+	if d, ok := parseTextDate(s, false); ok && d.hasClock && d.zone != nil {
+		return stamp{t: time.Date(d.year, d.month, d.day, d.hour, d.min, d.sec, 0, d.zone), hasClock: true, hasZone: true}, true
+	}
+	t, err := dateparse.ParseIn(s, time.UTC, dateparse.SimpleErrorMessages(true))
+	if err != nil {
+		return stamp{}, false
+	}
+	layout, _ := dateparse.ParseFormat(s, dateparse.SimpleErrorMessages(true))
+	hasZone := strings.Contains(layout, "07") || strings.Contains(layout, "MST") || strings.HasSuffix(layout, "Z")
+	hasClock := strings.Contains(layout, "15") || strings.Contains(layout, "03") || strings.Contains(layout, ":04")
+	return stamp{t: t, hasClock: hasClock, hasZone: hasZone}, true
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}

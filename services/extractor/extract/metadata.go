@@ -1,0 +1,461 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+// Attributes the cleaner sets on the copies in <div data-newsjet="meta">.
+const (
+	attrHidden = "data-newsjet-hidden"
+	attrCtx    = "data-newsjet-ctx"
+	attrKind   = "data-newsjet"
+)
+
+// fillMetadata fills a's metadata fields from the cleaned document doc: Title,
+// Authors/Organization, PublishedAt/ModifiedAt, Language, SiteName, CanonicalURL
+// (and ID from it), Description, Section, Tags, LeadImage and Paywalled.
+//
+// Machine metadata (JSON-LD, <meta>, microdata, <time datetime>) gives precision,
+// but the visible page (the shown h1, the byline and dateline near it) wins where they
+// disagree. opts.URL is the canonical fallback and resolves relative links;
+// opts.FetchedAt bounds plausible dates. Fields the page does not give stay empty.
+func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
+	p := gatherPage(doc)
+	p.ld = parseJSONLD(p.ldRaw)
+	fillURLs(a, p, opts)
+	a.SiteName = p.siteName()
+	a.Title = p.title(a.SiteName)
+	a.Description = p.description()
+	a.Section = p.section()
+	a.Tags = p.tags()
+	a.Authors, a.Organization = p.authors(a.SiteName)
+	a.Language = p.language(a.Title)
+	a.PublishedAt, a.ModifiedAt = p.dates(opts, a.Language != "en")
+	a.LeadImage = p.leadImage(a.URL)
+	a.Paywalled = p.paywalled()
+}
+
+// page is what one pass over the cleaned document found.
+type page struct {
+	htmlLang  string
+	headTitle string
+	metas     []metaTag
+	links     []linkTag
+	ldRaw     []string
+	ld        ldData
+	// meta holds the kept body elements in document order; windows the text blocks
+	// after each shown h1, indexed like h1s.
+	h1s   []heading
+	elems []*html.Node
+	// elemH1 holds, for each of elems, the number of shown h1s before it; titleH1 is
+	// the index in h1s of the headline, -1 when the title is not an h1.
+	elemH1  []int
+	titleH1 int
+	content *html.Node
+	// paywall is set when an element marks a paywall.
+	paywall bool
+}
+
+type metaTag struct{ key, val string }
+
+type linkTag struct{ rel, href string }
+
+// heading is an h1 of the page with the text shown after it.
+type heading struct {
+	text   string
+	hidden bool
+	ctx    string
+	after  []string
+}
+
+// gatherPage walks doc once and sorts its parts.
+func gatherPage(doc *html.Node) *page {
+	p := &page{titleH1: -1}
+	var walk func(n *html.Node, depth int)
+	walk = func(n *html.Node, depth int) {
+		if depth > 64 {
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Html:
+				p.htmlLang = attr(c, "lang")
+				walk(c, depth+1)
+			case atom.Head, atom.Body:
+				walk(c, depth+1)
+			case atom.Title:
+				if p.headTitle == "" {
+					p.headTitle = collapse(textOf(c))
+				}
+			case atom.Meta:
+				p.addMeta(c)
+			case atom.Link:
+				if rel := attr(c, "rel"); rel != "" {
+					p.links = append(p.links, linkTag{strings.ToLower(rel), strings.TrimSpace(attr(c, "href"))})
+				}
+			case atom.Script:
+				if c.FirstChild != nil {
+					p.ldRaw = append(p.ldRaw, c.FirstChild.Data)
+				}
+			case atom.Div:
+				if attr(c, attrKind) == "meta" {
+					p.metaDiv(c)
+					continue
+				}
+				walk(c, depth+1)
+			case atom.Article:
+				if attr(c, attrKind) == "content" && p.content == nil {
+					p.content = c
+					p.scanContent(c)
+					continue
+				}
+				walk(c, depth+1)
+			default:
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(doc, 0)
+	return p
+}
+
+func (p *page) addMeta(n *html.Node) {
+	key := attr(n, "property")
+	if key == "" {
+		key = attr(n, "name")
+	}
+	if key == "" {
+		key = attr(n, "itemprop")
+	}
+	if key == "" {
+		key = attr(n, "http-equiv")
+	}
+	if key == "" {
+		return
+	}
+	val := attr(n, "content")
+	if val == "" {
+		val = attr(n, "value")
+	}
+	if val = strings.TrimSpace(val); val != "" {
+		p.metas = append(p.metas, metaTag{strings.ToLower(strings.TrimSpace(key)), val})
+	}
+}
+
+// metaDiv reads the cleaner's copies of metadata-bearing body elements.
+func (p *page) metaDiv(div *html.Node) {
+	for c := div.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		switch {
+		case c.DataAtom == atom.H1:
+			p.h1s = append(p.h1s, heading{text: collapse(textOf(c)), hidden: attr(c, attrHidden) != "", ctx: attr(c, attrCtx)})
+		case attr(c, attrKind) == "after-h1":
+			if len(p.h1s) > 0 {
+				h := &p.h1s[len(p.h1s)-1]
+				for b := c.FirstChild; b != nil; b = b.NextSibling {
+					if t := collapse(textOf(b)); t != "" {
+						h.after = append(h.after, t)
+					}
+				}
+			}
+		default:
+			p.elems = append(p.elems, c)
+			p.elemH1 = append(p.elemH1, p.shownH1s())
+			if isPaywallMarker(c) {
+				p.paywall = true
+			}
+		}
+	}
+}
+
+// headerLines returns the text lines shown after the headline h1 (after the first
+// shown h1 outside menus when the title is not an h1).
+func (p *page) headerLines() []string {
+	if p.titleH1 >= 0 {
+		// A headline repeated in several h1s (mobile and desktop layouts): read all,
+		// the chosen one first.
+		out := p.h1s[p.titleH1].after
+		for i, h := range p.h1s {
+			if i != p.titleH1 && !h.hidden && h.text == p.h1s[p.titleH1].text && !noiseCtx[h.ctx] && h.ctx != "header" {
+				out = append(out[:len(out):len(out)], h.after...)
+			}
+		}
+		return out
+	}
+	for _, h := range p.h1s {
+		if !h.hidden && !noiseCtx[h.ctx] {
+			return h.after
+		}
+	}
+	return nil
+}
+
+// shownH1s counts the h1s read so far that are shown.
+func (p *page) shownH1s() int {
+	n := 0
+	for _, h := range p.h1s {
+		if !h.hidden {
+			n++
+		}
+	}
+	return n
+}
+
+// nearTitle reports whether elems[i] belongs to the article's header: shown, outside
+// menus, sidebars and comments, and after the headline h1 (within 30 elements and
+// before the next shown h1), or before it inside the article. With no headline h1
+// every such element qualifies.
+func (p *page) nearTitle(i int) bool {
+	e := p.elems[i]
+	if attr(e, attrHidden) != "" || noiseCtx[attr(e, attrCtx)] {
+		return false
+	}
+	if p.titleH1 < 0 {
+		return true
+	}
+	pos := 0 // shown h1s up to and including the headline
+	for j := 0; j <= p.titleH1; j++ {
+		if !p.h1s[j].hidden {
+			pos++
+		}
+	}
+	switch p.elemH1[i] {
+	case pos:
+		first := i
+		for first > 0 && p.elemH1[first-1] == pos {
+			first--
+		}
+		return i-first < 30
+	case pos - 1:
+		return attr(e, attrCtx) == "article"
+	}
+	return false
+}
+
+// scanContent notes paywall markers inside the content subtree.
+func (p *page) scanContent(n *html.Node) {
+	var walk func(*html.Node, int)
+	walk = func(n *html.Node, depth int) {
+		if depth > 64 || p.paywall {
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode {
+				if isPaywallMarker(c) {
+					p.paywall = true
+					return
+				}
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(n, 0)
+}
+
+// isPaywallMarker reports whether an element's class or id names a paywall.
+func isPaywallMarker(n *html.Node) bool {
+	s := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+	return strings.Contains(s, "paywall") || strings.Contains(s, "piano-offer") ||
+		strings.Contains(s, "subscriber-only") || strings.Contains(s, "premium-content")
+}
+
+// metaVal returns the first non-empty content of the first listed key present.
+func (p *page) metaVal(keys ...string) string {
+	for _, k := range keys {
+		for _, m := range p.metas {
+			if m.key == k {
+				return m.val
+			}
+		}
+	}
+	return ""
+}
+
+// metaVals returns every content of the given key, in order.
+func (p *page) metaVals(key string) []string {
+	var out []string
+	for _, m := range p.metas {
+		if m.key == key {
+			out = append(out, m.val)
+		}
+	}
+	return out
+}
+
+// link returns the href of the first link with relation rel.
+func (p *page) link(rel string) string {
+	for _, l := range p.links {
+		for _, r := range strings.Fields(l.rel) {
+			if r == rel && l.href != "" {
+				return l.href
+			}
+		}
+	}
+	return ""
+}
+
+// siteName returns og:site_name, else the JSON-LD publisher name, else application-name.
+func (p *page) siteName() string {
+	if s := collapse(p.metaVal("og:site_name")); s != "" {
+		return s
+	}
+	if s := p.ld.publisher; s != "" {
+		return s
+	}
+	return collapse(p.metaVal("application-name", "al:ios:app_name"))
+}
+
+// description returns the page's summary: og:description, description, JSON-LD.
+func (p *page) description() string {
+	if s := collapse(p.metaVal("og:description", "description", "twitter:description")); s != "" {
+		return s
+	}
+	return collapse(p.ld.str("description"))
+}
+
+// section returns article:section, else the JSON-LD articleSection.
+func (p *page) section() string {
+	if s := collapse(p.metaVal("article:section", "section", "parsely-section", "sailthru.section")); s != "" {
+		return s
+	}
+	if s := collapse(p.ld.str("articleSection")); s != "" {
+		return s
+	}
+	for _, e := range p.elems {
+		if strings.EqualFold(attr(e, "itemprop"), "articleSection") {
+			if s := collapse(textOr(e, "content")); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// tags returns article:tag values, else keywords (JSON-LD, then meta), deduplicated.
+func (p *page) tags() []string {
+	raw := p.metaVals("article:tag")
+	if len(raw) == 0 {
+		raw = p.ld.strs("keywords")
+	}
+	if len(raw) == 0 {
+		raw = p.metaVals("news_keywords")
+	}
+	if len(raw) == 0 {
+		raw = p.metaVals("keywords")
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range raw {
+		parts := []string{r}
+		if len(raw) == 1 || strings.Contains(r, ",") {
+			parts = strings.Split(r, ",")
+		}
+		for _, t := range parts {
+			t = collapse(t)
+			k := strings.ToLower(t)
+			if t == "" || seen[k] || utf8.RuneCountInString(t) > 60 {
+				continue
+			}
+			seen[k] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// paywalled reports a declared (isAccessibleForFree false) or marked paywall.
+func (p *page) paywalled() bool {
+	if v, ok := p.ld.bool("isAccessibleForFree"); ok && !v {
+		return true
+	}
+	return p.paywall
+}
+
+// attr returns the value of n's attribute key, "" when absent.
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key && a.Namespace == "" {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// textOr returns attribute key of n when set, else n's text.
+func textOr(n *html.Node, key string) string {
+	if v := attr(n, key); v != "" {
+		return v
+	}
+	return textOf(n)
+}
+
+// textOf returns the concatenated text under n, inline elements joined as shown and
+// block boundaries as spaces.
+func textOf(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				b.WriteString(c.Data)
+			case html.ElementNode:
+				if attr(c, attrHidden) != "" {
+					continue
+				}
+				if c.DataAtom == atom.Br || blockElem(c.DataAtom) {
+					b.WriteByte(' ')
+				}
+				walk(c)
+				if blockElem(c.DataAtom) {
+					b.WriteByte(' ')
+				}
+			}
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+func blockElem(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Li, atom.Ul, atom.Ol, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Section, atom.Header, atom.Footer, atom.Figure, atom.Figcaption, atom.Blockquote, atom.Tr, atom.Td, atom.Dd, atom.Dt:
+		return true
+	}
+	return false
+}
+
+// collapse trims s and folds every run of white space (NBSP included) to one space.
+func collapse(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,222 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// noiseCtx are the page regions whose headings and bylines are not the article's.
+var noiseCtx = map[string]bool{"nav": true, "footer": true, "aside": true, "comment": true, "related": true}
+
+// titleSeps separate a headline from a site name or section in <title> and og:title.
+var titleSeps = [...]string{" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " ‹ ", " › ", " / ", ": "}
+
+// title returns the visible headline: the shown h1 that agrees with the machine
+// titles (JSON-LD headline, og/twitter title, <title>), else the first shown h1 that is
+// not the site's logo, else the best machine title without its site suffix or
+// section prefix. It records the chosen h1 in p.titleH1: the byline and dateline are
+// read after it.
+func (p *page) title(site string) string {
+	machine := p.machineTitles()
+	var cands []*heading
+	var idx []int
+	for i := range p.h1s {
+		h := &p.h1s[i]
+		if h.hidden || h.text == "" || noiseCtx[h.ctx] || utf8.RuneCountInString(h.text) > 400 {
+			continue
+		}
+		cands = append(cands, h)
+		idx = append(idx, i)
+	}
+	best, bestSim := -1, 0.0
+	for i, h := range cands {
+		ht := tokenize(h.text)
+		for _, m := range machine {
+			if s := tokenF1(ht, tokenize(m)); s > bestSim+0.05 || (best >= 0 && s >= bestSim && cands[best].ctx != "article" && h.ctx == "article") {
+				best, bestSim = i, s
+			}
+		}
+	}
+	if best >= 0 && bestSim >= 0.5 {
+		p.titleH1 = idx[best]
+		return cands[best].text
+	}
+	siteTok := tokenize(site)
+	firstAny := -1
+	for i, h := range cands {
+		if isLogoHeading(h.text, siteTok, p.headTitle) {
+			continue
+		}
+		if h.ctx == "article" {
+			p.titleH1 = idx[i]
+			return h.text
+		}
+		if firstAny < 0 {
+			firstAny = i
+		}
+	}
+	if firstAny >= 0 {
+		p.titleH1 = idx[firstAny]
+		if len(machine) == 0 {
+			return cands[firstAny].text
+		}
+	}
+	for _, m := range machine {
+		if t := stripSite(m, site); t != "" {
+			if firstAny >= 0 && tokenF1(tokenize(cands[firstAny].text), tokenize(t)) >= 0.5 {
+				return cands[firstAny].text
+			}
+			return t
+		}
+	}
+	if firstAny >= 0 {
+		return cands[firstAny].text
+	}
+	return ""
+}
+
+// machineTitles returns the declared titles, most specific first.
+func (p *page) machineTitles() []string {
+	var out []string
+	add := func(s string) {
+		if s = collapse(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	add(p.ld.str("headline"))
+	add(p.metaVal("og:title"))
+	add(p.metaVal("twitter:title"))
+	for _, e := range p.elems {
+		if strings.EqualFold(attr(e, "itemprop"), "headline") && attr(e, attrHidden) == "" {
+			add(textOr(e, "content"))
+		}
+	}
+	add(p.metaVal("headline", "title", "dc.title", "parsely-title", "sailthru.title"))
+	add(p.headTitle)
+	return out
+}
+
+// isLogoHeading reports whether an h1 is the site's name rather than a headline.
+func isLogoHeading(text string, siteTok []string, headTitle string) bool {
+	t := tokenize(text)
+	if len(t) == 0 {
+		return true
+	}
+	if len(siteTok) > 0 && tokenF1(t, siteTok) >= 0.6 {
+		return true
+	}
+	if len(t) <= 3 && headTitle != "" {
+		// A short h1 that is only the site suffix of <title>.
+		for _, sep := range titleSeps {
+			if i := strings.LastIndex(headTitle, sep); i >= 0 {
+				if tokenF1(t, tokenize(headTitle[i+len(sep):])) >= 0.8 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// stripSite removes a site-name suffix or prefix and a one-word section prefix
+// ("Opinion | ...") from a declared title.
+func stripSite(t, site string) string {
+	siteTok := tokenize(site)
+	for range 3 {
+		cut := false
+		for _, sep := range titleSeps {
+			i := strings.LastIndex(t, sep)
+			if i <= 0 {
+				continue
+			}
+			head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
+			if isSiteLike(tail, siteTok) && len(tokenize(head)) >= 2 {
+				t, cut = head, true
+				break
+			}
+			j := strings.Index(t, sep)
+			head, tail = strings.TrimSpace(t[:j]), strings.TrimSpace(t[j+len(sep):])
+			if (isSiteLike(head, siteTok) || isSectionLabel(head)) && len(tokenize(tail)) >= 2 && sep != ": " {
+				t, cut = tail, true
+				break
+			}
+		}
+		if !cut {
+			break
+		}
+	}
+	return t
+}
+
+// isSiteLike reports whether a title part names the site: it matches the site name
+// or looks like a domain.
+func isSiteLike(part string, siteTok []string) bool {
+	pt := tokenize(part)
+	if len(pt) == 0 {
+		return false
+	}
+	if len(siteTok) > 0 && tokenF1(pt, siteTok) >= 0.5 {
+		return true
+	}
+	l := strings.ToLower(part)
+	return !strings.Contains(part, " ") && (strings.HasSuffix(l, ".com") || strings.HasSuffix(l, ".org") ||
+		strings.HasSuffix(l, ".net") || strings.Count(l, ".") >= 1 && len(pt) <= 3)
+}
+
+// isSectionLabel reports whether a title prefix is a one-word section label such as
+// "Opinion" or "Analysis".
+func isSectionLabel(part string) bool {
+	pt := tokenize(part)
+	if len(pt) != 1 {
+		return false
+	}
+	switch pt[0] {
+	case "opinion", "analysis", "review", "editorial", "live", "video", "watch", "exclusive", "breaking",
+		"commentary", "column", "podcast", "photos", "interview", "explainer", "news":
+		return true
+	}
+	return false
+}
+
+// tokenize returns the case-folded word tokens of s (letters, digits, underscore).
+func tokenize(s string) []string {
+	var out []string
+	start := -1
+	for i, r := range s {
+		w := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r)
+		if w && start < 0 {
+			start = i
+		} else if !w && start >= 0 {
+			out = append(out, strings.ToLower(s[start:i]))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, strings.ToLower(s[start:]))
+	}
+	return out
+}
+
+// tokenF1 is the multiset F1 of two token lists; 0 when either is empty.
+func tokenF1(a, b []string) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	counts := make(map[string]int, len(b))
+	for _, t := range b {
+		counts[t]++
+	}
+	common := 0
+	for _, t := range a {
+		if counts[t] > 0 {
+			counts[t]--
+			common++
+		}
+	}
+	if common == 0 {
+		return 0
+	}
+	pr, rc := float64(common)/float64(len(a)), float64(common)/float64(len(b))
+	return 2 * pr * rc / (pr + rc)
+}
