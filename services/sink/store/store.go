@@ -159,6 +159,7 @@ type Reader interface {
 // Store is a complete article store.
 type Store interface {
 	Writer
+	RowWriter
 	Reader
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

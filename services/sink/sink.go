@@ -1,0 +1,256 @@
+// Package sink is the pipeline's last stage: it consumes Articles from the extracted
+// stream (durable schema.SinkConsumer) and stores them with their version history in a
+// store.Store (PostgreSQL, or the embedded SQLite file), and serves the read API
+// (package api) on the stage's HTTP port.
+//
+// Delivery: each message is decoded and handed to a group-commit batcher; the handler
+// returns, and the runtime acknowledges the message, only after the transaction holding
+// the article committed. A message that is not a readable Article, or an Article the
+// store refuses (an id not derived from its canonical URL, ...), is dead-lettered
+// without writing anything. A database failure is transient: the message is
+// redelivered with back-off until the database is back, and /readyz reports not ready
+// meanwhile, so an outage loses nothing.
+package sink
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/sink/api"
+	"github.com/newsjet/newsjet/services/sink/store"
+	"github.com/newsjet/newsjet/services/sink/store/postgres"
+	"github.com/newsjet/newsjet/services/sink/store/sqlite"
+)
+
+// Name and Version identify the stage.
+const (
+	Name    = "sink"
+	Version = "0.1.0"
+)
+
+// Defaults of Config.
+const (
+	// DefaultStore is the SQLite file used when no store is configured.
+	DefaultStore = "sqlite:newsjet-articles.db"
+	// DefaultConcurrency replaces the runtime's default concurrency (GOMAXPROCS) for the
+	// sink: group commit needs many messages in flight to fill its transactions.
+	DefaultConcurrency = 64
+)
+
+// Config is the sink's configuration beyond the runtime's (stage.Config).
+type Config struct {
+	// Store names the article store, see OpenStore. Default DefaultStore.
+	Store string
+	// Batch tunes the group commit.
+	Batch store.BatcherConfig
+}
+
+// RegisterFlags binds the configuration to flags of fs; each can also be set by its
+// NEWSJET_* environment variable (see stage.ParseFlags):
+//
+//	--store          NEWSJET_STORE          postgres://... or sqlite:PATH or PATH
+//	--batch-max      NEWSJET_BATCH_MAX      articles per transaction (256)
+//	--batch-delay    NEWSJET_BATCH_DELAY    wait for more articles before a commit (0)
+//	--batch-writers  NEWSJET_BATCH_WRITERS  transactions at once (1)
+//
+// When fs already has the runtime's --concurrency flag, its default becomes
+// DefaultConcurrency.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Store, "store", DefaultStore, "article store: postgres://... DSN, sqlite:PATH or a SQLite file PATH")
+	fs.IntVar(&c.Batch.MaxBatch, "batch-max", 256, "most articles stored in one transaction")
+	fs.DurationVar(&c.Batch.MaxDelay, "batch-delay", 0, "how long a transaction waits for more articles (0: commit what is waiting)")
+	fs.IntVar(&c.Batch.Writers, "batch-writers", 1, "store transactions running at once")
+	if f := fs.Lookup("concurrency"); f != nil {
+		// Set the value behind the flag, not the flag: NEWSJET_CONCURRENCY still applies.
+		if err := f.Value.Set(fmt.Sprint(DefaultConcurrency)); err == nil {
+			f.DefValue = fmt.Sprint(DefaultConcurrency)
+		}
+	}
+}
+
+// ErrUnknownStore: OpenStore cannot tell which store a DSN names.
+var ErrUnknownStore = errors.New("sink: unknown store")
+
+// OpenStore opens the store named by dsn:
+//
+//	postgres://... or postgresql://...   PostgreSQL (pgx DSN)
+//	sqlite:PATH (or sqlite://PATH)       a SQLite file
+//	PATH                                 a SQLite file
+//
+// It returns ErrUnknownStore for an empty DSN or another URL scheme, and the store's
+// error when it cannot open.
+func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	case strings.HasPrefix(dsn, "sqlite:"):
+		dsn = strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+	case dsn == "":
+		return nil, fmt.Errorf("%w: empty store name", ErrUnknownStore)
+	case strings.Contains(dsn, "://"):
+		return nil, fmt.Errorf("%w: %q (want postgres://..., sqlite:PATH or a file path)", ErrUnknownStore, dsn)
+	}
+	s, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ErrNotOpen: the sink's store is not open yet (before Setup) or any more.
+var ErrNotOpen = errors.New("sink: store not open")
+
+// Sink is the sink stage. Build it with New or NewWithStore, run it with Service.
+type Sink struct {
+	cfg   *Config
+	given store.Store
+
+	mu      sync.RWMutex
+	st      store.Store
+	batcher *store.Batcher
+	log     *zap.Logger
+}
+
+// New returns a sink that opens cfg.Store when the stage starts and closes it when the
+// stage stops. cfg is read at start, so flags may fill it after New.
+func New(cfg *Config) *Sink { return &Sink{cfg: cfg} }
+
+// NewWithStore returns a sink writing to an open store, which it does not close (for
+// the embedded mode and tests). cfg.Store is ignored.
+func NewWithStore(st store.Store, cfg *Config) *Sink { return &Sink{cfg: cfg, given: st} }
+
+// Service returns the stage description for stage.Run or stage.Main.
+func (s *Sink) Service() stage.Service {
+	return stage.Service{
+		Name:     Name,
+		Version:  Version,
+		Consumer: schema.SinkConsumer,
+		Streams:  []schema.StreamSpec{schema.ExtractedStream},
+		Setup:    s.setup,
+		Ready:    s.ready,
+		Routes:   func(mux *http.ServeMux) { api.Register(mux, reader{s}) },
+		Close:    s.close,
+	}
+}
+
+func (s *Sink) setup(ctx context.Context, d stage.Deps) (stage.Handler, error) {
+	st := s.given
+	if st == nil {
+		var err error
+		if st, err = OpenStore(ctx, s.cfg.Store); err != nil {
+			return nil, fmt.Errorf("opening the store: %w", err)
+		}
+	}
+	s.mu.Lock()
+	s.st, s.batcher, s.log = st, store.NewBatcher(st, s.cfg.Batch), d.Log
+	s.mu.Unlock()
+	return s.Handle, nil
+}
+
+func (s *Sink) current() (store.Store, *store.Batcher) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st, s.batcher
+}
+
+// Handle stores one Article message; it is the stage's handler. A message that does
+// not decode returns the schema's error and an article the store refuses a
+// stage.Permanent error with reason schema.ReasonInvalid (both dead-lettered); any
+// other error is the store's and transient.
+func (s *Sink) Handle(ctx context.Context, m *stage.Msg) ([]stage.Output, error) {
+	a, err := schema.DecodeArticle(m.Data)
+	if err != nil {
+		return nil, err
+	}
+	_, b := s.current()
+	if b == nil {
+		return nil, ErrNotOpen
+	}
+	res, err := b.Put(ctx, a)
+	switch {
+	case errors.Is(err, store.ErrInvalidArticle):
+		return nil, stage.Permanent(schema.ReasonInvalid, err)
+	case err != nil:
+		return nil, fmt.Errorf("storing article %s: %w", a.ID, err)
+	}
+	s.log.Debug("stored", zap.String("id", res.ID), zap.Int("version", res.Version),
+		zap.Stringer("outcome", res.Outcome), zap.Bool("current", res.Current))
+	return nil, nil
+}
+
+// ready fails while the store is not open or does not answer.
+func (s *Sink) ready(ctx context.Context) error {
+	st, _ := s.current()
+	if st == nil {
+		return ErrNotOpen
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := st.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+func (s *Sink) close() error {
+	s.mu.Lock()
+	st, b := s.st, s.batcher
+	s.st, s.batcher = nil, nil
+	s.mu.Unlock()
+	if b != nil {
+		b.Close()
+	}
+	if st != nil && s.given == nil {
+		return st.Close()
+	}
+	return nil
+}
+
+// reader serves the read API from the sink's store once it is open.
+type reader struct{ s *Sink }
+
+func (r reader) open() (store.Store, error) {
+	st, _ := r.s.current()
+	if st == nil {
+		return nil, ErrNotOpen
+	}
+	return st, nil
+}
+
+func (r reader) Get(ctx context.Context, id string) (*store.Record, error) {
+	st, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	return st.Get(ctx, id)
+}
+
+func (r reader) List(ctx context.Context, q store.Query) (*store.Page, error) {
+	st, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	return st.List(ctx, q)
+}
+
+func (r reader) Versions(ctx context.Context, id string) ([]store.Version, error) {
+	st, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	return st.Versions(ctx, id)
+}
