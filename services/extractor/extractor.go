@@ -1,0 +1,100 @@
+// Package extractor is the extractor stage's wiring: it reads cleaned pages, turns each
+// into a schema.Article with package extract, fills in lineage, times, version, content
+// hash and id, and publishes it on news.extracted.<domain of the canonical URL>. The
+// extraction itself lives in package extract and knows nothing of NATS.
+//
+// A message that does not decode goes to dead letters (reasons malformed,
+// unknown_version, invalid); a document extract rejects (empty, unparsable) with reason
+// unprocessable.
+package extractor
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/extractor/extract"
+)
+
+// Name is the stage's name: its consumer, metrics label and dead-letter subject.
+const Name = "extractor"
+
+// Service returns the extractor stage of the given version (the version goes into
+// every Article and its message id).
+func Service(version string) stage.Service {
+	return stage.Service{
+		Name:     Name,
+		Version:  version,
+		Consumer: schema.ExtractorConsumer,
+		Streams:  []schema.StreamSpec{schema.CleanedStream, schema.ExtractedStream},
+		Setup: func(context.Context, stage.Deps) (stage.Handler, error) {
+			return Handler(version), nil
+		},
+	}
+}
+
+// Handler returns the extractor's message handler.
+func Handler(version string) stage.Handler {
+	return func(_ context.Context, m *stage.Msg) ([]stage.Output, error) {
+		cp, err := schema.DecodeCleanedPage(m.Data)
+		if err != nil {
+			return nil, fmt.Errorf("decoding cleaned page: %w", err)
+		}
+		a, err := Article(cp, version, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		data, err := schema.Encode(a)
+		if err != nil {
+			return nil, fmt.Errorf("encoding article %s: %w", a.ID, err)
+		}
+		key := a.CanonicalURL
+		if key == "" {
+			key = a.URL
+		}
+		token := schema.DomainToken(key)
+		if key == "" {
+			token = schema.SubjectToken(m.Subject)
+		}
+		return []stage.Output{{
+			Subject: schema.ExtractedSubjectPrefix + "." + token,
+			Schema:  schema.ArticleV1,
+			MsgID:   schema.ArticleMsgID(a),
+			Data:    data,
+		}}, nil
+	}
+}
+
+// Article extracts the article from a cleaned page and completes it: URL (the page's
+// when extract found none), lineage, FetchedAt, ExtractedAt (now, in UTC),
+// ExtractorVersion, ContentHash, and ID: the one extract gave (or else the ArticleID
+// of the canonical URL or URL), but for a page without any URL an id derived from the
+// raw page's. An extract error is permanent, reason schema.ReasonUnprocessable.
+func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Article, error) {
+	a, err := extract.Extract(cp.HTML, extract.Options{URL: cp.URL, FetchedAt: cp.FetchedAt})
+	if err != nil {
+		return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("extracting cleaned page %s: %w", cp.ID, err))
+	}
+	if a.URL == "" {
+		a.URL = cp.URL
+	}
+	a.Lineage = schema.Lineage{RequestID: cp.RequestID, RawID: cp.RawID, CleanedID: cp.ID}
+	a.FetchedAt = cp.FetchedAt
+	a.ExtractedAt = now.UTC()
+	a.ExtractorVersion = version
+	a.ContentHash = schema.ArticleContentHash(a.Title, a.BodyText)
+	switch {
+	case a.CanonicalURL == "" && a.URL == "":
+		// extract names a page by its URL; without any, every such page would share
+		// one id.
+		a.ID = schema.ID("article", "raw", cp.RawID)
+	case a.ID != "":
+	case a.CanonicalURL != "":
+		a.ID = schema.ArticleID(a.CanonicalURL)
+	default:
+		a.ID = schema.ArticleID(a.URL)
+	}
+	return a, nil
+}
