@@ -1,0 +1,333 @@
+package sink_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsjet/newsjet/internal/natstest"
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/sink"
+	"github.com/newsjet/newsjet/services/sink/client"
+	"github.com/newsjet/newsjet/services/sink/store"
+	"github.com/newsjet/newsjet/services/sink/store/postgres/pgtest"
+	"github.com/newsjet/newsjet/services/sink/store/storetest"
+)
+
+// harness runs the sink stage against an in-process JetStream server.
+type harness struct {
+	t      *testing.T
+	js     jetstream.JetStream
+	st     store.Store
+	sink   *sink.Sink
+	svc    stage.Service
+	http   string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// start runs a sink on st until the test ends.
+func start(t *testing.T, st store.Store) *harness {
+	t.Helper()
+	srv := natstest.Start(t)
+	nc := natstest.Connect(t, srv)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, js: js, st: st, sink: sink.NewWithStore(st, &sink.Config{}), http: freeAddr(t), done: make(chan error, 1)}
+	h.svc = h.sink.Service()
+	cfg := stage.Config{
+		Conn: nc, HTTPAddr: h.http, Concurrency: 16, DrainTimeout: 10 * time.Second,
+		RetryBackoff: 50 * time.Millisecond, RetryBackoffMax: 500 * time.Millisecond,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { h.done <- stage.Run(ctx, cfg, h.svc, zaptest.NewLogger(t)) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-h.done:
+			if err != nil {
+				t.Errorf("stage.Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("the sink did not stop within 30s")
+		}
+	})
+	waitFor(t, 10*time.Second, "sink ready", func() bool { return h.get("/readyz") == http.StatusOK })
+	return h
+}
+
+func (h *harness) get(path string) int {
+	resp, err := http.Get("http://" + h.http + path)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// publish sends data on the article's subject with its own message id, so that the
+// stream keeps every copy (a duplicate delivery past JetStream's de-duplication).
+func (h *harness) publish(subject, msgID string, data []byte) {
+	h.t.Helper()
+	m := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	m.Header.Set(schema.HeaderMsgID, msgID)
+	m.Header.Set(schema.HeaderSchema, schema.ArticleV1)
+	if _, err := h.js.PublishMsg(context.Background(), m); err != nil {
+		h.t.Fatalf("publish: %v", err)
+	}
+}
+
+func (h *harness) publishArticle(a *schema.Article, msgID string) {
+	h.t.Helper()
+	b, err := schema.Encode(a)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.publish(schema.ExtractedSubject(a.URL), msgID, b)
+}
+
+// settled waits until the sink's consumer has nothing pending or unacknowledged.
+func (h *harness) settled(d time.Duration) {
+	h.t.Helper()
+	waitFor(h.t, d, "consumer settled", func() bool {
+		c, err := h.js.Consumer(context.Background(), schema.SinkConsumer.Stream, schema.SinkConsumer.Durable)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(context.Background())
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	})
+}
+
+// deadLetters returns the sink's dead letters.
+func (h *harness) deadLetters() []*schema.DeadLetter {
+	h.t.Helper()
+	ctx := context.Background()
+	s, err := h.js.Stream(ctx, schema.DeadLetterStream.Name)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []*schema.DeadLetter
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			continue
+		}
+		dl, err := schema.DecodeDeadLetter(m.Data)
+		if err != nil {
+			h.t.Fatalf("dead letter %d: %v", seq, err)
+		}
+		if dl.Stage == sink.Name {
+			out = append(out, dl)
+		}
+	}
+	return out
+}
+
+func openSQLite(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sink.OpenStore(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "articles.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestDuplicateDeliveryAndEdit(t *testing.T) {
+	h := start(t, openSQLite(t))
+	a := storetest.NewArticle("https://example.com/politics/vote", "Vote tonight", "Parliament votes tonight.", storetest.Base)
+	h.publishArticle(a, "copy-1")
+	h.publishArticle(a, "copy-2") // the same article delivered again
+	edit := storetest.NewArticle(a.URL, "Vote passed", "Parliament passed the bill.", storetest.Base.Add(time.Hour))
+	h.publishArticle(edit, "edit")
+	h.settled(15 * time.Second)
+
+	vs, err := h.st.Versions(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 2 || vs[0].ContentHash != a.ContentHash || vs[1].ContentHash != edit.ContentHash || !vs[1].Current {
+		t.Fatalf("versions = %+v, want the original and the edit, edit current", vs)
+	}
+	if dls := h.deadLetters(); len(dls) != 0 {
+		t.Errorf("dead letters: %+v", dls)
+	}
+	// The read API is served on the stage's HTTP port.
+	c, err := client.New("http://"+h.http, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := c.Get(context.Background(), a.ID)
+	if err != nil || rec.Version != 2 || rec.Article.Title != edit.Title {
+		t.Fatalf("GET /articles/{id} = %+v, %v", rec, err)
+	}
+	page, err := c.List(context.Background(), store.Query{Text: "bill", Site: "example.com"})
+	if err != nil || len(page.Articles) != 1 {
+		t.Fatalf("GET /articles = %+v, %v", page, err)
+	}
+}
+
+func TestMalformedDeadLettered(t *testing.T) {
+	h := start(t, openSQLite(t))
+	wrongID := storetest.NewArticle("https://example.com/a", "T", "B.", storetest.Base)
+	wrongID.ID = schema.ArticleID("https://example.com/elsewhere")
+	wrongIDJSON, err := schema.Encode(wrongID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.publish("news.extracted.example_com", "junk", []byte("<html>not json</html>"))
+	h.publish("news.extracted.example_com", "no-hash", []byte(`{"schema":"newsjet.article.v1","id":"x","extracted_at":"2026-01-01T00:00:00Z"}`))
+	h.publish("news.extracted.example_com", "future", []byte(`{"schema":"newsjet.article.v9","id":"x"}`))
+	h.publish("news.extracted.example_com", "wrong-id", wrongIDJSON)
+	h.settled(15 * time.Second)
+
+	reasons := map[string]int{}
+	for _, dl := range h.deadLetters() {
+		reasons[dl.Reason]++
+	}
+	want := map[string]int{schema.ReasonMalformed: 1, schema.ReasonInvalid: 2, schema.ReasonUnknownVersion: 1}
+	if fmt.Sprint(reasons) != fmt.Sprint(want) {
+		t.Errorf("dead-letter reasons = %v, want %v", reasons, want)
+	}
+	page, err := h.st.List(context.Background(), store.Query{})
+	if err != nil || len(page.Articles) != 0 {
+		t.Errorf("store holds %d articles (%v), want none", len(page.Articles), err)
+	}
+}
+
+func TestOpenStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, dsn := range []string{"sqlite:" + filepath.Join(dir, "a.db"), "sqlite://" + filepath.Join(dir, "b.db"), filepath.Join(dir, "c.db")} {
+		st, err := sink.OpenStore(ctx, dsn)
+		if err != nil {
+			t.Errorf("OpenStore(%q): %v", dsn, err)
+			continue
+		}
+		if err := st.Ping(ctx); err != nil {
+			t.Errorf("%q: Ping: %v", dsn, err)
+		}
+		st.Close()
+	}
+	for _, dsn := range []string{"", "mysql://x", "redis://localhost"} {
+		if _, err := sink.OpenStore(ctx, dsn); !errors.Is(err, sink.ErrUnknownStore) {
+			t.Errorf("OpenStore(%q) err = %v, want ErrUnknownStore", dsn, err)
+		}
+	}
+}
+
+func TestNotReadyBeforeSetup(t *testing.T) {
+	svc := sink.New(&sink.Config{Store: "sqlite:" + filepath.Join(t.TempDir(), "a.db")}).Service()
+	if err := svc.Ready(context.Background()); !errors.Is(err, sink.ErrNotOpen) {
+		t.Errorf("Ready before setup = %v, want ErrNotOpen", err)
+	}
+}
+
+// Environment for TestPostgresOutage: shell commands that stop and start the test's
+// PostgreSQL server (see /work/coord/ci-postgres.md).
+const (
+	envStop  = "NEWSJET_TEST_PG_STOP_CMD"
+	envStart = "NEWSJET_TEST_PG_START_CMD"
+)
+
+// TestPostgresOutage stops PostgreSQL in the middle of a stream of articles and starts
+// it again: the sink reports not ready meanwhile, and every article ends up stored
+// exactly once, none dead-lettered.
+func TestPostgresOutage(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	stopCmd, startCmd := os.Getenv(envStop), os.Getenv(envStart)
+	if stopCmd == "" || startCmd == "" {
+		t.Skipf("outage test skipped: set %s and %s to commands that stop and start the server", envStop, envStart)
+	}
+	shell := func(cmd string) {
+		t.Helper()
+		if out, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", cmd, err, out)
+		}
+	}
+	st, err := sink.OpenStore(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := start(t, st)
+
+	var restarted sync.Once
+	restart := func() { restarted.Do(func() { shell(startCmd) }) }
+	t.Cleanup(restart) // never leave the server down
+
+	const n = 300
+	arts := make([]*schema.Article, n)
+	for i := range arts {
+		arts[i] = storetest.NewArticle(fmt.Sprintf("https://outage.example.com/%d", i), fmt.Sprintf("Story %d", i),
+			fmt.Sprintf("Body of story %d.", i), storetest.Base.Add(time.Duration(i)*time.Second))
+	}
+	for i, a := range arts {
+		if i == n/3 {
+			shell(stopCmd)
+			waitFor(t, 10*time.Second, "not ready while the database is down", func() bool {
+				return h.get("/readyz") == http.StatusServiceUnavailable
+			})
+		}
+		if i == 2*n/3 {
+			time.Sleep(time.Second) // let redeliveries fail for a while
+			restart()
+		}
+		h.publishArticle(a, "outage-"+a.ID)
+		time.Sleep(2 * time.Millisecond)
+	}
+	h.settled(60 * time.Second)
+	waitFor(t, 10*time.Second, "ready after the restart", func() bool { return h.get("/readyz") == http.StatusOK })
+
+	for _, a := range arts {
+		vs, err := st.Versions(context.Background(), a.ID)
+		if err != nil || len(vs) != 1 {
+			t.Fatalf("%s: %d versions, %v; want exactly one", a.Title, len(vs), err)
+		}
+	}
+	if dls := h.deadLetters(); len(dls) != 0 {
+		t.Errorf("%d articles dead-lettered during the outage, e.g. %s: %s", len(dls), dls[0].Reason, dls[0].Error)
+	}
+}
