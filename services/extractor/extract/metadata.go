@@ -31,7 +31,7 @@ func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 	p.ld = parseJSONLD(p.ldRaw)
 	fillURLs(a, p, opts)
 	a.SiteName = p.siteName()
-	a.Title = p.title(a.SiteName)
+	a.Title = p.title(a.SiteName, hostOf(opts.URL))
 	a.Description = p.description()
 	a.Section = p.section()
 	a.Tags = p.tags()

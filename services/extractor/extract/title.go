@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/html/atom"
 )
 
 // noiseCtx are the page regions whose headings and bylines are not the article's.
@@ -13,17 +15,25 @@ var noiseCtx = map[string]bool{"nav": true, "footer": true, "aside": true, "comm
 var titleSeps = [...]string{" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " ‹ ", " › ", " / ", ": "}
 
 // title returns the visible headline: the shown h1 that agrees with the machine
-// titles (JSON-LD headline, og/twitter title, <title>), else the first shown h1 that is
-// not the site's logo, else the best machine title without its site suffix or
-// section prefix. It records the chosen h1 in p.titleH1: the byline and dateline are
-// read after it.
-func (p *page) title(site string) string {
-	machine := p.machineTitles()
+// titles (JSON-LD headline, og/twitter title, <title>, each without its site suffix),
+// else a shown headline element that does, else the first shown h1 that is not the
+// site's logo, else the best machine title without its site suffix or section
+// prefix. It records the chosen h1 in p.titleH1: the byline and dateline are read
+// after it. host is the page's host name, whose main label also names the site.
+func (p *page) title(site, host string) string {
+	siteTok := siteTokens(site, host)
+	var machine []string
+	for _, m := range p.machineTitles() {
+		if t := stripSite(m, siteTok); t != "" {
+			machine = append(machine, t)
+		}
+	}
 	var cands []*heading
 	var idx []int
 	for i := range p.h1s {
 		h := &p.h1s[i]
-		if h.hidden || h.text == "" || noiseCtx[h.ctx] || utf8.RuneCountInString(h.text) > 400 {
+		if h.hidden || h.text == "" || noiseCtx[h.ctx] || utf8.RuneCountInString(h.text) > 400 ||
+			isLogoHeading(h.text, siteTok, p.headTitle) {
 			continue
 		}
 		cands = append(cands, h)
@@ -42,38 +52,71 @@ func (p *page) title(site string) string {
 		p.titleH1 = idx[best]
 		return cands[best].text
 	}
-	siteTok := tokenize(site)
-	firstAny := -1
+	if t := p.shownHeadline(machine); t != "" {
+		return t
+	}
+	first := -1
 	for i, h := range cands {
-		if isLogoHeading(h.text, siteTok, p.headTitle) {
-			continue
-		}
 		if h.ctx == "article" {
-			p.titleH1 = idx[i]
-			return h.text
+			first = i
+			break
 		}
-		if firstAny < 0 {
-			firstAny = i
-		}
-	}
-	if firstAny >= 0 {
-		p.titleH1 = idx[firstAny]
-		if len(machine) == 0 {
-			return cands[firstAny].text
+		if first < 0 {
+			first = i
 		}
 	}
-	for _, m := range machine {
-		if t := stripSite(m, site); t != "" {
-			if firstAny >= 0 && tokenF1(tokenize(cands[firstAny].text), tokenize(t)) >= 0.5 {
-				return cands[firstAny].text
-			}
-			return t
-		}
+	// A one-to-three-word h1 sharing nothing with a longer declared title is a logo or
+	// a section name.
+	if first >= 0 && (len(machine) == 0 || len(tokenize(cands[first].text)) > 3 || bestSim > 0 ||
+		len(tokenize(machine[0])) <= len(tokenize(cands[first].text))) {
+		p.titleH1 = idx[first]
+		return cands[first].text
 	}
-	if firstAny >= 0 {
-		return cands[firstAny].text
+	if len(machine) > 0 {
+		return machine[0]
 	}
 	return ""
+}
+
+// shownHeadline returns the text of a shown h2 or itemprop=headline element near the
+// top of the page that agrees with a machine title (a page whose only h1 is another
+// story's or the site's).
+func (p *page) shownHeadline(machine []string) string {
+	for _, e := range p.elems {
+		if attr(e, attrHidden) != "" || noiseCtx[attr(e, attrCtx)] || e.DataAtom == atom.Meta {
+			continue
+		}
+		if !strings.EqualFold(attr(e, "itemprop"), "headline") && e.DataAtom != atom.H2 {
+			continue
+		}
+		t := collapse(textOf(e))
+		for _, m := range machine {
+			if tokenF1(tokenize(t), tokenize(m)) >= 0.8 {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// siteTokens returns the tokens naming the site: its declared name and the main
+// label of its host ("www.example.co.uk" -> "example").
+func siteTokens(site, host string) []string {
+	toks := tokenize(site)
+	labels := strings.Split(strings.ToLower(host), ".")
+	best := ""
+	for i, l := range labels {
+		if l == "www" || l == "m" || l == "amp" || i == len(labels)-1 || (len(l) <= 3 && i >= len(labels)-2) {
+			continue
+		}
+		if len(l) > len(best) {
+			best = l
+		}
+	}
+	if best != "" {
+		toks = append(toks, best)
+	}
+	return toks
 }
 
 // machineTitles returns the declared titles, most specific first.
@@ -97,7 +140,8 @@ func (p *page) machineTitles() []string {
 	return out
 }
 
-// isLogoHeading reports whether an h1 is the site's name rather than a headline.
+// isLogoHeading reports whether an h1 is the site's name rather than a headline: it
+// matches the site name, or the site part after the last separator of <title>.
 func isLogoHeading(text string, siteTok []string, headTitle string) bool {
 	t := tokenize(text)
 	if len(t) == 0 {
@@ -106,13 +150,10 @@ func isLogoHeading(text string, siteTok []string, headTitle string) bool {
 	if len(siteTok) > 0 && tokenF1(t, siteTok) >= 0.6 {
 		return true
 	}
-	if len(t) <= 3 && headTitle != "" {
-		// A short h1 that is only the site suffix of <title>.
-		for _, sep := range titleSeps {
-			if i := strings.LastIndex(headTitle, sep); i >= 0 {
-				if tokenF1(t, tokenize(headTitle[i+len(sep):])) >= 0.8 {
-					return true
-				}
+	for _, sep := range titleSeps {
+		if i := strings.LastIndex(headTitle, sep); i > 0 {
+			if tokenF1(t, tokenize(headTitle[i+len(sep):])) >= 0.8 && len(tokenize(headTitle[:i])) > len(t) {
+				return true
 			}
 		}
 	}
@@ -121,8 +162,7 @@ func isLogoHeading(text string, siteTok []string, headTitle string) bool {
 
 // stripSite removes a site-name suffix or prefix and a one-word section prefix
 // ("Opinion | ...") from a declared title.
-func stripSite(t, site string) string {
-	siteTok := tokenize(site)
+func stripSite(t string, siteTok []string) string {
 	for range 3 {
 		cut := false
 		for _, sep := range titleSeps {
@@ -157,6 +197,9 @@ func isSiteLike(part string, siteTok []string) bool {
 		return false
 	}
 	if len(siteTok) > 0 && tokenF1(pt, siteTok) >= 0.5 {
+		return true
+	}
+	if joined := strings.Join(pt, ""); len(siteTok) > 0 && (joined == siteTok[len(siteTok)-1] || joined == strings.Join(siteTok, "")) {
 		return true
 	}
 	l := strings.ToLower(part)

@@ -42,6 +42,15 @@ func fillURLs(a *schema.Article, p *page, opts Options) {
 	a.ID = schema.ArticleID(canon)
 }
 
+// hostOf returns the host name of a URL, "" when it has none.
+func hostOf(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
 // resolveURL resolves ref against base; ref is returned as is when either is unusable.
 func resolveURL(base, ref string) string {
 	ref = strings.TrimSpace(ref)
