@@ -8,7 +8,7 @@ import (
 const (
 	// descendShare: the selection moves from an element to its child holding at
 	// least this share of the element's paragraph weight.
-	descendShare = 0.7
+	descendShare = 0.8
 	// boilerKeepShare: an element named like page furniture is kept when it holds
 	// at least this share of the page's (or the content root's) paragraph weight.
 	boilerKeepShare = 0.4
@@ -33,9 +33,9 @@ func selectContent(doc *html.Node) content {
 	if len(p.els) == 0 || p.els[0].text == 0 {
 		return content{}
 	}
-	p.dropBoiler(0, boilerKeepShare*p.els[0].good)
+	p.dropBoiler(0)
 	root := p.descend(0)
-	p.dropBoiler(root, boilerKeepShare*p.els[root].good)
+	p.dropBoiler(root)
 	p.dropInside(root)
 	if p.els[root].text == 0 {
 		return content{}
@@ -44,10 +44,20 @@ func selectContent(doc *html.Node) content {
 	return content{root: p.els[root].n}
 }
 
-// dropBoiler marks the furniture, hidden and junk elements inside root (root
-// itself excluded) that hold less than keep paragraph weight, and takes their
+// dropBoiler marks the junk and hidden elements inside root (root itself
+// excluded), then the furniture elements by tag (nav, aside, header, footer,
+// form), then those by class, id or role, each holding less than
+// boilerKeepShare of the paragraph weight left in root, and takes their
 // statistics off their ancestors.
-func (p *page) dropBoiler(root int32, keep float32) {
+func (p *page) dropBoiler(root int32) {
+	p.dropFlagged(root, fJunk|fHidden|fNav, 0)
+	p.dropFlagged(root, fBoilerTag, boilerKeepShare*p.els[root].good)
+	p.dropFlagged(root, fBoiler, boilerKeepShare*p.els[root].good)
+}
+
+// dropFlagged drops the elements inside root having one of flags and less than
+// keep paragraph weight (any weight when keep is 0).
+func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 	els := p.els
 	for i := root + 1; i < els[root].end; {
 		e := &els[i]
@@ -55,7 +65,7 @@ func (p *page) dropBoiler(root int32, keep float32) {
 			i = e.end
 			continue
 		}
-		drop := e.flags&(fJunk|fHidden) != 0 || (e.flags&fBoiler != 0 && e.good < keep)
+		drop := e.flags&flags != 0 && (keep == 0 || e.good < keep)
 		if !drop {
 			i++
 			continue
@@ -115,7 +125,8 @@ func (p *page) dropInside(root int32) {
 			continue
 		}
 		drop := e.n.Data == "h1" ||
-			(e.flags&fBlock != 0 && e.text > 0 && float32(e.link) > linkListDensity*float32(e.text))
+			(e.flags&fBlock != 0 && e.n.Data != "blockquote" && e.text > 0 &&
+				float32(e.link) > linkListDensity*float32(e.text))
 		if drop {
 			p.drop(i)
 			i = e.end

@@ -20,6 +20,9 @@ type elem struct {
 	text, link int32
 	// good is the weighted paragraph text of the subtree: the main-content signal.
 	good float32
+	// titles counts the title links in the subtree: headings or whole paragraphs
+	// that are one link of at least titleMinLen bytes (teaser headlines).
+	titles int32
 }
 
 // page is the flattened body of a parsed document.
@@ -135,8 +138,15 @@ func (p *page) sum() {
 		}
 		if e.flags&fBlock != 0 {
 			e.good += paragraphWeight(e)
+			if e.inlLink >= titleMinLen && float32(e.inlLink) >= titleLinkShare*float32(e.inl) {
+				e.titles++
+			}
+			if isCard(e) {
+				e.good *= cardDiscount
+			}
 		}
 		par := &els[e.parent]
+		par.titles += e.titles
 		par.text += e.text
 		par.link += e.link
 		par.good += e.good
@@ -148,6 +158,24 @@ func (p *page) sum() {
 	if len(els) > 0 {
 		els[0].good += paragraphWeight(&els[0])
 	}
+}
+
+// Teaser cards: a block of at most cardMaxText bytes holding a title link and
+// other text (a headline with its standfirst) is a link to another page, not
+// prose; its paragraph weight is multiplied by cardDiscount.
+const (
+	titleMinLen    = 20
+	titleLinkShare = 0.6
+	cardMaxText    = 400
+	cardDiscount   = 0.2
+)
+
+func isCard(e *elem) bool {
+	switch e.n.DataAtom {
+	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Body:
+		return false
+	}
+	return e.titles > 0 && e.text <= cardMaxText && e.text-e.link > 30
 }
 
 // paragraphWeight scores a block's own paragraph: long text with few links is
@@ -162,10 +190,12 @@ func paragraphWeight(e *elem) float32 {
 	}
 	w := float32(e.inl) * (1 - ld)
 	switch {
-	case e.inl < 30:
-		w *= 0.1
+	case e.inl < 25:
+		w *= 0.05
 	case e.inl < 80:
-		w *= 0.5
+		w *= 0.2
+	case e.inl < 150:
+		w *= 0.6
 	}
 	if e.n.DataAtom == atom.P {
 		w *= 1.2

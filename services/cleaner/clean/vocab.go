@@ -9,15 +9,17 @@ import (
 
 // Element classes derived from an element's tag and attributes.
 const (
-	fJunk     uint16 = 1 << iota // never content: scripts, forms, media, embeds (subtree dropped)
-	fHidden                      // not shown: hidden, aria-hidden, display:none, screen-reader-only
-	fBoiler                      // class/id/role vocabulary of page furniture (share, related, comments...)
-	fPositive                    // class/id/itemprop/role naming an article body
-	fBlock                       // a block-level element: its inline text is one paragraph
-	fInline                      // phrasing element, part of its block's paragraph
-	fCaption                     // a caption or credit: kept in HTML, not body text
-	fHeading                     // h1..h6
-	fLink                        // <a href>
+	fJunk      uint16 = 1 << iota // never content: scripts, forms, media, embeds (subtree dropped)
+	fHidden                       // not shown: hidden, aria-hidden, display:none, screen-reader-only
+	fBoiler                       // class/id/role vocabulary of page furniture (share, related, comments...)
+	fPositive                     // class/id/itemprop/role naming an article body
+	fBlock                        // a block-level element: its inline text is one paragraph
+	fInline                       // phrasing element, part of its block's paragraph
+	fCaption                      // a caption or credit: kept in HTML, not body text
+	fHeading                      // h1..h6
+	fLink                         // <a href>
+	fBoilerTag                    // page furniture by element type: aside, header, footer, form
+	fNav                          // <nav> or role=navigation: always dropped
 )
 
 // junkTags never hold article prose.
@@ -33,7 +35,7 @@ var junkTags = map[atom.Atom]bool{
 
 // boilerTags are page furniture by element type.
 var boilerTags = map[atom.Atom]bool{
-	atom.Nav: true, atom.Aside: true, atom.Footer: true, atom.Header: true, atom.Form: true,
+	atom.Aside: true, atom.Footer: true, atom.Header: true, atom.Form: true,
 }
 
 // blockTags end a paragraph of inline text.
@@ -63,7 +65,7 @@ var hiddenClasses = map[string]bool{
 // page furniture rather than article prose.
 var boilerWords = map[string]bool{
 	"comment": true, "comments": true, "respond": true, "reply": true, "replies": true, "discussion": true,
-	"share": true, "sharing": true, "sharebar": true, "social": true, "sociallinks": true, "related": true,
+	"share": true, "sharing": true, "sharebar": true, "sociallinks": true, "related": true,
 	"recommended": true, "recommendations": true, "recommendation": true, "popular": true, "trending": true,
 	"newsletter": true, "subscribe": true, "subscription": true, "signup": true, "promo": true, "promotion": true,
 	"sponsor": true, "sponsored": true, "breadcrumb": true, "breadcrumbs": true, "tags": true, "tagline": true,
@@ -75,17 +77,14 @@ var boilerWords = map[string]bool{
 	"dateline": true, "timestamp": true, "print": true, "follow": true, "donate": true, "skip": true,
 	"jump": true, "caption": true, "credit": true, "credits": true, "copyright": true, "disclaimer": true,
 	"author": true, "authors": true, "bio": true, "headline": true, "kicker": true, "eyebrow": true,
-	"rail": true, "teaser": true, "teasers": true, "more": true, "topics": true, "newsletters": true,
-	"paywall": true, "meter": true, "offer": true, "offers": true, "app": true, "download": true,
-	"header": true, "masthead-nav": true, "tools": true, "toc": true, "rating": true, "poll": true,
+	"rail": true, "teaser": true, "teasers": true, "topics": true, "newsletters": true,
+	"paywall": true, "meter": true, "offer": true, "offers": true, "download": true,
+	"header": true, "masthead-nav": true, "toc": true, "rating": true, "poll": true,
 	"sticky": true, "alert": true, "notice": true, "feedback": true, "survey": true, "gallery": true,
-	"slideshow": true, "carousel": true, "video": true, "player": true, "embed": true, "interstitial": true,
-	"inline-ad": true, "native": true, "partner": true, "partners": true, "affiliate": true, "commerce": true,
-	"shopping": true, "recirc": true, "readmore": true, "read": true, "next": true, "prev": true,
-	"previous": true, "upsell": true, "signin": true, "register": true, "cta": true, "contribute": true,
-	"membership": true, "disqus": true, "facebook": true, "twitter": true, "whatsapp": true, "linkedin": true,
-	"pinterest": true, "email": true, "mail": true, "rss": true, "icon": true, "icons": true,
-}
+	"slideshow": true, "carousel": true, "video": true, "player": true, "interstitial": true,
+	"inline-ad": true, "partner": true, "partners": true, "affiliate": true, "commerce": true,
+	"shopping": true, "recirc": true, "readmore": true, "upsell": true, "signin": true, "register": true, "cta": true, "contribute": true,
+	"membership": true, "disqus": true, "email": true, "mail": true, "rss": true}
 
 // positiveWords are class/id words that name an article's body.
 var positiveWords = map[string]bool{
@@ -109,6 +108,9 @@ func classify(n *html.Node) uint16 {
 	if n.Namespace != "" {
 		return fJunk
 	}
+	if a == atom.Nav {
+		f |= fNav
+	}
 	switch a {
 	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 		f |= fHeading
@@ -116,7 +118,7 @@ func classify(n *html.Node) uint16 {
 		f |= fCaption
 	}
 	if boilerTags[a] {
-		f |= fBoiler
+		f |= fBoilerTag
 	}
 	for _, at := range n.Attr {
 		if at.Namespace != "" {
@@ -137,7 +139,9 @@ func classify(n *html.Node) uint16 {
 			}
 		case "role":
 			switch strings.ToLower(at.Val) {
-			case "navigation", "complementary", "contentinfo", "banner", "dialog", "alertdialog", "menu",
+			case "navigation":
+				f |= fNav
+			case "complementary", "contentinfo", "banner", "dialog", "alertdialog", "menu",
 				"menubar", "toolbar", "search", "tablist", "form":
 				f |= fBoiler
 			case "main", "article":
