@@ -54,10 +54,6 @@ func mainRun(ctx context.Context, svc Service, register func(fs *flag.FlagSet), 
 	defer func() { _ = log.Sync() }()
 	log.Info("starting", append([]zap.Field{zap.String("stage", svc.Name), zap.String("version", svc.Version)}, cfg.LogFields()...)...)
 	if err := Run(ctx, cfg, svc, log); err != nil {
-		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-			log.Info("stopped before start")
-			return 0
-		}
 		log.Error("stopped", zap.Error(err))
 		return 1
 	}

@@ -52,7 +52,8 @@ func (s *state) ready(ctx context.Context, svc *Service) error {
 // cfg.Concurrency workers. When ctx ends it drains: no new messages are pulled, those
 // already delivered are finished, and Run returns nil, or ErrDrainTimeout when work
 // was still in flight after cfg.DrainTimeout (that work is handed back for
-// redelivery). Then svc.Close is called and a connection Run opened is closed.
+// redelivery). Then svc.Close is called and a connection Run opened is closed. A ctx
+// that ends before the start completed also gives nil.
 //
 // Errors: ErrConfig for a bad cfg or svc, connection, provisioning and Setup errors
 // (wrapped), ErrConsumerStopped when the consumer ends by itself, and the HTTP
@@ -82,7 +83,7 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 	nc := cfg.Conn
 	if nc == nil {
 		if nc, err = connect(ctx, &cfg, svc.Name+"/"+svc.Version, log); err != nil {
-			return err
+			return startErr(ctx, err)
 		}
 		defer nc.Close()
 	}
@@ -93,16 +94,16 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 	}
 	if !cfg.NoProvision {
 		if err := ProvisionStreams(ctx, js, withDeadLetters(svc.Streams), cfg.StreamReplicas); err != nil {
-			return err
+			return startErr(ctx, err)
 		}
 	}
 	cons, err := bindConsumer(ctx, js, svc.Consumer, !cfg.NoProvision)
 	if err != nil {
-		return err
+		return startErr(ctx, err)
 	}
 	handler, err := svc.Setup(ctx, Deps{Conn: nc, JS: js, Log: log})
 	if err != nil {
-		return fmt.Errorf("setting up %s: %w", svc.Name, err)
+		return startErr(ctx, fmt.Errorf("setting up %s: %w", svc.Name, err))
 	}
 	if svc.Close != nil {
 		defer func() {
@@ -118,16 +119,30 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 		metrics: cfg.Metrics.forStage(svc.Name), cfg: &cfg,
 		maxDeliver: info.Config.MaxDeliver, ackWait: info.Config.AckWait, maxPayload: nc.MaxPayload(),
 	}
-	return consume(ctx, cons, w, &cfg, st, log)
-}
-
-// consume dispatches deliveries to at most cfg.Concurrency goroutines until ctx ends,
-// then drains.
-func consume(ctx context.Context, cons jetstream.Consumer, w *worker, cfg *Config, st *state, log *zap.Logger) error {
 	// Work outlives ctx: in-flight messages finish during the drain, and are only
 	// cancelled when the drain timeout passes.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	sub, err := watchAbandoned(workCtx, nc, js, w, info.Stream, info.Name)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	return consume(ctx, workCtx, cancelWork, cons, w, &cfg, st, log)
+}
+
+// startErr returns a startup error, or nil when ctx ended meanwhile: being stopped
+// before the start completed is a clean stop.
+func startErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// consume dispatches deliveries to at most cfg.Concurrency goroutines until ctx ends,
+// then drains. Handlers run under workCtx, which cancelWork ends at the drain deadline.
+func consume(ctx, workCtx context.Context, cancelWork context.CancelFunc, cons jetstream.Consumer, w *worker, cfg *Config, st *state, log *zap.Logger) error {
 	slots := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	var lastErr atomic.Pointer[error]

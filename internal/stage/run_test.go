@@ -371,3 +371,39 @@ func TestInProgressKeepsSlowWork(t *testing.T) {
 	}
 	InProgress(context.Background())
 }
+
+// A message whose last delivery never settles (its replica stopped mid-work) is
+// dead-lettered by a live replica from the server's max-deliveries advisory.
+func TestAbandonedLastDeliveryDeadLettered(t *testing.T) {
+	started := make(chan struct{})
+	a := newHarness(t, func(ctx context.Context, _ *Msg) ([]Output, error) {
+		close(started)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	a.svc.Consumer.MaxDeliver = 1
+	a.cfg.DrainTimeout = 100 * time.Millisecond
+	a.start()
+	a.publish("test.in.a", []byte("abandoned"), nats.Header{"X-Test": {"1"}})
+	<-started
+
+	var c calls
+	b := newHarness(t, func(_ context.Context, m *Msg) ([]Output, error) {
+		c.add(string(m.Data))
+		return nil, nil
+	})
+	b.srv, b.nc, b.js, b.cfg.Conn, b.svc.Consumer = a.srv, a.nc, a.js, a.nc, a.svc.Consumer
+	b.cfg.Metrics = a.cfg.Metrics
+	b.start()
+	if err := a.stop(); !errors.Is(err, ErrDrainTimeout) {
+		t.Fatalf("stopping replica a: %v", err)
+	}
+	dl := b.deadLetters(1)[0]
+	if dl.Reason != schema.ReasonMaxDeliveries || string(dl.Payload) != "abandoned" || dl.StreamSeq != 1 ||
+		dl.Deliveries != 1 || dl.Headers["X-Test"][0] != "1" || !strings.Contains(dl.Error, "without a result") {
+		t.Errorf("dead letter %+v", dl)
+	}
+	if n := c.get("abandoned"); n != 0 {
+		t.Errorf("replica b handled the message %d times past MaxDeliver", n)
+	}
+}
