@@ -146,13 +146,7 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			return n, ctx.Err()
 		}
-		ttl := p.Interval
-		if v, ok, err := p.Store.Validators(ctx, src.URL); err == nil && ok && v.FreshUntil.Sub(now()) > ttl {
-			ttl = v.FreshUntil.Sub(now())
-		}
-		if p.MaxInterval > 0 {
-			ttl = min(ttl, p.MaxInterval)
-		}
+		ttl := p.leaseTTL(ctx, src, now())
 		rev, ok, err := p.Store.AcquireLease(ctx, src.URL, p.Holder, ttl)
 		if err != nil {
 			errs = append(errs, err)
@@ -177,6 +171,19 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, errors.Join(errs...)
+}
+
+// leaseTTL is how long until src is due again: Interval, or longer while its last
+// answer stays fresh, capped at MaxInterval. A state error falls back to Interval.
+func (p *Poller) leaseTTL(ctx context.Context, src Source, now time.Time) time.Duration {
+	ttl := p.Interval
+	if v, ok, err := p.Store.Validators(ctx, src.URL); err == nil && ok && v.FreshUntil.Sub(now) > ttl {
+		ttl = v.FreshUntil.Sub(now)
+	}
+	if p.MaxInterval > 0 {
+		ttl = min(ttl, p.MaxInterval)
+	}
+	return ttl
 }
 
 // replicaID names this process in poll leases.
