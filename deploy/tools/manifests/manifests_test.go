@@ -79,22 +79,41 @@ func exampleSecrets(t *testing.T) map[string][]string {
 	return out
 }
 
-// serviceEnv lists the NEWSJET_* variables each service reads besides the runtime's.
-var serviceEnv = map[string][]string{
-	"sink": {"NEWSJET_STORE_DSN"},
-}
+// serviceFlagRE finds a flag registration in a service's source: fs.XxxVar(&v, "name", ...).
+var serviceFlagRE = regexp.MustCompile(`fs\.\w+\([^,]+,\s*"([a-z0-9-]+)"`)
 
 // knownEnv accepts the variables of internal/stage's flags (stage.Config.RegisterFlags
-// and stage.EnvName) and the service's own.
-func knownEnv() func(service, name string) bool {
+// and stage.EnvName) and those of the flags each service registers in its package
+// (services/<name>/*.go, read from source so this module stays free of the services'
+// dependencies).
+func knownEnv(t *testing.T) func(service, name string) bool {
+	t.Helper()
 	fs := flag.NewFlagSet("stage", flag.ContinueOnError)
 	var c stage.Config
 	c.RegisterFlags(fs)
 	runtime := map[string]bool{}
 	fs.VisitAll(func(f *flag.Flag) { runtime[stage.EnvName(f.Name)] = true })
-	return func(service, name string) bool {
-		return runtime[name] || slices.Contains(serviceEnv[service], name)
+	own := map[string]map[string]bool{}
+	for svc := range StageConsumers {
+		files, err := filepath.Glob(filepath.Join(root, "services", svc, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		own[svc] = map[string]bool{}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range serviceFlagRE.FindAllStringSubmatch(string(src), -1) {
+				own[svc][stage.EnvName(m[1])] = true
+			}
+		}
 	}
+	return func(service, name string) bool { return runtime[name] || own[service][name] }
 }
 
 type overlay struct {
@@ -105,15 +124,15 @@ type overlay struct {
 var overlays = []overlay{
 	{"dev", func(t *testing.T) Policy {
 		return Policy{Namespace: "newsjet", Images: builtImages(t), Tag: DevTag, Autoscaler: NoAutoscaler,
-			StreamReplicas: 1, KnownEnv: knownEnv()}
+			StreamReplicas: 1, KnownEnv: knownEnv(t)}
 	}},
 	{"prod", func(t *testing.T) Policy {
 		return Policy{Namespace: "newsjet", Images: builtImages(t), ReleaseTag: true, Autoscaler: KEDA,
-			StreamReplicas: 3, ExternalSecrets: exampleSecrets(t), KnownEnv: knownEnv()}
+			StreamReplicas: 3, ExternalSecrets: exampleSecrets(t), KnownEnv: knownEnv(t)}
 	}},
 	{"prod-hpa", func(t *testing.T) Policy {
 		return Policy{Namespace: "newsjet", Images: builtImages(t), ReleaseTag: true, Autoscaler: HPA,
-			StreamReplicas: 3, ExternalSecrets: exampleSecrets(t), KnownEnv: knownEnv()}
+			StreamReplicas: 3, ExternalSecrets: exampleSecrets(t), KnownEnv: knownEnv(t)}
 	}},
 }
 
