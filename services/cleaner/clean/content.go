@@ -14,6 +14,8 @@ const (
 	boilerKeepShare = 0.4
 	// linkListDensity: a block whose text is more than this share links is a link list.
 	linkListDensity = 0.6
+	// linkListKeep: a link-dense block holding this share of the root's weight stays.
+	linkListKeep = 0.15
 )
 
 // content is the selected main content of a page.
@@ -51,8 +53,8 @@ func selectContent(doc *html.Node) content {
 // statistics off their ancestors.
 func (p *page) dropBoiler(root int32) {
 	p.dropFlagged(root, fJunk|fHidden|fNav, 0)
-	p.dropFlagged(root, fBoilerTag, boilerKeepShare*p.els[root].good)
-	p.dropFlagged(root, fBoiler, boilerKeepShare*p.els[root].good)
+	p.dropFlagged(root, fBoilerTag, boilerKeepShare*(p.els[root].good+p.els[root].bonus))
+	p.dropFlagged(root, fBoiler, boilerKeepShare*(p.els[root].good+p.els[root].bonus))
 }
 
 // dropFlagged drops the elements inside root having one of flags and less than
@@ -65,7 +67,7 @@ func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 			i = e.end
 			continue
 		}
-		drop := e.flags&flags != 0 && (keep == 0 || e.good < keep)
+		drop := e.flags&flags != 0 && (keep == 0 || e.good+e.bonus < keep) && e.flags&fArticleBody == 0
 		if !drop {
 			i++
 			continue
@@ -86,6 +88,7 @@ func (p *page) drop(i int32) {
 		pa.text -= e.text
 		pa.link -= e.link
 		pa.good -= e.good
+		pa.bonus -= e.bonus
 		if inline {
 			pa.inl -= e.inl
 			pa.inlLink -= e.inlLink
@@ -103,11 +106,11 @@ func (p *page) descend(i int32) int32 {
 	for {
 		best, bestGood := int32(-1), float32(0)
 		for c := i + 1; c < els[i].end; c = els[c].end {
-			if els[c].flags&fDrop == 0 && els[c].good > bestGood {
-				best, bestGood = c, els[c].good
+			if w := els[c].good + els[c].bonus; els[c].flags&fDrop == 0 && w > bestGood {
+				best, bestGood = c, w
 			}
 		}
-		if best < 0 || bestGood < descendShare*els[i].good {
+		if best < 0 || bestGood < descendShare*(els[i].good+els[i].bonus) {
 			return i
 		}
 		i = best
@@ -118,6 +121,7 @@ func (p *page) descend(i int32) int32 {
 // figures and link lists.
 func (p *page) dropInside(root int32) {
 	els := p.els
+	rootGood := els[root].good
 	for i := root + 1; i < els[root].end; {
 		e := &els[i]
 		if e.flags&fDrop != 0 {
@@ -126,7 +130,7 @@ func (p *page) dropInside(root int32) {
 		}
 		drop := e.n.Data == "h1" ||
 			(e.flags&fBlock != 0 && e.n.Data != "blockquote" && e.text > 0 &&
-				float32(e.link) > linkListDensity*float32(e.text))
+				float32(e.link) > linkListDensity*float32(e.text) && e.good < linkListKeep*rootGood)
 		if drop {
 			p.drop(i)
 			i = e.end

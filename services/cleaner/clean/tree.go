@@ -23,6 +23,8 @@ type elem struct {
 	// titles counts the title links in the subtree: headings or whole paragraphs
 	// that are one link of at least titleMinLen bytes (teaser headlines).
 	titles int32
+	// bonus is extra weight used only to choose the content root (itemprop=articleBody).
+	bonus float32
 }
 
 // page is the flattened body of a parsed document.
@@ -145,11 +147,15 @@ func (p *page) sum() {
 				e.good *= cardDiscount
 			}
 		}
+		if e.flags&fArticleBody != 0 {
+			e.bonus += (articleBodyBoost - 1) * e.good
+		}
 		par := &els[e.parent]
 		par.titles += e.titles
 		par.text += e.text
 		par.link += e.link
 		par.good += e.good
+		par.bonus += e.bonus
 		if e.flags&fInline != 0 {
 			par.inl += e.inl
 			par.inlLink += e.inlLink
@@ -168,6 +174,9 @@ const (
 	titleLinkShare = 0.6
 	cardMaxText    = 400
 	cardDiscount   = 0.2
+	// articleBodyBoost multiplies the weight of an itemprop=articleBody element
+	// when the content root is chosen.
+	articleBodyBoost = 3
 )
 
 func isCard(e *elem) bool {

@@ -9,17 +9,18 @@ import (
 
 // Element classes derived from an element's tag and attributes.
 const (
-	fJunk      uint16 = 1 << iota // never content: scripts, forms, media, embeds (subtree dropped)
-	fHidden                       // not shown: hidden, aria-hidden, display:none, screen-reader-only
-	fBoiler                       // class/id/role vocabulary of page furniture (share, related, comments...)
-	fPositive                     // class/id/itemprop/role naming an article body
-	fBlock                        // a block-level element: its inline text is one paragraph
-	fInline                       // phrasing element, part of its block's paragraph
-	fCaption                      // a caption or credit: kept in HTML, not body text
-	fHeading                      // h1..h6
-	fLink                         // <a href>
-	fBoilerTag                    // page furniture by element type: aside, header, footer, form
-	fNav                          // <nav> or role=navigation: always dropped
+	fJunk        uint16 = 1 << iota // never content: scripts, forms, media, embeds (subtree dropped)
+	fHidden                         // not shown: hidden, aria-hidden, display:none, screen-reader-only
+	fBoiler                         // class/id/role vocabulary of page furniture (share, related, comments...)
+	fPositive                       // class/id/itemprop/role naming an article body
+	fBlock                          // a block-level element: its inline text is one paragraph
+	fInline                         // phrasing element, part of its block's paragraph
+	fCaption                        // a caption or credit: kept in HTML, not body text
+	fHeading                        // h1..h6
+	fLink                           // <a href>
+	fBoilerTag                      // page furniture by element type: aside, header, footer, form
+	fNav                            // <nav> or role=navigation: always dropped
+	fArticleBody                    // itemprop=articleBody: the page's own mark of its body
 )
 
 // junkTags never hold article prose.
@@ -78,7 +79,7 @@ var boilerWords = map[string]bool{
 	"jump": true, "caption": true, "credit": true, "credits": true, "copyright": true, "disclaimer": true,
 	"author": true, "authors": true, "bio": true, "headline": true, "kicker": true, "eyebrow": true,
 	"rail": true, "teaser": true, "teasers": true, "topics": true, "newsletters": true,
-	"paywall": true, "meter": true, "offer": true, "offers": true, "download": true,
+	"offer": true, "offers": true, "download": true,
 	"header": true, "masthead-nav": true, "toc": true, "rating": true, "poll": true,
 	"sticky": true, "alert": true, "notice": true, "feedback": true, "survey": true, "gallery": true,
 	"slideshow": true, "carousel": true, "video": true, "player": true, "interstitial": true,
@@ -149,7 +150,7 @@ func classify(n *html.Node) uint16 {
 			}
 		case "itemprop":
 			if strings.Contains(strings.ToLower(at.Val), "articlebody") {
-				f |= fPositive
+				f |= fArticleBody
 			}
 		case "href":
 			if a == atom.A {
