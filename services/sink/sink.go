@@ -61,7 +61,7 @@ type Config struct {
 //	--store          NEWSJET_STORE          postgres://... or sqlite:PATH or PATH
 //	--batch-max      NEWSJET_BATCH_MAX      articles per transaction (256)
 //	--batch-delay    NEWSJET_BATCH_DELAY    wait for more articles before a commit (0)
-//	--batch-writers  NEWSJET_BATCH_WRITERS  transactions at once (1)
+//	--batch-writers  NEWSJET_BATCH_WRITERS  transactions at once (2)
 //
 // When fs already has the runtime's --concurrency flag, its default becomes
 // DefaultConcurrency.
@@ -69,7 +69,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Store, "store", DefaultStore, "article store: postgres://... DSN, sqlite:PATH or a SQLite file PATH")
 	fs.IntVar(&c.Batch.MaxBatch, "batch-max", 256, "most articles stored in one transaction")
 	fs.DurationVar(&c.Batch.MaxDelay, "batch-delay", 0, "how long a transaction waits for more articles (0: commit what is waiting)")
-	fs.IntVar(&c.Batch.Writers, "batch-writers", 1, "store transactions running at once")
+	fs.IntVar(&c.Batch.Writers, "batch-writers", 2, "store transactions running at once")
 	if f := fs.Lookup("concurrency"); f != nil {
 		// Set the value behind the flag, not the flag: NEWSJET_CONCURRENCY still applies.
 		if err := f.Value.Set(fmt.Sprint(DefaultConcurrency)); err == nil {

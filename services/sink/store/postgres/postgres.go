@@ -11,8 +11,8 @@
 // (article, content hash) and a primary key (article, number) back this up: a version
 // can be neither lost nor numbered twice.
 //
-// Search: each article keeps a tsvector of its current title (weight A) and body
-// (weight B), built with the text search configuration of its language where
+// Search: each article keeps its current title and body and a generated tsvector of
+// them (title weight A, body weight B), built with the text search configuration of its language where
 // PostgreSQL has one ("en" -> english, "de" -> german, ...) and 'simple' otherwise,
 // under a GIN index. A text query matches each article as parsed under the article's
 // own configuration (only the language filter's one when that filter is given).
@@ -248,10 +248,9 @@ func (s *Store) writes(d store.Decision, now time.Time) (*pgx.Batch, error) {
 	b := &pgx.Batch{}
 	if len(created.id) > 0 {
 		b.Queue(`INSERT INTO articles (id, canonical_url, site, language, authors, sort_at, version, versions,
-			current_fetched_at, current_extracted_at, first_seen, updated_at, ts_config, tsv)
+			current_fetched_at, current_extracted_at, first_seen, updated_at, ts_config, title, body)
 			SELECT u.id, u.url, u.site, u.lang, ARRAY(SELECT jsonb_array_elements_text(u.authors)), u.sort_at, u.version,
-				u.versions, u.fetched, u.extracted, $13, $13, u.cfg::regconfig,
-				setweight(to_tsvector(u.cfg::regconfig, u.title), 'A') || setweight(to_tsvector(u.cfg::regconfig, u.body), 'B')
+				u.versions, u.fetched, u.extracted, $13, $13, u.cfg::regconfig, u.title, u.body
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::int[],
 				$8::int[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $14::text[])
 				AS u (id, url, site, lang, authors, sort_at, version, versions, fetched, extracted, cfg, title, body)`,
@@ -262,8 +261,7 @@ func (s *Store) writes(d store.Decision, now time.Time) (*pgx.Batch, error) {
 		b.Queue(`UPDATE articles a SET canonical_url = u.url, site = u.site, language = u.lang,
 				authors = ARRAY(SELECT jsonb_array_elements_text(u.authors)), sort_at = u.sort_at, version = u.version,
 				versions = u.versions, current_fetched_at = u.fetched, current_extracted_at = u.extracted,
-				updated_at = $13, ts_config = u.cfg::regconfig,
-				tsv = setweight(to_tsvector(u.cfg::regconfig, u.title), 'A') || setweight(to_tsvector(u.cfg::regconfig, u.body), 'B')
+				updated_at = $13, ts_config = u.cfg::regconfig, title = u.title, body = u.body
 			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::int[],
 				$8::int[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[], $14::text[])
 				AS u (id, url, site, lang, authors, sort_at, version, versions, fetched, extracted, cfg, title, body)

@@ -13,7 +13,10 @@ CREATE TABLE articles (
 	first_seen           timestamptz NOT NULL,
 	updated_at           timestamptz NOT NULL,
 	ts_config            regconfig   NOT NULL, -- text search configuration of the article's language
-	tsv                  tsvector    NOT NULL  -- title (weight A) and body (weight B) of the current version
+	title                text        NOT NULL, -- of the current version
+	body                 text        NOT NULL, -- of the current version, plain text
+	tsv                  tsvector    GENERATED ALWAYS AS
+		(setweight(to_tsvector(ts_config, title), 'A') || setweight(to_tsvector(ts_config, body), 'B')) STORED
 );
 
 CREATE INDEX articles_by_time     ON articles (sort_at DESC, id DESC);
