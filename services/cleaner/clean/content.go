@@ -14,6 +14,9 @@ const (
 	boilerKeepShare = 0.4
 	// linkListDensity: a block whose text is more than this share links is a link list.
 	linkListDensity = 0.6
+	// widenProse, widenTiny: see widen.
+	widenProse = 0.5
+	widenTiny  = 30
 	// linkListKeep: a link-dense block holding this share of the root's weight stays.
 	linkListKeep = 0.15
 )
@@ -36,7 +39,7 @@ func selectContent(doc *html.Node) content {
 		return content{}
 	}
 	p.dropBoiler(0)
-	root := p.descend(0)
+	root := p.widen(p.descend(0))
 	p.dropBoiler(root)
 	p.dropInside(root)
 	if p.els[root].text == 0 {
@@ -115,6 +118,33 @@ func (p *page) descend(i int32) int32 {
 		}
 		i = best
 	}
+}
+
+// widen moves the content root up to its parent while every other child of the
+// parent left after dropBoiler is prose (at least widenProse paragraph weight per
+// byte of text) or nearly empty: an intro or standfirst set apart from the body.
+func (p *page) widen(root int32) int32 {
+	els := p.els
+	for root > 0 {
+		par := els[root].parent
+		ok, extra := true, false
+		for c := par + 1; c < els[par].end; c = els[c].end {
+			e := &els[c]
+			if c == root || e.flags&fDrop != 0 || e.text < widenTiny {
+				continue
+			}
+			if e.good < widenProse*float32(e.text) {
+				ok = false
+				break
+			}
+			extra = true
+		}
+		if !ok || !extra {
+			return root
+		}
+		root = par
+	}
+	return root
 }
 
 // dropInside removes, inside the content root, headlines (h1), captions outside
