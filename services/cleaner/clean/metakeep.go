@@ -17,9 +17,12 @@ const (
 	// article/main or an article header), "header" (page header), "nav", "aside",
 	// "footer", "comment" or "related"; absent when none applies.
 	attrCtx = "data-newsjet-ctx"
-	// attrKind is set on the synthetic block holding the visible text that follows
-	// the first shown h1: "after-h1".
+	// attrKind is set on the synthetic blocks holding the visible text that follows
+	// ("after-h1") and precedes ("before-h1") a shown h1.
 	attrKind = "data-newsjet"
+	// attrTitle marks a copied element that is not an h1 but shows the page's
+	// declared title (og:title or <title>): the headline of a page without h1.
+	attrTitle = "data-newsjet-title"
 )
 
 // Limits that keep collectMeta linear and its output small.
@@ -30,6 +33,7 @@ const (
 	afterH1MaxText = 1200 // characters of text kept after a shown h1
 	afterH1MaxBlks = 24   // text blocks kept after a shown h1
 	afterH1MaxWins = 4    // shown h1s followed by a window of text
+	beforeH1Texts  = 6    // text nodes kept before a shown h1
 )
 
 // keptLinkRels are the link relations copied into the cleaned head.
@@ -67,9 +71,13 @@ var authorPathWords = [...]string{"/author/", "/authors/", "/by/", "/people/", "
 // author page (rel=author or an author-like path), each copied with its subtree cut
 // to a few hundred characters, marked with data-newsjet-hidden="1" when it is not
 // shown and with data-newsjet-ctx naming its page region. The copy of each of the
-// first four shown <h1>s is followed by a <div data-newsjet="after-h1"> holding the
-// shown text that follows it (up to the next h1, 1,200 characters or 24 blocks), one
-// <p> per block: where an unmarked byline or dateline is found.
+// first four shown <h1>s is preceded by a <div data-newsjet="before-h1"> holding the
+// last six shown text nodes before it and followed by a <div data-newsjet="after-h1">
+// holding the shown text that follows it (up to the next h1, 1,200 characters or 24
+// blocks), one <p> per block: where an unmarked byline or dateline is found. On a
+// page whose body shows the declared title (og:title, twitter:title or <title>) in
+// an element before any h1, that element's copy gets data-newsjet-title="1" and the
+// same windows.
 //
 // The walk is one pass over doc; elements nested deeper than 512 levels are skipped.
 func collectMeta(doc *html.Node) (head, body []*html.Node) {
@@ -77,7 +85,7 @@ func collectMeta(doc *html.Node) (head, body []*html.Node) {
 	c.walk(doc, walkState{})
 	body = c.body[:0]
 	for _, n := range c.body {
-		if n.FirstChild != nil || attrVal(n, attrKind) != "after-h1" {
+		if n.FirstChild != nil || attrVal(n, attrKind) == "" {
 			body = append(body, n)
 		}
 	}
@@ -104,6 +112,14 @@ type metaCollector struct {
 	afterText int
 	afterBlks int
 	windows   int
+	// recent holds the last shown text nodes of the body (a ring, next is the slot
+	// to write), emitted before a shown h1.
+	recent [beforeH1Texts]*html.Node
+	next   int
+	// titles are the declared titles read in <head>; titled is set once an element
+	// showing one was found.
+	titles []string
+	titled bool
 }
 
 func (c *metaCollector) walk(n *html.Node, st walkState) {
@@ -111,8 +127,15 @@ func (c *metaCollector) walk(n *html.Node, st walkState) {
 		return
 	}
 	if n.Type == html.TextNode {
-		if c.afterOn && !st.hidden {
+		if st.hidden || st.inHead {
+			return
+		}
+		if c.afterOn {
 			c.addAfterText(n)
+		}
+		if st.ctx != "nav" && st.ctx != "footer" && strings.TrimSpace(n.Data) != "" {
+			c.recent[c.next] = n
+			c.next = (c.next + 1) % beforeH1Texts
 		}
 		return
 	}
@@ -142,12 +165,18 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 		if !c.haveTitle && !st.inSVG {
 			c.haveTitle = true
 			c.head = append(c.head, n)
+			if n.FirstChild != nil {
+				c.addTitle(n.FirstChild.Data)
+			}
 		}
 		return false
 	case atom.Meta:
 		if hasAnyAttr(n, "name", "property", "itemprop", "http-equiv") {
 			if st.inHead {
 				c.head = append(c.head, n)
+				if p := attrVal(n, "property"); p == "og:title" || attrVal(n, "name") == "twitter:title" {
+					c.addTitle(attrVal(n, "content"))
+				}
 			} else if metaItemprop(attrVal(n, "itemprop")) {
 				c.body = append(c.body, c.shallow(n, st))
 			}
@@ -187,13 +216,31 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	}
 	if n.DataAtom == atom.H1 {
 		c.afterOn = false
+		if !st.hidden && c.windows < afterH1MaxWins {
+			c.addBefore()
+		}
 		if cp := c.limitedCopy(n, st); cp != nil {
 			c.body = append(c.body, cp)
+			if !st.hidden && c.isTitle(strings.TrimSpace(copyText(cp))) {
+				c.titled = true
+			}
 		}
 		if !st.hidden && c.windows < afterH1MaxWins {
 			c.startAfter()
 		}
 		return false
+	}
+	if !c.titled && c.windows < afterH1MaxWins && !st.hidden && c.showsTitle(n) {
+		// No h1 so far shows the declared title: the element that does stands in.
+		c.titled = true
+		c.afterOn = false
+		c.addBefore()
+		if cp := c.limitedCopy(n, st); cp != nil {
+			cp.Attr = append(cp.Attr, html.Attribute{Key: attrTitle, Val: "1"})
+			c.body = append(c.body, cp)
+			c.startAfter()
+			return false
+		}
 	}
 	if c.wanted(n, st.ctx) {
 		if cp := c.limitedCopy(n, st); cp != nil {
@@ -369,6 +416,89 @@ func keepAttr(a html.Attribute) bool {
 		return true
 	}
 	return strings.HasPrefix(a.Key, "data-") && len(a.Val) <= 64
+}
+
+// addTitle records a declared title, trimmed; short ones are ignored.
+func (c *metaCollector) addTitle(t string) {
+	if t = strings.TrimSpace(t); len(t) >= 12 && len(c.titles) < 3 {
+		c.titles = append(c.titles, t)
+	}
+}
+
+// showsTitle reports whether a text-bearing element's first text is a declared
+// title, or the start of one (a <title> with its site suffix) covering most of it.
+func (c *metaCollector) showsTitle(n *html.Node) bool {
+	if len(c.titles) == 0 {
+		return false
+	}
+	switch n.DataAtom {
+	case atom.P, atom.Div, atom.Span, atom.Dt, atom.Dd, atom.H2, atom.H3, atom.H4, atom.Td, atom.Strong, atom.B, atom.Header:
+	default:
+		return false
+	}
+	ch := n.FirstChild
+	for ch != nil && ch.Type == html.TextNode && strings.TrimSpace(ch.Data) == "" {
+		ch = ch.NextSibling
+	}
+	if ch == nil || ch.Type != html.TextNode {
+		return false
+	}
+	return c.isTitle(strings.TrimSpace(ch.Data))
+}
+
+// isTitle reports whether t is a declared title or the start of one covering most
+// of it.
+func (c *metaCollector) isTitle(t string) bool {
+	if len(t) < 12 {
+		return false
+	}
+	for _, d := range c.titles {
+		if d == t || (strings.HasPrefix(d, t) && 3*len(t) >= 2*len(d)) {
+			return true
+		}
+	}
+	return false
+}
+
+// copyText returns the text of a copied subtree (small by construction), with white
+// space runs folded.
+func copyText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type == html.TextNode {
+				b.WriteString(ch.Data)
+			}
+			walk(ch)
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// addBefore appends a <div data-newsjet="before-h1"> holding the last shown text
+// nodes (one <p> each, oldest first) and clears them.
+func (c *metaCollector) addBefore() {
+	var div *html.Node
+	for i := range beforeH1Texts {
+		slot := (c.next + i) % beforeH1Texts
+		t := c.recent[slot]
+		if t == nil {
+			continue
+		}
+		c.recent[slot] = nil
+		if div == nil {
+			div = &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div,
+				Attr: []html.Attribute{{Key: attrKind, Val: "before-h1"}}}
+		}
+		p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
+		p.AppendChild(&html.Node{Type: html.TextNode, Data: cutUTF8(t.Data, copyMaxText)})
+		div.AppendChild(p)
+	}
+	if div != nil {
+		c.body = append(c.body, div)
+	}
 }
 
 // startAfter opens a window collecting the text after a shown h1, placed in body

@@ -104,10 +104,11 @@ func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 		}
 	}
 	lines := p.headerLines()
+	if len(lines) > 12 {
+		lines = lines[:12]
+	}
+	lines = append(lines[:len(lines):len(lines)], p.beforeLines()...)
 	for i, line := range lines {
-		if i > 12 {
-			break
-		}
 		// A byline broken over lines: "By Jane Roe" / ", John Doe".
 		for j := i + 1; j < len(lines) && j < i+4; j++ {
 			next := lines[j]
@@ -228,6 +229,10 @@ func (p *page) bylineText() string {
 		}
 	}
 	for _, l := range p.headerLines() {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	for _, l := range p.beforeLines() {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}

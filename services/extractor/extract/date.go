@@ -36,12 +36,20 @@ var (
 var updatedWords = [...]string{"updated", "update", "last modified", "modified", "atualizado", "actualizado",
 	"aktualisiert", "mis à jour", "aggiornato", "обновлено", "diperbarui", "edited", "revised"}
 
+// langZone gives the zone of a language spoken in one time zone, for pages that
+// declare none.
+var langZone = map[string]*time.Location{
+	"ko": time.FixedZone("KST", 9*3600), "ja": time.FixedZone("JST", 9*3600), "zh": time.FixedZone("CST", 8*3600),
+}
+
 // dates returns the publication and modification times. A declared time is kept when
 // the visible dateline agrees with its day (in some plausible zone); a visible date
 // that contradicts every declared time wins, unless it is the declared modification
 // day (a page showing only its update date). A time without a zone is read in the
-// zone the page declares elsewhere, else UTC. dayFirst reads 05/10/2018 as 5 October.
-func (p *page) dates(opts Options, dayFirst bool) (pub, mod *time.Time) {
+// zone the page declares elsewhere, else the zone of a one-zone language (Korean,
+// Japanese, Chinese), else UTC. Outside English pages, 05/10/2018 is 5 October.
+func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
+	dayFirst := lang != "en"
 	var machPub, machMod []stamp
 	for _, v := range p.ld.allStrs("datePublished") {
 		machPub = appendStamp(machPub, v)
@@ -69,8 +77,16 @@ func (p *page) dates(opts Options, dayFirst bool) (pub, mod *time.Time) {
 	headPub = machPub[:min(nHead, len(machPub))]
 	machMod = plausible(machMod, opts.FetchedAt)
 	zone := declaredZone(machPub, machMod)
+	if zone == nil {
+		zone = langZone[lang]
+	}
 
 	vp, okPub := p.visibleDate(visPub, dayFirst)
+	if okPub && vp.beforeTitle && len(machPub) > 0 && !agreesAny(machPub, vp, zone) {
+		// A date shown above the headline (often today's date in the page header)
+		// does not outweigh a declared one.
+		okPub = false
+	}
 	switch {
 	case okPub && len(headPub) > 0 && !agreesAny(headPub, vp, zone) && agreesAny(machMod, vp, zone) &&
 		headPub[0].t.Before(time.Date(vp.year, vp.month, vp.day, vp.hour, vp.min, 0, 0, time.UTC).Add(14*time.Hour)):
@@ -169,6 +185,7 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 					d.fromWord = part.updated
 					visMod = append(visMod, d)
 				} else {
+					d.beforeTitle = p.beforeTitle(i)
 					visPub = append(visPub, d)
 				}
 			}
@@ -231,17 +248,35 @@ func splitUpdated(s string) []textPart {
 }
 
 // visibleDate returns the shown publication date: the first one read from the date
-// elements, else the first dateline in the lines after the headline.
+// elements after the headline, else the first dateline in the lines after it, else
+// a date element or dateline just before it.
 func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) {
+	for _, d := range fromElems {
+		if !d.beforeTitle {
+			return d, true
+		}
+	}
+	lines := p.headerLines()
+	if len(lines) > 10 {
+		lines = lines[:10]
+	}
+	if d, ok := datelineIn(lines, dayFirst); ok {
+		return d, true
+	}
 	if d, ok := fromElems.first(); ok {
 		return d, true
 	}
-	for i, line := range p.headerLines() {
-		if i > 10 {
-			break
-		}
+	d, ok := datelineIn(p.beforeLines(), dayFirst)
+	d.beforeTitle = true
+	return d, ok
+}
+
+// datelineIn returns the first publication date in short lines (an "Updated" part
+// is skipped), stopping at the first long line: article text.
+func datelineIn(lines []string, dayFirst bool) (textDate, bool) {
+	for _, line := range lines {
 		if len(line) > 160 {
-			continue // a paragraph of the article, not a dateline
+			break // the article's text has begun: no dateline beyond it
 		}
 		for _, part := range splitUpdated(line) {
 			if part.updated {

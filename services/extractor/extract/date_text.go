@@ -47,7 +47,7 @@ var (
 	reMonthDayYear = regexp.MustCompile(`(?i)(\p{L}{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})`)
 	reDayMonthYear = regexp.MustCompile(`(?i)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(\p{L}{3,})\.?,?\s+(?:de\s+)?(\d{4})`)
 	reYearMonthDay = regexp.MustCompile(`(\d{4})\s*(?:[-/.年년]\s*)(\d{1,2})\s*(?:[-/.月월]\s*)(\d{1,2})`)
-	reDayMonthNum  = regexp.MustCompile(`(\d{1,2})([./])(\d{1,2})[./](\d{4})`)
+	reDayMonthNum  = regexp.MustCompile(`(\d{1,2})([./])(\d{1,2})[./](\d{4}|\d{2})\b`)
 	reClock        = regexp.MustCompile(`(?i)(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(?:([ap])\.?\s?m\.?)?`)
 	reZone         = regexp.MustCompile(`(?:GMT|UTC)\s?([+-])(\d{1,2})(?::?(\d{2}))?|\b(ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|EET|EEST|IST|AEST|AEDT|JST|KST|MSK|WIB|HKT|SGT|HST|AKST|AKDT|NZST|NZDT|WET|WEST|SAST|PHT|ICT|EAT|WAT|PKT|BRT|ART)\b`)
 )
@@ -72,8 +72,10 @@ type textDate struct {
 	min      int
 	sec      int
 	zone     *time.Location // nil when the text names no zone
-	// fromWord is set on an update date introduced by a word such as "Updated".
-	fromWord bool
+	// fromWord is set on an update date introduced by a word such as "Updated";
+	// beforeTitle on a date shown before the headline.
+	fromWord    bool
+	beforeTitle bool
 }
 
 // parseTextDate finds the first calendar date in s (month names in several
@@ -114,7 +116,11 @@ func parseTextDate(s string, dayFirst bool) (textDate, bool) {
 		} else if s[m[4]:m[5]] == "/" && a <= 12 && b <= 12 && !dayFirst {
 			day, mo = b, a // US order when ambiguous with slashes
 		}
-		try(m, atoi(s[m[8]:m[9]]), day, time.Month(mo))
+		y := atoi(s[m[8]:m[9]])
+		if m[9]-m[8] == 2 {
+			y += 2000 // "11/13/19"
+		}
+		try(m, y, day, time.Month(mo))
 	}
 	if start < 0 {
 		return d, false

@@ -16,6 +16,7 @@ const (
 	attrHidden = "data-newsjet-hidden"
 	attrCtx    = "data-newsjet-ctx"
 	attrKind   = "data-newsjet"
+	attrTitle  = "data-newsjet-title"
 )
 
 // fillMetadata fills a's metadata fields from the cleaned document doc: Title,
@@ -37,7 +38,7 @@ func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 	a.Tags = p.tags()
 	a.Authors, a.Organization = p.authors(a.SiteName)
 	a.Language = p.language(a.Title)
-	a.PublishedAt, a.ModifiedAt = p.dates(opts, a.Language != "en")
+	a.PublishedAt, a.ModifiedAt = p.dates(opts, a.Language)
 	a.LeadImage = p.leadImage(a.URL)
 	a.Paywalled = p.paywalled()
 }
@@ -67,12 +68,14 @@ type metaTag struct{ key, val string }
 
 type linkTag struct{ rel, href string }
 
-// heading is an h1 of the page with the text shown after it.
+// heading is an h1 of the page (or the element showing the declared title on a page
+// without h1) with the text shown before and after it.
 type heading struct {
-	text   string
-	hidden bool
-	ctx    string
-	after  []string
+	text          string
+	hidden        bool
+	pseudo        bool // not an h1: an element showing the declared title
+	ctx           string
+	before, after []string
 }
 
 // gatherPage walks doc once and sorts its parts.
@@ -154,13 +157,22 @@ func (p *page) addMeta(n *html.Node) {
 
 // metaDiv reads the cleaner's copies of metadata-bearing body elements.
 func (p *page) metaDiv(div *html.Node) {
+	var before []string
 	for c := div.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type != html.ElementNode {
 			continue
 		}
 		switch {
-		case c.DataAtom == atom.H1:
-			p.h1s = append(p.h1s, heading{text: collapse(textOf(c)), hidden: attr(c, attrHidden) != "", ctx: attr(c, attrCtx)})
+		case c.DataAtom == atom.H1 || attr(c, attrTitle) != "":
+			p.h1s = append(p.h1s, heading{text: collapse(textOf(c)), hidden: attr(c, attrHidden) != "",
+				pseudo: c.DataAtom != atom.H1, ctx: attr(c, attrCtx), before: before})
+			before = nil
+		case attr(c, attrKind) == "before-h1":
+			for b := c.FirstChild; b != nil; b = b.NextSibling {
+				if t := collapse(textOf(b)); t != "" {
+					before = append(before, t)
+				}
+			}
 		case attr(c, attrKind) == "after-h1":
 			if len(p.h1s) > 0 {
 				h := &p.h1s[len(p.h1s)-1]
@@ -178,6 +190,20 @@ func (p *page) metaDiv(div *html.Node) {
 			}
 		}
 	}
+}
+
+// beforeLines returns the text lines shown just before the headline h1, nearest
+// first.
+func (p *page) beforeLines() []string {
+	if p.titleH1 < 0 {
+		return nil
+	}
+	b := p.h1s[p.titleH1].before
+	out := make([]string, len(b))
+	for i, l := range b {
+		out[len(b)-1-i] = l
+	}
+	return out
 }
 
 // headerLines returns the text lines shown after the headline h1 (after the first
@@ -239,9 +265,31 @@ func (p *page) nearTitle(i int) bool {
 		}
 		return i-first < 30
 	case pos - 1:
-		return attr(e, attrCtx) == "article"
+		if attr(e, attrCtx) == "article" {
+			return true
+		}
+		// The few elements right before the headline (a byline above it).
+		last := i
+		for last+1 < len(p.elems) && p.elemH1[last+1] == pos-1 {
+			last++
+		}
+		return last-i < 3
 	}
 	return false
+}
+
+// beforeTitle reports whether elems[i] comes before the headline h1.
+func (p *page) beforeTitle(i int) bool {
+	if p.titleH1 < 0 {
+		return false
+	}
+	pos := 0
+	for j := 0; j <= p.titleH1; j++ {
+		if !p.h1s[j].hidden {
+			pos++
+		}
+	}
+	return p.elemH1[i] < pos
 }
 
 // scanContent notes paywall markers inside the content subtree.

@@ -43,7 +43,11 @@ func (p *page) title(site, host string) string {
 	for i, h := range cands {
 		ht := tokenize(h.text)
 		for _, m := range machine {
-			if s := tokenF1(ht, tokenize(m)); s > bestSim+0.05 || (best >= 0 && s >= bestSim && cands[best].ctx != "article" && h.ctx == "article") {
+			s := tokenF1(ht, tokenize(m))
+			if h.pseudo {
+				s -= 0.1 // a real h1 that agrees as well wins
+			}
+			if s > bestSim+0.05 || (best >= 0 && s >= bestSim && cands[best].ctx != "article" && h.ctx == "article") {
 				best, bestSim = i, s
 			}
 		}
@@ -57,6 +61,9 @@ func (p *page) title(site, host string) string {
 	}
 	first := -1
 	for i, h := range cands {
+		if h.pseudo {
+			continue
+		}
 		if h.ctx == "article" {
 			first = i
 			break
