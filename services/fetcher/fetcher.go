@@ -126,6 +126,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDeli
 	if req.Kind == schema.KindArticle {
 		greq.Accept = fetch.AcceptHTML | fetch.AcceptXML | fetch.AcceptJSON
 	}
+	// hadValidators is true unless the store surely holds none for the URL, so empty
+	// validators are only written (deleted) when there may be something to delete.
+	hadValidators := true
 	if firstDelivery && (req.Kind != schema.KindArticle || req.Source != "") {
 		v, ok, err := f.state.Validators(ctx, req.URL)
 		if err != nil {
@@ -134,6 +137,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDeli
 		if ok {
 			greq.ETag, greq.LastModified = v.ETag, v.LastModified
 		}
+		hadValidators = ok
 	}
 	res, err := f.get(ctx, u.Hostname(), crawlDelay, greq)
 	if err != nil {
@@ -160,16 +164,22 @@ func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDeli
 	var out *Result
 	if kind == schema.KindArticle {
 		out = f.article(req, res, now)
-		for _, seen := range []string{req.URL, res.FinalURL} {
-			if err := f.state.MarkSeen(ctx, seen, now); err != nil {
+		seen := []string{req.URL}
+		if res.FinalURL != req.URL {
+			seen = append(seen, res.FinalURL)
+		}
+		for _, u := range seen {
+			if err := f.state.MarkSeen(ctx, u, now); err != nil {
 				return nil, err
 			}
 		}
 	} else if out, err = f.discover(ctx, req, kind, res, now); err != nil {
 		return nil, err
 	}
-	if err := f.state.SaveValidators(ctx, req.URL, validators); err != nil {
-		return nil, err
+	if hadValidators || validators != (state.Validators{}) {
+		if err := f.state.SaveValidators(ctx, req.URL, validators); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -49,7 +49,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 
 // readBody reads at most maxWire bytes from r, undoes the Content-Encoding list enc and
 // returns at most maxDecoded bytes of plain body and the wire byte count.
-func readBody(r io.Reader, enc string, maxWire, maxDecoded int64) ([]byte, int64, error) {
+func readBody(r io.Reader, enc string, maxWire, maxDecoded, sizeHint int64) ([]byte, int64, error) {
 	wire := &capReader{r: r, max: maxWire, errOver: fmt.Errorf("%w: more than %d bytes on the wire", ErrBodyTooLarge, maxWire)}
 	var src io.Reader = wire
 	codings := strings.Split(enc, ",")
@@ -64,7 +64,12 @@ func readBody(r io.Reader, enc string, maxWire, maxDecoded int64) ([]byte, int64
 		src = dec
 	}
 	out := &capReader{r: src, max: maxDecoded, errOver: fmt.Errorf("%w: inflates past %d bytes", ErrDecodedTooLarge, maxDecoded)}
-	body, err := io.ReadAll(out)
+	var buf bytes.Buffer
+	if sizeHint > 0 && sizeHint <= maxDecoded {
+		buf.Grow(int(sizeHint) + 1)
+	}
+	_, err := buf.ReadFrom(out)
+	body := buf.Bytes()
 	switch {
 	case err == nil:
 		return body, wire.n, nil

@@ -325,7 +325,7 @@ func (c *Client) get(ctx context.Context, u *url.URL, req Request) (*Response, e
 	if hres.ContentLength > c.opt.MaxBody {
 		return nil, fmt.Errorf("%w: %s declares %d bytes, limit %d", ErrBodyTooLarge, res.FinalURL, hres.ContentLength, c.opt.MaxBody)
 	}
-	body, wire, err := readBody(hres.Body, hres.Header.Get("Content-Encoding"), c.opt.MaxBody, c.opt.MaxDecoded)
+	body, wire, err := readBody(hres.Body, hres.Header.Get("Content-Encoding"), c.opt.MaxBody, c.opt.MaxDecoded, hres.ContentLength)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", res.FinalURL, err)
 	}
