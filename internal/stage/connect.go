@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -83,8 +84,13 @@ func connect(ctx context.Context, cfg *Config, name string, log *zap.Logger) (*n
 	}
 }
 
-// isRetryable tells network trouble, worth retrying, from a broken configuration.
+// isRetryable tells a server that cannot be reached (yet), worth retrying, from a broken
+// configuration (credentials, TLS files or certificates), which is not.
 func isRetryable(err error) bool {
-	var ne net.Error
-	return errors.Is(err, nats.ErrNoServers) || errors.Is(err, nats.ErrTimeout) || errors.As(err, &ne)
+	if errors.Is(err, nats.ErrNoServers) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var dns *net.DNSError
+	var op *net.OpError
+	return errors.As(err, &dns) || errors.As(err, &op) && op.Op == "dial"
 }
