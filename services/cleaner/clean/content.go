@@ -1,7 +1,10 @@
 package clean
 
 import (
+	"strings"
+
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Tuning of the main-content selection.
@@ -14,6 +17,11 @@ const (
 	boilerKeepShare = 0.4
 	// linkListDensity: a block whose text is more than this share links is a link list.
 	linkListDensity = 0.6
+	// adLabelMax: a block holding ad or embed code and at most this much text
+	// ("Advertisement") is an ad slot.
+	adLabelMax = 40
+	// tailShort: see trimTail.
+	tailShort = 40
 	// widenProse, widenTiny: see widen.
 	widenProse = 0.5
 	widenTiny  = 30
@@ -28,8 +36,12 @@ type content struct {
 
 func (c content) empty() bool { return c.root == nil }
 
-// fDrop marks elements removed from the content.
-const fDrop uint16 = 1 << 15
+// fDrop marks elements removed from the content; fGone those inside a dropped
+// element (their statistics were already taken off with it).
+const (
+	fDrop uint16 = 1 << 15
+	fGone uint16 = 1 << 14
+)
 
 // selectContent finds the main content of doc and unlinks the boilerplate inside
 // it from the tree. It must run after collectMeta, which reads the untouched tree.
@@ -42,6 +54,7 @@ func selectContent(doc *html.Node) content {
 	root := p.widen(p.descend(0))
 	p.dropBoiler(root)
 	p.dropInside(root)
+	p.trimTail(root)
 	if p.els[root].text == 0 {
 		return content{}
 	}
@@ -158,7 +171,7 @@ func (p *page) dropInside(root int32) {
 			i = e.end
 			continue
 		}
-		drop := e.n.Data == "h1" ||
+		drop := e.n.Data == "h1" || (e.flags&fBlock != 0 && e.ads > 0 && e.text <= adLabelMax) ||
 			(e.flags&fBlock != 0 && e.n.Data != "blockquote" && e.text > 0 &&
 				float32(e.link) > linkListDensity*float32(e.text) && e.good < linkListKeep*rootGood)
 		if drop {
@@ -168,6 +181,48 @@ func (p *page) dropInside(root int32) {
 		}
 		i++
 	}
+}
+
+// trimTail drops the headings and short lines (under tailShort bytes) that
+// come after the last prose paragraph of the content: "Comments", "Join the
+// conversation", "Tell us what you think".
+func (p *page) trimTail(root int32) {
+	els := p.els
+	for i := root + 1; i < els[root].end; i++ {
+		if e := &els[i]; e.flags&fDrop == 0 && els[e.parent].flags&fDrop != 0 && e.parent != root {
+			e.flags |= fDrop | fGone
+		}
+	}
+	for i := els[root].end - 1; i > root; i-- {
+		e := &els[i]
+		if e.flags&fDrop != 0 || e.flags&fBlock == 0 || e.inl == 0 {
+			continue
+		}
+		if e.flags&fHeading == 0 && (e.inl >= tailShort || e.n.DataAtom == atom.Li || endsWithColon(e.n)) {
+			return
+		}
+		p.drop(i)
+	}
+}
+
+// endsWithColon reports whether the last text inside n ends with ':' (a line
+// introducing what follows).
+func endsWithColon(n *html.Node) bool {
+	for c := n.LastChild; c != nil; c = c.PrevSibling {
+		switch c.Type {
+		case html.TextNode:
+			t := strings.TrimRight(c.Data, " \t\r\n\u00a0")
+			if t == "" {
+				continue
+			}
+			return strings.HasSuffix(t, ":")
+		case html.ElementNode:
+			if c.FirstChild != nil {
+				return endsWithColon(c)
+			}
+		}
+	}
+	return false
 }
 
 // unlinkDropped removes the dropped elements under root from the tree.

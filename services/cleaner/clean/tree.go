@@ -23,6 +23,9 @@ type elem struct {
 	// titles counts the title links in the subtree: headings or whole paragraphs
 	// that are one link of at least titleMinLen bytes (teaser headlines).
 	titles int32
+	// ads counts the scripts, iframes, objects and ins elements in the subtree
+	// (ad and embed code).
+	ads int32
 	// bonus is extra weight used only to choose the content root (itemprop=articleBody).
 	bonus float32
 }
@@ -131,6 +134,11 @@ func (p *page) sum() {
 	}
 	for i := len(els) - 1; i > 0; i-- {
 		e := &els[i]
+		switch e.n.DataAtom {
+		case atom.Script, atom.Iframe, atom.Object, atom.Embed, atom.Ins:
+			e.ads++
+		}
+		els[e.parent].ads += e.ads
 		if e.flags&(fJunk|fHidden) != 0 {
 			continue
 		}
