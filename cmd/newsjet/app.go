@@ -38,9 +38,12 @@ type command struct {
 // commands returns the subcommands by name.
 func commands() map[string]command {
 	return map[string]command{
-		"publish": {"publish HTML files as raw pages, or URLs as fetch requests, to a NATS server", (*app).cmdPublish},
-		"tail":    {"print articles from the extracted stream as they arrive", (*app).cmdTail},
-		"version": {"print the version", (*app).cmdVersion},
+		"run":      {"run NATS with JetStream and all four stages in this process", (*app).cmdRun},
+		"extract":  {"clean and extract HTML files without a broker, one JSON line per file", (*app).cmdExtract},
+		"articles": {"query the stored articles through the sink's read API", (*app).cmdArticles},
+		"publish":  {"publish HTML files as raw pages, or URLs as fetch requests, to a NATS server", (*app).cmdPublish},
+		"tail":     {"print articles from the extracted stream as they arrive", (*app).cmdTail},
+		"version":  {"print the version", (*app).cmdVersion},
 	}
 }
 
@@ -137,30 +140,29 @@ func (a *app) cmdVersion(_ context.Context, args []string) error {
 	return a.stdout.write(map[string]string{"version": version})
 }
 
-// jsonLines writes one JSON value per line; safe for concurrent use.
+// jsonLines writes one JSON value per line (HTML characters unescaped); safe for
+// concurrent use.
 type jsonLines struct {
 	mu sync.Mutex
 	w  io.Writer
 }
 
 func (j *jsonLines) write(v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encoding output: %w", err)
-	}
-	return j.writeRaw(b)
-}
-
-// writeRaw writes b, which must be one JSON value, as a line.
-func (j *jsonLines) writeRaw(b []byte) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	line := make([]byte, 0, len(b)+1)
-	line = append(append(line, b...), '\n')
-	if _, err := j.w.Write(line); err != nil {
+	enc := json.NewEncoder(j.w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
 	return nil
+}
+
+// Write writes p as it is, under the lock: for commands that encode their own lines.
+func (j *jsonLines) Write(p []byte) (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.w.Write(p)
 }
 
 // lockedWriter serialises writes to a shared writer (stderr in tests is a buffer).

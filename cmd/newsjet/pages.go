@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/newsjet/newsjet/internal/claimcheck"
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
@@ -22,12 +19,7 @@ import (
 var (
 	// ErrEmptyPage: a file with no bytes (after decompression).
 	ErrEmptyPage = errors.New("empty page")
-	// ErrTooLarge: a page that does not fit in one NATS message even gzip-compressed.
-	ErrTooLarge = errors.New("page too large for one message")
 )
-
-// headerAllowance is room left in a message for its headers when checking max_payload.
-const headerAllowance = 512
 
 // isURL reports whether a command-line argument is an http(s) URL rather than a file.
 func isURL(arg string) bool {
@@ -35,90 +27,33 @@ func isURL(arg string) bool {
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
 
-// fileURL is the page URL given to a file published without one: file://<absolute path>.
-// It keeps pages without a canonical link apart (the article id derives from it).
-func fileURL(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
-	}
-	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
-}
-
-// readPage reads an HTML file (gzip-compressed when its name ends in .gz) and returns the
-// RawPage that carries it; the compressed bytes travel as they are, with body_encoding
-// gzip. pageURL names the page, "" gives fileURL(path). The id and content hash are those
-// of the uncompressed bytes, as the pipeline computes them.
-func readPage(path, pageURL string, now time.Time) (*schema.RawPage, error) {
+// readPageFile reads an HTML file (gzip-compressed when its name ends in .gz) and returns
+// the RawPage for it, without body, and the uncompressed bytes: claimcheck.EncodeRawPage
+// decides how they travel. pageURL names the page and may be empty: the extractor then
+// takes the page's canonical link, and without one derives the article id from the raw
+// page's. The id and content hash are those of the uncompressed bytes, as the pipeline
+// computes them.
+func readPageFile(path, pageURL string, now time.Time) (*schema.RawPage, []byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading page: %w", err)
-	}
-	if pageURL == "" {
-		pageURL = fileURL(path)
+		return nil, nil, fmt.Errorf("reading page: %w", err)
 	}
 	p := &schema.RawPage{Schema: schema.RawPageV1, URL: pageURL, Body: data, FetchedAt: now.UTC()}
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
 		p.BodyEncoding = "gzip"
 	}
-	plain, err := p.PlainBody()
+	body, err := p.PlainBody()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(plain) == 0 {
-		return nil, fmt.Errorf("%s: %w", path, ErrEmptyPage)
+	if len(body) == 0 {
+		return nil, nil, fmt.Errorf("%s: %w", path, ErrEmptyPage)
 	}
-	p.BodySize = int64(len(plain))
-	p.ContentHash = schema.ContentHash(plain)
+	p.Body, p.BodyEncoding = nil, ""
+	p.BodySize = int64(len(body))
+	p.ContentHash = schema.ContentHash(body)
 	p.ID = schema.RawPageID(p.URL, p.ContentHash)
-	return p, nil
-}
-
-// encodePage encodes p as a RawPage message no larger than maxPayload: an uncompressed
-// body that does not fit is gzip-compressed first. A page that still does not fit gives
-// ErrTooLarge.
-func encodePage(p *schema.RawPage, maxPayload int64) ([]byte, error) {
-	b, err := schema.Encode(p)
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b))+headerAllowance <= maxPayload {
-		return b, nil
-	}
-	if p.BodyEncoding == "" {
-		var zb bytes.Buffer
-		zw := gzip.NewWriter(&zb)
-		if _, err := zw.Write(p.Body); err != nil {
-			return nil, fmt.Errorf("compressing page: %w", err)
-		}
-		if err := zw.Close(); err != nil {
-			return nil, fmt.Errorf("compressing page: %w", err)
-		}
-		zp := *p
-		zp.Body, zp.BodyEncoding = zb.Bytes(), "gzip"
-		if b, err = schema.Encode(&zp); err != nil {
-			return nil, err
-		}
-		if int64(len(b))+headerAllowance <= maxPayload {
-			return b, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: %d bytes encoded, the server accepts %d", ErrTooLarge, len(b), maxPayload)
-}
-
-// fetchRequest returns the FetchRequest for a URL of the given kind.
-func fetchRequest(rawURL, kind string, now time.Time) (*schema.FetchRequest, error) {
-	r := &schema.FetchRequest{
-		Schema:      schema.FetchRequestV1,
-		ID:          schema.FetchRequestID(kind, rawURL),
-		Kind:        kind,
-		URL:         rawURL,
-		RequestedAt: now.UTC(),
-	}
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return p, body, nil
 }
 
 // published describes one message published by publishMessage, as printed by publish.
@@ -147,9 +82,11 @@ func publishMessage(ctx context.Context, js jetstream.Publisher, subject, schema
 	return ack, nil
 }
 
-// publishPage publishes a raw page on subject ("" for its own raw subject).
-func publishPage(ctx context.Context, js jetstream.Publisher, p *schema.RawPage, subject string, maxPayload int64) (*jetstream.PubAck, error) {
-	data, err := encodePage(p, maxPayload)
+// publishPage publishes a raw page with the given uncompressed body on subject ("" for
+// its own raw subject): inline, gzip-compressed or claim-checked, whichever fits
+// maxPayload first (claimcheck.EncodeRawPage).
+func publishPage(ctx context.Context, js jetstream.JetStream, p *schema.RawPage, body []byte, subject string, maxPayload int64) (*jetstream.PubAck, error) {
+	data, err := claimcheck.EncodeRawPage(ctx, js, p, body, maxPayload)
 	if err != nil {
 		return nil, err
 	}
@@ -157,16 +94,4 @@ func publishPage(ctx context.Context, js jetstream.Publisher, p *schema.RawPage,
 		subject = schema.RawSubject(p.PageURL())
 	}
 	return publishMessage(ctx, js, subject, schema.RawPageV1, p.ID, data)
-}
-
-// publishRequest publishes a fetch request on subject ("" for its own fetch subject).
-func publishRequest(ctx context.Context, js jetstream.Publisher, r *schema.FetchRequest, subject string) (*jetstream.PubAck, error) {
-	data, err := schema.Encode(r)
-	if err != nil {
-		return nil, err
-	}
-	if subject == "" {
-		subject = schema.FetchSubject(r.URL)
-	}
-	return publishMessage(ctx, js, subject, schema.FetchRequestV1, r.ID, data)
 }

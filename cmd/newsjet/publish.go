@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/fetcher"
 )
 
 // cmdPublish publishes each argument: a file becomes a RawPage on news.raw.<domain>, a URL
@@ -19,8 +21,8 @@ func (a *app) cmdPublish(ctx context.Context, args []string) error {
 	var cf clientFlags
 	cf.register(fs)
 	subject := fs.String("subject", "", "publish every message on this subject instead of its own (news.raw.<domain> or news.fetch.<domain>)")
-	pageURL := fs.String("url", "", "page URL of the file (only with one file); default file://<absolute path>")
-	kind := fs.String("kind", schema.KindArticle, "kind of the URLs: article, feed or sitemap")
+	pageURL := fs.String("url", "", "page URL of the file (only with one file); default none: the page's canonical link names it")
+	kind := fs.String("kind", "", "kind of the URLs: article, feed or sitemap (default: guessed from the URL)")
 	logLevel := logFlags(fs)
 	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
 		return usageErr(err)
@@ -45,22 +47,18 @@ func (a *app) cmdPublish(ctx context.Context, args []string) error {
 	for _, arg := range files {
 		out := published{Input: arg}
 		if isURL(arg) {
-			r, err := fetchRequest(arg, *kind, time.Now())
-			if err != nil {
-				return fmt.Errorf("%s: %w", arg, err)
-			}
-			ack, err := publishRequest(ctx, js, r, *subject)
+			r, ack, err := publishURL(ctx, js, arg, *kind, *subject)
 			if err != nil {
 				return err
 			}
 			out.Schema, out.ID, out.Stream, out.Seq, out.Duplicate = r.Schema, r.ID, ack.Stream, ack.Sequence, ack.Duplicate
 			out.Subject = subjectOr(*subject, schema.FetchSubject(r.URL))
 		} else {
-			p, err := readPage(arg, *pageURL, time.Now())
+			p, body, err := readPageFile(arg, *pageURL, time.Now())
 			if err != nil {
 				return err
 			}
-			ack, err := publishPage(ctx, js, p, *subject, nc.MaxPayload())
+			ack, err := publishPage(ctx, js, p, body, *subject, nc.MaxPayload())
 			if err != nil {
 				return fmt.Errorf("%s: %w", arg, err)
 			}
@@ -80,4 +78,29 @@ func subjectOr(override, own string) string {
 		return override
 	}
 	return own
+}
+
+// publishURL publishes a FetchRequest for rawURL on subject ("" for its own fetch
+// subject). kind "" lets the fetcher's guess (fetcher.Requests) decide.
+func publishURL(ctx context.Context, js jetstream.Publisher, rawURL, kind, subject string) (*schema.FetchRequest, *jetstream.PubAck, error) {
+	reqs, err := fetcher.Requests([]string{rawURL}, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	r := reqs[0]
+	if kind != "" {
+		r.Kind, r.ID = kind, schema.FetchRequestID(kind, r.URL)
+	}
+	msg, err := fetcher.RequestMsg(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", rawURL, err)
+	}
+	if subject != "" {
+		msg.Subject = subject
+	}
+	ack, err := js.PublishMsg(ctx, msg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("publishing fetch request for %s: %w", rawURL, err)
+	}
+	return r, ack, nil
 }

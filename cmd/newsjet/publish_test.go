@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -177,31 +176,5 @@ func TestPublishErrors(t *testing.T) {
 				t.Error("stderr is empty, want an explanation")
 			}
 		})
-	}
-}
-
-func TestEncodePageCompressesToFit(t *testing.T) {
-	body := bytes.Repeat([]byte("<p>All work and no play makes a dull page.</p>\n"), 4000)
-	p, err := readPage(writeFile(t, "big.html", body), "https://example.com/big", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := encodePage(p, 64<<10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := schema.DecodeRawPage(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, err := got.PlainBody()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.BodyEncoding != "gzip" || !bytes.Equal(plain, body) || got.ID != p.ID {
-		t.Errorf("encoding %q, %d bytes back, id %s want %s", got.BodyEncoding, len(plain), got.ID, p.ID)
-	}
-	if _, err := encodePage(p, 1<<10); !errors.Is(err, ErrTooLarge) {
-		t.Errorf("tiny limit: err = %v, want ErrTooLarge", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/segmentio/encoding/json"
 	"go.uber.org/zap"
 
 	"github.com/newsjet/newsjet/internal/stage"
@@ -98,11 +97,7 @@ func (a *app) printArticles(ctx context.Context, js jetstream.JetStream, cfg jet
 			log.Warn("skipping unreadable article", zap.String("subject", msg.Subject()), zap.Error(err))
 			continue
 		}
-		b, err := json.Marshal(art)
-		if err != nil {
-			return fmt.Errorf("encoding article %s: %w", art.ID, err)
-		}
-		if err := a.stdout.writeRaw(b); err != nil {
+		if err := a.stdout.write(art); err != nil {
 			return err
 		}
 		printed++

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestAppDispatch(t *testing.T) {
+	ctx := context.Background()
+	code, out, _ := runCLI(ctx, t, "version")
+	if v := decodeLines[map[string]string](t, out); code != 0 || len(v) != 1 || v[0]["version"] != version {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{nil, 2},
+		{[]string{"help"}, 0},
+		{[]string{"frobnicate"}, 2},
+		{[]string{"publish", "-h"}, 0},
+		{[]string{"articles", "--help"}, 0},
+	} {
+		code, out, errOut := runCLI(ctx, t, tc.args...)
+		if code != tc.code || out != "" || !strings.Contains(errOut, "usage") {
+			t.Errorf("%v: exit %d (want %d), stdout %q, stderr %q", tc.args, code, tc.code, out, errOut)
+		}
+	}
+}

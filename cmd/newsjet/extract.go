@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/newsjet/newsjet/internal/claimcheck"
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner"
+	"github.com/newsjet/newsjet/services/extractor"
+)
+
+// extracted is one line of `newsjet extract`: the article of a file, or why there is none.
+type extracted struct {
+	File    string          `json:"file"`
+	Article *schema.Article `json:"article,omitempty"`
+	Error   string          `json:"error,omitempty"`
+}
+
+// cmdExtract cleans and extracts HTML files without a broker, through the very handlers
+// the cleaner and extractor stages run, and prints one JSON line per file in argument
+// order. A file that cannot be read, cleaned or extracted gets a line with its error;
+// that does not make the command fail.
+func (a *app) cmdExtract(ctx context.Context, args []string) error {
+	fs := a.flagSet("extract", "FILE...")
+	pageURL := fs.String("url", "", "page URL of the file (only with one file); default none: the page's canonical link names it")
+	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "files processed at once")
+	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
+		return usageErr(err)
+	}
+	files := fs.Args()
+	switch {
+	case len(files) == 0:
+		return fmt.Errorf("%w: give at least one file", ErrUsage)
+	case *pageURL != "" && len(files) != 1:
+		return fmt.Errorf("%w: --url names the page of exactly one file", ErrUsage)
+	case *jobs < 1:
+		return fmt.Errorf("%w: --jobs must be at least 1", ErrUsage)
+	}
+	results := make([]chan extracted, len(files))
+	for i := range results {
+		results[i] = make(chan extracted, 1)
+	}
+	work := make(chan int)
+	for range min(*jobs, len(files)) {
+		go func() {
+			for i := range work {
+				results[i] <- extractFile(ctx, files[i], *pageURL)
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		for i := range files {
+			select {
+			case work <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for i := range files {
+		select {
+		case r := <-results[i]:
+			if err := a.stdout.write(r); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// extractFile runs one file through the cleaner's and the extractor's handlers, as the
+// pipeline would after it was published as a raw page.
+func extractFile(ctx context.Context, path, pageURL string) extracted {
+	out := extracted{File: path}
+	art, err := pageArticle(ctx, path, pageURL)
+	if err != nil {
+		out.Error = err.Error()
+		return out
+	}
+	out.Article = art
+	return out
+}
+
+// errNoOutput: a handler returned no message where one was expected.
+var errNoOutput = errors.New("stage produced no output")
+
+func pageArticle(ctx context.Context, path, pageURL string) (*schema.Article, error) {
+	now := time.Now()
+	page, body, err := readPageFile(path, pageURL, now)
+	if err != nil {
+		return nil, err
+	}
+	// No limit: the body travels inline, so no object store is needed.
+	data, err := claimcheck.EncodeRawPage(ctx, nil, page, body, 0)
+	if err != nil {
+		return nil, err
+	}
+	outs, err := cleaner.Handler(version, nil)(ctx, &stage.Msg{
+		Subject: schema.RawSubject(page.PageURL()), Data: data, Deliveries: 1, Received: now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(outs) != 1 {
+		return nil, fmt.Errorf("cleaner: %w", errNoOutput)
+	}
+	cp, err := schema.DecodeCleanedPage(outs[0].Data)
+	if err != nil {
+		return nil, fmt.Errorf("cleaner output: %w", err)
+	}
+	return extractor.Article(cp, version, now)
+}

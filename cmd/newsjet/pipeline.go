@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+// pipelineOptions configure the embedded pipeline of `newsjet run`.
+type pipelineOptions struct {
+	server serverOptions
+	// HTTPAddr serves /healthz, /readyz, /metrics and the sink's read API; "" serves none.
+	HTTPAddr string
+	// Concurrency is the number of workers of the stages it names; the others have
+	// DefaultConcurrency (0: GOMAXPROCS).
+	Concurrency        map[string]int
+	DefaultConcurrency int
+	// DrainTimeout bounds each stage's graceful stop (0: the stage default).
+	DrainTimeout time.Duration
+	// Services are the stages to run.
+	Services []stage.Service
+}
+
+// pipeline is an embedded NATS server with the stages running against it.
+type pipeline struct {
+	ns     *server.Server
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	log    *zap.Logger
+	http   *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errs   chan error
+	conns  []*nats.Conn
+	svcs   []stage.Service
+}
+
+// ErrStageFailed is returned when a stage stops on its own while the pipeline runs.
+var ErrStageFailed = errors.New("stage stopped")
+
+// startPipeline starts the server, provisions every stream, and runs each service with
+// stage.Run on an in-process connection of its own, sharing one metrics registry. It
+// returns once the stages' consumers are bound, so messages published afterwards are
+// processed. Stop it with stop.
+func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (_ *pipeline, err error) {
+	ns, err := startServer(opts.server, log)
+	if err != nil {
+		return nil, err
+	}
+	p := &pipeline{ns: ns, log: log, errs: make(chan error, len(opts.Services)+1), svcs: opts.Services}
+	defer func() {
+		if err != nil {
+			p.stop(context.WithoutCancel(ctx)) //nolint:errcheck // the start error is the one to report
+		}
+	}()
+	if p.nc, err = p.connect("newsjet"); err != nil {
+		return p, err
+	}
+	if p.js, err = jetstream.New(p.nc); err != nil {
+		return p, fmt.Errorf("jetstream: %w", err)
+	}
+	if err := stage.ProvisionStreams(ctx, p.js, schema.Streams(), 1); err != nil {
+		return p, err
+	}
+	metrics := stage.NewMetrics()
+	if opts.HTTPAddr != "" {
+		if err := p.serveHTTP(opts.HTTPAddr, metrics); err != nil {
+			return p, err
+		}
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p.cancel = cancel
+	for _, svc := range opts.Services {
+		nc, err := p.connect("newsjet/" + svc.Name)
+		if err != nil {
+			return p, err
+		}
+		cfg := stage.Config{
+			Conn: nc, Metrics: metrics, Concurrency: opts.DefaultConcurrency, DrainTimeout: opts.DrainTimeout,
+		}
+		if n, ok := opts.Concurrency[svc.Name]; ok {
+			cfg.Concurrency = n
+		}
+		p.wg.Go(func() {
+			err := stage.Run(runCtx, cfg, svc, log.Named(svc.Name))
+			if runCtx.Err() == nil {
+				err = fmt.Errorf("%w: %s: %v", ErrStageFailed, svc.Name, err)
+			}
+			if err != nil {
+				p.errs <- err
+			}
+		})
+	}
+	return p, p.waitBound(ctx)
+}
+
+// connect opens an in-process client connection to the embedded server.
+func (p *pipeline) connect(name string) (*nats.Conn, error) {
+	nc, err := nats.Connect("", nats.InProcessServer(p.ns), nats.Name(name), nats.MaxReconnects(-1))
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the embedded server: %w", err)
+	}
+	p.conns = append(p.conns, nc)
+	return nc, nil
+}
+
+// waitBound waits until every stage's durable consumer exists, or a stage fails.
+func (p *pipeline) waitBound(ctx context.Context) error {
+	for {
+		err := p.consumersBound(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case err := <-p.errs:
+			return err
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the stages: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// consumersBound returns nil when every stage's consumer exists.
+func (p *pipeline) consumersBound(ctx context.Context) error {
+	for _, svc := range p.svcs {
+		if _, err := p.js.Consumer(ctx, svc.Consumer.Stream, svc.Consumer.Durable); err != nil {
+			return fmt.Errorf("consumer %s: %w", svc.Consumer.Durable, err)
+		}
+	}
+	return nil
+}
+
+// serveHTTP serves health, readiness, metrics and the services' own routes on addr.
+func (p *pipeline) serveHTTP(addr string, metrics *stage.Metrics) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("http listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, "{\"status\":\"ok\",\"version\":%q}\n", version)
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := p.ready(r.Context()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "{\"status\":\"not ready\",\"error\":%q}\n", err.Error())
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ready"}`)
+	})
+	mux.Handle("GET /metrics", metrics.Handler())
+	for _, svc := range p.svcs {
+		if svc.Routes != nil {
+			svc.Routes(mux)
+		}
+	}
+	p.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := p.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.errs <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	p.log.Info("serving http", zap.String("addr", ln.Addr().String()))
+	return nil
+}
+
+// ready reports whether the server is up, every consumer is bound and every stage's own
+// readiness check passes.
+func (p *pipeline) ready(ctx context.Context) error {
+	if !p.ns.Running() || !p.nc.IsConnected() {
+		return errors.New("nats server not running")
+	}
+	if err := p.consumersBound(ctx); err != nil {
+		return err
+	}
+	for _, svc := range p.svcs {
+		if svc.Ready != nil {
+			if err := svc.Ready(ctx); err != nil {
+				return fmt.Errorf("%s: %w", svc.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// failed returns a channel that yields an error when a stage or the HTTP server fails.
+func (p *pipeline) failed() <-chan error { return p.errs }
+
+// stop drains the stages, stops the HTTP server, closes the connections and shuts the
+// server down, within ctx. It returns every stage or HTTP error not yet received from
+// failed, and the stages' drain errors.
+func (p *pipeline) stop(ctx context.Context) error {
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.wg.Wait()
+	var errs []error
+drain:
+	for {
+		select {
+		case err := <-p.errs:
+			errs = append(errs, err)
+		default:
+			break drain
+		}
+	}
+	if p.http != nil {
+		if err := p.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http server: %w", err))
+		}
+	}
+	for _, nc := range p.conns {
+		nc.Close()
+	}
+	shutdownServer(ctx, p.ns)
+	return errors.Join(errs...)
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/sink/store"
+)
+
+// testTimeout bounds a test that runs the pipeline.
+const testTimeout = 2 * time.Minute
+
+const (
+	harbourTitle = "Harbour ferry returns after winter repairs"
+	bridgeTitle  = "Новый мост через реку открыт для движения"
+)
+
+var harbourParagraphs = []string{
+	"The old harbour ferry made its first crossing of the season on Saturday morning, three weeks later than planned after engineers found corrosion in its hull during the winter overhaul.",
+	"About forty passengers, many of them commuters who had relied on a replacement bus service since January, cheered as the vessel left the north pier shortly after seven o'clock.",
+	"The operator said the repairs had cost more than expected but that the timetable would return to its usual half-hourly frequency from Monday, with extra evening sailings during the summer festival.",
+}
+
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func junkFile(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 4096)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		t.Fatal(err)
+	}
+	b[0] = 0 // a NUL byte: certainly binary
+	return writeFile(t, "junk.bin", b)
+}
+
+func TestRunOncePrintsArticlesAndReportsDeadLetters(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	gz := writeFile(t, "harbour.html.gz", gzipped(t, readTestdata(t, "harbour.html")))
+	junk := junkFile(t)
+	args := []string{"run", "--once", "--timeout", "90s", "--log-level", "warn",
+		"testdata/harbour.html", junk, "testdata/bridge-cp1251.html", gz}
+	code, out, errOut := runCLI(ctx, t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	arts := decodeLines[schema.Article](t, out)
+	if len(arts) != 3 {
+		t.Fatalf("got %d articles, want 3 (the junk file has none):\n%s\nstderr:\n%s", len(arts), out, errOut)
+	}
+	// Argument order; the gzip copy is the same page and gets the same article.
+	if arts[0].Title != harbourTitle || arts[1].Title != bridgeTitle || arts[2].ID != arts[0].ID {
+		t.Errorf("titles %q, %q, %q; ids %s %s", arts[0].Title, arts[1].Title, arts[2].Title, arts[0].ID, arts[2].ID)
+	}
+	for _, p := range harbourParagraphs {
+		if !strings.Contains(arts[0].BodyText, p) {
+			t.Errorf("body lacks paragraph %q", p)
+		}
+	}
+	for _, chrome := range []string{"Most read", "Council approves", "All rights reserved", "Sport"} {
+		if strings.Contains(arts[0].BodyText, chrome) {
+			t.Errorf("body contains boilerplate %q", chrome)
+		}
+	}
+	if !strings.Contains(arts[1].BodyText, "Пешеходная часть моста") || arts[1].Language != "ru" {
+		t.Errorf("windows-1251 page: language %q body %q", arts[1].Language, arts[1].BodyText)
+	}
+	for _, a := range arts {
+		if a.Lineage.RawID == "" || a.Lineage.CleanedID == "" || a.ExtractorVersion != version {
+			t.Errorf("article %s: lineage %+v version %q", a.ID, a.Lineage, a.ExtractorVersion)
+		}
+	}
+	want := fmt.Sprintf("%s: dead-lettered by cleaner (%s)", junk, schema.ReasonUnprocessable)
+	if !strings.Contains(errOut, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	}
+}
+
+func TestRunOnceUsage(t *testing.T) {
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"run", "--once"},
+		{"run", "page.html"},
+		{"run", "--log-level", "loud", "--once", "page.html"},
+	} {
+		if code, out, errOut := runCLI(ctx, t, args...); code != 2 || out != "" || errOut == "" {
+			t.Errorf("%v: exit %d stdout %q stderr %q, want 2, nothing, an explanation", args, code, out, errOut)
+		}
+	}
+	// A file that cannot be read is an error of the command, not a dead letter.
+	missing := filepath.Join(t.TempDir(), "missing.html")
+	if code, out, _ := runCLI(ctx, t, "run", "--once", "--log-level", "error", missing); code != 1 || out != "" {
+		t.Errorf("missing file: exit %d stdout %q, want 1 and nothing", code, out)
+	}
+}
+
+// freeAddr returns a loopback address with a port free at the time of the call.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func httpGet(ctx context.Context, url string) (int, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// TestRunServesClients runs `newsjet run` as a server and drives it with the other
+// subcommands, as a user would from another terminal.
+func TestRunServesClients(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	natsAddr, httpAddr := freeAddr(t), freeAddr(t)
+	natsURL, api := "nats://"+natsAddr, "http://"+httpAddr
+	dataDir := t.TempDir()
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- newApp(&stdout, &stderr).run(runCtx, []string{"run", "--data-dir", dataDir,
+			"--listen", natsAddr, "--http-addr", httpAddr, "--log-level", "warn"})
+	}()
+	for {
+		code, _, err := httpGet(ctx, api+"/readyz")
+		if err == nil && code == http.StatusOK {
+			break
+		}
+		select {
+		case c := <-done:
+			t.Fatalf("run exited %d before it was ready:\n%s", c, stderr.String())
+		case <-ctx.Done():
+			t.Fatalf("not ready: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+
+	code, out, errOut := runCLI(ctx, t, "publish", "--nats-url", natsURL, "--url", "https://coastline.example/news/harbour-ferry-returns?utm_source=x", "testdata/harbour.html")
+	if code != 0 {
+		t.Fatalf("publish: exit %d: %s", code, errOut)
+	}
+	if pub := decodeLines[published](t, out); len(pub) != 1 || pub[0].Subject != "news.raw.coastline_example" {
+		t.Fatalf("publish printed %s", out)
+	}
+
+	code, out, errOut = runCLI(ctx, t, "tail", "--nats-url", natsURL, "--all", "--site", "coastline.example", "--limit", "1")
+	if code != 0 {
+		t.Fatalf("tail: exit %d: %s", code, errOut)
+	}
+	tailed := decodeLines[schema.Article](t, out)
+	if len(tailed) != 1 || tailed[0].Title != harbourTitle {
+		t.Fatalf("tail printed %s", out)
+	}
+
+	// The sink stores the article shortly after it is on the extracted stream.
+	var listed []store.Record
+	for len(listed) == 0 {
+		code, out, errOut = runCLI(ctx, t, "articles", "--api", api, "list")
+		if code != 0 {
+			t.Fatalf("articles list: exit %d: %s", code, errOut)
+		}
+		listed = decodeLines[store.Record](t, out)
+		if ctx.Err() != nil {
+			t.Fatal("the article never reached the store")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	code, out, errOut = runCLI(ctx, t, "articles", "--api", api, "get", tailed[0].ID)
+	if code != 0 || !strings.Contains(out, harbourParagraphs[1]) {
+		t.Fatalf("articles get: exit %d: %s%s", code, out, errOut)
+	}
+	if code, _, _ := runCLI(ctx, t, "articles", "--api", api, "get", "no-such-id"); code != 1 {
+		t.Errorf("articles get of an unknown id: exit %d, want 1", code)
+	}
+
+	code, metrics, err := httpGet(ctx, api+"/metrics")
+	if err != nil || code != http.StatusOK || !strings.Contains(metrics, `newsjet_stage_messages_in_total{stage="sink"} 1`) {
+		t.Errorf("metrics: %d %v\n%s", code, err, metrics)
+	}
+
+	stopRun()
+	if c := <-done; c != 0 {
+		t.Fatalf("run exited %d after interrupt:\n%s", c, stderr.String())
+	}
+	if stdout.String() != "" {
+		t.Errorf("run printed on stdout: %q", stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "articles.db")); err != nil {
+		t.Errorf("SQLite store not in the data directory: %v", err)
+	}
+}
