@@ -147,13 +147,21 @@ func consume(ctx, workCtx context.Context, cancelWork context.CancelFunc, cons j
 	var wg sync.WaitGroup
 	var lastErr atomic.Pointer[error]
 	cc, err := cons.Consume(func(jm jetstream.Msg) {
-		slots <- struct{}{}
+		select {
+		case slots <- struct{}{}:
+		case <-workCtx.Done():
+			// Past the drain deadline with every worker stuck: hand the message back.
+			_ = jm.Nak()
+			return
+		}
 		wg.Go(func() {
 			defer func() { <-slots }()
 			w.process(workCtx, jm)
 		})
 	},
-		jetstream.PullMaxMessages(2*cfg.Concurrency),
+		// Pull no more than the workers can start on: a message waiting in a local
+		// buffer uses up its AckWait without progress signals.
+		jetstream.PullMaxMessages(cfg.Concurrency),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			lastErr.Store(&err)
 			log.Warn("consumer", zap.Error(err))
