@@ -15,10 +15,16 @@ import (
 
 // Main is all a stage's main function calls: it parses flags and NEWSJET_* environment
 // variables (the runtime's, --version, and those register adds), prints the version for
-// --version, builds the JSON logger, runs the stage until SIGINT or SIGTERM, and exits:
-// 0 after a clean stop, 1 when Run failed, 2 on bad flags.
+// --version, builds the JSON logger, runs the stage until SIGINT or SIGTERM (a second
+// signal kills the process without waiting for the drain), and exits: 0 after a clean
+// stop, 1 when Run failed (ErrDrainTimeout included), 2 on bad flags.
 func Main(svc Service, register func(fs *flag.FlagSet)) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal starts the drain, a second one kills at once.
+		<-ctx.Done()
+		stop()
+	}()
 	code := mainRun(ctx, svc, register, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
