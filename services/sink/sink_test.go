@@ -29,14 +29,10 @@ import (
 
 // harness runs the sink stage against an in-process JetStream server.
 type harness struct {
-	t      *testing.T
-	js     jetstream.JetStream
-	st     store.Store
-	sink   *sink.Sink
-	svc    stage.Service
-	http   string
-	cancel context.CancelFunc
-	done   chan error
+	t    *testing.T
+	js   jetstream.JetStream
+	st   store.Store
+	http string
 }
 
 func freeAddr(t *testing.T) string {
@@ -49,28 +45,34 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// start runs a sink on st until the test ends.
+// start runs a sink on st against a new in-process server until the test ends.
 func start(t *testing.T, st store.Store) *harness {
 	t.Helper()
-	srv := natstest.Start(t)
-	nc := natstest.Connect(t, srv)
+	return startOn(t, natstest.Connect(t, natstest.Start(t)), st)
+}
+
+// startOn runs a sink on st, connected by nc, until the test ends; it returns once the
+// sink is ready.
+func startOn(t *testing.T, nc *nats.Conn, st store.Store) *harness {
+	t.Helper()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, js: js, st: st, sink: sink.NewWithStore(st, &sink.Config{}), http: freeAddr(t), done: make(chan error, 1)}
-	h.svc = h.sink.Service()
+	h := &harness{t: t, js: js, st: st, http: freeAddr(t)}
 	cfg := stage.Config{
 		Conn: nc, HTTPAddr: h.http, Concurrency: 16, DrainTimeout: 10 * time.Second,
 		RetryBackoff: 50 * time.Millisecond, RetryBackoffMax: 500 * time.Millisecond,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h.cancel = cancel
-	go func() { h.done <- stage.Run(ctx, cfg, h.svc, zaptest.NewLogger(t)) }()
+	done := make(chan error, 1)
+	go func() {
+		done <- stage.Run(ctx, cfg, sink.NewWithStore(st, &sink.Config{}).Service(), zaptest.NewLogger(t))
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-h.done:
+		case err := <-done:
 			if err != nil {
 				t.Errorf("stage.Run: %v", err)
 			}
@@ -237,6 +239,64 @@ func TestMalformedDeadLettered(t *testing.T) {
 	}
 }
 
+// TestTwoSinksRacing runs two sink replicas, each with its own store connection, on
+// one consumer, and publishes every edit of one article twice: no version is lost and
+// none is numbered twice.
+func TestTwoSinksRacing(t *testing.T) {
+	stores := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "articles.db") },
+		"postgres": func(t *testing.T) string { return pgtest.DSN(t) },
+	}
+	for name, dsn := range stores {
+		t.Run(name, func(t *testing.T) {
+			dsn := dsn(t)
+			nc := natstest.Connect(t, natstest.Start(t))
+			var hs []*harness
+			for range 2 {
+				st, err := sink.OpenStore(context.Background(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				hs = append(hs, startOn(t, nc, st))
+			}
+			const edits = 40
+			var arts []*schema.Article
+			for i := range edits {
+				arts = append(arts, storetest.NewArticle("https://race.example.com/live", fmt.Sprintf("Live %d", i),
+					fmt.Sprintf("Update number %d.", i), storetest.Base.Add(time.Duration(i)*time.Minute)))
+			}
+			for round := range 2 {
+				for _, a := range arts {
+					hs[round].publishArticle(a, fmt.Sprintf("%s-%d", a.ContentHash, round))
+				}
+			}
+			hs[0].settled(30 * time.Second)
+			vs, err := hs[0].st.Versions(context.Background(), arts[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]bool{}
+			for i, v := range vs {
+				if v.Number != i+1 || seen[v.ContentHash] {
+					t.Errorf("version %d: number %d, hash seen before: %v", i+1, v.Number, seen[v.ContentHash])
+				}
+				seen[v.ContentHash] = true
+			}
+			if len(vs) != edits {
+				t.Errorf("%d versions, want %d", len(vs), edits)
+			}
+			rec, err := hs[1].st.Get(context.Background(), arts[0].ID)
+			if err != nil || rec.Article.Title != arts[edits-1].Title {
+				t.Errorf("current = %+v, %v; want the last fetched edit", rec, err)
+			}
+			if dls := hs[0].deadLetters(); len(dls) != 0 {
+				t.Errorf("dead letters: %+v", dls)
+			}
+		})
+	}
+}
+
 func TestOpenStore(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -276,11 +336,11 @@ const (
 // it again: the sink reports not ready meanwhile, and every article ends up stored
 // exactly once, none dead-lettered.
 func TestPostgresOutage(t *testing.T) {
-	dsn := pgtest.DSN(t)
 	stopCmd, startCmd := os.Getenv(envStop), os.Getenv(envStart)
 	if stopCmd == "" || startCmd == "" {
 		t.Skipf("outage test skipped: set %s and %s to commands that stop and start the server", envStop, envStart)
 	}
+	dsn := pgtest.Exclusive(t)
 	shell := func(cmd string) {
 		t.Helper()
 		if out, err := exec.Command("sh", "-c", cmd).CombinedOutput(); err != nil {

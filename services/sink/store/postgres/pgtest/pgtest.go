@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,13 +23,46 @@ const EnvDSN = "NEWSJET_TEST_POSTGRES"
 var seq atomic.Int64
 
 // DSN skips the test when EnvDSN is unset; otherwise it creates an empty schema, drops
-// it when the test ends, and returns a DSN whose search_path selects it.
+// it when the test ends, and returns a DSN whose search_path selects it. The test holds
+// a shared lock on the server until it ends, so that a test taking it down (Exclusive)
+// never runs at the same time, even from another package's test binary.
 func DSN(t testing.TB) string {
+	t.Helper()
+	return schema(t, syscall.LOCK_SH)
+}
+
+// Exclusive is DSN for a test that stops or restarts the server: it waits until no
+// other test (in any test process on this machine) uses the server, and keeps them
+// out until it ends.
+func Exclusive(t testing.TB) string {
+	t.Helper()
+	return schema(t, syscall.LOCK_EX)
+}
+
+// lock takes a lock on a file shared by every test process, released when t ends.
+func lock(t testing.TB, how int) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "newsjet-pgtest.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		t.Fatalf("pgtest: lock file: %v", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		t.Fatalf("pgtest: locking: %v", err)
+	}
+	t.Cleanup(func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	})
+}
+
+func schema(t testing.TB, how int) string {
 	t.Helper()
 	dsn := os.Getenv(EnvDSN)
 	if dsn == "" {
 		t.Skipf("PostgreSQL test skipped: set %s to a postgres:// DSN (see /work/coord/ci-postgres.md)", EnvDSN)
 	}
+	lock(t, how)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
