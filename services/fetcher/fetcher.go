@@ -31,6 +31,9 @@ import (
 // Version is the fetcher's version, reported by --version and in logs.
 const Version = "1.0.0"
 
+// ErrEmptyPage is wrapped when an article answers 2xx with no body.
+var ErrEmptyPage = errors.New("fetcher: empty page")
+
 // maxRobotsSize is the most of a robots.txt that is read, as major crawlers do.
 const maxRobotsSize = 500 << 10
 
@@ -163,6 +166,9 @@ func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDeli
 	}
 	var out *Result
 	if kind == schema.KindArticle {
+		if len(res.Body) == 0 {
+			return nil, permanent(fmt.Errorf("%w: %s answered %d with an empty body", ErrEmptyPage, res.FinalURL, res.StatusCode))
+		}
 		out = f.article(req, res, now)
 		seen := []string{req.URL}
 		if res.FinalURL != req.URL {

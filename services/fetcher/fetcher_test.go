@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,11 +196,16 @@ func TestPermanentRefusals(t *testing.T) {
 		t.Fatalf("skip reason does not name the type: %v", err)
 	}
 
-	loop := 0
+	var loop atomic.Int32
 	s.handle("/loop", func(w http.ResponseWriter, r *http.Request) {
-		loop++
-		http.Redirect(w, r, "/loop?n="+fmt.Sprint(loop), http.StatusFound)
+		http.Redirect(w, r, "/loop?n="+fmt.Sprint(loop.Add(1)), http.StatusFound)
 	})
+	s.handle("/empty", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+	})
+	_, err = f.Fetch(ctx, request(schema.KindArticle, s.URL+"/empty", ""), true)
+	wantPermanent(t, err, ErrEmptyPage)
+
 	_, err = f.Fetch(ctx, request(schema.KindArticle, s.URL+"/loop", ""), true)
 	wantPermanent(t, err, fetch.ErrTooManyRedirects)
 
