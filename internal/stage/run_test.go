@@ -407,3 +407,41 @@ func TestAbandonedLastDeliveryDeadLettered(t *testing.T) {
 		t.Errorf("replica b handled the message %d times past MaxDeliver", n)
 	}
 }
+
+// Two replicas bound to one durable share its messages: every input is handled and
+// published once.
+func TestReplicasShareTheConsumer(t *testing.T) {
+	var c calls
+	handler := func(ctx context.Context, m *Msg) ([]Output, error) {
+		c.add(string(m.Data))
+		return echo(ctx, m)
+	}
+	a := newHarness(t, handler).start()
+	b := newHarness(t, handler)
+	b.srv, b.nc, b.js, b.cfg.Conn, b.svc.Consumer = a.srv, a.nc, a.js, a.nc, a.svc.Consumer
+	b.start()
+	const n = 60
+	for i := range n {
+		a.publish(fmt.Sprintf("test.in.site_%d", i%3), fmt.Appendf(nil, "msg-%d", i), nil)
+	}
+	a.waitMsgs(testOut.Name, n)
+	a.waitSettled(n)
+	for _, h := range []*harness{a, b} {
+		if err := h.stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(a.msgs(testOut.Name)); got != n {
+		t.Errorf("%d outputs, want %d", got, n)
+	}
+	for i := range n {
+		if k := fmt.Sprintf("msg-%d", i); c.get(k) != 1 {
+			t.Errorf("%s handled %d times", k, c.get(k))
+		}
+	}
+	in := a.metric("newsjet_stage_messages_in_total", map[string]string{"stage": "tester"}) +
+		b.metric("newsjet_stage_messages_in_total", map[string]string{"stage": "tester"})
+	if in != n {
+		t.Errorf("messages_in over both replicas %v, want %d", in, n)
+	}
+}
