@@ -57,34 +57,45 @@ func Handler(version string, js jetstream.ObjectStoreManager) stage.Handler {
 		case err != nil:
 			return nil, fmt.Errorf("raw page %s body: %w", raw.ID, err)
 		}
-		url := raw.PageURL()
-		res, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType})
+		page, err := CleanPage(raw, body, version, time.Now())
 		if err != nil {
-			// Clean is a pure function: retrying the same bytes gives the same error.
-			return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("cleaning raw page %s: %w", raw.ID, err))
-		}
-		page := &schema.CleanedPage{
-			ID:             schema.CleanedPageID(raw.ID, version),
-			URL:            url,
-			Charset:        res.Charset,
-			HTML:           res.HTML,
-			FetchedAt:      raw.FetchedAt,
-			CleanedAt:      time.Now().UTC(),
-			CleanerVersion: version,
-			RawID:          raw.ID,
-			RequestID:      raw.RequestID,
+			return nil, err
 		}
 		data, err := schema.Encode(page)
 		if err != nil {
 			return nil, fmt.Errorf("encoding cleaned page: %w", err)
 		}
 		return []stage.Output{{
-			Subject: subject(schema.CleanedSubjectPrefix, url, m.Subject),
+			Subject: subject(schema.CleanedSubjectPrefix, page.URL, m.Subject),
 			Schema:  schema.CleanedPageV1,
 			MsgID:   page.ID,
 			Data:    data,
 		}}, nil
 	}
+}
+
+// CleanPage cleans the raw page whose uncompressed body is given and returns the
+// cleaned page: id CleanedPageID(raw.ID, version), URL the page's final URL, lineage
+// and FetchedAt from the raw page, CleanedAt now in UTC. A page clean rejects (and any
+// other clean error: the same bytes always fail the same way) gives a permanent error
+// with reason schema.ReasonUnprocessable, wrapping clean's sentinel.
+func CleanPage(raw *schema.RawPage, body []byte, version string, now time.Time) (*schema.CleanedPage, error) {
+	url := raw.PageURL()
+	res, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType})
+	if err != nil {
+		return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("cleaning raw page %s: %w", raw.ID, err))
+	}
+	return &schema.CleanedPage{
+		ID:             schema.CleanedPageID(raw.ID, version),
+		URL:            url,
+		Charset:        res.Charset,
+		HTML:           res.HTML,
+		FetchedAt:      raw.FetchedAt,
+		CleanedAt:      now.UTC(),
+		CleanerVersion: version,
+		RawID:          raw.ID,
+		RequestID:      raw.RequestID,
+	}, nil
 }
 
 // subject is prefix.<domain of url>, or, for a page without URL, prefix followed by the

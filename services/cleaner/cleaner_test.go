@@ -3,6 +3,7 @@ package cleaner_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -15,9 +16,11 @@ import (
 
 	"github.com/newsjet/newsjet/internal/claimcheck"
 	"github.com/newsjet/newsjet/internal/natstest"
+	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/internal/stagetest"
 	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/cleaner"
+	"github.com/newsjet/newsjet/services/cleaner/clean"
 )
 
 // page renders a small news page; meta is an optional <meta> charset declaration.
@@ -258,5 +261,26 @@ func TestRedeliveryPublishesOneCleanedPage(t *testing.T) {
 	stagetest.WaitSettled(t, e.js, replay.Consumer)
 	if n := len(stagetest.Msgs(t, e.js, schema.CleanedStream.Name)); n != 1 {
 		t.Errorf("%d cleaned pages, want 1", n)
+	}
+}
+
+func TestCleanPageErrors(t *testing.T) {
+	raw := &schema.RawPage{ID: "r1", URL: "https://example.com/x"}
+	for body, sentinel := range map[string]error{
+		"": clean.ErrEmpty,
+		"\x89PNG\r\n\x1a\n\x00\x00\x00\x00\xff\x00": clean.ErrNotHTML,
+	} {
+		_, err := cleaner.CleanPage(raw, []byte(body), "v1", time.Now())
+		if reason, ok := stage.ReasonOf(err); !errors.Is(err, sentinel) || !ok || reason != schema.ReasonUnprocessable {
+			t.Errorf("%q: %v (reason %q), want permanent unprocessable wrapping %v", body, err, reason, sentinel)
+		}
+	}
+	cp, err := cleaner.CleanPage(&schema.RawPage{ID: "r2", URL: "https://example.com/a", FinalURL: "https://example.com/b", RequestID: "q"},
+		[]byte(page("", "Title", "A paragraph of text long enough to be the article body of this page.")), "v1", time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cp.ID != schema.CleanedPageID("r2", "v1") || cp.URL != "https://example.com/b" || cp.RequestID != "q" || !cp.CleanedAt.Equal(time.Unix(0, 0)) {
+		t.Errorf("cleaned page %+v", cp)
 	}
 }
