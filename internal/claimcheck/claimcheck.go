@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsjet/newsjet/pkg/schema"
@@ -57,9 +58,27 @@ func Bucket(ctx context.Context, js jetstream.ObjectStoreManager) (jetstream.Obj
 	return store, nil
 }
 
+// ChunkSize is the object store chunk size Put uses, lowered to fit a server whose max
+// payload is smaller.
+const ChunkSize = 128 << 10
+
 // Put stores body in the page bucket (created when missing) and returns its reference.
-// A body already stored under the same hash is not uploaded again.
+// A body already stored under the same hash is not uploaded again. When js also has a
+// Conn method (a jetstream.JetStream does), chunks are sized to fit the server's max
+// payload.
 func Put(ctx context.Context, js jetstream.ObjectStoreManager, body []byte) (*schema.ObjectRef, error) {
+	var maxPayload int64
+	if c, ok := js.(interface{ Conn() *nats.Conn }); ok && c.Conn() != nil {
+		maxPayload = c.Conn().MaxPayload()
+	}
+	return put(ctx, js, body, maxPayload)
+}
+
+func put(ctx context.Context, js jetstream.ObjectStoreManager, body []byte, maxPayload int64) (*schema.ObjectRef, error) {
+	chunk := int64(ChunkSize)
+	if maxPayload > 0 {
+		chunk = max(min(chunk, maxPayload-HeaderReserve), 1)
+	}
 	store, err := Bucket(ctx, js)
 	if err != nil {
 		return nil, err
@@ -69,7 +88,8 @@ func Put(ctx context.Context, js jetstream.ObjectStoreManager, body []byte) (*sc
 	if info, err := store.GetInfo(ctx, name); err == nil && info.Size == uint64(len(body)) {
 		return ref, nil
 	}
-	if _, err := store.PutBytes(ctx, name, body); err != nil {
+	meta := jetstream.ObjectMeta{Name: name, Opts: &jetstream.ObjectMetaOptions{ChunkSize: uint32(chunk)}}
+	if _, err := store.Put(ctx, meta, bytes.NewReader(body)); err != nil {
 		return nil, fmt.Errorf("claimcheck: storing %d bytes as %s: %w", len(body), name, err)
 	}
 	return ref, nil
@@ -157,7 +177,7 @@ func EncodeRawPage(ctx context.Context, js jetstream.ObjectStoreManager, page *s
 	if data, err = schema.Encode(page); err != nil || fits(data) {
 		return data, err
 	}
-	ref, err := Put(ctx, js, body)
+	ref, err := put(ctx, js, body, maxPayload)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsjet/newsjet/internal/natstest"
@@ -140,5 +141,29 @@ func TestPageBodyChecksHash(t *testing.T) {
 	page.BodyEncoding = "gzip"
 	if _, err := PageBody(context.Background(), nil, page); !errors.Is(err, schema.ErrInvalid) {
 		t.Errorf("bad gzip: %v, want schema.ErrInvalid", err)
+	}
+}
+
+// A server with a max payload below the default chunk size still stores and serves
+// large bodies.
+func TestSmallMaxPayload(t *testing.T) {
+	srv := natstest.Start(t, func(o *server.Options) { o.MaxPayload = 64 << 10 })
+	js, err := jetstream.New(natstest.Connect(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	body := randomBytes(300 << 10)
+	ref, err := Put(ctx, js, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Get(ctx, js, ref); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("Get: %d bytes, %v", len(got), err)
+	}
+	page := &schema.RawPage{URL: "https://example.com/big", FetchedAt: time.Now()}
+	data, err := EncodeRawPage(ctx, js, page, randomBytes(200<<10), js.Conn().MaxPayload())
+	if err != nil || page.BodyRef == nil || int64(len(data)+HeaderReserve) > js.Conn().MaxPayload() {
+		t.Fatalf("EncodeRawPage: ref %v, %d bytes, %v", page.BodyRef, len(data), err)
 	}
 }
