@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -20,6 +21,9 @@ const (
 	// adLabelMax: a block holding ad or embed code and at most this much text
 	// ("Advertisement") is an ad slot.
 	adLabelMax = 40
+	// figureUp, captionMax: see markFigures.
+	figureUp   = 4
+	captionMax = 120
 	// tailShort: see trimTail.
 	tailShort = 40
 	// widenProse, widenTiny: see widen.
@@ -55,6 +59,7 @@ func selectContent(doc *html.Node) content {
 	p.dropBoiler(root)
 	p.dropInside(root)
 	p.trimTail(root)
+	p.markFigures(root)
 	if p.els[root].text == 0 {
 		return content{}
 	}
@@ -203,6 +208,79 @@ func (p *page) trimTail(root int32) {
 		}
 		p.drop(i)
 	}
+}
+
+// markFigures turns the image wrappers inside root into figures: the nearest
+// ancestor of an image (at most figureUp levels up) that holds text becomes a
+// <figure> and its text a <figcaption> when that text is under captionMax bytes.
+// Captions and photo credits stay in the body's HTML, out of its text.
+func (p *page) markFigures(root int32) {
+	els := p.els
+	for i := root + 1; i < els[root].end; i++ {
+		e := &els[i]
+		if e.flags&fDrop != 0 {
+			i = e.end - 1
+			continue
+		}
+		if e.n.DataAtom != atom.Img || smallImage(e.n) {
+			continue
+		}
+		w := e.parent
+		for up := 0; w != root && els[w].text == 0 && up < figureUp; up++ {
+			w = els[w].parent
+		}
+		we := &els[w]
+		if w == root || we.text == 0 || we.text > captionMax || we.flags&fHeading != 0 ||
+			we.n.DataAtom == atom.Figure || we.n.DataAtom == atom.Figcaption || we.n.DataAtom == atom.Li {
+			continue
+		}
+		toFigure(we.n)
+		i = we.end - 1
+	}
+}
+
+// smallImage reports whether an image declares a width or height under
+// 150 pixels: an icon or avatar, not a photo with a caption.
+func smallImage(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key == "width" || a.Key == "height" {
+			if v, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(a.Val), "px")); err == nil && v < 150 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// toFigure renames n to <figure> and moves its children that hold no image
+// into a new <figcaption>.
+func toFigure(n *html.Node) {
+	n.Data, n.DataAtom = "figure", atom.Figure
+	cap := &html.Node{Type: html.ElementNode, Data: "figcaption", DataAtom: atom.Figcaption}
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		if !holdsImage(c) {
+			n.RemoveChild(c)
+			cap.AppendChild(c)
+		}
+		c = next
+	}
+	n.AppendChild(cap)
+}
+
+func holdsImage(n *html.Node) bool {
+	if n.Type != html.ElementNode {
+		return false
+	}
+	if n.DataAtom == atom.Img || n.DataAtom == atom.Picture {
+		return true
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if holdsImage(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // endsWithColon reports whether the last text inside n ends with ':' (a line
