@@ -117,7 +117,7 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 	w := &worker{
 		name: svc.Name, js: js, handler: handler, log: log,
 		metrics: cfg.Metrics.forStage(svc.Name), cfg: &cfg,
-		maxDeliver: info.Config.MaxDeliver, ackWait: info.Config.AckWait, maxPayload: nc.MaxPayload(),
+		maxDeliver: info.Config.MaxDeliver, ackWait: info.Config.AckWait, maxPayload: nc.MaxPayload,
 	}
 	// Work outlives ctx: in-flight messages finish during the drain, and are only
 	// cancelled when the drain timeout passes.

@@ -29,7 +29,9 @@ type worker struct {
 	cfg        *Config
 	maxDeliver int
 	ackWait    time.Duration
-	maxPayload int64
+	// maxPayload returns the connected server's max payload (it may change on
+	// reconnect).
+	maxPayload func() int64
 }
 
 // process handles one delivery from start to its final ack, nak or term. ctx ends only
@@ -151,8 +153,8 @@ func (w *worker) publish(ctx context.Context, outs []Output) error {
 // send publishes one message and waits for its acknowledgement. A message over the max
 // payload is a permanent failure; anything else is transient.
 func (w *worker) send(ctx context.Context, nm *nats.Msg) error {
-	if size := MsgSize(nm); w.maxPayload > 0 && size > w.maxPayload {
-		return Permanent(ReasonTooLarge, fmt.Errorf("%w: %d bytes on %s, max_payload %d", ErrTooLarge, size, nm.Subject, w.maxPayload))
+	if size, limit := MsgSize(nm), w.maxPayload(); limit > 0 && size > limit {
+		return Permanent(ReasonTooLarge, fmt.Errorf("%w: %d bytes on %s, max_payload %d", ErrTooLarge, size, nm.Subject, limit))
 	}
 	if _, err := w.js.PublishMsg(ctx, nm); err != nil {
 		if errors.Is(err, nats.ErrMaxPayload) {
@@ -249,7 +251,8 @@ func (w *worker) deadLetter(ctx context.Context, m *Msg, reason string, cause er
 		return fmt.Errorf("encoding dead letter: %w", err)
 	}
 	nm.Data = data
-	if over := MsgSize(nm) - w.maxPayload; w.maxPayload > 0 && over > 0 {
+	if limit := w.maxPayload(); limit > 0 && MsgSize(nm) > limit {
+		over := MsgSize(nm) - limit
 		keep := max(0, len(m.Data)-base64.StdEncoding.DecodedLen(int(over)+4096))
 		dl.Payload = m.Data[:keep]
 		dl.Error = fmt.Sprintf("%s [payload truncated to %d of %d bytes; the original is %s sequence %d]",
