@@ -70,7 +70,8 @@ func collect(t *testing.T, b *broker, stream, filter string, n int) []jetstream.
 		t.Fatal(err)
 	}
 	var got []jetstream.Msg
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: the 25 MiB page takes a while under the race detector on a busy machine.
+	deadline := time.Now().Add(2 * time.Minute)
 	for len(got) < n && time.Now().Before(deadline) {
 		batch, err := cons.Fetch(n-len(got), jetstream.FetchMaxWait(time.Second))
 		if err != nil {
