@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap/zaptest"
 
+	"github.com/newsjet/newsjet/internal/natstest"
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
@@ -443,5 +446,61 @@ func TestReplicasShareTheConsumer(t *testing.T) {
 		b.metric("newsjet_stage_messages_in_total", map[string]string{"stage": "tester"})
 	if in != n {
 		t.Errorf("messages_in over both replicas %v, want %d", in, n)
+	}
+}
+
+// Two stages started at once in one process (embedded mode) share a connection and a
+// Metrics, provision the stream between them concurrently, and keep their series apart.
+func TestEmbeddedStagesShareConnectionAndMetrics(t *testing.T) {
+	srv := natstest.Start(t)
+	nc := natstest.Connect(t, srv)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := schema.StreamSpec{Name: "TEST_MID", Subjects: []string{"test.mid.>"}, Retention: schema.WorkQueueRetention,
+		MaxAge: time.Hour, Duplicates: time.Minute}
+	metrics := NewMetrics()
+	first := Service{Name: "first", Version: "t", Consumer: testConsumer, Streams: []schema.StreamSpec{testIn, mid},
+		Setup: func(context.Context, Deps) (Handler, error) {
+			return func(_ context.Context, m *Msg) ([]Output, error) {
+				return []Output{{Subject: "test.mid.a", MsgID: schema.ID("mid", string(m.Data)), Data: m.Data}}, nil
+			}, nil
+		}}
+	second := Service{Name: "second", Version: "t", Streams: []schema.StreamSpec{mid, testOut},
+		Consumer: schema.ConsumerSpec{Durable: "second", Stream: mid.Name, FilterSubject: "test.mid.>", AckWait: 5 * time.Second, MaxDeliver: 3},
+		Setup: func(context.Context, Deps) (Handler, error) { return echo, nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 2)
+	for _, svc := range []Service{first, second} {
+		go func() { done <- Run(ctx, Config{Conn: nc, Metrics: metrics}, svc, zaptest.NewLogger(t)) }()
+	}
+	waitFor(t, "both consumers", func() bool {
+		_, err1 := js.Consumer(ctx, testIn.Name, testConsumer.Durable)
+		_, err2 := js.Consumer(ctx, mid.Name, "second")
+		return err1 == nil && err2 == nil
+	})
+	if _, err := js.Publish(ctx, "test.in.a", []byte("through")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "output", func() bool {
+		s, err := js.Stream(ctx, testOut.Name)
+		if err != nil {
+			return false
+		}
+		m, err := s.GetLastMsgForSubject(ctx, "test.out.a")
+		return err == nil && string(m.Data) == "THROUGH"
+	})
+	cancel()
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{t: t, cfg: Config{Metrics: metrics}}
+	for _, name := range []string{"first", "second"} {
+		if v := h.metric("newsjet_stage_messages_out_total", map[string]string{"stage": name}); v != 1 {
+			t.Errorf("%s: messages_out %v", name, v)
+		}
 	}
 }
