@@ -469,7 +469,7 @@ func TestEmbeddedStagesShareConnectionAndMetrics(t *testing.T) {
 		}}
 	second := Service{Name: "second", Version: "t", Streams: []schema.StreamSpec{mid, testOut},
 		Consumer: schema.ConsumerSpec{Durable: "second", Stream: mid.Name, FilterSubject: "test.mid.>", AckWait: 5 * time.Second, MaxDeliver: 3},
-		Setup: func(context.Context, Deps) (Handler, error) { return echo, nil }}
+		Setup:    func(context.Context, Deps) (Handler, error) { return echo, nil }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
 	for _, svc := range []Service{first, second} {
