@@ -12,6 +12,7 @@
 //
 // Main parses flags and NEWSJET_* environment variables (see Config.RegisterFlags),
 // handles --version, logs JSON to stderr with zap, and runs until SIGINT/SIGTERM.
+// Package stagetest runs stages in tests against natstest's in-process server.
 // Embedded mode calls Run directly with an open connection (Config.Conn), no HTTP
 // server (Config.HTTPAddr ""), and one shared Metrics for all stages.
 //
@@ -37,6 +38,9 @@
 //   - A handler that panics is dead-lettered with ReasonPanic; an output that exceeds
 //     the server's max payload with ReasonTooLarge. A dead letter whose payload would
 //     not fit is truncated, and its error says where the original is.
+//   - A message whose last delivery never settles (its replica crashed or was stopped
+//     mid-work) is dead-lettered with reason schema.ReasonMaxDeliveries by any live
+//     replica, which hears of it from the server's max-deliveries advisory.
 //
 // While a handler runs, the runtime tells the server every AckWait/2 that the message
 // is in progress, so slow work is not redelivered to another replica; InProgress does
