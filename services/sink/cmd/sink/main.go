@@ -8,7 +8,12 @@ import (
 	"github.com/newsjet/newsjet/services/sink"
 )
 
+// version is set at build time (-ldflags "-X main.version=...").
+var version = sink.Version
+
 func main() {
 	var cfg sink.Config
-	stage.Main(sink.New(&cfg).Service(), cfg.RegisterFlags)
+	svc := sink.New(&cfg).Service()
+	svc.Version = version
+	stage.Main(svc, cfg.RegisterFlags)
 }

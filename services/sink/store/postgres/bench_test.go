@@ -3,8 +3,6 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,33 +16,6 @@ import (
 	"github.com/newsjet/newsjet/services/sink/store/postgres/pgtest"
 	"github.com/newsjet/newsjet/services/sink/store/storetest"
 )
-
-var benchWords = strings.Fields(`the council said on monday that the new budget would cut spending on roads and
-schools while raising money for hospitals after a long debate in parliament where members of the opposition
-argued that the plan was unfair to families in rural areas who depend on buses and local clinics for care and
-the minister replied that growth in the coming year would allow more investment than critics expected`)
-
-// benchArticles makes n distinct articles of about 500 words each.
-func benchArticles(n int) []*schema.Article {
-	r := rand.New(rand.NewPCG(1, 2))
-	arts := make([]*schema.Article, n)
-	for i := range arts {
-		var body strings.Builder
-		for w := range 500 {
-			if w > 0 && w%60 == 0 {
-				body.WriteString(".\n\n")
-			} else if w > 0 {
-				body.WriteByte(' ')
-			}
-			body.WriteString(benchWords[r.IntN(len(benchWords))])
-		}
-		a := storetest.NewArticle(fmt.Sprintf("https://bench.example.com/%d/story", i), fmt.Sprintf("Story number %d", i),
-			body.String(), storetest.Base.Add(time.Duration(i)*time.Second))
-		a.Authors = []string{"Ann Lee"}
-		arts[i] = a
-	}
-	return arts
-}
 
 func openBench(b *testing.B) *postgres.Store {
 	b.Helper()
@@ -72,7 +43,7 @@ func BenchmarkWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 		s.Close()
-		rows, err := store.PrepareBatch(benchArticles(b.N))
+		rows, err := store.PrepareBatch(storetest.Articles(b.N))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -117,7 +88,7 @@ func BenchmarkWrite(b *testing.B) {
 	})
 	b.Run("PutBatch256", func(b *testing.B) {
 		s := openBench(b)
-		arts := benchArticles(b.N)
+		arts := storetest.Articles(b.N)
 		ctx := context.Background()
 		b.ResetTimer()
 		for i := 0; i < len(arts); i += 256 {
@@ -131,7 +102,7 @@ func BenchmarkWrite(b *testing.B) {
 	for _, writers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("Batcher/handlers=64/writers=%d", writers), func(b *testing.B) {
 			s := openBench(b)
-			arts := benchArticles(b.N)
+			arts := storetest.Articles(b.N)
 			batcher := store.NewBatcher(s, store.BatcherConfig{Writers: writers})
 			defer batcher.Close()
 			ctx := context.Background()

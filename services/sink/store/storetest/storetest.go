@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -589,4 +591,32 @@ func testClosed(t *testing.T, open func(t *testing.T) store.Store) {
 	if err := s.Ping(context.Background()); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("Ping after Close: err = %v, want ErrClosed", err)
 	}
+}
+
+var benchWords = strings.Fields(`the council said on monday that the new budget would cut spending on roads and
+schools while raising money for hospitals after a long debate in parliament where members of the opposition
+argued that the plan was unfair to families in rural areas who depend on buses and local clinics for care and
+the minister replied that growth in the coming year would allow more investment than critics expected`)
+
+// Articles makes n distinct English articles of about 500 words each on
+// bench.example.com, the same n articles on every call (for benchmarks).
+func Articles(n int) []*schema.Article {
+	r := rand.New(rand.NewPCG(1, 2))
+	arts := make([]*schema.Article, n)
+	for i := range arts {
+		var body strings.Builder
+		for w := range 500 {
+			if w > 0 && w%60 == 0 {
+				body.WriteString(".\n\n")
+			} else if w > 0 {
+				body.WriteByte(' ')
+			}
+			body.WriteString(benchWords[r.IntN(len(benchWords))])
+		}
+		a := NewArticle(fmt.Sprintf("https://bench.example.com/%d/story", i), fmt.Sprintf("Story number %d", i),
+			body.String(), Base.Add(time.Duration(i)*time.Second))
+		a.Authors = []string{"Ann Lee"}
+		arts[i] = a
+	}
+	return arts
 }
