@@ -28,7 +28,7 @@ func benchSystem(b *testing.B, sys System) {
 	for _, p := range pages {
 		size += int64(len(p.Raw))
 	}
-	scored := Run(sys, pages, 0)
+	scored := score(sys, pages)
 	b.SetBytes(size)
 	b.ReportAllocs()
 	b.ResetTimer()

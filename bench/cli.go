@@ -35,7 +35,7 @@ func DefaultDataDir() string {
 //
 //	-data DIR        benchmark directory (default DefaultDataDir())
 //	-systems LIST    comma-separated systems (default newsjet,trafilatura,readeck,floor)
-//	-rounds N        timed rounds over the corpus per system (default 1)
+//	-rounds N        timed rounds over the corpus, systems taking turns (default 3)
 //	-worst N         print newsjet's N worst pages with precision and recall
 //	-dump ID         print newsjet's text (and -cleaned: the cleaned document) for the
 //	                 page whose id starts with ID, with its score, then exit
@@ -44,7 +44,7 @@ func Main(args []string, w io.Writer) error {
 	fs.SetOutput(w)
 	data := fs.String("data", DefaultDataDir(), "benchmark directory holding ground-truth.json and html/")
 	systems := fs.String("systems", "newsjet,trafilatura,readeck,floor", "comma-separated systems to run")
-	rounds := fs.Int("rounds", 1, "timed rounds over the corpus per system")
+	rounds := fs.Int("rounds", 3, "timed rounds over the corpus, systems taking turns")
 	worst := fs.Int("worst", 0, "print newsjet's N worst pages")
 	dump := fs.String("dump", "", "print newsjet's output for the page whose id starts with this prefix")
 	cleaned := fs.Bool("cleaned", false, "with -dump: also print the cleaned document")
@@ -62,17 +62,16 @@ func Main(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	results := make([]SystemResult, 0, len(syss))
-	for _, s := range syss {
-		res := Run(s, pages, *rounds)
-		results = append(results, res)
-		if s.Name == "newsjet" {
-			if *worst > 0 {
-				PrintWorst(w, res, *worst)
-			}
-			if err := RunReports(w, *data, res); err != nil {
-				return err
-			}
+	results := Run(syss, pages, *rounds)
+	for _, res := range results {
+		if res.System != "newsjet" {
+			continue
+		}
+		if *worst > 0 {
+			PrintWorst(w, res, *worst)
+		}
+		if err := RunReports(w, *data, res); err != nil {
+			return err
 		}
 	}
 	PrintTable(w, results)

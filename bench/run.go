@@ -49,40 +49,60 @@ func (r SystemResult) AllocPerPage() float64 {
 	return float64(r.Allocated) / float64(len(r.Pages)*r.Rounds)
 }
 
-// Run extracts every page with sys on the calling goroutine: one scored round,
-// then rounds timed rounds (at least one) measuring time and allocation.
-func Run(sys System, pages []Page, rounds int) SystemResult {
-	res := SystemResult{System: sys.Name, Pages: make([]PageResult, len(pages)), Rounds: max(rounds, 1)}
+// Run scores every system on every page, then measures them in rounds timed
+// rounds (at least one), the systems taking turns within each round so that
+// changing machine load affects them alike. Each system runs on the calling
+// goroutine, one page at a time.
+func Run(systems []System, pages []Page, rounds int) []SystemResult {
+	rounds = max(rounds, 1)
+	results := make([]SystemResult, len(systems))
+	for k, sys := range systems {
+		results[k] = score(sys, pages)
+		results[k].Rounds = rounds
+	}
+	for range rounds {
+		for k, sys := range systems {
+			elapsed, alloc, size := timeRound(sys, pages)
+			results[k].Elapsed += elapsed
+			results[k].Allocated += alloc
+			results[k].Bytes += size
+		}
+	}
+	return results
+}
+
+// score runs sys once over pages and scores its output.
+func score(sys System, pages []Page) SystemResult {
+	res := SystemResult{System: sys.Name, Pages: make([]PageResult, len(pages))}
+	scores := make([]PageScore, len(pages))
 	for i := range pages {
 		p := &pages[i]
 		text, art, err := sys.Extract(p)
-		pr := PageResult{Page: p, Text: text, Article: art, Err: err}
 		if err != nil {
 			res.Errors++
 		}
-		pr.Score = ScorePage(p.Truth, text)
-		res.Pages[i] = pr
-	}
-	scores := make([]PageScore, len(res.Pages))
-	for i, pr := range res.Pages {
-		scores[i] = pr.Score
+		scores[i] = ScorePage(p.Truth, text)
+		res.Pages[i] = PageResult{Page: p, Text: text, Article: art, Err: err, Score: scores[i]}
 	}
 	res.Score = Aggregate(scores)
+	return res
+}
 
+// timeRound runs sys over pages once and returns the time taken, the bytes
+// allocated and the bytes of HTML processed.
+func timeRound(sys System, pages []Page) (time.Duration, uint64, int64) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	var size int64
 	start := time.Now()
-	for range res.Rounds {
-		for i := range pages {
-			_, _, _ = sys.Extract(&pages[i])
-			res.Bytes += int64(len(pages[i].Raw))
-		}
+	for i := range pages {
+		_, _, _ = sys.Extract(&pages[i])
+		size += int64(len(pages[i].Raw))
 	}
-	res.Elapsed = time.Since(start)
+	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
-	res.Allocated = after.TotalAlloc - before.TotalAlloc
-	return res
+	return elapsed, after.TotalAlloc - before.TotalAlloc, size
 }
 
 // A Report prints extra figures computed from newsjet's results (for example
