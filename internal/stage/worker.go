@@ -73,7 +73,9 @@ func (w *worker) process(ctx context.Context, jm jetstream.Msg) {
 	if err == nil {
 		if err := jm.DoubleAck(ctx); err != nil {
 			log.Warn("ack not confirmed; the message will be redelivered and its outputs deduplicated", zap.Error(err))
+			return
 		}
+		log.Debug("handled", zap.Int("outputs", len(outs)), zap.Duration("took", time.Since(start)))
 		return
 	}
 	w.fail(ctx, jm, m, err, log)
