@@ -28,6 +28,7 @@ const (
 	DefaultPollInterval    = 5 * time.Minute
 	DefaultMaxPollInterval = 6 * time.Hour
 	DefaultMaxLinks        = 2000
+	DefaultPendingTTL      = time.Hour
 )
 
 // Config is the fetcher's configuration. RegisterFlags binds it to flags, which the
@@ -69,6 +70,9 @@ type Config struct {
 	Horizon time.Duration
 	// MaxLinks bounds the requests one feed or sitemap yields.
 	MaxLinks int
+	// PendingTTL is how long a requested link is not requested again while its request
+	// waits to be fetched (default 1h).
+	PendingTTL time.Duration
 	// Sources to poll: a file (one URL per line, optionally prefixed by "feed " or
 	// "sitemap "; '#' starts a comment) and URLs given directly.
 	SourcesFile string
@@ -112,6 +116,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxLinks == 0 {
 		c.MaxLinks = DefaultMaxLinks
+	}
+	if c.PendingTTL == 0 {
+		c.PendingTTL = DefaultPendingTTL
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = DefaultPollInterval
@@ -159,7 +166,7 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Retries < 0, c.MaxLinks < 0:
 		return fmt.Errorf("%w: retries and max links must not be negative", ErrConfig)
-	case c.PollInterval < 0, c.MaxPollInterval < 0, c.Horizon < 0, c.RobotsTTL < 0, c.MaxHostWait < 0,
+	case c.PollInterval < 0, c.MaxPollInterval < 0, c.Horizon < 0, c.PendingTTL < 0, c.RobotsTTL < 0, c.MaxHostWait < 0,
 		c.RetryBase < 0, c.MaxRetryWait < 0:
 		return fmt.Errorf("%w: durations must not be negative", ErrConfig)
 	}
@@ -197,6 +204,7 @@ func (c *Config) Validate() error {
 //	--robots-ttl         NEWSJET_ROBOTS_TTL          robots.txt cache time (24h)
 //	--seen-horizon       NEWSJET_SEEN_HORIZON        how long a URL stays seen (720h)
 //	--max-links          NEWSJET_MAX_LINKS           requests per feed/sitemap (2000)
+//	--pending-ttl        NEWSJET_PENDING_TTL         a requested link is not requested again for (1h)
 //	--sources            NEWSJET_SOURCES             file listing feeds/sitemaps to poll
 //	--source             NEWSJET_SOURCE              feed or sitemap URL to poll
 //	--poll-interval      NEWSJET_POLL_INTERVAL       how often sources are polled (5m)
@@ -221,6 +229,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.RobotsTTL, "robots-ttl", DefaultRobotsTTL, "how long a robots.txt is cached")
 	fs.DurationVar(&c.Horizon, "seen-horizon", DefaultHorizon, "how long a fetched URL is not requested again by feeds and sitemaps")
 	fs.IntVar(&c.MaxLinks, "max-links", DefaultMaxLinks, "most requests one feed or sitemap yields")
+	fs.DurationVar(&c.PendingTTL, "pending-ttl", DefaultPendingTTL, "how long a requested link is not requested again while it waits to be fetched")
 	fs.StringVar(&c.SourcesFile, "sources", "", "`file` listing feeds and sitemaps to poll, one URL per line")
 	fs.Var((*listFlag)(&c.Sources), "source", "feed or sitemap `URL` to poll (repeatable)")
 	fs.DurationVar(&c.PollInterval, "poll-interval", DefaultPollInterval, "how often each source is polled")

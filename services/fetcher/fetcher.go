@@ -93,7 +93,7 @@ type Result struct {
 	Page *schema.RawPage
 	Body []byte
 	// Requests are what a feed or sitemap yields: articles not seen within the horizon
-	// (and not older than it) and child sitemaps.
+	// (and not older than it) and child sitemaps, none requested within PendingTTL.
 	Requests []*schema.FetchRequest
 	// NotModified: the server answered 304 to a conditional GET; nothing is new.
 	NotModified bool
@@ -179,7 +179,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDeli
 				return nil, err
 			}
 		}
-	} else if out, err = f.discover(ctx, req, kind, res, now); err != nil {
+	} else if out, err = f.discover(ctx, req, kind, res, now, firstDelivery); err != nil {
 		return nil, err
 	}
 	if hadValidators || validators != (state.Validators{}) {
@@ -241,8 +241,11 @@ func (f *Fetcher) article(req *schema.FetchRequest, res *fetch.Response, now tim
 	return &Result{Kind: schema.KindArticle, Page: page, Body: res.Body}
 }
 
-// discover turns a feed or sitemap into requests for its unseen, recent links.
-func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind string, res *fetch.Response, now time.Time) (*Result, error) {
+// discover turns a feed or sitemap into requests for its recent links that were neither
+// fetched within the horizon nor requested within PendingTTL. A redelivery requests
+// every unseen link again, since the first attempt's requests may not have been
+// published (the stream drops those that were, by message id).
+func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind string, res *fetch.Response, now time.Time, firstDelivery bool) (*Result, error) {
 	body := res.Body
 	if kind == schema.KindSitemap && len(body) > 2 && body[0] == 0x1f && body[1] == 0x8b {
 		plain, err := fetch.Gunzip(body, f.client.Options().MaxDecoded)
@@ -263,15 +266,24 @@ func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind s
 				zap.Int("links", len(doc.Links)))
 			break
 		}
+		if !l.Date.IsZero() && l.Date.Before(cutoff) {
+			continue
+		}
 		if l.Kind == schema.KindArticle {
-			if !l.Date.IsZero() && l.Date.Before(cutoff) {
-				continue
-			}
 			seen, err := f.state.Seen(ctx, l.URL)
 			if err != nil {
 				return nil, err
 			}
 			if seen {
+				continue
+			}
+		}
+		if firstDelivery {
+			fresh, err := f.state.ClaimRequest(ctx, l.URL, f.cfg.PendingTTL)
+			if err != nil {
+				return nil, err
+			}
+			if !fresh {
 				continue
 			}
 		}

@@ -56,7 +56,18 @@ func TestFeedThenConditionalGet(t *testing.T) {
 	if err != nil || !again.NotModified || len(again.Requests) != 0 {
 		t.Fatalf("second fetch: %+v, %v", again, err)
 	}
-	// A redelivery fetches unconditionally: the first attempt's output may be lost.
+	// Another feed listing the same links asks for none of them: their requests are
+	// still pending.
+	s.handle("/mirror.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>m</title><item><link>%[1]s/a/1</link></item><item><link>%[1]s/a/2</link></item><item><link>%[1]s/a/5</link></item></channel></rss>`, s.URL)
+	})
+	mirror, err := f.Fetch(ctx, request(schema.KindFeed, s.URL+"/mirror.xml", ""), true)
+	if err != nil || len(mirror.Requests) != 1 || mirror.Requests[0].URL != s.URL+"/a/5" {
+		t.Fatalf("mirror feed: %+v, %v", mirror, err)
+	}
+	// A redelivery fetches unconditionally and requests every unseen link again: the
+	// first attempt's output may be lost.
 	redelivered, err := f.Fetch(ctx, feed, false)
 	if err != nil || redelivered.NotModified || len(redelivered.Requests) != 3 {
 		t.Fatalf("redelivery: %+v, %v", redelivered, err)

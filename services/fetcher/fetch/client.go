@@ -154,6 +154,10 @@ func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		addrs = []netip.Addr{ip}
 	} else {
 		addrs, err = c.opt.Resolver.LookupNetIP(ctx, "ip", host)
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return nil, fmt.Errorf("%w: %s", ErrNoSuchHost, host)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("resolving %s: %w", host, err)
 		}

@@ -30,6 +30,13 @@ func (m mapResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Add
 	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
 
+// failingResolver fails as a DNS server that does not answer.
+type failingResolver struct{}
+
+func (failingResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "server misbehaving", Name: "news.test", IsTemporary: true}
+}
+
 func newClient(t *testing.T, opt Options) *Client {
 	t.Helper()
 	c, err := New(opt)
@@ -275,8 +282,12 @@ func TestNameResolvingToPrivateRefused(t *testing.T) {
 	if _, err := open.Get(context.Background(), Request{URL: "http://site.test:" + port + "/"}); err != nil {
 		t.Fatalf("allow-listed name: %v", err)
 	}
-	if _, err := open.Get(context.Background(), Request{URL: "http://unknown.test:" + port + "/"}); !errors.Is(err, ErrNetwork) || !Temporary(err) {
-		t.Fatalf("unresolvable name: %v, want temporary ErrNetwork", err)
+	if _, err := open.Get(context.Background(), Request{URL: "http://unknown.test:" + port + "/"}); !errors.Is(err, ErrNoSuchHost) || Temporary(err) {
+		t.Fatalf("unknown name: %v, want permanent ErrNoSuchHost", err)
+	}
+	flaky := newClient(t, Options{Resolver: failingResolver{}})
+	if _, err := flaky.Get(context.Background(), Request{URL: "http://news.test/"}); !errors.Is(err, ErrNetwork) || !Temporary(err) {
+		t.Fatalf("DNS server failure: %v, want temporary ErrNetwork", err)
 	}
 }
 

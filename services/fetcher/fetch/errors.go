@@ -32,7 +32,9 @@ var (
 	ErrBadEncoding = errors.New("fetch: bad content encoding")
 	// ErrTimeout: the connect, read or total timeout expired.
 	ErrTimeout = errors.New("fetch: timeout")
-	// ErrNetwork: the connection failed or broke (DNS, refused, reset).
+	// ErrNoSuchHost: the host name does not exist (NXDOMAIN); not retried.
+	ErrNoSuchHost = errors.New("fetch: no such host")
+	// ErrNetwork: the connection failed or broke (DNS timeout, refused, reset).
 	ErrNetwork = errors.New("fetch: network error")
 	// ErrStatus: the server answered with a status other than 2xx or 304; the error
 	// is a *StatusError.
@@ -67,8 +69,8 @@ func (e *StatusError) Temporary() bool {
 }
 
 // Temporary reports whether a Get error is worth retrying: timeouts, network errors and
-// temporary statuses. Guard refusals, bad URLs, size limits, skipped types, permanent
-// 4xx and redirect limits are not.
+// temporary statuses. Guard refusals, unknown hosts, bad URLs, size limits, skipped
+// types, permanent 4xx and redirect limits are not.
 func Temporary(err error) bool {
 	if err == nil {
 		return false
@@ -91,7 +93,7 @@ func RetryAfter(err error) time.Duration {
 
 // classify wraps a transport error in the matching sentinel, keeping the original text.
 func classify(err error) error {
-	for _, known := range []error{ErrForbiddenAddress, ErrScheme, ErrTooManyRedirects, ErrBadURL} {
+	for _, known := range []error{ErrForbiddenAddress, ErrScheme, ErrTooManyRedirects, ErrBadURL, ErrNoSuchHost} {
 		if errors.Is(err, known) {
 			return err
 		}

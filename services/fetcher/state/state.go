@@ -1,7 +1,8 @@
 // Package state keeps the fetcher's shared memory in JetStream key-value buckets, so
 // every replica sees it and a restart keeps it: the URLs already fetched (the seen set,
-// expiring after a horizon), the conditional-GET validators of each URL, and poll leases
-// that let exactly one replica poll a source per interval.
+// expiring after a horizon), the conditional-GET validators of each URL, poll leases that
+// let exactly one replica poll a source per interval, and short-lived claims on requested
+// links so a link waiting in the queue is not requested again.
 package state
 
 import (
@@ -64,7 +65,7 @@ func Open(ctx context.Context, js jetstream.KeyValueManager, opt Options) (*Stor
 	if s.validators, err = open(jetstream.KeyValueConfig{Bucket: ValidatorsBucket, Description: "ETag/Last-Modified per URL", TTL: opt.Horizon}); err != nil {
 		return nil, err
 	}
-	if s.leases, err = open(jetstream.KeyValueConfig{Bucket: LeasesBucket, Description: "poll leases per source", LimitMarkerTTL: time.Minute}); err != nil {
+	if s.leases, err = open(jetstream.KeyValueConfig{Bucket: LeasesBucket, Description: "poll leases and pending requests", LimitMarkerTTL: time.Minute}); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -138,6 +139,21 @@ func (s *Store) SaveValidators(ctx context.Context, rawURL string, v Validators)
 		return fmt.Errorf("%w: saving validators of %s: %w", ErrState, rawURL, err)
 	}
 	return nil
+}
+
+// ClaimRequest records that a request for rawURL (normalised) is on its way, for ttl,
+// and reports whether no such claim was live: a link that several feeds, or several
+// polls of one feed, point at while its request waits in the queue is requested once.
+func (s *Store) ClaimRequest(ctx context.Context, rawURL string, ttl time.Duration) (bool, error) {
+	ttl = max(ttl.Round(time.Second), time.Second)
+	_, err := s.leases.Create(ctx, schema.ID("pending", key(rawURL)), nil, jetstream.KeyTTL(ttl))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, jetstream.ErrKeyExists):
+		return false, nil
+	}
+	return false, fmt.Errorf("%w: claiming %s: %w", ErrState, rawURL, err)
 }
 
 // AcquireLease takes the lease named name for ttl (at least one second) on behalf of

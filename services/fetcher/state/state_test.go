@@ -85,6 +85,31 @@ func TestSeenHorizon(t *testing.T) {
 	}
 }
 
+func TestClaimRequest(t *testing.T) {
+	s, _ := open(t, Options{})
+	ctx := context.Background()
+	if ok, err := s.ClaimRequest(ctx, "https://news.test/a?utm_source=feed", time.Second); err != nil || !ok {
+		t.Fatalf("first claim: %v %v", ok, err)
+	}
+	if ok, err := s.ClaimRequest(ctx, "https://news.test/a", time.Second); err != nil || ok {
+		t.Fatalf("second claim of the same (normalised) URL: %v %v", ok, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, err := s.ClaimRequest(ctx, "https://news.test/a", time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("claim never expired")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func TestLease(t *testing.T) {
 	s, _ := open(t, Options{})
 	ctx := context.Background()
