@@ -108,11 +108,15 @@ func permanent(err error) error { return stage.Permanent(schema.ReasonFetchFaile
 // page is fetched whole. An explicit article request (no Source) is always fetched
 // whole, so a user asking for a page gets it.
 //
-// Errors: robots.txt disallowing the URL, the SSRF guard, a 4xx, a redirect loop, a
-// size limit, a skipped content type or an unparsable feed are permanent
-// (stage.Permanent with schema.ReasonFetchFailed); network errors, timeouts, 5xx and
-// 429 that outlast the in-process retries, a host too busy to wait for, and state store
-// failures are transient.
+// Robots.txt and the host's rate are checked for the requested URL; redirects are
+// followed within the client's limits (and its SSRF guard).
+//
+// Errors: robots.txt disallowing the URL, the SSRF guard, an unknown host, a 4xx, a
+// redirect loop, a size limit, a skipped content type or an empty page are permanent
+// (stage.Permanent with schema.ReasonFetchFailed), and so is a feed or sitemap that
+// does not parse (schema.ReasonUnprocessable); network errors, timeouts, 5xx and 429
+// that outlast the in-process retries, a host too busy to wait for (polite.ErrHostBusy)
+// and state store failures (state.ErrState) are transient.
 func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDelivery bool) (*Result, error) {
 	u, err := url.Parse(req.URL)
 	if err != nil || u.Host == "" {
