@@ -198,3 +198,34 @@ func BenchmarkCollectMeta(b *testing.B) {
 		collectMeta(doc)
 	}
 }
+
+func TestCollectMetaBeforeH1AndTitleElement(t *testing.T) {
+	page := `<html><head><title>Harbor reopens after the storm - Coast News</title></head><body>
+<nav><a href="/">Home</a></nav>
+<p class="about">Von <a href="/x">Jana Roe</a> publiziert am 25. September 2018</p>
+<h1>Harbor reopens after the storm</h1><p>Body.</p></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := collectMeta(doc)
+	got := render(t, body)
+	want := `<div data-newsjet="before-h1"><p>Von </p><p>Jana Roe</p><p> publiziert am 25. September 2018</p></div>`
+	if !strings.Contains(got, want) {
+		t.Errorf("no text window before the h1 (menu text excluded):\n%s", got)
+	}
+
+	noH1 := `<html><head><meta property="og:title" content="Harbor reopens after the storm"></head><body>
+<div><p class="titulo">Harbor reopens after the storm</p><small>05/10/2018 - Published by: Jana Roe</small></div>
+<p>Body text.</p></body></html>`
+	doc, err = html.Parse(strings.NewReader(noH1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = collectMeta(doc)
+	got = render(t, body)
+	if !strings.Contains(got, "<p class=\"titulo\" data-newsjet-title=\"1\">Harbor reopens after the storm</p>\n"+
+		`<div data-newsjet="after-h1"><p data-newsjet-end="1">05/10/2018 - Published by: Jana Roe </p>`) {
+		t.Errorf("the element showing og:title does not stand in for the h1:\n%s", got)
+	}
+}

@@ -1,0 +1,75 @@
+package extract
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseCreditText(t *testing.T) {
+	site := tokenize("Sioux Falls Argus Leader")
+	cases := []struct {
+		in      string
+		persons string // names joined by "|"
+		org     string
+	}{
+		{"By Lois Lane", "Lois Lane", ""},
+		{"By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER Associated Press", "Lisa Mascaro|Mary Clare Jalonick|Eric Tucker", ""},
+		{"By Steve Peoples, AP National Political Writer", "Steve Peoples", ""},
+		{"Tom Davies Associated Press | Published 11:34 PM EST Nov 19, 2019", "Tom Davies", ""},
+		{"Kevin Johnson and Kevin McCoy USA TODAY", "Kevin Johnson|Kevin McCoy", ""},
+		{"By Jeff Foust Monday, November 18, 2019", "Jeff Foust", ""},
+		{"Ilana Muhlstein, MS, RDN", "Ilana Muhlstein", ""},
+		{"Von Moritz Bachmann publiziert am 25. September 2018", "Moritz Bachmann", ""},
+		{"Jane Roe Jane Roe", "Jane Roe", ""},
+		{"By Catherine", "Catherine", ""},
+		{"Catherine", "", ""},
+		{"By Reuters", "", "Reuters"},
+		{"Practical Horseman Editorial Staff", "", "Practical Horseman Editorial Staff"},
+		{"European Space Agency", "", "European Space Agency"},
+		{"by jdadmin", "", ""},
+		{"By Sioux Falls Argus Leader", "", "Sioux Falls Argus Leader"},
+		{"The Russian and Syrian defense ministries", "", ""},
+		{"Follow @janeroe on Twitter", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			got := parseCreditText(c.in, site, nil, false)
+			if strings.Join(got.persons, "|") != c.persons || got.org != c.org {
+				t.Errorf("got persons %q org %q, want %q / %q", got.persons, got.org, c.persons, c.org)
+			}
+		})
+	}
+}
+
+func TestIsCMSUser(t *testing.T) {
+	for name, want := range map[string]bool{"admin": true, "jdadmin": true, "editor_2": true, "Site Admin": true,
+		"Jane Roe": false, "Catherine": false} {
+		if got := isCMSUser(name); got != want {
+			t.Errorf("isCMSUser(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestAuthorsCrossCheck(t *testing.T) {
+	// The JSON-LD names a co-author the byline element omits but the header shows.
+	doc := cleanedDoc("en",
+		`<script type="application/ld+json">{"@type":"NewsArticle","headline":"T","author":[{"@type":"Person","name":"Ann Poe"},{"@type":"Person","name":"Bob Dee"},{"@type":"Person","name":"Carl Zed"}]}</script>`,
+		`<h1>T</h1><div data-newsjet="after-h1"><p>By Ann Poe</p><p>With reporting by Bob Dee</p></div><span class="byline" data-newsjet-ctx="article">By Ann Poe</span>`,
+		englishBody)
+	a := metaOf(t, doc, Options{})
+	if got := strings.Join(a.Authors, "|"); got != "Ann Poe|Bob Dee" {
+		t.Errorf("Authors = %q, want the byline's name plus the shown co-author only", got)
+	}
+}
+
+func TestAuthorsIgnoreRelatedAndComments(t *testing.T) {
+	doc := cleanedDoc("en", ``,
+		`<h1>T</h1><div data-newsjet="after-h1"><p>Text.</p></div>
+<div class="byline" data-newsjet-ctx="related">By Other Writer</div>
+<span class="comment-author" data-newsjet-ctx="comment">Guest Reader</span>`,
+		englishBody)
+	a := metaOf(t, doc, Options{})
+	if len(a.Authors) != 0 {
+		t.Errorf("Authors = %q, want none", a.Authors)
+	}
+}

@@ -1,0 +1,150 @@
+package extract
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseTextDate(t *testing.T) {
+	cases := []struct {
+		in       string
+		dayFirst bool
+		want     string // RFC 3339 with the zone read, or a date when no clock is shown
+		ok       bool
+	}{
+		{"Nov. 19, 2019 8:03 am ET", false, "2019-11-19T08:03:00-05:00", true},
+		{"Published 4:00 am CST, Wednesday, November 20, 2019", false, "2019-11-20T04:00:00-06:00", true},
+		{"June 3, 2019 at 5:30 p.m. EDT", false, "2019-06-03T17:30:00-04:00", true},
+		{"19 November 2019 12:30 GMT", false, "2019-11-19T12:30:00Z", true},
+		{"22 de janeiro de 2018 às 0:13", false, "2018-01-22T00:13:00Z", true},
+		{"publiziert am 25. September 2018", false, "2018-09-25", true},
+		{"24 сентября 2018", false, "2018-09-24", true},
+		{"기사입력 :[ 2018-08-25 15:24 ]", false, "2018-08-25T15:24:00Z", true},
+		{"2019年11月20日", false, "2019-11-20", true},
+		{"05/10/2018 - Publicado", true, "2018-10-05", true},
+		{"05/10/2018", false, "2018-05-10", true},
+		{"On 11/13/19 at 4:00 PM EST", false, "2019-11-13T16:00:00-05:00", true},
+		{"13.11.2019, 23:06", false, "2019-11-13T23:06:00Z", true},
+		{"Monday 5:30PM", false, "", false},
+		{"no date here", false, "", false},
+		{"February 30, 1850", false, "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			d, ok := parseTextDate(c.in, c.dayFirst)
+			if ok != c.ok {
+				t.Fatalf("ok = %v, want %v (%+v)", ok, c.ok, d)
+			}
+			if !ok {
+				return
+			}
+			var got string
+			if d.hasClock {
+				loc := d.zone
+				if loc == nil {
+					loc = time.UTC
+				}
+				got = time.Date(d.year, d.month, d.day, d.hour, d.min, d.sec, 0, loc).Format(time.RFC3339)
+			} else {
+				got = time.Date(d.year, d.month, d.day, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+			}
+			if got != c.want {
+				t.Errorf("got %s, want %s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestParseStamp(t *testing.T) {
+	cases := []struct {
+		in              string
+		want            string
+		hasClock, hasTZ bool
+		ok              bool
+	}{
+		{"2024-05-01T09:30:00+02:00", "2024-05-01T09:30:00+02:00", true, true, true},
+		{"2024-05-01T09:30:00.123Z", "2024-05-01T09:30:00.123Z", true, true, true},
+		{"2024-05-01T09:30:00+0200", "2024-05-01T09:30:00+02:00", true, true, true},
+		{"2024-05-01T09:30:00", "2024-05-01T09:30:00Z", true, false, true},
+		{"2019-11-20 12:32:13+08:00", "2019-11-20T12:32:13+08:00", true, true, true},
+		{"2024-05-01", "2024-05-01T00:00:00Z", false, false, true},
+		{"November 19, 2019, 07:47 PM EST", "2019-11-19T19:47:00-05:00", true, true, true},
+		{"1574097593", "2019-11-18T17:19:53Z", true, true, true},
+		{"Tue, 19 Nov 2019 07:09:00 GMT", "2019-11-19T07:09:00Z", true, true, true},
+		{"soon", "", false, false, false},
+		{"", "", false, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			s, ok := parseStamp(c.in)
+			if ok != c.ok {
+				t.Fatalf("ok = %v, want %v", ok, c.ok)
+			}
+			if !ok {
+				return
+			}
+			if !s.t.Equal(mustTime(t, c.want)) || s.hasClock != c.hasClock || s.hasZone != c.hasTZ {
+				t.Errorf("got %s clock=%v zone=%v, want %s clock=%v zone=%v",
+					s.t.Format(time.RFC3339), s.hasClock, s.hasZone, c.want, c.hasClock, c.hasTZ)
+			}
+		})
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestAgrees(t *testing.T) {
+	decl := func(s string) stamp {
+		st, ok := parseStamp(s)
+		if !ok {
+			t.Fatalf("bad stamp %q", s)
+		}
+		return st
+	}
+	shown := func(s string) textDate {
+		d, ok := parseTextDate(s, false)
+		if !ok {
+			t.Fatalf("bad date %q", s)
+		}
+		return d
+	}
+	cases := []struct {
+		name  string
+		m     stamp
+		vis   textDate
+		agree bool
+	}{
+		{"same day in own offset", decl("2019-11-19T13:03:00+00:00"), shown("November 19, 2019"), true},
+		{"local evening shown, UTC next day declared", decl("2019-11-20T01:50:59Z"), shown("Nov. 19, 2019 5:50 PM"), true},
+		{"minute differs by more than five", decl("2019-11-20T01:50:59Z"), shown("Nov. 19, 2019 5:30 PM"), false},
+		{"shown zone pins the day", decl("2019-11-20T06:00:00Z"), shown("Nov. 19, 2019 11:00 PM EST"), false},
+		{"other day", decl("2019-11-25T08:00:00Z"), shown("November 19, 2019"), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := agrees(c.m, c.vis, nil); got != c.agree {
+				t.Errorf("agrees = %v, want %v", got, c.agree)
+			}
+		})
+	}
+}
+
+func TestUSDST(t *testing.T) {
+	for _, c := range []struct {
+		y    int
+		m    time.Month
+		d    int
+		want bool
+	}{{2019, time.November, 19, false}, {2019, time.June, 3, true}, {2024, time.March, 10, true}, {2024, time.March, 9, false}} {
+		if got := usDST(c.y, c.m, c.d); got != c.want {
+			t.Errorf("usDST(%d-%d-%d) = %v, want %v", c.y, c.m, c.d, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package extract
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+// cleanedDoc builds a cleaned document as the cleaner renders it.
+func cleanedDoc(lang, head, meta, content string) string {
+	return `<!DOCTYPE html><html lang="` + lang + `"><head><meta charset="utf-8">` + head +
+		`</head><body><div data-newsjet="meta">` + meta + `</div><article data-newsjet="content">` +
+		content + `</article></body></html>`
+}
+
+// metaOf runs fillMetadata on a cleaned document.
+func metaOf(t *testing.T, doc string, opts Options) *schema.Article {
+	t.Helper()
+	n, err := html.Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &schema.Article{Authors: []string{}}
+	fillMetadata(a, n, opts)
+	return a
+}
+
+const englishBody = `<p>The council voted on Tuesday to approve the new budget for the city, which has been
+debated for months by residents and officials. It was the first vote of its kind in the history of the town,
+and the mayor said that the decision would be felt for years by all of the people who live there.</p>`
+
+func TestFillMetadataNewsArticle(t *testing.T) {
+	doc := cleanedDoc("en-US",
+		`<title>Council approves budget | The Daily Planet</title>
+<meta property="og:site_name" content="The Daily Planet">
+<meta property="og:title" content="Council approves budget after months of debate - The Daily Planet">
+<meta name="description" content="The vote ends a long fight.">
+<meta property="article:section" content="Politics">
+<meta property="article:tag" content="budget"><meta property="article:tag" content="council">
+<meta property="og:image" content="https://cdn.example.com/img/council-vote.jpg">
+<link rel="canonical" href="https://example.com/politics/council-budget?utm_source=tw&id=7">
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
+ "headline":"Council approves budget","datePublished":"2024-05-01T09:30:00+02:00",
+ "dateModified":"2024-05-02T10:00:00+02:00","isAccessibleForFree":"False",
+ "author":[{"@type":"Person","name":"Lois Lane"}],
+ "publisher":{"@type":"Organization","name":"The Daily Planet"}}</script>`,
+		`<h1 data-newsjet-ctx="header">The Daily Planet</h1>
+<h1 class="headline" data-newsjet-ctx="article">Council approves budget</h1>
+<div data-newsjet="after-h1"><p>By Lois Lane and Clark Kent, Staff Writers</p><p>May 1, 2024 9:30 AM</p></div>
+<div class="byline" data-newsjet-ctx="article">By Lois Lane and Clark Kent, Staff Writers</div>
+<time datetime="2024-05-01T09:30:00+02:00" data-newsjet-ctx="article">May 1, 2024 9:30 AM</time>`,
+		`<figure><img src="https://cdn.example.com/img/council-vote.jpg?w=800" alt="Council chamber"><figcaption>The vote in the chamber.</figcaption></figure>`+englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/politics/council-budget?utm_source=tw&id=7"})
+
+	if a.Title != "Council approves budget" {
+		t.Errorf("Title = %q", a.Title)
+	}
+	if got := strings.Join(a.Authors, "|"); got != "Lois Lane|Clark Kent" {
+		t.Errorf("Authors = %q", got)
+	}
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2024-05-01T09:30:00+02:00" {
+		t.Errorf("PublishedAt = %v, want 2024-05-01T09:30:00+02:00 (page offset kept)", a.PublishedAt)
+	}
+	if a.ModifiedAt == nil || a.ModifiedAt.Format(time.RFC3339) != "2024-05-02T10:00:00+02:00" {
+		t.Errorf("ModifiedAt = %v", a.ModifiedAt)
+	}
+	if a.Language != "en" {
+		t.Errorf("Language = %q", a.Language)
+	}
+	if a.CanonicalURL != "https://example.com/politics/council-budget?id=7" {
+		t.Errorf("CanonicalURL = %q, want tracking parameters removed", a.CanonicalURL)
+	}
+	if a.ID != schema.ArticleID(a.CanonicalURL) {
+		t.Errorf("ID = %q, want ArticleID(canonical)", a.ID)
+	}
+	if a.SiteName != "The Daily Planet" || a.Section != "Politics" || a.Description != "The vote ends a long fight." {
+		t.Errorf("site/section/description = %q / %q / %q", a.SiteName, a.Section, a.Description)
+	}
+	if strings.Join(a.Tags, ",") != "budget,council" {
+		t.Errorf("Tags = %q", a.Tags)
+	}
+	if a.LeadImage == nil || a.LeadImage.URL != "https://cdn.example.com/img/council-vote.jpg" ||
+		a.LeadImage.Caption != "The vote in the chamber." || a.LeadImage.Alt != "Council chamber" {
+		t.Errorf("LeadImage = %+v", a.LeadImage)
+	}
+	if !a.Paywalled {
+		t.Error("Paywalled = false, want true (isAccessibleForFree False)")
+	}
+}
+
+func TestFillMetadataOrganizationCredit(t *testing.T) {
+	doc := cleanedDoc("en", `<meta property="og:title" content="Markets fall">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Markets fall","author":{"@type":"Person","name":"Reuters"}}</script>`,
+		`<h1>Markets fall</h1><div data-newsjet="after-h1"><p>By Reuters</p></div>`, englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if len(a.Authors) != 0 || a.Organization != "Reuters" {
+		t.Errorf("Authors = %q, Organization = %q; want none and Reuters", a.Authors, a.Organization)
+	}
+}
+
+func TestFillMetadataCMSUserIsNotAPerson(t *testing.T) {
+	doc := cleanedDoc("en", `<meta name="author" content="admin">`,
+		`<h1>Spring concert announced</h1><div data-newsjet="after-h1"><p>Posted on May 3, 2023 by admin</p></div>
+<span class="author" data-newsjet-ctx="article">admin</span>`, englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if len(a.Authors) != 0 {
+		t.Errorf("Authors = %q, want none", a.Authors)
+	}
+	if a.PublishedAt == nil || a.PublishedAt.Format("2006-01-02") != "2023-05-03" {
+		t.Errorf("PublishedAt = %v, want the shown day 2023-05-03", a.PublishedAt)
+	}
+}
+
+func TestFillMetadataVisibleDateBeatsWrongDeclaration(t *testing.T) {
+	doc := cleanedDoc("en",
+		`<meta property="article:published_time" content="2019-11-25T08:00:00Z">`,
+		`<h1>Storm hits coast</h1><div data-newsjet="after-h1"><p>By Ann Poe</p><p>November 19, 2019 8:03 am ET</p></div>`,
+		englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if a.PublishedAt == nil || a.PublishedAt.UTC().Format(time.RFC3339) != "2019-11-19T13:03:00Z" {
+		t.Errorf("PublishedAt = %v, want the shown 8:03 ET = 13:03Z", a.PublishedAt)
+	}
+}
+
+func TestFillMetadataUpdatedStampIsNotPublished(t *testing.T) {
+	doc := cleanedDoc("en",
+		`<script type="application/ld+json">{"@type":"NewsArticle","headline":"Fires spread","datePublished":"2019-11-20T06:35:39Z","dateModified":"2019-11-20T06:39:54Z"}</script>`,
+		`<h1>Fires spread</h1><div data-newsjet="after-h1"><p>Tom Roe, AP Writer</p><p>Updated 1:39 am EST, Wednesday, November 20, 2019</p></div>
+<span class="timestamp" data-newsjet-ctx="article">Updated 1:39 am EST, Wednesday, November 20, 2019</span>`, englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if a.PublishedAt == nil || a.PublishedAt.UTC().Format(time.RFC3339) != "2019-11-20T06:35:39Z" {
+		t.Errorf("PublishedAt = %v, want the declared 06:35:39Z", a.PublishedAt)
+	}
+	if a.ModifiedAt == nil || a.ModifiedAt.UTC().Format("15:04") != "06:39" {
+		t.Errorf("ModifiedAt = %v, want 06:39Z", a.ModifiedAt)
+	}
+	if got := strings.Join(a.Authors, "|"); got != "" {
+		t.Errorf("Authors = %q: an unprefixed line is not read as a byline", got)
+	}
+}
+
+func TestFillMetadataNaiveTimeTakesDeclaredZone(t *testing.T) {
+	doc := cleanedDoc("en",
+		`<meta property="article:published_time" content="2024-03-10T14:00:00">
+<meta property="article:modified_time" content="2024-03-10T15:00:00-05:00">`,
+		`<h1>Harbor opens</h1>`, englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2024-03-10T14:00:00-05:00" {
+		t.Errorf("PublishedAt = %v, want 14:00 in the declared -05:00", a.PublishedAt)
+	}
+}
+
+func TestFillMetadataLiveBlogStart(t *testing.T) {
+	doc := cleanedDoc("en",
+		`<script type="application/ld+json">[{"@type":"NewsArticle","headline":"Other story","datePublished":"2024-01-01T00:00:00Z"},
+{"@type":"LiveBlogPosting","headline":"Election night live","datePublished":"2024-11-05T18:00:00-05:00","coverageStartTime":"2024-11-05T18:00:00-05:00"}]</script>`,
+		`<h1>Election night live</h1>`, englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2024-11-05T18:00:00-05:00" {
+		t.Errorf("PublishedAt = %v, want the LiveBlogPosting start", a.PublishedAt)
+	}
+}
+
+func TestFillMetadataLanguageFromText(t *testing.T) {
+	german := `<p>Die Stadt hat am Dienstag den neuen Haushalt beschlossen, der seit Monaten von den Bürgern und
+der Verwaltung diskutiert wurde. Es ist die erste Abstimmung dieser Art in der Geschichte der Stadt, und der
+Bürgermeister sagte, dass die Entscheidung für viele Jahre zu spüren sein wird.</p>`
+	cases := []struct {
+		name, lang, body, want string
+	}{
+		{"declared and confirmed", "en", englishBody, "en"},
+		{"declared wrong", "en", german, "de"},
+		{"declared region subtag", "de-AT", german, "de"},
+		{"missing", "", german, "de"},
+		{"missing, other script", "", `<p>Правительство в четверг одобрило новый бюджет города, который обсуждался несколько месяцев жителями и чиновниками.</p>`, "ru"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := metaOf(t, cleanedDoc(c.lang, "", `<h1>Budget</h1>`, c.body), Options{})
+			if a.Language != c.want {
+				t.Errorf("Language = %q, want %q", a.Language, c.want)
+			}
+		})
+	}
+}
+
+func TestFillMetadataCanonicalFallback(t *testing.T) {
+	cases := []struct {
+		name, head, url, want string
+	}{
+		{"no canonical", "", "https://Example.com/a?fbclid=1", "https://example.com/a"},
+		{"relative canonical", `<link rel="canonical" href="/b">`, "https://example.com/a", "https://example.com/b"},
+		{"home page canonical ignored", `<link rel="canonical" href="https://example.com/">`, "https://example.com/a", "https://example.com/a"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := metaOf(t, cleanedDoc("en", c.head, "<h1>T</h1>", englishBody), Options{URL: c.url})
+			if a.CanonicalURL != c.want {
+				t.Errorf("CanonicalURL = %q, want %q", a.CanonicalURL, c.want)
+			}
+		})
+	}
+}
+
+func TestFillMetadataEmptyDocument(t *testing.T) {
+	a := metaOf(t, "<html><body></body></html>", Options{})
+	if a.Title != "" || a.PublishedAt != nil || len(a.Authors) != 0 || a.LeadImage != nil {
+		t.Errorf("empty document gave %+v", a)
+	}
+}
+
+func TestFillMetadataInvalidJSONLD(t *testing.T) {
+	doc := cleanedDoc("en", "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\",\"headline\":\"Line\nbreak\",\"datePublished\":\"2024-02-03T04:05:06Z\"}</script>"+
+		`<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-02-03T04:05:06Z", oops}</script>`,
+		`<h1>Line break</h1>`, englishBody)
+	a := metaOf(t, doc, Options{})
+	if a.PublishedAt == nil || !a.PublishedAt.Equal(time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC)) {
+		t.Errorf("PublishedAt = %v, want the date from the repaired JSON-LD", a.PublishedAt)
+	}
+}
+
+func BenchmarkFillMetadata(b *testing.B) {
+	doc := cleanedDoc("en",
+		`<title>Council approves budget | The Daily Planet</title><meta property="og:title" content="Council approves budget">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Council approves budget","datePublished":"2024-05-01T09:30:00+02:00","author":{"@type":"Person","name":"Lois Lane"}}</script>`,
+		`<h1>Council approves budget</h1><div data-newsjet="after-h1"><p>By Lois Lane</p><p>May 1, 2024</p></div>`,
+		strings.Repeat(englishBody, 20))
+	n, err := html.Parse(strings.NewReader(doc))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The baseline is parsing the same cleaned document, which Extract does anyway.
+	b.Run("parse-baseline", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := html.Parse(strings.NewReader(doc)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fillMetadata", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			fillMetadata(&schema.Article{}, n, Options{URL: "https://example.com/a"})
+		}
+	})
+}
