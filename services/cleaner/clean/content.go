@@ -57,6 +57,7 @@ func selectContent(doc *html.Node) content {
 	p.dropBoiler(0)
 	root := p.widen(p.descend(0))
 	p.dropBoiler(root)
+	p.dropOtherArticles(root)
 	p.dropInside(root)
 	p.trimTail(root)
 	p.markFigures(root)
@@ -163,6 +164,56 @@ func (p *page) widen(root int32) int32 {
 		root = par
 	}
 	return root
+}
+
+// dropOtherArticles keeps one <article> element inside root when there are
+// several: the one holding the page's first shown <h1>, else the one with the
+// most paragraph weight. The others are teasers, comments or the next story of an
+// endless page. Articles nested in the kept one are dropped when there are two or
+// more of them (a list of teasers or comments).
+func (p *page) dropOtherArticles(root int32) {
+	els := p.els
+	var arts []int32
+	for i := root + 1; i < els[root].end; i++ {
+		if e := &els[i]; e.flags&fDrop != 0 {
+			i = e.end - 1
+		} else if e.n.DataAtom == atom.Article {
+			arts = append(arts, i)
+			i = e.end - 1
+		}
+	}
+	if len(arts) == 0 {
+		return
+	}
+	keep := arts[0]
+	for _, a := range arts {
+		if p.h1 > a && p.h1 < els[a].end {
+			keep = a
+			break
+		}
+		if els[a].good > els[keep].good {
+			keep = a
+		}
+	}
+	for _, a := range arts {
+		if a != keep {
+			p.drop(a)
+		}
+	}
+	var nested []int32
+	for i := keep + 1; i < els[keep].end; i++ {
+		if e := &els[i]; e.flags&fDrop != 0 {
+			i = e.end - 1
+		} else if e.n.DataAtom == atom.Article {
+			nested = append(nested, i)
+			i = e.end - 1
+		}
+	}
+	if len(nested) >= 2 {
+		for _, a := range nested {
+			p.drop(a)
+		}
+	}
 }
 
 // dropInside removes, inside the content root, headlines (h1), captions outside

@@ -74,7 +74,7 @@ var boilerWords = map[string]bool{
 	"sidebar": true, "footer": true, "nav": true, "navbar": true, "navigation": true, "menu": true,
 	"masthead": true, "ad": true, "ads": true, "advert": true, "adverts": true, "advertisement": true,
 	"adslot": true, "adunit": true, "dfp": true, "gpt": true, "banner": true, "outbrain": true, "taboola": true,
-	"widget": true, "login": true, "toolbar": true, "pagination": true, "pager": true, "byline": true,
+	"login": true, "toolbar": true, "pagination": true, "pager": true, "byline": true,
 	"dateline": true, "timestamp": true, "print": true, "follow": true, "donate": true, "skip": true,
 	"jump": true, "caption": true, "credit": true, "credits": true, "copyright": true, "disclaimer": true,
 	"author": true, "authors": true, "bio": true, "headline": true, "kicker": true, "eyebrow": true,
