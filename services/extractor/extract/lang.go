@@ -46,9 +46,9 @@ func (p *page) language(title string) string {
 	return declared
 }
 
-// nextWord returns the next word of s lower-cased (in buf when it fits, longer
-// words come back empty: no function word is long) and the rest of s.
-func nextWord(s string, buf []byte) (string, string) {
+// nextWord returns the next word of s lower-cased in buf (a word longer than buf
+// comes back empty: no function word is long) and the rest of s.
+func nextWord(s string, buf []byte) ([]byte, string) {
 	i := 0
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -71,9 +71,9 @@ func nextWord(s string, buf []byte) (string, string) {
 		i += n
 	}
 	if i == start || len(buf) == cap(buf) {
-		return "", s[i:]
+		return nil, s[i:]
 	}
-	return string(buf), s[i:]
+	return buf, s[i:]
 }
 
 // functionWords are frequent short words of languages that share the Latin or
@@ -112,11 +112,11 @@ func functionWordLang(sample string) string {
 	for rest := sample; rest != ""; {
 		w, next := nextWord(rest, buf[:0])
 		rest = next
-		if w == "" {
+		if len(w) == 0 {
 			continue
 		}
 		words++
-		if set := wordLangs[w]; set != 0 {
+		if set := wordLangs[string(w)]; set != 0 {
 			for i := range functionWords {
 				if set&(1<<i) != 0 {
 					counts[i]++
