@@ -26,9 +26,9 @@ const (
 	captionMax = 120
 	// tailShort: see trimTail.
 	tailShort = 40
-	// widenProse, widenTiny: see widen.
-	widenProse = 0.5
-	widenTiny  = 30
+	// widenTiny, headShort: see widen.
+	widenTiny = 30
+	headShort = 80
 	// linkListKeep: a link-dense block holding this share of the root's weight stays.
 	linkListKeep = 0.15
 )
@@ -140,8 +140,10 @@ func (p *page) descend(i int32) int32 {
 }
 
 // widen moves the content root up to its parent while every other child of the
-// parent left after dropBoiler is prose (at least widenProse paragraph weight per
-// byte of text) or nearly empty: an intro or standfirst set apart from the body.
+// parent left after dropBoiler is prose (under a third of its text in links, no
+// teaser headlines) or nearly empty: an intro or standfirst set apart from the
+// body. Short lines holding a digit that come before the old root (datelines,
+// timestamps) are dropped on the way.
 func (p *page) widen(root int32) int32 {
 	els := p.els
 	for root > 0 {
@@ -152,7 +154,7 @@ func (p *page) widen(root int32) int32 {
 			if c == root || e.flags&fDrop != 0 || e.text < widenTiny {
 				continue
 			}
-			if e.good < widenProse*float32(e.text) {
+			if e.link*3 > e.text || e.titles > 0 {
 				ok = false
 				break
 			}
@@ -161,9 +163,34 @@ func (p *page) widen(root int32) int32 {
 		if !ok || !extra {
 			return root
 		}
+		for c := par + 1; c < root; c = els[c].end {
+			if e := &els[c]; e.flags&fDrop == 0 && e.text > 0 && e.text < headShort && hasDigitText(e.n, 0) {
+				p.drop(c)
+			}
+		}
 		root = par
 	}
 	return root
+}
+
+// hasDigitText reports whether the text under n holds an ASCII digit.
+func hasDigitText(n *html.Node, depth int) bool {
+	if depth > maxWalkDepth {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			if strings.ContainsAny(c.Data, "0123456789") {
+				return true
+			}
+		case html.ElementNode:
+			if hasDigitText(c, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dropOtherArticles keeps one <article> element inside root when there are

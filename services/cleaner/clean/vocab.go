@@ -246,8 +246,18 @@ func word(w string) uint16 {
 	case positiveWords[string(lw)]:
 		return fPositive
 	}
+	for _, pre := range boilerPrefixes {
+		if len(lw) > len(pre) && string(lw[:len(pre)]) == pre {
+			return fBoiler
+		}
+	}
 	return 0
 }
+
+// boilerPrefixes start compound class words naming furniture ("relatedposts",
+// "sharedaddy", "commentlist").
+var boilerPrefixes = [...]string{"related", "comment", "share", "newsletter", "subscri", "sidebar", "footer",
+	"breadcrumb", "recommend", "sponsor", "advert", "promo", "outbrain", "taboola", "cookie", "disqus"}
 
 func lowerASCII(s string) string {
 	for i := 0; i < len(s); i++ {
