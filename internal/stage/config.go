@@ -183,8 +183,15 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Validate reports an inconsistent configuration, wrapping ErrConfig.
+// Validate reports an inconsistent configuration, wrapping ErrConfig. Zero fields count
+// as their defaults.
 func (c *Config) Validate() error {
+	d := *c
+	d.setDefaults()
+	return d.validate()
+}
+
+func (c *Config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...)))

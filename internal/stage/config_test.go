@@ -89,8 +89,10 @@ func TestConfigErrors(t *testing.T) {
 		{LogLevel: "loud"},
 		{RetryBackoff: time.Minute, RetryBackoffMax: time.Second},
 	}
+	if err := (&Config{}).Validate(); err != nil {
+		t.Errorf("zero Config: %v", err)
+	}
 	for _, c := range bad {
-		c.setDefaults()
 		if err := c.Validate(); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: Validate = %v, want ErrConfig", c, err)
 		}
