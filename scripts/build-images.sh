@@ -50,12 +50,17 @@ fi
 
 # The legacy builder needs no buildx plugin, and FROM scratch + COPY is all it has to do.
 export DOCKER_BUILDKIT=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 build() { # name dockerfile
 	echo "build-images: image newsjet/$1:$version" >&2
-	docker build --quiet -f "$2" \
+	if ! docker build -f "$2" \
 		--build-arg "VERSION=$version" \
 		--label "org.opencontainers.image.version=$version" \
-		-t "newsjet/$1:$version" -t "newsjet/$1:dev" "$dist" >/dev/null
+		-t "newsjet/$1:$version" -t "newsjet/$1:dev" "$dist" >"$log" 2>&1; then
+		cat "$log" >&2
+		return 1
+	fi
 }
 build nats deploy/images/nats/Dockerfile
 for s in "${services[@]}"; do
