@@ -1,0 +1,68 @@
+package stage
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsjet/newsjet/internal/natstest"
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+func TestStreamAndConsumerConfig(t *testing.T) {
+	sc := StreamConfig(schema.CleanedStream, 3)
+	if sc.Name != "NEWS_CLEANED" || sc.Retention != jetstream.WorkQueuePolicy || sc.Replicas != 3 ||
+		sc.Storage != jetstream.FileStorage || sc.Duplicates != schema.CleanedStream.Duplicates ||
+		sc.MaxAge != schema.CleanedStream.MaxAge || sc.Subjects[0] != "news.cleaned.>" {
+		t.Errorf("cleaned stream config %+v", sc)
+	}
+	if rc := StreamConfig(schema.RawStream, 0); rc.Retention != jetstream.LimitsPolicy || rc.Replicas != 1 {
+		t.Errorf("raw stream config %+v", rc)
+	}
+	cc := ConsumerConfig(schema.CleanerConsumer)
+	if cc.Durable != "cleaner" || cc.AckPolicy != jetstream.AckExplicitPolicy || cc.FilterSubject != "news.raw.>" ||
+		cc.MaxDeliver != 5 || cc.AckWait != 30*time.Second || cc.MaxAckPending != 256 {
+		t.Errorf("cleaner consumer config %+v", cc)
+	}
+}
+
+// Provisioning is idempotent, updates a changed limit, and refuses a retention change.
+func TestProvisionStreams(t *testing.T) {
+	js, err := jetstream.New(natstest.Connect(t, natstest.Start(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 2 {
+		if err := ProvisionStreams(ctx, js, schema.Streams(), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := js.StreamNames(ctx)
+	n := 0
+	for range names.Name() {
+		n++
+	}
+	if n != len(schema.Streams()) {
+		t.Errorf("%d streams, want %d", n, len(schema.Streams()))
+	}
+	longer := schema.RawStream
+	longer.MaxAge = 14 * 24 * time.Hour
+	if err := ProvisionStreams(ctx, js, []schema.StreamSpec{longer}, 1); err != nil {
+		t.Fatalf("updating MaxAge: %v", err)
+	}
+	s, err := js.Stream(ctx, longer.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CachedInfo().Config.MaxAge != longer.MaxAge {
+		t.Errorf("MaxAge %v after update", s.CachedInfo().Config.MaxAge)
+	}
+	wq := schema.RawStream
+	wq.Retention = schema.WorkQueueRetention
+	if err := ProvisionStreams(ctx, js, []schema.StreamSpec{wq}, 1); err == nil {
+		t.Error("changing retention was accepted")
+	}
+}
