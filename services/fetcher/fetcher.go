@@ -108,8 +108,9 @@ func permanent(err error) error { return stage.Permanent(schema.ReasonFetchFaile
 // page is fetched whole. An explicit article request (no Source) is always fetched
 // whole, so a user asking for a page gets it.
 //
-// Robots.txt and the host's rate are checked for the requested URL; redirects are
-// followed within the client's limits (and its SSRF guard).
+// Robots.txt is checked for the requested URL and every redirect target; the host's
+// rate for the requested URL. Redirects are followed within the client's limits (and
+// its SSRF guard).
 //
 // Errors: robots.txt disallowing the URL, the SSRF guard, an unknown host, a 4xx, a
 // redirect loop, a size limit, a skipped content type or an empty page are permanent
@@ -129,7 +130,11 @@ func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDeli
 		}
 		return nil, err
 	}
-	greq := fetch.Request{URL: req.URL, Accept: fetch.AcceptFeed}
+	// A redirect target must be allowed by its own site's robots.txt too.
+	greq := fetch.Request{URL: req.URL, Accept: fetch.AcceptFeed, CheckRedirect: func(ctx context.Context, target string) error {
+		_, err := f.robots.Check(ctx, target)
+		return err
+	}}
 	if req.Kind == schema.KindArticle {
 		greq.Accept = fetch.AcceptHTML | fetch.AcceptXML | fetch.AcceptJSON
 	}

@@ -115,7 +115,12 @@ func TestRobotsDisallowAndCrawlDelay(t *testing.T) {
 	ctx := context.Background()
 	_, err := f.Fetch(ctx, request(schema.KindArticle, s.URL+"/private/3", ""), true)
 	wantPermanent(t, err, polite.ErrDisallowed)
-	if s.count("/private/3") != 0 {
+	s.handle("/go-private", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/private/4", http.StatusMovedPermanently)
+	})
+	_, err = f.Fetch(ctx, request(schema.KindArticle, s.URL+"/go-private", ""), true)
+	wantPermanent(t, err, polite.ErrDisallowed)
+	if s.count("/private/3") != 0 || s.count("/private/4") != 0 {
 		t.Fatal("a disallowed page was fetched")
 	}
 	start := time.Now()

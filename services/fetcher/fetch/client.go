@@ -194,8 +194,15 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return fmt.Errorf("%w: redirect to %q", ErrScheme, req.URL.Scheme)
 	}
+	if hook, ok := req.Context().Value(redirectHookKey{}).(func(context.Context, string) error); ok {
+		if err := hook(req.Context(), req.URL.String()); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrRedirectRefused, req.URL.Redacted(), err)
+		}
+	}
 	return nil
 }
+
+type redirectHookKey struct{}
 
 // deadlineConn sets a fresh read deadline before every read.
 type deadlineConn struct {
@@ -220,6 +227,10 @@ type Request struct {
 	// answers 304 and Response.NotModified is set.
 	ETag         string
 	LastModified string
+	// CheckRedirect, when set, is asked before each redirect is followed (e.g. whether
+	// robots.txt allows the target); its error ends the Get, wrapped in
+	// ErrRedirectRefused.
+	CheckRedirect func(ctx context.Context, target string) error
 }
 
 // Response is a fetched resource.
@@ -247,7 +258,8 @@ type Response struct {
 
 // Get fetches req.URL within the client's limits. It returns a Response for 2xx and
 // (conditional requests) 304. Errors wrap one of the package's sentinels: ErrBadURL,
-// ErrScheme, ErrForbiddenAddress, ErrTooManyRedirects, ErrTimeout, ErrNetwork,
+// ErrScheme, ErrForbiddenAddress, ErrNoSuchHost, ErrTooManyRedirects,
+// ErrRedirectRefused, ErrTimeout, ErrNetwork,
 // ErrStatus (*StatusError), ErrBodyTooLarge, ErrDecodedTooLarge, ErrBadEncoding,
 // ErrUnsupportedType; or the caller's context error when ctx ends first.
 func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
@@ -266,6 +278,9 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 	}
 	tctx, cancel := context.WithTimeout(ctx, c.opt.TotalTimeout)
 	defer cancel()
+	if req.CheckRedirect != nil {
+		tctx = context.WithValue(tctx, redirectHookKey{}, req.CheckRedirect)
+	}
 	resp, err := c.get(tctx, u, req)
 	if err != nil {
 		if ctx.Err() != nil {

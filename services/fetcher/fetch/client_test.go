@@ -224,6 +224,23 @@ func TestRedirects(t *testing.T) {
 	if _, err := c.Get(context.Background(), Request{URL: srv.URL + "/ftp"}); !errors.Is(err, ErrScheme) {
 		t.Fatalf("redirect to ftp: %v, want ErrScheme", err)
 	}
+	errNo := errors.New("not there")
+	var asked []string
+	refuse := func(_ context.Context, target string) error {
+		asked = append(asked, target)
+		if strings.HasSuffix(target, "/final") {
+			return errNo
+		}
+		return nil
+	}
+	_, err = c.Get(context.Background(), Request{URL: srv.URL + "/two", CheckRedirect: refuse})
+	if !errors.Is(err, ErrRedirectRefused) || !errors.Is(err, errNo) || Temporary(err) || len(asked) != 2 {
+		t.Fatalf("refused redirect: %v (asked %v)", err, asked)
+	}
+	flaky := func(context.Context, string) error { return fmt.Errorf("%w: robots.txt unreachable", ErrNetwork) }
+	if _, err = c.Get(context.Background(), Request{URL: srv.URL + "/two", CheckRedirect: flaky}); !errors.Is(err, ErrRedirectRefused) || !Temporary(err) {
+		t.Fatalf("redirect check failing temporarily: %v", err)
+	}
 }
 
 func TestRedirectToLoopbackRefused(t *testing.T) {

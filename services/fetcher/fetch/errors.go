@@ -21,6 +21,10 @@ var (
 	ErrForbiddenAddress = errors.New("fetch: address refused by the SSRF guard")
 	// ErrTooManyRedirects: more redirects than Options.MaxRedirects (a loop ends here).
 	ErrTooManyRedirects = errors.New("fetch: too many redirects")
+	// ErrRedirectRefused: Request.CheckRedirect refused a redirect target. The hook's
+	// error stays reachable; Temporary follows it (a robots.txt that could not be read
+	// is temporary, a disallowed target is not).
+	ErrRedirectRefused = errors.New("fetch: redirect refused")
 	// ErrBodyTooLarge: the body on the wire is larger than Options.MaxBody.
 	ErrBodyTooLarge = errors.New("fetch: body too large")
 	// ErrDecodedTooLarge: the body inflates past Options.MaxDecoded (a compression bomb).
@@ -93,7 +97,7 @@ func RetryAfter(err error) time.Duration {
 
 // classify wraps a transport error in the matching sentinel, keeping the original text.
 func classify(err error) error {
-	for _, known := range []error{ErrForbiddenAddress, ErrScheme, ErrTooManyRedirects, ErrBadURL, ErrNoSuchHost} {
+	for _, known := range []error{ErrForbiddenAddress, ErrScheme, ErrTooManyRedirects, ErrBadURL, ErrNoSuchHost, ErrRedirectRefused} {
 		if errors.Is(err, known) {
 			return err
 		}
