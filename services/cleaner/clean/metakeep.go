@@ -47,16 +47,6 @@ var metaItemprops = map[string]bool{
 	"inlanguage": true, "isaccessibleforfree": true, "image": true, "thumbnailurl": true,
 }
 
-// metaClassWords are class/id fragments that mark bylines and datelines.
-var metaClassWords = [...]string{
-	"byline", "author", "writer", "contributor", "dateline", "date", "timestamp",
-	"publish", "posted", "updated", "credit", "kicker", "eyebrow",
-}
-
-// authorPathWords are URL path fragments of author profile pages.
-var authorPathWords = [...]string{"/author/", "/authors/", "/by/", "/people/", "/profile/", "/profiles/",
-	"/staff/", "/journalist/", "/journalists/", "/reporter/", "/columnist/", "/contributor/", "/writers/", "/autor/", "/autores/"}
-
 // collectMeta returns the elements of doc that carry metadata, to be copied into the
 // cleaned document: head is rendered inside <head>, body inside <div data-newsjet="meta">.
 //
@@ -208,10 +198,11 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	if st.inHead {
 		return true
 	}
-	if isHidden(n) {
+	ea := scanAttrs(n)
+	if ea.hidden {
 		st.hidden = true
 	}
-	if ctx := regionOf(n, st.ctx); ctx != "" {
+	if ctx := regionOf(n, &ea, st.ctx); ctx != "" {
 		st.ctx = ctx
 	}
 	if n.DataAtom == atom.H1 {
@@ -242,7 +233,7 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 			return false
 		}
 	}
-	if c.wanted(n, st.ctx) {
+	if wanted(n, &ea, st.ctx) {
 		if cp := c.limitedCopy(n, st); cp != nil {
 			c.body = append(c.body, cp)
 			if c.afterOn && !st.hidden {
@@ -257,43 +248,28 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 // wanted reports whether a body element in page region ctx carries metadata. Menus
 // and page footers list many authors and dates: there only time elements, rel=author
 // links and microdata count.
-func (c *metaCollector) wanted(n *html.Node, ctx string) bool {
+func wanted(n *html.Node, ea *elemAttrs, ctx string) bool {
 	noise := ctx == "nav" || ctx == "footer"
 	switch n.DataAtom {
 	case atom.Time:
 		return true
 	case atom.A:
-		if rel := attrVal(n, "rel"); rel != "" && containsWord(rel, "author") {
+		if ea.rel != "" && containsWord(ea.rel, "author") {
 			return true
 		}
-		if !noise {
-			href := attrVal(n, "href")
-			for _, w := range authorPathWords {
-				if containsFold(href, w) {
-					return true
-				}
-			}
+		if !noise && authorPath(ea.href) {
+			return true
 		}
 	case atom.Body, atom.Html, atom.Main:
 		return false
 	}
-	if metaItemprop(attrVal(n, "itemprop")) {
+	if metaItemprop(ea.itemprop) {
 		return true
 	}
 	if noise {
 		return false
 	}
-	if s := attrVal(n, "class") + " " + attrVal(n, "id"); len(s) > 1 {
-		for _, w := range metaClassWords {
-			if containsFold(s, w) {
-				return true
-			}
-		}
-		if n.DataAtom == atom.H2 && containsFold(s, "headline") {
-			return true
-		}
-	}
-	return false
+	return ea.words&wordMeta != 0 || (n.DataAtom == atom.H2 && ea.words&wordHeadline != 0)
 }
 
 // metaItemprop reports whether an itemprop value names a metadata property.
@@ -605,7 +581,7 @@ func keptLink(n *html.Node) bool {
 // regionOf returns the page region n opens given the region it is in, or "" if
 // it opens none. Noise regions (nav, aside, footer, comment, related) are never
 // overridden by an inner article region.
-func regionOf(n *html.Node, cur string) string {
+func regionOf(n *html.Node, ea *elemAttrs, cur string) string {
 	switch cur {
 	case "nav", "aside", "footer", "comment", "related":
 		return ""
@@ -628,18 +604,14 @@ func regionOf(n *html.Node, cur string) string {
 		}
 		return "header"
 	}
-	s := attrVal(n, "class") + " " + attrVal(n, "id")
-	if len(s) < 4 {
-		return ""
-	}
 	switch {
-	case containsFold(s, "comment"):
+	case ea.words&wordComment != 0:
 		return "comment"
-	case containsFold(s, "related"), containsFold(s, "recommend"), containsFold(s, "more-stories"):
+	case ea.words&wordRelated != 0:
 		return "related"
 	}
-	if role := attrVal(n, "role"); role != "" {
-		switch strings.ToLower(role) {
+	if ea.role != "" {
+		switch strings.ToLower(ea.role) {
 		case "navigation":
 			return "nav"
 		case "complementary":
@@ -653,27 +625,136 @@ func regionOf(n *html.Node, cur string) string {
 	return ""
 }
 
-// isHidden reports whether the element itself is not shown.
-func isHidden(n *html.Node) bool {
+// elemAttrs is what collectMeta reads from an element's attributes, in one pass.
+type elemAttrs struct {
+	itemprop, role, href, rel string
+	// words holds the word* bits found in the class and id values.
+	words  uint8
+	hidden bool
+}
+
+// Bits of elemAttrs.words.
+const (
+	wordMeta     = 1 << iota // byline, author, date, dateline, ... (metaWords)
+	wordHeadline             // headline
+	wordComment              // comment
+	wordRelated              // related, recommend, more-stories
+	wordHidden               // sr-only, visually-hidden, ... (in class only)
+)
+
+// classWordList lists the class/id fragments collectMeta looks for, lower case.
+var classWordList = [...]struct {
+	word string
+	bit  uint8
+}{
+	{"byline", wordMeta}, {"author", wordMeta}, {"writer", wordMeta}, {"contributor", wordMeta},
+	{"dateline", wordMeta}, {"date", wordMeta}, {"timestamp", wordMeta}, {"publish", wordMeta},
+	{"posted", wordMeta}, {"updated", wordMeta}, {"credit", wordMeta}, {"kicker", wordMeta}, {"eyebrow", wordMeta},
+	{"headline", wordHeadline}, {"comment", wordComment},
+	{"related", wordRelated}, {"recommend", wordRelated}, {"more-stories", wordRelated},
+	{"sr-only", wordHidden}, {"visually-hidden", wordHidden}, {"screen-reader", wordHidden},
+	{"visuallyhidden", wordHidden}, {"hidden-text", wordHidden}, {"offscreen", wordHidden},
+}
+
+// classWordsByFirst indexes classWordList by first byte, so that one scan of a
+// class value finds every fragment.
+var classWordsByFirst = func() (t [256][]int) {
+	for i, w := range classWordList {
+		t[w.word[0]] = append(t[w.word[0]], i)
+	}
+	return t
+}()
+
+// metaClassBits returns the bits of the fragments found in s, ignoring ASCII case.
+func metaClassBits(s string) uint8 {
+	var bits uint8
+	for i := 0; i < len(s); i++ {
+		for _, wi := range classWordsByFirst[lower(s[i])] {
+			w := classWordList[wi].word
+			if len(s)-i >= len(w) && equalFoldASCII(s[i:i+len(w)], w) {
+				bits |= classWordList[wi].bit
+			}
+		}
+	}
+	return bits
+}
+
+// equalFoldASCII reports whether s equals the lower-case w, ignoring ASCII case.
+func equalFoldASCII(s, w string) bool {
+	for i := 0; i < len(w); i++ {
+		if lower(s[i]) != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// scanAttrs reads an element's attributes once.
+func scanAttrs(n *html.Node) elemAttrs {
+	var ea elemAttrs
 	for _, a := range n.Attr {
+		if a.Namespace != "" {
+			continue
+		}
 		switch a.Key {
+		case "class":
+			w := metaClassBits(a.Val)
+			ea.words |= w
+			if w&wordHidden != 0 {
+				ea.hidden = true
+			}
+		case "id":
+			ea.words |= metaClassBits(a.Val) &^ wordHidden
+		case "itemprop":
+			ea.itemprop = a.Val
+		case "role":
+			ea.role = a.Val
+		case "href":
+			ea.href = a.Val
+		case "rel":
+			ea.rel = a.Val
 		case "hidden":
-			return true
+			ea.hidden = true
 		case "aria-hidden":
 			if strings.EqualFold(strings.TrimSpace(a.Val), "true") {
-				return true
+				ea.hidden = true
 			}
 		case "style":
 			if hiddenStyle(a.Val) {
-				return true
+				ea.hidden = true
 			}
-		case "class":
-			for _, w := range [...]string{"sr-only", "visually-hidden", "screen-reader", "visuallyhidden", "hidden-text", "offscreen"} {
-				if containsFold(a.Val, w) {
+		}
+	}
+	return ea
+}
+
+// isHidden reports whether the element itself is not shown: hidden attribute,
+// aria-hidden="true", an inline style hiding it, or a visually-hidden class.
+func isHidden(n *html.Node) bool {
+	return scanAttrs(n).hidden
+}
+
+// authorSegments are URL path segments of author profile pages.
+var authorSegments = [...]string{"author", "authors", "by", "people", "profile", "profiles", "staff", "journalist",
+	"journalists", "reporter", "columnist", "contributor", "writers", "autor", "autores"}
+
+// authorPath reports whether a URL path has an author-page segment followed by more
+// path ("/author/jane-roe").
+func authorPath(href string) bool {
+	for i := strings.IndexByte(href, '/'); i >= 0; {
+		rest := href[i+1:]
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			return false
+		}
+		if seg := rest[:j]; len(seg) >= 2 && len(seg) <= 11 {
+			for _, w := range authorSegments {
+				if len(seg) == len(w) && equalFoldASCII(seg, w) {
 					return true
 				}
 			}
 		}
+		i += 1 + j
 	}
 	return false
 }
@@ -735,27 +816,6 @@ func hasAnyAttr(n *html.Node, keys ...string) bool {
 func containsWord(s, w string) bool {
 	for _, f := range strings.Fields(s) {
 		if strings.EqualFold(f, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// containsFold reports whether s contains sub, ignoring ASCII case; sub is lower case.
-func containsFold(s, sub string) bool {
-	n := len(sub)
-	if n == 0 {
-		return true
-	}
-	for i := 0; i+n <= len(s); i++ {
-		if lower(s[i]) != sub[0] {
-			continue
-		}
-		j := 1
-		for j < n && lower(s[i+j]) == sub[j] {
-			j++
-		}
-		if j == n {
 			return true
 		}
 	}
