@@ -66,3 +66,42 @@ func TestProvisionStreams(t *testing.T) {
 		t.Error("changing retention was accepted")
 	}
 }
+
+// With provisioning off, Run binds to what exists and creates nothing.
+func TestNoProvision(t *testing.T) {
+	srv := natstest.Start(t)
+	nc := natstest.Connect(t, srv)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := Service{Name: "tester", Consumer: testConsumer, Streams: []schema.StreamSpec{testIn, testOut},
+		Setup: func(context.Context, Deps) (Handler, error) { return echo, nil }}
+	err = Run(context.Background(), Config{Conn: nc, NoProvision: true}, svc, nil)
+	if err == nil {
+		t.Fatal("Run without streams or consumer succeeded")
+	}
+	if _, serr := js.Stream(context.Background(), testIn.Name); serr == nil {
+		t.Errorf("a stream was created with provisioning off (Run: %v)", err)
+	}
+
+	// Provisioned declaratively beforehand, the consumer is bound as it is.
+	ctx := context.Background()
+	if err := ProvisionStreams(ctx, js, []schema.StreamSpec{testIn, testOut, schema.DeadLetterStream}, 1); err != nil {
+		t.Fatal(err)
+	}
+	declared := ConsumerConfig(testConsumer)
+	declared.MaxDeliver = 7
+	if _, err := js.CreateOrUpdateConsumer(ctx, testIn.Name, declared); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, echo)
+	h.srv, h.nc, h.js, h.cfg.Conn = srv, nc, js, nc
+	h.cfg.NoProvision = true
+	h.start()
+	h.publish("test.in.a", []byte("bound"), nil)
+	h.waitMsgs(testOut.Name, 1)
+	if info := h.waitSettled(1); info.Config.MaxDeliver != 7 {
+		t.Errorf("consumer config changed: MaxDeliver %d", info.Config.MaxDeliver)
+	}
+}
