@@ -243,8 +243,8 @@ type Decision struct {
 
 // Decide applies rows in input order to the articles' states. heads holds the state of
 // every stored article among the rows (an id missing from it is new); existing maps the
-// stored versions of the rows' content hashes to their numbers. Repeated content within
-// the batch is stored once.
+// stored versions of the rows' content hashes to their numbers; Decide adds the versions
+// it decides to insert. Repeated content within the batch is stored once.
 func Decide(rows []*Row, heads map[string]Head, existing map[VersionKey]int) Decision {
 	d := Decision{Results: make([]PutResult, len(rows))}
 	state := make(map[string]Head, len(heads))

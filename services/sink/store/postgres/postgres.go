@@ -12,10 +12,11 @@
 // can be neither lost nor numbered twice.
 //
 // Search: each article keeps its current title and body and a generated tsvector of
-// them (title weight A, body weight B), built with the text search configuration of its language where
-// PostgreSQL has one ("en" -> english, "de" -> german, ...) and 'simple' otherwise,
-// under a GIN index. A text query matches each article as parsed under the article's
-// own configuration (only the language filter's one when that filter is given).
+// them (title weight A, body weight B), built with the text search configuration of
+// its language where PostgreSQL has one ("en" -> english, "de" -> german, ...) and
+// 'simple' otherwise, under a GIN index. A text query matches each article as parsed
+// under the article's own configuration (only the language filter's one when that
+// filter is given).
 package postgres
 
 import (
