@@ -194,10 +194,11 @@ func hasDigitText(n *html.Node, depth int) bool {
 }
 
 // dropOtherArticles keeps one <article> element inside root when there are
-// several: the one holding the page's first shown <h1>, else the one with the
-// most paragraph weight. The others are teasers, comments or the next story of an
-// endless page. Articles nested in the kept one are dropped when there are two or
-// more of them (a list of teasers or comments).
+// several and one of them holds the page's first shown <h1>: the others are
+// teasers, comments or the next story of an endless page. (Articles beside an
+// h1 outside them are the posts of a live blog and all stay.) Articles nested in
+// the kept one are dropped when there are two or more of them (a list of
+// teasers or comments).
 func (p *page) dropOtherArticles(root int32) {
 	els := p.els
 	var arts []int32
@@ -209,18 +210,15 @@ func (p *page) dropOtherArticles(root int32) {
 			i = e.end - 1
 		}
 	}
-	if len(arts) == 0 {
-		return
-	}
-	keep := arts[0]
+	keep := int32(-1)
 	for _, a := range arts {
 		if p.h1 > a && p.h1 < els[a].end {
 			keep = a
 			break
 		}
-		if els[a].good > els[keep].good {
-			keep = a
-		}
+	}
+	if keep < 0 {
+		return
 	}
 	for _, a := range arts {
 		if a != keep {

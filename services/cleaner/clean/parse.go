@@ -114,6 +114,14 @@ func (p *treeParser) markup() {
 		p.skipPast(">")
 	case c == '!':
 		if strings.HasPrefix(s[p.pos:], "<!--") {
+			switch rest := s[p.pos+4:]; {
+			case strings.HasPrefix(rest, ">"):
+				p.pos += 5
+				return
+			case strings.HasPrefix(rest, "->"):
+				p.pos += 6
+				return
+			}
 			end := strings.Index(s[p.pos+4:], "-->")
 			if end < 0 {
 				p.pos = len(s)
