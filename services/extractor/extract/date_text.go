@@ -139,13 +139,14 @@ func parseTextDate(s string, dayFirst bool) (textDate, bool) {
 }
 
 func (d *textDate) setClock(s string, c []int) {
-	h, m := atoi(s[c[2]:c[3]]), atoi(s[c[4]:c[5]])
-	if h > 23 || m > 59 {
+	h, m, sec := atoi(s[c[2]:c[3]]), atoi(s[c[4]:c[5]]), 0
+	if c[6] >= 0 {
+		sec = atoi(s[c[6]:c[7]])
+	}
+	if h > 23 || m > 59 || sec > 59 {
 		return
 	}
-	if c[6] >= 0 {
-		d.sec = atoi(s[c[6]:c[7]])
-	}
+	d.sec = sec
 	if c[8] >= 0 {
 		ap := strings.ToLower(s[c[8]:c[9]])
 		switch {
