@@ -21,8 +21,10 @@ import (
 // Open elements nest at most maxOpen deep; deeper ones are flattened into their
 // ancestor, so any input parses in linear time.
 
-// maxOpen is the deepest nesting of open elements the parser keeps.
-const maxOpen = 512
+// maxOpen is the deepest nesting of open elements the parser keeps: under the
+// 512 that golang.org/x/net/html.Parse accepts, with room for the cleaned
+// document's own wrappers, so the extractor can always parse it.
+const maxOpen = 480
 
 type treeParser struct {
 	s        string

@@ -174,7 +174,7 @@ func countWords(s string) (words, cjk int) {
 		case isCJK(r):
 			cjk++
 			in = false
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_':
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || r == '_':
 			if !in {
 				words++
 			}

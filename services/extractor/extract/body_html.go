@@ -170,11 +170,12 @@ func tiny(dim string) bool {
 	return err == nil && v <= 3
 }
 
-// resolve makes ref absolute against the page URL; it returns "" for schemes
-// other than http and https (and mailto when link is set).
+// resolve makes ref absolute against the page URL; it returns "" for in-page
+// anchors and for schemes other than http and https (and mailto when link is
+// set). Without a page URL a relative reference is kept as it is.
 func (h htmlWriter) resolve(ref string, link bool) string {
 	ref = strings.TrimSpace(ref)
-	if ref == "" {
+	if ref == "" || ref[0] == '#' {
 		return ""
 	}
 	u, err := url.Parse(ref)
@@ -192,9 +193,6 @@ func (h htmlWriter) resolve(ref string, link bool) string {
 			return u.String()
 		}
 	case "":
-		if ref[0] == '#' && link {
-			return ""
-		}
 		if h.base == nil && (strings.HasPrefix(ref, "/") || !strings.Contains(ref, ":")) {
 			return ref
 		}
