@@ -138,9 +138,10 @@ func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDeli
 	if req.Kind == schema.KindArticle {
 		greq.Accept = fetch.AcceptHTML | fetch.AcceptXML | fetch.AcceptJSON
 	}
-	// hadValidators is true unless the store surely holds none for the URL, so empty
-	// validators are only written (deleted) when there may be something to delete.
-	hadValidators := true
+	// hadValidators: validators were found and sent, so an answer without any deletes
+	// them. Otherwise only non-empty validators are written (stale ones left behind by
+	// an unconditional fetch are harmless: a server only answers 304 to a match).
+	hadValidators := false
 	if firstDelivery && (req.Kind != schema.KindArticle || req.Source != "") {
 		v, ok, err := f.state.Validators(ctx, req.URL)
 		if err != nil {
