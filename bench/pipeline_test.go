@@ -1,0 +1,82 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/newsjet/newsjet/services/cleaner/clean"
+	"github.com/newsjet/newsjet/services/extractor/extract"
+)
+
+// samplePages are the repository's own sample pages (written for it, not taken
+// from the benchmark).
+const samplePages = "../services/cleaner/clean/testdata/pages"
+
+// TestPipelineAggregatorPage runs the whole path, raw bytes to Article, on the
+// wire story republished in WordPress chrome: the body has every paragraph of
+// the story, each its own paragraph, and none of the chrome.
+func TestPipelineAggregatorPage(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(samplePages, "aggregator-wire.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pageURL = "https://digest-hub.example/2026/03/harbour-cranes-idle/"
+	res, err := clean.Clean(raw, clean.Options{URL: pageURL, ContentType: "text/html; charset=UTF-8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := extract.Extract(res.HTML, extract.Options{URL: pageURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paras := strings.Split(a.BodyText, "\n\n")
+	starts := []string{"ROTTERDAM (Wire)", "The stoppage began", "Port authorities estimated", "“We did not choose",
+		"The terminal operators said", "Shipping lines warned"}
+	if len(paras) != len(starts) {
+		t.Fatalf("got %d paragraphs, want %d:\n%s", len(paras), len(starts), a.BodyText)
+	}
+	for i, s := range starts {
+		if !strings.HasPrefix(paras[i], s) {
+			t.Errorf("paragraph %d is %q, want it to start with %q", i, paras[i], s)
+		}
+	}
+	for _, junk := range []string{"Recommended Stories", "list of 3 items", "end of list", "Share.", "Leave A Reply",
+		"12 + 8 =", "Exit mobile version"} {
+		if strings.Contains(a.BodyText, junk) || strings.Contains(a.BodyHTML, junk) || strings.Contains(a.BodyMarkdown, junk) {
+			t.Errorf("body keeps %q", junk)
+		}
+	}
+	if a.WordCount < 200 || a.ReadingTimeMinutes != 1 {
+		t.Errorf("word count %d, reading time %d", a.WordCount, a.ReadingTimeMinutes)
+	}
+}
+
+// TestPipelineLiveBlog: the posts of a live blog come out in page order.
+func TestPipelineLiveBlog(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(samplePages, "live-blog.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := clean.Clean(raw, clean.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := extract.Extract(res.HTML, extract.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heads []string
+	for _, p := range a.LivePosts {
+		heads = append(heads, p.Headline)
+	}
+	if got := strings.Join(heads, "|"); got != "Turnout up in the north|First seat declared|Polls have closed" {
+		t.Errorf("live posts %q", got)
+	}
+	for _, s := range []string{"Officials in the northern districts", "The first result of the night", "Polling stations closed"} {
+		if !strings.Contains(a.BodyText, s) {
+			t.Errorf("body lacks post text %q", s)
+		}
+	}
+}
