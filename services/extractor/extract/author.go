@@ -43,7 +43,9 @@ var orgWords = map[string]bool{
 	"redacción": true, "redaktion": true, "redazione": true, "reporter": true, "correspondent": true, "cnbc": true,
 	"cnn": true, "bbc": true, "bloomberg": true, "dpa": true, "efe": true, "ansa": true, "tass": true, "com": true,
 	"foundation": true, "institute": true, "university": true, "company": true, "corporation": true,
-	"guardian": true, "telegraph": true, "license": true, "reporters": true, "writers": true, "contributors": true,
+	"guardian": true, "telegraph": true, "license": true, "upi": true, "xinhua": true, "pti": true, "ani": true,
+	"ians": true, "kyodo": true, "yonhap": true, "aap": true, "anp": true, "agencies": true, "wires": true,
+	"politico": true, "axios": true, "associated-press": true, "prnewswire": true, "businesswire": true, "reporters": true, "writers": true, "contributors": true,
 }
 
 // nameParticles are lower-case words allowed inside a person name.

@@ -87,11 +87,20 @@ func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
 		// does not outweigh a declared one.
 		okPub = false
 	}
+	declPub := headPub
+	if len(declPub) == 0 {
+		declPub = machPub
+	}
 	switch {
-	case okPub && len(headPub) > 0 && !agreesAny(headPub, vp, zone) && agreesAny(machMod, vp, zone) &&
-		headPub[0].t.Before(time.Date(vp.year, vp.month, vp.day, vp.hour, vp.min, 0, 0, time.UTC).Add(14*time.Hour)):
-		// The page shows its update day only: the publication declared in the head stands.
-		pub = inZone(firstTimed(headPub), zone)
+	case okPub && len(declPub) > 0 && len(machMod) > 0 && !agreesAny(declPub, vp, zone) && agreesAny(machMod, vp, zone) &&
+		!declPub[0].t.After(machMod[0].t):
+		// The page shows its update time only: the declared publication stands
+		// (unless it is declared after the update, a swapped pair).
+		pub = inZone(firstTimed(declPub), zone)
+	case okPub && len(machPub) == 0 && agreesAny(machMod, vp, zone):
+		// No declared publication: the declared time of the shown day, though
+		// declared as a modification, is the only time the page gives for it.
+		pub = chooseStamp(machMod, vp, zone)
 	case okPub:
 		pub = chooseStamp(machPub, vp, zone)
 	case len(machPub) > 0:
@@ -294,17 +303,26 @@ func datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 // time that agrees with it (see agrees), else the shown date itself (with its clock
 // and zone when shown, else at midnight in zone).
 func chooseStamp(mach []stamp, vis textDate, zone *time.Location) *time.Time {
-	var dayOnly *stamp
+	var dayOnly, timed *stamp
+	bestGap := 0
 	for i, m := range mach {
 		if !agrees(m, vis, zone) {
 			continue
 		}
 		if m.hasClock {
-			return inZone(m, zone)
+			// The declared time nearest to the shown clock; the first when none is shown.
+			gap := clockGap(m, vis, zone)
+			if timed == nil || gap < bestGap {
+				timed, bestGap = &mach[i], gap
+			}
+			continue
 		}
 		if dayOnly == nil {
 			dayOnly = &mach[i]
 		}
+	}
+	if timed != nil {
+		return inZone(*timed, zone)
 	}
 	if dayOnly != nil && !vis.hasClock {
 		return inZone(*dayOnly, zone)
@@ -318,6 +336,27 @@ func chooseStamp(mach []stamp, vis textDate, zone *time.Location) *time.Time {
 	}
 	t := time.Date(vis.year, vis.month, vis.day, vis.hour, vis.min, vis.sec, 0, loc)
 	return &t
+}
+
+// clockGap returns how many seconds a declared time is from the shown clock on the
+// declared time's own clock face (0 when no clock is shown).
+func clockGap(m stamp, vis textDate, zone *time.Location) int {
+	if !vis.hasClock {
+		return 0
+	}
+	t := m.t
+	if vis.zone != nil {
+		t = t.In(vis.zone)
+	} else if !m.hasZone && zone != nil {
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, zone)
+	}
+	// Minutes and seconds past the hour, so that a shift by a whole-hour offset does
+	// not count.
+	d := (t.Minute()*60 + t.Second()) - (vis.min*60 + vis.sec)
+	if d < 0 {
+		d = -d
+	}
+	return min(d, 3600-d)
 }
 
 // agreesAny reports whether any declared time agrees with the shown date.

@@ -148,3 +148,38 @@ func TestUSDST(t *testing.T) {
 		}
 	}
 }
+
+func TestDatesChoice(t *testing.T) {
+	cases := []struct {
+		name, head, meta, want string
+	}{
+		{"nearest declared time to the shown clock",
+			`<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2019-11-20T08:02:00Z","dateModified":"2019-11-20T08:00:00Z"}</script>`,
+			`<h1>T</h1><time datetime="2019-11-20T08:00:58Z" data-newsjet-ctx="article">20 Nov 2019 08:00 GMT</time>`,
+			"2019-11-20T08:00:58Z"},
+		{"swapped declared pair: the shown time wins",
+			`<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"19 Nov 2019 07:09 GMT","dateModified":"19 Nov 2019 05:44 GMT"}</script>`,
+			`<h1>T</h1><div data-newsjet="after-h1"><p>19 Nov 2019 05:44 GMT</p></div>`,
+			"2019-11-19T05:44:00Z"},
+		{"page shows its update time only",
+			`<meta itemprop="datePublished" content="2019-11-20T01:22:37-05:00"><meta itemprop="dateModified" content="2019-11-20T06:38:00-05:00">`,
+			`<h1>T</h1><div data-newsjet="after-h1"><p>11/20/19 6:38 AM</p></div>`,
+			"2019-11-20T01:22:37-05:00"},
+		{"only a modification time declared, on the shown day",
+			``,
+			`<h1>T</h1><div class="modified-date" data-newsjet-ctx="article"><time datetime="2018-08-13T08:04:08+00:00">August 13, 2018</time></div>`,
+			"2018-08-13T08:04:08Z"},
+		{"today's date above the headline does not outweigh the declared date",
+			`<meta property="article:published_time" content="2019-11-18T17:30:00-05:00">`,
+			`<span class="header-date" data-newsjet-ctx="header">Nov. 20, 2019</span><h1>T</h1>`,
+			"2019-11-18T17:30:00-05:00"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{})
+			if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != c.want {
+				t.Errorf("PublishedAt = %v, want %s", a.PublishedAt, c.want)
+			}
+		})
+	}
+}
