@@ -8,12 +8,11 @@ import (
 )
 
 // ldData is the JSON-LD of a page reduced to what metadata needs: the object that
-// describes the article (main), whether it is a live blog, and the publisher name.
+// describes the article (main; a live blog first) and the publisher name.
 type ldData struct {
 	main map[string]any
 	// pages holds every article and web page object, main first.
 	pages     []map[string]any
-	live      bool
 	publisher string
 	// webPage is a WebPage object, used when no article object exists.
 	webPage map[string]any
@@ -102,7 +101,6 @@ func parseJSONLD(raws []string) ldData {
 		visit(v, 0)
 	}
 	if d.main != nil {
-		d.live = rank == 3
 		if pub, ok := d.main["publisher"]; ok {
 			if n := ldName(pub); n != "" {
 				d.publisher = n

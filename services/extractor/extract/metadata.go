@@ -47,6 +47,7 @@ func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 type page struct {
 	htmlLang  string
 	headTitle string
+	base      string // <base href>
 	metas     []metaTag
 	links     []linkTag
 	ldRaw     []string
@@ -102,6 +103,10 @@ func gatherPage(doc *html.Node) *page {
 				}
 			case atom.Meta:
 				p.addMeta(c)
+			case atom.Base:
+				if p.base == "" {
+					p.base = strings.TrimSpace(attr(c, "href"))
+				}
 			case atom.Link:
 				if rel := attr(c, "rel"); rel != "" {
 					p.links = append(p.links, linkTag{strings.ToLower(rel), strings.TrimSpace(attr(c, "href"))})

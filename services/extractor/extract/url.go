@@ -13,8 +13,8 @@ import (
 // ignored.
 func fillURLs(a *schema.Article, p *page, opts Options) {
 	base := opts.URL
-	if b := p.link("base"); b != "" {
-		base = b
+	if p.base != "" {
+		base = resolveURL(opts.URL, p.base)
 	}
 	if a.URL == "" {
 		a.URL = opts.URL
