@@ -125,7 +125,8 @@ func (f *Fetcher) Fetch(ctx context.Context, req *schema.FetchRequest, firstDeli
 	}
 	crawlDelay, err := f.robots.Check(ctx, req.URL)
 	if err != nil {
-		if errors.Is(err, polite.ErrDisallowed) || !(fetch.Temporary(err) || ctx.Err() != nil) {
+		transient := fetch.Temporary(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+		if errors.Is(err, polite.ErrDisallowed) || !transient {
 			return nil, permanent(err)
 		}
 		return nil, err

@@ -130,6 +130,33 @@ func TestRobotsSingleFetchUnderConcurrency(t *testing.T) {
 	}
 }
 
+func TestRobotsReadSurvivesImpatientCaller(t *testing.T) {
+	release := make(chan struct{})
+	r := NewRobots(func(ctx context.Context, _ string) (int, []byte, error) {
+		<-release
+		return 200, []byte("User-agent: *\nDisallow: /x\n"), ctx.Err()
+	}, RobotsOptions{Agent: "newsjet"})
+	impatient, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() {
+		_, err := r.Check(impatient, "http://g.test/y")
+		first <- err
+	}()
+	second := make(chan error, 1)
+	go func() {
+		_, err := r.Check(context.Background(), "http://g.test/x")
+		second <- err
+	}()
+	cancel()
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Fatalf("impatient caller: %v", err)
+	}
+	close(release)
+	if err := <-second; !errors.Is(err, ErrDisallowed) {
+		t.Fatalf("patient caller got %v, want the robots.txt verdict", err)
+	}
+}
+
 func TestHostsConcurrencyAndRate(t *testing.T) {
 	h := NewHosts(Limit{Rate: 1000, Burst: 10, Concurrency: 1}, nil, time.Second)
 	ctx := context.Background()

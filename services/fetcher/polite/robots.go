@@ -19,7 +19,8 @@ import (
 var ErrDisallowed = errors.New("polite: disallowed by robots.txt")
 
 // RobotsFetch reads a site's robots.txt. It returns the HTTP status and body; a
-// network failure is an error (the check is then retried later, not assumed).
+// network failure is an error (the check is then retried later, not assumed). It must
+// bound its own time: a read is not cancelled when the caller that started it gives up.
 type RobotsFetch func(ctx context.Context, robotsURL string) (status int, body []byte, err error)
 
 // Robots caches robots.txt per scheme and host and answers whether a URL may be
@@ -137,7 +138,9 @@ func (r *Robots) get(ctx context.Context, origin string) (*robotstxt.RobotsData,
 		e = &robotsEntry{ready: make(chan struct{})}
 		r.hosts[origin] = e
 		r.mu.Unlock()
-		r.load(ctx, origin, e)
+		// The read outlives a caller that gives up, so the callers waiting with it get
+		// an answer; the fetch function bounds its time.
+		go r.load(context.WithoutCancel(ctx), origin, e)
 	} else {
 		r.mu.Unlock()
 	}
