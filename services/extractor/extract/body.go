@@ -63,6 +63,15 @@ type textBuilder struct {
 
 func (t *textBuilder) text(s string) {
 	for len(s) > 0 {
+		if c := s[0]; c < utf8.RuneSelf && c > ' ' {
+			if t.space && t.para.Len() > 0 && t.para.String()[t.para.Len()-1] != '\n' {
+				t.para.WriteByte(' ')
+			}
+			t.space = false
+			t.para.WriteByte(c)
+			s = s[1:]
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s)
 		if r == utf8.RuneError && size == 1 {
 			r = unicode.ReplacementChar
@@ -170,6 +179,18 @@ func textContent(n *html.Node) string {
 func countWords(s string) (words, cjk int) {
 	in := false
 	for _, r := range s {
+		if r < utf8.RuneSelf {
+			c := byte(r) | 0x20
+			if (c >= 'a' && c <= 'z') || (r >= '0' && r <= '9') || r == '_' {
+				if !in {
+					words++
+				}
+				in = true
+			} else {
+				in = false
+			}
+			continue
+		}
 		switch {
 		case isCJK(r):
 			cjk++
@@ -187,7 +208,7 @@ func countWords(s string) (words, cjk int) {
 }
 
 func isCJK(r rune) bool {
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+	return r >= 0x1100 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
 // endsCut reports whether the body visibly stops mid-text: it ends with an
