@@ -124,8 +124,14 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		runErr := a.once(ctx, p, fs.Args(), f.timeout, log)
 		return errors.Join(runErr, p.stop(stopCtx))
 	}
-	log.Info("newsjet running", zap.String("version", version), zap.String("data_dir", f.dataDir),
-		zap.String("nats", p.ns.ClientURL()), zap.String("http", f.httpAddr))
+	fields := []zap.Field{zap.String("version", version), zap.String("data_dir", f.dataDir), zap.String("store", f.sink.Store)}
+	if f.listen != "" {
+		fields = append(fields, zap.String("nats", p.ns.ClientURL()))
+	}
+	if f.httpAddr != "" {
+		fields = append(fields, zap.String("http", f.httpAddr))
+	}
+	log.Info("newsjet running", fields...)
 	var runErr error
 	select {
 	case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,5 +219,43 @@ func TestRunServesClients(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "articles.db")); err != nil {
 		t.Errorf("SQLite store not in the data directory: %v", err)
+	}
+}
+
+// TestRunOnceFetchesURLsAndFeeds gives run --once a URL and a local RSS file whose items
+// are on a page server on loopback, which the SSRF guard lets through with --allow-net.
+func TestRunOnceFetchesURLsAndFeeds(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/harbour", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(readTestdata(t, "harbour.html"))
+	})
+	mux.HandleFunc("/bridge", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(readTestdata(t, "bridge-cp1251.html"))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	feed := writeFile(t, "feed.xml", []byte(`<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Rechnoy</title><link>`+srv.URL+`/</link>
+<item><title>Bridge</title><link>`+srv.URL+`/bridge</link><pubDate>`+time.Now().UTC().Format(time.RFC1123Z)+`</pubDate></item>
+</channel></rss>`))
+
+	code, out, errOut := runCLI(ctx, t, "run", "--once", "--allow-net", "127.0.0.0/8", "--log-level", "warn",
+		srv.URL+"/harbour", feed, srv.URL+"/missing")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	arts := decodeLines[schema.Article](t, out)
+	if len(arts) != 2 || arts[0].Title != harbourTitle || arts[1].Title != bridgeTitle {
+		t.Fatalf("got %d articles, want the harbour page then the feed's item:\n%s\nstderr:\n%s", len(arts), out, errOut)
+	}
+	if arts[0].URL != srv.URL+"/harbour" || arts[0].Lineage.RequestID == "" {
+		t.Errorf("fetched article: url %q lineage %+v", arts[0].URL, arts[0].Lineage)
+	}
+	if want := srv.URL + "/missing: dead-lettered by fetcher"; !strings.Contains(errOut, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut)
 	}
 }
