@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,6 +30,9 @@ const (
 	floorPublishedDay  = 0.90 // share of pages
 	floorLanguageShare = 0.95 // share of pages
 )
+
+var heldoutShow = flag.String("heldout.show", "",
+	"log newsjet's body text and its paragraph diff for held-out pages whose name contains this")
 
 // knownFailures lists the pages newsjet is known to fail (body F1 below
 // floorPageF1), each with its failure class. A listed page is reported but does
@@ -137,6 +141,9 @@ func TestHeldout(t *testing.T) {
 		if f1 < floorPageF1 && !known {
 			t.Errorf("%s: body F1 %.3f (P %.3f R %.3f) below %.2f%s", name, f1, pr.Score.Precision(),
 				pr.Score.Recall(), floorPageF1, diffParagraphs(pr.Page.Truth, pr.Text))
+		}
+		if *heldoutShow != "" && strings.Contains(name, *heldoutShow) {
+			t.Logf("%s body text:\n%s\ndiff:%s", name, pr.Text, diffParagraphs(pr.Page.Truth, pr.Text))
 		}
 		if f1 >= floorPageF1 && known {
 			t.Errorf("%s: listed as a known failure (%s) but passes with F1 %.3f: remove it from knownFailures",
