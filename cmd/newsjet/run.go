@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -124,7 +125,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		runErr := a.once(ctx, p, fs.Args(), f.timeout, log)
 		return errors.Join(runErr, p.stop(stopCtx))
 	}
-	fields := []zap.Field{zap.String("version", version), zap.String("data_dir", f.dataDir), zap.String("store", f.sink.Store)}
+	fields := []zap.Field{zap.String("version", version), zap.String("data_dir", f.dataDir), zap.String("store", redactDSN(f.sink.Store))}
 	if f.listen != "" {
 		fields = append(fields, zap.String("nats", p.ns.ClientURL()))
 	}
@@ -140,4 +141,12 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 		log.Error("pipeline failed, stopping", zap.Error(runErr))
 	}
 	return errors.Join(runErr, p.stop(stopCtx))
+}
+
+// redactDSN hides the password of a store URL for logging.
+func redactDSN(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
 }

@@ -259,3 +259,14 @@ func TestRunOnceFetchesURLsAndFeeds(t *testing.T) {
 		t.Errorf("stderr lacks %q:\n%s", want, errOut)
 	}
 }
+
+func TestRedactDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://news:secret@db:5432/news?sslmode=disable": "postgres://news:xxxxx@db:5432/news?sslmode=disable",
+		"sqlite:/data/articles.db":                            "sqlite:/data/articles.db",
+	} {
+		if got := redactDSN(in); got != want {
+			t.Errorf("redactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
