@@ -82,7 +82,7 @@ var boilerWords = map[string]bool{
 	"offer": true, "offers": true, "download": true,
 	"header": true, "masthead-nav": true, "toc": true, "rating": true, "poll": true,
 	"sticky": true, "alert": true, "notice": true, "feedback": true, "survey": true, "gallery": true,
-	"slideshow": true, "carousel": true, "player": true, "interstitial": true,
+	"slideshow": true, "carousel": true, "interstitial": true,
 	"inline-ad": true, "partner": true, "partners": true, "affiliate": true, "commerce": true,
 	"shopping": true, "recirc": true, "readmore": true, "upsell": true, "signin": true, "register": true, "cta": true, "contribute": true,
 	"membership": true, "disqus": true, "email": true, "mail": true, "rss": true}
