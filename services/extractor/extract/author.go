@@ -354,8 +354,8 @@ func parseCreditText(s string, siteTok, pubTok []string, single bool) credit {
 	if len(persons) > 0 {
 		return credit{persons: persons}
 	}
-	if isOrgName(s, siteTok, pubTok) && utf8.RuneCountInString(s) <= 60 {
-		return credit{org: strings.TrimSpace(strings.TrimSuffix(s, "."))}
+	if org := cutDateline(s); isOrgName(org, siteTok, pubTok) && utf8.RuneCountInString(org) <= 60 {
+		return credit{org: strings.TrimSpace(strings.TrimSuffix(org, "."))}
 	}
 	return credit{}
 }
@@ -452,27 +452,50 @@ func slicesEqual(a, b []string) bool {
 // instead), ALL-CAPS words after mixed-case ones ("Kevin McCoy USA TODAY") or a
 // lower-case word after two names ("Moritz Bachmann publiziert am").
 func cutTrailer(s string, siteTok, pubTok []string) string {
-	words := strings.Fields(s)
-	caps := isAllCaps(s)
+	words := strings.Fields(cutDateline(s))
+	caps := isAllCaps(strings.Join(words, " "))
 	for i, w := range words {
 		if i == 0 {
 			continue
 		}
 		lw := strings.ToLower(strings.Trim(w, ".,:;"))
-		_, month := monthNames[lw]
 		r, _ := utf8.DecodeRuneInString(w)
-		cut := weekdays[lw] || (month && len(lw) >= 3 && lw != "may" && lw != "mai" && lw != "mar") ||
-			(orgWords[lw] && i < len(words)-1 && !deskWords[strings.ToLower(words[len(words)-1])]) || (!caps && isAllCaps(w) && len(w) >= 2 && i >= 2) ||
+		cut := (orgWords[lw] && i < len(words)-1 && !deskWords[strings.ToLower(words[len(words)-1])]) ||
+			(!caps && isAllCaps(w) && len(w) >= 2 && i >= 2) ||
 			(i >= 2 && unicode.IsLower(r) && !nameParticles[lw])
 		if !cut {
 			rest := tokenize(strings.Join(words[i:], " "))
-			cut = (len(siteTok) > 0 && tokenF1(rest, siteTok) >= 0.8) || (len(pubTok) > 0 && tokenF1(rest, pubTok) >= 0.8)
+			cut = namesSite(rest, siteTok) || namesSite(rest, pubTok)
 		}
 		if cut {
 			return strings.Join(words[:i], " ")
 		}
 	}
-	return s
+	return strings.Join(words, " ")
+}
+
+// namesSite reports whether tokens are exactly the site's (or publisher's) name,
+// spaced or not ("USA TODAY" for "usatoday").
+func namesSite(tokens, site []string) bool {
+	if len(site) == 0 || len(tokens) == 0 {
+		return false
+	}
+	return tokenF1(tokens, site) == 1 || strings.Join(tokens, "") == strings.Join(site, "")
+}
+
+// cutDateline cuts a credit at a weekday, a month or a number after its first
+// word: the dateline that follows the name.
+func cutDateline(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		lw := strings.ToLower(strings.Trim(w, ".,:;"))
+		_, month := monthNames[lw]
+		r, _ := utf8.DecodeRuneInString(w)
+		if i > 0 && (weekdays[lw] || (month && len(lw) >= 3 && lw != "may" && lw != "mai" && lw != "mar") || unicode.IsDigit(r)) {
+			return strings.Join(words[:i], " ")
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // deskWords end a credit that names a desk or team ("Practical Horseman Editorial
@@ -511,6 +534,9 @@ func isPersonName(s string, siteTok, pubTok []string, single bool) bool {
 	words := strings.Fields(s)
 	if len(words) > 5 || len(words) < 2 && !single && !nonLatin(s) || strings.EqualFold(words[0], "the") {
 		return false
+	}
+	if len(words) == 1 && nonLatin(s) && utf8.RuneCountInString(s) > 6 {
+		return false // CJK names are two to six characters; longer is a firm or a phrase
 	}
 	if isOrgName(s, siteTok, pubTok) || isCMSUser(s) {
 		return false

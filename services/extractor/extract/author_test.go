@@ -73,3 +73,10 @@ func TestAuthorsIgnoreRelatedAndComments(t *testing.T) {
 		t.Errorf("Authors = %q, want none", a.Authors)
 	}
 }
+
+func TestParseCreditTextDesk(t *testing.T) {
+	got := parseCreditText("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", nil, nil, false)
+	if len(got.persons) != 0 || got.org != "JERUSALEM POST STAFF" {
+		t.Errorf("got persons %q org %q, want the desk as organisation", got.persons, got.org)
+	}
+}
