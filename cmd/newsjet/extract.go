@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"time"
 
-	"github.com/newsjet/newsjet/internal/claimcheck"
 	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/cleaner"
@@ -21,7 +19,7 @@ type extracted struct {
 	Error   string          `json:"error,omitempty"`
 }
 
-// cmdExtract cleans and extracts HTML files without a broker, through the very handlers
+// cmdExtract cleans and extracts HTML files without a broker, through the very functions
 // the cleaner and extractor stages run, and prints one JSON line per file in argument
 // order. A file that cannot be read, cleaned or extracted gets a line with its error;
 // that does not make the command fail.
@@ -49,7 +47,7 @@ func (a *app) cmdExtract(ctx context.Context, args []string) error {
 	for range min(*jobs, len(files)) {
 		go func() {
 			for i := range work {
-				results[i] <- extractFile(ctx, files[i], *pageURL)
+				results[i] <- extractFile(files[i], *pageURL)
 			}
 		}()
 	}
@@ -76,11 +74,12 @@ func (a *app) cmdExtract(ctx context.Context, args []string) error {
 	return nil
 }
 
-// extractFile runs one file through the cleaner's and the extractor's handlers, as the
-// pipeline would after it was published as a raw page.
-func extractFile(ctx context.Context, path, pageURL string) extracted {
+// extractFile runs one file through the cleaner's and the extractor's own functions
+// (cleaner.CleanPage, extractor.Article), as the pipeline would after it was published
+// as a raw page.
+func extractFile(path, pageURL string) extracted {
 	out := extracted{File: path}
-	art, err := pageArticle(ctx, path, pageURL)
+	art, err := pageArticle(path, pageURL)
 	if err != nil {
 		out.Error = err.Error()
 		return out
@@ -89,32 +88,15 @@ func extractFile(ctx context.Context, path, pageURL string) extracted {
 	return out
 }
 
-// errNoOutput: a handler returned no message where one was expected.
-var errNoOutput = errors.New("stage produced no output")
-
-func pageArticle(ctx context.Context, path, pageURL string) (*schema.Article, error) {
+func pageArticle(path, pageURL string) (*schema.Article, error) {
 	now := time.Now()
 	page, body, err := readPageFile(path, pageURL, now)
 	if err != nil {
 		return nil, err
 	}
-	// No limit: the body travels inline, so no object store is needed.
-	data, err := claimcheck.EncodeRawPage(ctx, nil, page, body, 0)
+	cp, err := cleaner.CleanPage(page, body, version, now)
 	if err != nil {
 		return nil, err
-	}
-	outs, err := cleaner.Handler(version, nil)(ctx, &stage.Msg{
-		Subject: schema.RawSubject(page.PageURL()), Data: data, Deliveries: 1, Received: now,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(outs) != 1 {
-		return nil, fmt.Errorf("cleaner: %w", errNoOutput)
-	}
-	cp, err := schema.DecodeCleanedPage(outs[0].Data)
-	if err != nil {
-		return nil, fmt.Errorf("cleaner output: %w", err)
 	}
 	return extractor.Article(cp, version, now)
 }

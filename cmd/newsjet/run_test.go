@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/sink"
 	"github.com/newsjet/newsjet/services/sink/store"
+	"github.com/newsjet/newsjet/services/sink/store/postgres/pgtest"
 )
 
 // testTimeout bounds a test that runs the pipeline.
@@ -268,5 +270,33 @@ func TestRedactDSN(t *testing.T) {
 		if got := redactDSN(in); got != want {
 			t.Errorf("redactDSN(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestRunOnceStoresInPostgres runs the pipeline with the PostgreSQL store (skipped unless
+// NEWSJET_TEST_POSTGRES names a server; .ci/run starts one).
+func TestRunOnceStoresInPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	code, out, errOut := runCLI(ctx, t, "run", "--once", "--store", dsn, "--log-level", "warn", "testdata/harbour.html")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	arts := decodeLines[schema.Article](t, out)
+	if len(arts) != 1 {
+		t.Fatalf("got %s", out)
+	}
+	st, err := sink.OpenStore(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rec, err := st.Get(ctx, arts[0].ID)
+	if err != nil {
+		t.Fatalf("article not in PostgreSQL: %v", err)
+	}
+	if rec.Article.Title != harbourTitle || rec.Article.ContentHash != arts[0].ContentHash {
+		t.Errorf("stored %q (%s), printed %q (%s)", rec.Article.Title, rec.Article.ContentHash, arts[0].Title, arts[0].ContentHash)
 	}
 }
