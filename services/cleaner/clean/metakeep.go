@@ -51,16 +51,18 @@ var metaItemprops = map[string]bool{
 // cleaned document: head is rendered inside <head>, body inside <div data-newsjet="meta">.
 //
 // head holds original nodes, to be rendered as they are: the first <title> outside
-// SVG, <meta> elements with name/property/itemprop/http-equiv found in <head>, <link>
-// elements whose rel is canonical, amphtml, alternate, author, image_src or publisher,
-// every <script type="application/ld+json"> (wherever it is) and <base>.
+// SVG, <meta> elements with name/property/itemprop/http-equiv (in the body: those
+// with name/property/http-equiv, which a stray element made the parser move there),
+// <link> elements whose rel is canonical, amphtml, alternate, author, image_src or
+// publisher, every <script type="application/ld+json"> (wherever they are) and <base>.
 //
 // body holds new nodes (copies; the original tree is never modified): every <h1>,
 // <time>, element with a metadata itemprop (author, headline, datePublished, ...),
 // element whose class or id names a byline, author, date or dateline, link to an
-// author page (rel=author or an author-like path), each copied with its subtree cut
-// to a few hundred characters, marked with data-newsjet-hidden="1" when it is not
-// shown and with data-newsjet-ctx naming its page region. The copy of each of the
+// author page (rel=author or an author-like path), body <meta itemprop> microdata,
+// each copied with its subtree cut to a few hundred characters, marked with
+// data-newsjet-hidden="1" when it is not shown and with data-newsjet-ctx naming its
+// page region. The copy of each of the
 // first four shown <h1>s is preceded by a <div data-newsjet="before-h1"> holding the
 // last six shown text nodes before it and followed by a <div data-newsjet="after-h1">
 // holding the shown text that follows it (up to the next h1, 1,200 characters or 24
@@ -162,23 +164,23 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 		return false
 	case atom.Meta:
 		if hasAnyAttr(n, "name", "property", "itemprop", "http-equiv") {
-			if st.inHead {
+			switch {
+			case metaItemprop(attrVal(n, "itemprop")) && !st.inHead:
+				// Microdata: its place in the body tells whose property it is.
+				c.body = append(c.body, c.shallow(n, st))
+			case st.inHead || hasAnyAttr(n, "name", "property", "http-equiv"):
+				// Head metadata, also when a stray element made the parser move it
+				// into the body.
 				c.head = append(c.head, n)
 				if p := attrVal(n, "property"); p == "og:title" || attrVal(n, "name") == "twitter:title" {
 					c.addTitle(attrVal(n, "content"))
 				}
-			} else if metaItemprop(attrVal(n, "itemprop")) {
-				c.body = append(c.body, c.shallow(n, st))
 			}
 		}
 		return false
 	case atom.Link:
 		if keptLink(n) {
-			if st.inHead {
-				c.head = append(c.head, n)
-			} else {
-				c.body = append(c.body, c.shallow(n, st))
-			}
+			c.head = append(c.head, n)
 		}
 		return false
 	case atom.Base:

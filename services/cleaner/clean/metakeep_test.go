@@ -229,3 +229,25 @@ func TestCollectMetaBeforeH1AndTitleElement(t *testing.T) {
 		t.Errorf("the element showing og:title does not stand in for the h1:\n%s", got)
 	}
 }
+
+func TestCollectMetaStrayHeadMetas(t *testing.T) {
+	// The <div> closes <head> early: the parser puts the later <meta> and <link> in <body>.
+	page := `<html><head><title>T</title><div>banner</div>
+<meta property="article:modified_time" content="2019-11-19T22:25:13+00:00">
+<link rel="canonical" href="https://example.com/a"></head><body>
+<div itemscope><meta itemprop="datePublished" content="2019-11-19T05:04:02Z"></div><h1>T</h1></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, body := collectMeta(doc)
+	gotHead, gotBody := render(t, head), render(t, body)
+	for _, want := range []string{`<meta property="article:modified_time"`, `<link rel="canonical" href="https://example.com/a"/>`} {
+		if !strings.Contains(gotHead, want) {
+			t.Errorf("head lacks %s:\n%s", want, gotHead)
+		}
+	}
+	if !strings.Contains(gotBody, `<meta itemprop="datePublished" content="2019-11-19T05:04:02Z"/>`) {
+		t.Errorf("body lacks the microdata meta:\n%s", gotBody)
+	}
+}
