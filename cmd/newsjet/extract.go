@@ -25,7 +25,7 @@ type extracted struct {
 // that does not make the command fail.
 func (a *app) cmdExtract(ctx context.Context, args []string) error {
 	fs := a.flagSet("extract", "FILE...")
-	pageURL := fs.String("url", "", "page URL of the file (only with one file); default none: the page's canonical link names it")
+	pageURL := fs.String("url", "", "page URL of the file (only with one file); default https://file.invalid/<absolute path>")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "files processed at once")
 	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
 		return usageErr(err)

@@ -10,6 +10,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner"
+	"github.com/newsjet/newsjet/services/extractor"
 	"github.com/newsjet/newsjet/services/fetcher"
 )
 
@@ -25,6 +27,8 @@ var lookback = schema.RawStream.Duplicates + time.Minute
 type onceItem struct {
 	input     string
 	rawID     string // a page: its raw page id
+	page      *schema.RawPage
+	body      []byte
 	requestID string // a URL: its fetch request id
 	article   *schema.Article
 	dead      *schema.DeadLetter
@@ -33,9 +37,11 @@ type onceItem struct {
 // once publishes the arguments into the running pipeline, waits until the pipeline is
 // idle (every stage's consumer has nothing pending and nothing unacknowledged), then
 // prints the articles on stdout, in argument order, followed by the articles of pages
-// found in feeds and sitemaps. An argument that was dead-lettered is reported on stderr
-// with its stage and reason; so is one that produced no article. Neither makes it
-// fail: it returns an error only when the pipeline itself fails or times out.
+// found in feeds and sitemaps. Arguments with the same story get the same article (the
+// broker drops a repeated article, so it is looked up by the id the stages give it). An
+// argument that was dead-lettered is reported on stderr with its stage and reason; so
+// is one that produced no article. Neither makes it fail: it returns an error only when
+// the pipeline itself fails or times out.
 func (a *app) once(ctx context.Context, p *pipeline, args []string, timeout time.Duration, log *zap.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -69,12 +75,14 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, timeout time
 	}
 
 	var others []*schema.Article
+	byMsgID := map[string]*schema.Article{}
 	err = readStream(ctx, p.js, schema.ExtractedStream.Name, since, func(m jetstream.Msg) {
 		art, err := schema.DecodeArticle(m.Data())
 		if err != nil {
 			log.Warn("unreadable article on the extracted stream", zap.String("subject", m.Subject()), zap.Error(err))
 			return
 		}
+		byMsgID[schema.ArticleMsgID(art)] = art
 		if its := match(art.Lineage.RawID, art.Lineage.RequestID); its != nil {
 			for _, it := range its {
 				it.article = art
@@ -111,6 +119,11 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, timeout time
 	}
 
 	for _, it := range items {
+		if it.article == nil && it.dead == nil && it.page != nil {
+			// The extracted article repeated one the stream already held (the same story
+			// under another file name), so the broker dropped it: find the one it repeats.
+			it.article = repeated(it, byMsgID)
+		}
 		switch {
 		case it.dead != nil && (it.article == nil || it.dead.Stage == "sink"):
 			a.reportDead(it.input, it.dead)
@@ -121,8 +134,7 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, timeout time
 		case it.requestID != "" && it.rawID == "":
 			// A feed or sitemap: its items are printed below.
 		default:
-			fmt.Fprintf(a.stderr, "newsjet run: %s: no article (the extracted article repeats one published in the last %s)\n",
-				it.input, schema.ExtractedStream.Duplicates)
+			fmt.Fprintf(a.stderr, "newsjet run: %s: no article came out of the pipeline\n", it.input)
 		}
 	}
 	for _, art := range others {
@@ -134,6 +146,21 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, timeout time
 		a.reportDead(dl.Subject, dl)
 	}
 	return nil
+}
+
+// repeated returns the article on the extracted stream that the item's page extracts to,
+// computed with the stages' own functions, or nil.
+func repeated(it *onceItem, byMsgID map[string]*schema.Article) *schema.Article {
+	now := time.Now()
+	cp, err := cleaner.CleanPage(it.page, it.body, version, now)
+	if err != nil {
+		return nil
+	}
+	art, err := extractor.Article(cp, version, now)
+	if err != nil {
+		return nil
+	}
+	return byMsgID[schema.ArticleMsgID(art)]
 }
 
 // reportDead tells stderr that input ended in dead letters.
@@ -179,7 +206,7 @@ func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64
 		if _, err := publishPage(ctx, js, page, body, "", maxPayload); err != nil {
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}
-		it.rawID = page.ID
+		it.rawID, it.page, it.body = page.ID, page, body
 	}
 	return items, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -27,16 +29,33 @@ func isURL(arg string) bool {
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
 
+// localHost is the host of the URL given to a local file published without one: a name
+// reserved never to resolve (RFC 2606), so nothing mistakes it for the page's origin.
+const localHost = "file.invalid"
+
+// localURL is the page URL of a file published without one: https://file.invalid/<absolute
+// path>. A page needs an absolute http(s) URL to be stored when it has no canonical link,
+// and the path keeps files apart (the article id derives from it).
+func localURL(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return (&url.URL{Scheme: "https", Host: localHost, Path: filepath.ToSlash(abs)}).String()
+}
+
 // readPageFile reads an HTML file (gzip-compressed when its name ends in .gz) and returns
 // the RawPage for it, without body, and the uncompressed bytes: claimcheck.EncodeRawPage
-// decides how they travel. pageURL names the page and may be empty: the extractor then
-// takes the page's canonical link, and without one derives the article id from the raw
-// page's. The id and content hash are those of the uncompressed bytes, as the pipeline
-// computes them.
+// decides how they travel. pageURL names the page, "" gives localURL(path) (the
+// extractor prefers the page's canonical link anyway). The id and content hash are those
+// of the uncompressed bytes, as the pipeline computes them.
 func readPageFile(path, pageURL string, now time.Time) (*schema.RawPage, []byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading page: %w", err)
+	}
+	if pageURL == "" {
+		pageURL = localURL(path)
 	}
 	p := &schema.RawPage{Schema: schema.RawPageV1, URL: pageURL, Body: data, FetchedAt: now.UTC()}
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {

@@ -21,7 +21,7 @@ func (a *app) cmdPublish(ctx context.Context, args []string) error {
 	var cf clientFlags
 	cf.register(fs)
 	subject := fs.String("subject", "", "publish every message on this subject instead of its own (news.raw.<domain> or news.fetch.<domain>)")
-	pageURL := fs.String("url", "", "page URL of the file (only with one file); default none: the page's canonical link names it")
+	pageURL := fs.String("url", "", "page URL of the file (only with one file); default https://file.invalid/<absolute path>")
 	kind := fs.String("kind", "", "kind of the URLs: article, feed or sitemap (default: guessed from the URL)")
 	logLevel := logFlags(fs)
 	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {

@@ -52,8 +52,8 @@ func TestPublishFilesAndURLs(t *testing.T) {
 		t.Fatalf("got %d lines, want 3:\n%s", len(lines), out)
 	}
 	for i, want := range []struct{ schema, stream, subject string }{
-		{schema.RawPageV1, schema.RawStream.Name, "news.raw.unknown"},
-		{schema.RawPageV1, schema.RawStream.Name, "news.raw.unknown"},
+		{schema.RawPageV1, schema.RawStream.Name, "news.raw.file_invalid"},
+		{schema.RawPageV1, schema.RawStream.Name, "news.raw.file_invalid"},
 		{schema.FetchRequestV1, schema.FetchStream.Name, "news.fetch.news_example_com"},
 	} {
 		l := lines[i]
