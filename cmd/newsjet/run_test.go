@@ -107,6 +107,11 @@ func TestRunOnceUsage(t *testing.T) {
 			t.Errorf("%v: exit %d stdout %q stderr %q, want 2, nothing, an explanation", args, code, out, errOut)
 		}
 	}
+	// A store that cannot open stops the pipeline before anything is published.
+	code, out, errOut := runCLI(ctx, t, "run", "--once", "--store", "mysql://db/news", "--log-level", "error", "testdata/harbour.html")
+	if code != 1 || out != "" || !strings.Contains(errOut, "unknown store") {
+		t.Errorf("bad store: exit %d stdout %q stderr %q, want 1, nothing, the store error", code, out, errOut)
+	}
 	// A file that cannot be read is an error of the command, not a dead letter.
 	missing := filepath.Join(t.TempDir(), "missing.html")
 	if code, out, _ := runCLI(ctx, t, "run", "--once", "--log-level", "error", missing); code != 1 || out != "" {
