@@ -24,7 +24,8 @@ type elem struct {
 	// that are one link of at least titleMinLen bytes (teaser headlines).
 	titles int32
 	// ads counts the scripts, iframes, objects and ins elements in the subtree
-	// (ad and embed code).
+	// (ad and embed code) and the empty elements named like furniture (ad slots
+	// filled by script).
 	ads int32
 	// bonus is extra weight used only to choose the content root (itemprop=articleBody).
 	bonus float32
@@ -136,6 +137,9 @@ func (p *page) sum() {
 		e := &els[i]
 		switch e.n.DataAtom {
 		case atom.Script, atom.Iframe, atom.Object, atom.Embed, atom.Ins:
+			e.ads++
+		}
+		if e.flags&fBoiler != 0 && e.text == 0 && e.own == 0 && e.n.FirstChild == nil {
 			e.ads++
 		}
 		els[e.parent].ads += e.ads
