@@ -62,14 +62,14 @@ var metaItemprops = map[string]bool{
 // author page (rel=author or an author-like path), body <meta itemprop> microdata,
 // each copied with its subtree cut to a few hundred characters, marked with
 // data-newsjet-hidden="1" when it is not shown and with data-newsjet-ctx naming its
-// page region. The copy of each of the
-// first four shown <h1>s is preceded by a <div data-newsjet="before-h1"> holding the
-// last six shown text nodes before it and followed by a <div data-newsjet="after-h1">
-// holding the shown text that follows it (up to the next h1, 1,200 characters or 24
-// blocks), one <p> per block: where an unmarked byline or dateline is found. On a
-// page whose body shows the declared title (og:title, twitter:title or <title>) in
-// an element before any h1, that element's copy gets data-newsjet-title="1" and the
-// same windows.
+// page region; and a childless copy of the first element whose class or id names a
+// paywall. The copy of each of the first four shown <h1>s is preceded by a
+// <div data-newsjet="before-h1"> holding the last six shown text nodes before it and
+// followed by a <div data-newsjet="after-h1"> holding the shown text that follows it
+// (up to the next h1, 1,200 characters or 24 blocks), one <p> per block: where an
+// unmarked byline or dateline is found. On a page whose body shows the declared
+// title (og:title, twitter:title or <title>) in an element before any h1, that
+// element's copy gets data-newsjet-title="1" and the same windows.
 //
 // The walk is one pass over doc; elements nested deeper than 512 levels are skipped.
 func collectMeta(doc *html.Node) (head, body []*html.Node) {
@@ -112,6 +112,8 @@ type metaCollector struct {
 	// showing one was found.
 	titles []string
 	titled bool
+	// paywall is set once a paywall marker was kept.
+	paywall bool
 }
 
 func (c *metaCollector) walk(n *html.Node, st walkState) {
@@ -235,6 +237,11 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 			return false
 		}
 	}
+	if ea.words&wordPaywall != 0 && !c.paywall {
+		// A paywall marker, kept bare: the cleaner drops it from the content.
+		c.paywall = true
+		c.body = append(c.body, c.shallow(n, st))
+	}
 	if wanted(n, &ea, st.ctx) {
 		if cp := c.limitedCopy(n, st); cp != nil {
 			c.body = append(c.body, cp)
@@ -301,7 +308,7 @@ func (c *metaCollector) limitedCopy(n *html.Node, st *walkState) *html.Node {
 	return cp
 }
 
-// shallow copies a void element (meta, link) with its attributes.
+// shallow copies an element without its children (meta, link, a paywall marker).
 func (c *metaCollector) shallow(n *html.Node, st *walkState) *html.Node {
 	cp := &html.Node{Type: html.ElementNode, Data: n.Data, DataAtom: n.DataAtom, Attr: keptAttrs(n.Attr)}
 	mark(cp, st)
@@ -642,6 +649,7 @@ const (
 	wordComment              // comment
 	wordRelated              // related, recommend, more-stories
 	wordHidden               // sr-only, visually-hidden, ... (in class only)
+	wordPaywall              // paywall, regwall, subscriber-only, premium-content
 )
 
 // classWordList lists the class/id fragments collectMeta looks for, lower case.
@@ -656,6 +664,7 @@ var classWordList = [...]struct {
 	{"related", wordRelated}, {"recommend", wordRelated}, {"more-stories", wordRelated},
 	{"sr-only", wordHidden}, {"visually-hidden", wordHidden}, {"screen-reader", wordHidden},
 	{"visuallyhidden", wordHidden}, {"hidden-text", wordHidden}, {"offscreen", wordHidden},
+	{"paywall", wordPaywall}, {"regwall", wordPaywall}, {"subscriber-only", wordPaywall}, {"premium-content", wordPaywall},
 }
 
 // classWordsByFirst indexes classWordList by first byte, so that one scan of a

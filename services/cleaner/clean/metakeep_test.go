@@ -251,3 +251,17 @@ func TestCollectMetaStrayHeadMetas(t *testing.T) {
 		t.Errorf("body lacks the microdata meta:\n%s", gotBody)
 	}
 }
+
+func TestCollectMetaPaywallMarker(t *testing.T) {
+	page := `<html><body><h1>T</h1><div class="article-paywall"><p>Subscribe to read more.</p></div>
+<div class="paywall-footer">x</div></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := collectMeta(doc)
+	got := render(t, body)
+	if !strings.Contains(got, `<div class="article-paywall"></div>`) || strings.Contains(got, "paywall-footer") {
+		t.Errorf("want one bare paywall marker:\n%s", got)
+	}
+}

@@ -250,6 +250,27 @@ func (d ldData) bool(key string) (val, ok bool) {
 	return false, false
 }
 
+// partNotFree reports whether a hasPart section of the article object is declared
+// not accessible for free (the paywalled-content markup).
+func (d ldData) partNotFree() bool {
+	m := d.obj()
+	if m == nil {
+		return false
+	}
+	parts, ok := m["hasPart"].([]any)
+	if !ok {
+		parts = []any{m["hasPart"]}
+	}
+	for _, part := range parts {
+		if pm, ok := part.(map[string]any); ok {
+			if v, ok := (ldData{main: pm}).bool("isAccessibleForFree"); ok && !v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ldCredit is one author entry of the article object.
 type ldCredit struct {
 	name string

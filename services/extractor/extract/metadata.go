@@ -320,7 +320,7 @@ func (p *page) scanContent(n *html.Node) {
 // isPaywallMarker reports whether an element's class or id names a paywall.
 func isPaywallMarker(n *html.Node) bool {
 	s := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
-	return strings.Contains(s, "paywall") || strings.Contains(s, "piano-offer") ||
+	return strings.Contains(s, "paywall") || strings.Contains(s, "regwall") ||
 		strings.Contains(s, "subscriber-only") || strings.Contains(s, "premium-content")
 }
 
@@ -428,12 +428,13 @@ func (p *page) tags() []string {
 	return out
 }
 
-// paywalled reports a declared (isAccessibleForFree false) or marked paywall.
+// paywalled reports a declared paywall (isAccessibleForFree false on the article or
+// on one of its hasPart sections) or an element marking one.
 func (p *page) paywalled() bool {
 	if v, ok := p.ld.bool("isAccessibleForFree"); ok && !v {
 		return true
 	}
-	return p.paywall
+	return p.ld.partNotFree() || p.paywall
 }
 
 // attr returns the value of n's attribute key, "" when absent.

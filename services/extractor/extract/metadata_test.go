@@ -249,3 +249,22 @@ func BenchmarkFillMetadata(b *testing.B) {
 		}
 	})
 }
+
+func TestFillMetadataPaywall(t *testing.T) {
+	cases := []struct {
+		name, head, meta string
+		want             bool
+	}{
+		{"free", `<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree":true}</script>`, `<h1>T</h1>`, false},
+		{"declared on a part", `<script type="application/ld+json">{"@type":"NewsArticle","hasPart":{"@type":"WebPageElement","isAccessibleForFree":"False","cssSelector":".paywall"}}</script>`, `<h1>T</h1>`, true},
+		{"marker kept by the cleaner", ``, `<h1>T</h1><div class="article-paywall"></div>`, true},
+		{"nothing", ``, `<h1>T</h1>`, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{}).Paywalled; got != c.want {
+				t.Errorf("Paywalled = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
