@@ -80,7 +80,7 @@ var boilerWords = map[string]bool{
 	"author": true, "authors": true, "bio": true, "headline": true, "kicker": true, "eyebrow": true,
 	"rail": true, "teaser": true, "teasers": true, "topics": true, "newsletters": true,
 	"offer": true, "offers": true, "download": true,
-	"header": true, "masthead-nav": true, "toc": true, "rating": true, "poll": true,
+	"masthead-nav": true, "toc": true, "rating": true, "poll": true,
 	"sticky": true, "alert": true, "notice": true, "feedback": true, "survey": true, "gallery": true,
 	"slideshow": true, "carousel": true, "interstitial": true,
 	"inline-ad": true, "partner": true, "partners": true, "affiliate": true, "commerce": true,
