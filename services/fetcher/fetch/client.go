@@ -7,6 +7,7 @@ package fetch
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"mime"
@@ -60,6 +61,9 @@ type Options struct {
 	MaxDecoded int64
 	// Resolver resolves host names (default net.DefaultResolver).
 	Resolver Resolver
+	// TLSConfig, when set, configures TLS (e.g. extra root CAs); it is cloned. Default:
+	// the system roots.
+	TLSConfig *tls.Config
 }
 
 func (o *Options) setDefaults() {
@@ -126,6 +130,9 @@ func New(opt Options) (*Client, error) {
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
+	}
+	if opt.TLSConfig != nil {
+		tr.TLSClientConfig = opt.TLSConfig.Clone()
 	}
 	c.hc = &http.Client{Transport: tr, CheckRedirect: c.checkRedirect}
 	return c, nil

@@ -5,8 +5,12 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -305,6 +309,33 @@ func TestNameResolvingToPrivateRefused(t *testing.T) {
 	flaky := newClient(t, Options{Resolver: failingResolver{}})
 	if _, err := flaky.Get(context.Background(), Request{URL: "http://news.test/"}); !errors.Is(err, ErrNetwork) || !Temporary(err) {
 		t.Fatalf("DNS server failure: %v, want temporary ErrNetwork", err)
+	}
+}
+
+func TestHTTPS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<p>secure</p>"))
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	srv.StartTLS()
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	res := mapResolver{"example.com": {netip.MustParseAddr("127.0.0.1")}, "other.test": {netip.MustParseAddr("127.0.0.1")}}
+	c := newClient(t, Options{Allow: []netip.Prefix{loopback}, Resolver: res, TLSConfig: &tls.Config{RootCAs: roots}})
+	// The test certificate names example.com: the guarded dial keeps the host name for TLS.
+	got, err := c.Get(context.Background(), Request{URL: "https://example.com:" + port + "/"})
+	if err != nil || string(got.Body) != "<p>secure</p>" {
+		t.Fatalf("https: %+v, %v", got, err)
+	}
+	if _, err := c.Get(context.Background(), Request{URL: "https://other.test:" + port + "/"}); err == nil {
+		t.Fatal("a certificate for another name was accepted")
+	}
+	closed := newClient(t, Options{Resolver: res, TLSConfig: &tls.Config{RootCAs: roots}})
+	if _, err := closed.Get(context.Background(), Request{URL: "https://example.com:" + port + "/"}); !errors.Is(err, ErrForbiddenAddress) {
+		t.Fatalf("https to loopback without allow-list: %v", err)
 	}
 }
 
