@@ -250,7 +250,8 @@ type Response struct {
 	NotModified bool
 	// Header is the final response's header (caching headers, validators, ...).
 	Header http.Header
-	// ContentType is the Content-Type header, or the sniffed type when it was absent.
+	// ContentType is the Content-Type header, or the sniffed media type (without a
+	// charset) when it was absent.
 	ContentType string
 	// MediaType is ContentType's media type, lower-cased and without parameters.
 	MediaType string
@@ -357,8 +358,10 @@ func (c *Client) get(ctx context.Context, u *url.URL, req Request) (*Response, e
 	}
 	res.Body, res.WireSize = body, wire
 	if res.ContentType == "" {
-		res.ContentType = http.DetectContentType(body)
-		res.MediaType = mediaType(res.ContentType)
+		// Only the media type: the sniffer's charset is a guess that would hide a
+		// charset the page declares itself.
+		res.MediaType = mediaType(http.DetectContentType(body))
+		res.ContentType = res.MediaType
 		if !req.Accept.allows(res.MediaType) {
 			return nil, fmt.Errorf("%w: %s looks like %s, not %s", ErrUnsupportedType, res.FinalURL, res.MediaType, req.Accept)
 		}

@@ -167,8 +167,8 @@ func TestSniffsMissingContentType(t *testing.T) {
 	defer srv.Close()
 	c := newClient(t, Options{Allow: []netip.Prefix{loopback}})
 	res, err := c.Get(context.Background(), Request{URL: srv.URL + "/html"})
-	if err != nil || res.MediaType != "text/html" {
-		t.Fatalf("sniffed html: %+v, %v", res, err)
+	if err != nil || res.MediaType != "text/html" || res.ContentType != "text/html" {
+		t.Fatalf("sniffed html: %+v, %v (no guessed charset wanted)", res, err)
 	}
 	if _, err := c.Get(context.Background(), Request{URL: srv.URL + "/pdf"}); !errors.Is(err, ErrUnsupportedType) {
 		t.Fatalf("sniffed pdf: %v", err)
