@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -234,6 +235,23 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var((*listFlag)(&c.Sources), "source", "feed or sitemap `URL` to poll (repeatable)")
 	fs.DurationVar(&c.PollInterval, "poll-interval", DefaultPollInterval, "how often each source is polled")
 	fs.DurationVar(&c.MaxPollInterval, "max-poll-interval", DefaultMaxPollInterval, "longest gap between polls when caching headers ask for more")
+}
+
+// DefaultConcurrency is the fetcher binary's default for the runtime's --concurrency:
+// fetching waits on the network, so many more requests than cores may be in flight.
+const DefaultConcurrency = 32
+
+// RegisterServiceFlags is RegisterFlags for the fetcher binary: it also raises the
+// default of the runtime's --concurrency flag (when fs has one) to DefaultConcurrency.
+// NEWSJET_CONCURRENCY and the flag still override it.
+func (c *Config) RegisterServiceFlags(fs *flag.FlagSet) {
+	c.RegisterFlags(fs)
+	if f := fs.Lookup("concurrency"); f != nil {
+		def := strconv.Itoa(DefaultConcurrency)
+		if err := f.Value.Set(def); err == nil {
+			f.DefValue = def
+		}
+	}
 }
 
 // listFlag is a repeatable flag that also splits comma-separated values.

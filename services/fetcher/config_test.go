@@ -39,6 +39,31 @@ func TestFlagsAndEnv(t *testing.T) {
 	}
 }
 
+func TestServiceFlagsRaiseConcurrency(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  string
+		want int
+	}{
+		{nil, "", DefaultConcurrency},
+		{nil, "4", 4},
+		{[]string{"--concurrency", "8"}, "4", 8},
+	} {
+		fs := flag.NewFlagSet("fetcher", flag.ContinueOnError)
+		var sc stage.Config
+		sc.RegisterFlags(fs)
+		var c Config
+		c.RegisterServiceFlags(fs)
+		lookup := func(k string) (string, bool) { return tc.env, k == "NEWSJET_CONCURRENCY" && tc.env != "" }
+		if err := stage.ParseFlags(fs, tc.args, lookup); err != nil {
+			t.Fatal(err)
+		}
+		if sc.Concurrency != tc.want {
+			t.Errorf("args %v env %q: concurrency %d, want %d", tc.args, tc.env, sc.Concurrency, tc.want)
+		}
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	for name, c := range map[string]Config{
 		"bad cidr":       {AllowNets: []string{"localhost"}},

@@ -8,5 +8,5 @@ import (
 
 func main() {
 	var cfg fetcher.Config
-	stage.Main(fetcher.Service(&cfg), cfg.RegisterFlags)
+	stage.Main(fetcher.Service(&cfg), cfg.RegisterServiceFlags)
 }
