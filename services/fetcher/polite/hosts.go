@@ -138,7 +138,7 @@ func (h *Hosts) state(host string, crawlDelay time.Duration) *hostState {
 	if !ok {
 		if len(h.hosts) >= 10000 {
 			for k, old := range h.hosts {
-				if now.Sub(old.lastUsed) > 10*time.Minute && len(old.sem) == 0 {
+				if now.Sub(old.lastUsed) > 10*time.Minute && len(old.sem) == 0 && now.After(old.notBefore) {
 					delete(h.hosts, k)
 				}
 			}
