@@ -60,7 +60,7 @@ func requireImages(ctx context.Context, t *testing.T) {
 		return
 	}
 	defer cli.Close()
-	for _, name := range append([]string{"nats"}, services...) {
+	for _, name := range append([]string{"nats", "newsjet"}, services...) {
 		if _, err := cli.ImageInspect(ctx, image(name)); err != nil {
 			skip("image %s is not built (run scripts/build-images.sh): %v", image(name), err)
 			return
@@ -118,8 +118,16 @@ func startService(ctx context.Context, t *testing.T, nw *testcontainers.DockerNe
 		t.Fatalf("starting %s: %v", name, err)
 	}
 	dumpLogsOnFailure(t, name, c)
+	info, err := c.Inspect(ctx)
+	mustf(t, err, "inspecting %s", name)
+	if info.Config == nil || info.Config.User != nonRoot {
+		t.Errorf("%s runs as user %q, want %s", name, info.Config.User, nonRoot)
+	}
 	return c
 }
+
+// nonRoot is the numeric user every image runs as.
+const nonRoot = "65532:65532"
 
 // dumpLogsOnFailure prints the container's last log lines when the test fails.
 func dumpLogsOnFailure(t *testing.T, name string, c *testcontainers.DockerContainer) {
