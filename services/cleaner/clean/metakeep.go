@@ -34,6 +34,7 @@ const (
 	afterH1MaxBlks = 24   // text blocks kept after a shown h1
 	afterH1MaxWins = 4    // shown h1s followed by a window of text
 	beforeH1Texts  = 6    // text nodes kept before a shown h1
+	maxFigures     = 2    // figures kept (with their image and caption)
 )
 
 // keptLinkRels are the link relations copied into the cleaned head.
@@ -62,8 +63,9 @@ var metaItemprops = map[string]bool{
 // author page (rel=author or an author-like path), body <meta itemprop> microdata,
 // each copied with its subtree cut to a few hundred characters, marked with
 // data-newsjet-hidden="1" when it is not shown and with data-newsjet-ctx naming its
-// page region; and a childless copy of the first element whose class or id names a
-// paywall. The copy of each of the first four shown <h1>s is preceded by a
+// page region; the first two shown <figure>s outside menus, sidebars and comments
+// (the lead image and its caption); and a childless copy of the first element whose
+// class or id names a paywall. The copy of each of the first four shown <h1>s is preceded by a
 // <div data-newsjet="before-h1"> holding the last six shown text nodes before it and
 // followed by a <div data-newsjet="after-h1"> holding the shown text that follows it
 // (up to the next h1, 1,200 characters or 24 blocks), one <p> per block: where an
@@ -112,8 +114,9 @@ type metaCollector struct {
 	// showing one was found.
 	titles []string
 	titled bool
-	// paywall is set once a paywall marker was kept.
+	// paywall is set once a paywall marker was kept; figures counts the figures kept.
 	paywall bool
+	figures int
 }
 
 func (c *metaCollector) walk(n *html.Node, st walkState) {
@@ -241,6 +244,14 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 		// A paywall marker, kept bare: the cleaner drops it from the content.
 		c.paywall = true
 		c.body = append(c.body, c.shallow(n, st))
+	}
+	if n.DataAtom == atom.Figure && c.figures < maxFigures && !st.hidden && !noiseRegion(st.ctx) {
+		// The lead image often sits outside the content the cleaner keeps.
+		if cp := c.limitedCopy(n, st); cp != nil {
+			c.figures++
+			c.body = append(c.body, cp)
+			return false
+		}
 	}
 	if wanted(n, &ea, st.ctx) {
 		if cp := c.limitedCopy(n, st); cp != nil {
@@ -397,7 +408,7 @@ func keepAttr(a html.Attribute) bool {
 	}
 	switch a.Key {
 	case "class", "id", "itemprop", "itemscope", "itemtype", "datetime", "content", "href", "src",
-		"rel", "title", "lang", "name", "property", "http-equiv", "alt", "aria-label":
+		"rel", "title", "lang", "name", "property", "http-equiv", "alt", "aria-label", "data-src", "data-original":
 		return true
 	}
 	return strings.HasPrefix(a.Key, "data-") && len(a.Val) <= 64
@@ -587,12 +598,20 @@ func keptLink(n *html.Node) bool {
 	return false
 }
 
+// noiseRegion reports whether a region holds menus, sidebars, comments or teasers.
+func noiseRegion(ctx string) bool {
+	switch ctx {
+	case "nav", "aside", "footer", "comment", "related":
+		return true
+	}
+	return false
+}
+
 // regionOf returns the page region n opens given the region it is in, or "" if
 // it opens none. Noise regions (nav, aside, footer, comment, related) are never
 // overridden by an inner article region.
 func regionOf(n *html.Node, ea *elemAttrs, cur string) string {
-	switch cur {
-	case "nav", "aside", "footer", "comment", "related":
+	if noiseRegion(cur) {
 		return ""
 	}
 	switch n.DataAtom {

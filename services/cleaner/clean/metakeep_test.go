@@ -265,3 +265,22 @@ func TestCollectMetaPaywallMarker(t *testing.T) {
 		t.Errorf("want one bare paywall marker:\n%s", got)
 	}
 }
+
+func TestCollectMetaFigures(t *testing.T) {
+	page := `<html><body><header><h1>Site</h1></header>
+<figure class="hero"><img data-src="https://cdn.example.com/lead.jpg" alt="Harbor"><figcaption>The harbor at dawn.</figcaption></figure>
+<h1>T</h1><aside><figure><img src="/ad.jpg"></figure></aside>
+<figure><img src="/2.jpg"></figure><figure><img src="/3.jpg"></figure></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := collectMeta(doc)
+	got := render(t, body)
+	if !strings.Contains(got, `<figure class="hero"><img data-src="https://cdn.example.com/lead.jpg" alt="Harbor"/><figcaption>The harbor at dawn.</figcaption></figure>`) {
+		t.Errorf("lead figure not kept:\n%s", got)
+	}
+	if strings.Contains(got, "/ad.jpg") || strings.Contains(got, "/3.jpg") || !strings.Contains(got, "2.jpg") {
+		t.Errorf("want the first two figures outside sidebars:\n%s", got)
+	}
+}

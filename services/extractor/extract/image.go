@@ -11,31 +11,60 @@ import (
 )
 
 // leadImage returns the article's lead image: og:image (else twitter:image, JSON-LD
-// image, link rel=image_src), with the caption and alt text of the first content
-// figure showing it; else the first content figure with an image.
+// image, link rel=image_src), with the caption and alt text of the figure showing it
+// (a figure the cleaner kept near the headline, else the first content figure); with
+// no declared image, the first such figure.
 func (p *page) leadImage(pageURL string) *schema.Image {
 	src := firstNonEmpty(p.metaVal("og:image:secure_url", "og:image", "twitter:image", "twitter:image:src"), p.ldImage(), p.link("image_src"))
-	fig, figImg := p.firstFigure()
-	if src == "" && figImg == nil {
+	var figs [][2]*html.Node // figure, img
+	for _, e := range p.elems {
+		if e.DataAtom == atom.Figure && attr(e, attrHidden) == "" {
+			if img := firstImg(e); img != nil {
+				figs = append(figs, [2]*html.Node{e, img})
+			}
+		}
+	}
+	if fig, img := p.firstFigure(); img != nil {
+		figs = append(figs, [2]*html.Node{fig, img})
+	}
+	if src == "" && len(figs) == 0 {
 		return nil
 	}
 	img := &schema.Image{URL: resolveURL(pageURL, src)}
 	img.Width, _ = strconv.Atoi(p.metaVal("og:image:width"))
 	img.Height, _ = strconv.Atoi(p.metaVal("og:image:height"))
 	img.Alt = collapse(p.metaVal("og:image:alt", "twitter:image:alt"))
-	if figImg != nil {
-		figSrc := imgSrc(figImg)
-		if src == "" || sameImage(src, figSrc) {
-			if src == "" {
-				img.URL = resolveURL(pageURL, figSrc)
-			}
-			if alt := collapse(attr(figImg, "alt")); alt != "" {
-				img.Alt = alt
-			}
-			img.Caption = figCaption(fig)
+	for _, f := range figs {
+		figSrc := imgSrc(f[1])
+		if src != "" && !sameImage(src, figSrc) {
+			continue
 		}
+		if src == "" {
+			img.URL = resolveURL(pageURL, figSrc)
+		}
+		if alt := collapse(attr(f[1], "alt")); alt != "" {
+			img.Alt = alt
+		}
+		img.Caption = figCaption(f[0])
+		break
 	}
 	return img
+}
+
+// firstImg returns the first <img> with a source under n.
+func firstImg(n *html.Node) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.Img && imgSrc(c) != "" {
+			return c
+		}
+		if img := firstImg(c); img != nil {
+			return img
+		}
+	}
+	return nil
 }
 
 // ldImage returns the URL of the JSON-LD image (a string, an ImageObject or a list).

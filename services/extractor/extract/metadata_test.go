@@ -268,3 +268,14 @@ func TestFillMetadataPaywall(t *testing.T) {
 		})
 	}
 }
+
+func TestFillMetadataLeadImageFromKeptFigure(t *testing.T) {
+	doc := cleanedDoc("en", `<meta property="og:image" content="https://cdn.example.com/2024/lead.jpg?w=1200">`,
+		`<figure class="hero"><img data-src="https://cdn.example.com/2024/lead.jpg" alt="Harbor"><figcaption>The harbor at dawn.</figcaption></figure><h1>T</h1>`,
+		`<figure><img src="https://cdn.example.com/other.jpg"><figcaption>Other.</figcaption></figure>`+englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if a.LeadImage == nil || a.LeadImage.Caption != "The harbor at dawn." || a.LeadImage.Alt != "Harbor" ||
+		a.LeadImage.URL != "https://cdn.example.com/2024/lead.jpg?w=1200" {
+		t.Errorf("LeadImage = %+v", a.LeadImage)
+	}
+}
