@@ -30,6 +30,7 @@ type onceItem struct {
 	page      *schema.RawPage
 	body      []byte
 	requestID string // a URL: its fetch request id
+	document  bool   // a feed or sitemap file: its links were requested
 	article   *schema.Article
 	dead      *schema.DeadLetter
 }
@@ -131,19 +132,32 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, timeout time
 			if err := a.stdout.write(it.article); err != nil {
 				return err
 			}
-		case it.requestID != "" && it.rawID == "":
-			// A feed or sitemap: its items are printed below.
+		case it.document:
+			// A feed or sitemap file: the articles of its links are printed below.
+		case it.requestID != "":
+			fmt.Fprintf(a.stderr, "newsjet run: %s: no article of its own (a feed or sitemap: the articles of its links follow the arguments)\n", it.input)
 		default:
 			fmt.Fprintf(a.stderr, "newsjet run: %s: no article came out of the pipeline\n", it.input)
 		}
 	}
+	printed := map[*schema.Article]bool{}
+	for _, it := range items {
+		printed[it.article] = true
+	}
 	for _, art := range others {
+		if printed[art] {
+			continue
+		}
 		if err := a.stdout.write(art); err != nil {
 			return err
 		}
 	}
 	for _, dl := range otherDead {
-		a.reportDead(dl.Subject, dl)
+		label := dl.Subject
+		if r, err := schema.DecodeFetchRequest(dl.Payload); err == nil {
+			label = r.URL
+		}
+		a.reportDead(label, dl)
 	}
 	return nil
 }
@@ -196,7 +210,7 @@ func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", arg, err)
 			}
-			it.requestID = "document:" + arg
+			it.document = true
 			if err := publishRequests(ctx, js, reqs); err != nil {
 				return nil, err
 			}
