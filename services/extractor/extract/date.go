@@ -203,8 +203,9 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 	return visPub, visMod
 }
 
-// isUpdatedClass reports whether a class/id list marks a modification time. The
-// hAtom class "updated" alone does not: themes put it on every date.
+// isUpdatedClass reports whether a class/id list marks a modification time: a
+// modified/last-updated name, or the hAtom class "updated" without "published" or
+// "entry-date" (themes put "published updated" on the one date they show).
 func isUpdatedClass(cls string) bool {
 	for _, w := range [...]string{"modified", "last-updated", "updated-date", "date-updated", "update-date",
 		"updated-time", "update-time", "updated_at", "updated-at", "lastupdate", "dateupdated"} {
@@ -212,7 +213,17 @@ func isUpdatedClass(cls string) bool {
 			return true
 		}
 	}
-	return false
+	// hAtom: "updated" alone marks the modification time, "published updated" both.
+	hasUpdated, hasPublished := false, false
+	for _, f := range strings.Fields(cls) {
+		switch f {
+		case "updated":
+			hasUpdated = true
+		case "published", "entry-date":
+			hasPublished = true
+		}
+	}
+	return hasUpdated && !hasPublished
 }
 
 // isDateElem reports whether a kept element shows a date: a <time>, a date

@@ -279,3 +279,31 @@ func TestFillMetadataLeadImageFromKeptFigure(t *testing.T) {
 		t.Errorf("LeadImage = %+v", a.LeadImage)
 	}
 }
+
+func TestFillMetadataWordPressByline(t *testing.T) {
+	doc := cleanedDoc("en-GB",
+		`<title>Harbor reopens after the storm &#8211; Coast Weekly</title><meta property="og:site_name" content="Coast Weekly">`,
+		`<h1 class="entry-title" data-newsjet-ctx="article">Harbor reopens after the storm</h1>
+<div data-newsjet="after-h1"><p>Posted on March 3, 2024 by Jana Roe</p></div>
+<span class="posted-on" data-newsjet-ctx="article"><a href="/2024/03/03/harbor/" rel="bookmark"><time class="entry-date published" datetime="2024-03-03T08:15:00+00:00">March 3, 2024</time><time class="updated" datetime="2024-03-05T10:00:00+00:00">March 5, 2024</time></a></span>
+<span class="byline" data-newsjet-ctx="article"> by <span class="author vcard"><a class="url fn n" href="https://coast.example/author/jana-roe/">Jana Roe</a></span></span>`,
+		englishBody)
+	a := metaOf(t, doc, Options{URL: "https://coast.example/2024/03/03/harbor/"})
+	if a.Title != "Harbor reopens after the storm" || strings.Join(a.Authors, "|") != "Jana Roe" || a.Language != "en" {
+		t.Errorf("title %q authors %q language %q", a.Title, a.Authors, a.Language)
+	}
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2024-03-03T08:15:00Z" {
+		t.Errorf("PublishedAt = %v", a.PublishedAt)
+	}
+}
+
+func TestFillMetadataHAtomUpdated(t *testing.T) {
+	doc := cleanedDoc("en", ``,
+		`<h1>Harbor reopens</h1><span class="posted-on" data-newsjet-ctx="article"><time class="entry-date published" datetime="2024-03-03T08:15:00+00:00">March 3, 2024</time><time class="updated" datetime="2024-03-05T10:00:00+00:00">March 5, 2024</time></span>`,
+		englishBody)
+	a := metaOf(t, doc, Options{})
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2024-03-03T08:15:00Z" ||
+		a.ModifiedAt == nil || a.ModifiedAt.Format(time.RFC3339) != "2024-03-05T10:00:00Z" {
+		t.Errorf("PublishedAt = %v, ModifiedAt = %v", a.PublishedAt, a.ModifiedAt)
+	}
+}
