@@ -267,6 +267,14 @@ func TestPolicyCatchesViolations(t *testing.T) {
 			}
 			return o
 		}, "scales on NEWS_CLEANED/cleaner"},
+		{"more replicas than MaxAckPending feeds", func(o []Object) []Object {
+			for _, x := range o {
+				if so, ok := x.Typed.(*crd.ScaledObject); ok && so.Name == "fetcher" {
+					so.Spec.MaxReplicaCount = ptr.To[int32](20)
+				}
+			}
+			return o
+		}, "exceed the consumer's MaxAckPending"},
 		{"missing NACK consumer", func(o []Object) []Object { return without(o, "Consumer", "news-raw-cleaner") }, "no NACK Consumer"},
 		{"unknown setting", func(o []Object) []Object {
 			c := &deployment(o, "cleaner").Spec.Template.Spec.Containers[0]

@@ -143,7 +143,8 @@ func newIndex(objs []Object, p Policy) *index {
 // (only the sink also reaches PostgreSQL); its ConfigMaps and Secrets exist and set only
 // NEWSJET_* variables the service reads, with stream provisioning off; its autoscaler is
 // the overlay's, scaling on the stage's own pkg/schema consumer, and then the Deployment
-// leaves spec.replicas to it. NACK streams and consumers cover every stage at the
+// leaves spec.replicas to it; its largest replica count times NEWSJET_CONCURRENCY fits
+// the consumer's MaxAckPending. NACK streams and consumers cover every stage at the
 // overlay's replica count.
 func Check(objs []Object, p Policy) []error {
 	var errs []error
@@ -165,9 +166,9 @@ func Check(objs []Object, p Policy) []error {
 			bad(id, "not a newsjet stage")
 			continue
 		}
-		checkPod(id, name, d, p, ix, bad)
+		env := checkPod(id, name, d, p, ix, bad)
 		checkCompanions(id, name, d, ix, bad)
-		checkAutoscaling(id, name, d, p, ix, bad)
+		checkAutoscaling(id, name, d, env, p, ix, bad)
 	}
 	checkJetStream(p, ix, bad)
 	return errs
@@ -175,7 +176,8 @@ func Check(objs []Object, p Policy) []error {
 
 type badFunc func(id, format string, args ...any)
 
-func checkPod(id, name string, d *appsv1.Deployment, p Policy, ix *index, bad badFunc) {
+// checkPod checks the pod template and returns the container's environment.
+func checkPod(id, name string, d *appsv1.Deployment, p Policy, ix *index, bad badFunc) map[string]string {
 	spec := d.Spec.Template.Spec
 	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
 	if err != nil || sel.Empty() || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
@@ -201,7 +203,7 @@ func checkPod(id, name string, d *appsv1.Deployment, p Policy, ix *index, bad ba
 	}
 	if len(spec.Containers) != 1 {
 		bad(id, "%d containers, want exactly one", len(spec.Containers))
-		return
+		return nil
 	}
 	if len(spec.InitContainers) > 0 || len(spec.EphemeralContainers) > 0 {
 		bad(id, "init or ephemeral containers are not expected")
@@ -215,7 +217,7 @@ func checkPod(id, name string, d *appsv1.Deployment, p Policy, ix *index, bad ba
 	checkResources(id, c, bad)
 	checkContainerSecurity(id, c, bad)
 	checkVolumes(id, spec, c, ix, bad)
-	checkEnv(id, name, c, p, ix, bad)
+	return checkEnv(id, name, c, p, ix, bad)
 }
 
 func checkImage(id, name string, c corev1.Container, p Policy, bad badFunc) {
@@ -346,7 +348,7 @@ func checkVolumes(id string, spec corev1.PodSpec, c corev1.Container, ix *index,
 	}
 }
 
-func checkEnv(id, name string, c corev1.Container, p Policy, ix *index, bad badFunc) {
+func checkEnv(id, name string, c corev1.Container, p Policy, ix *index, bad badFunc) map[string]string {
 	env := map[string]string{}
 	for _, ef := range c.EnvFrom {
 		switch {
@@ -408,6 +410,7 @@ func checkEnv(id, name string, c corev1.Container, p Policy, ix *index, bad badF
 	if env["NEWSJET_HTTP_ADDR"] == "" {
 		bad(id, "NEWSJET_HTTP_ADDR must be set: probes and metrics need it")
 	}
+	return env
 }
 
 func selects(sel map[string]string, podLabels map[string]string) bool {
@@ -492,7 +495,10 @@ func checkNetwork(id, name string, pod map[string]string, ix *index, bad badFunc
 	}
 }
 
-func checkAutoscaling(id, name string, d *appsv1.Deployment, p Policy, ix *index, bad badFunc) {
+// checkAutoscaling checks the stage's autoscaler and that its largest replica count can
+// use its concurrency: replicas × NEWSJET_CONCURRENCY must not exceed the consumer's
+// MaxAckPending, or the extra replicas get no messages.
+func checkAutoscaling(id, name string, d *appsv1.Deployment, env map[string]string, p Policy, ix *index, bad badFunc) {
 	var keda []*crd.ScaledObject
 	for _, so := range ix.scaled {
 		if so.Spec.ScaleTargetRef.Name == name {
@@ -512,16 +518,32 @@ func checkAutoscaling(id, name string, d *appsv1.Deployment, p Policy, ix *index
 	if p.Autoscaler != NoAutoscaler && d.Spec.Replicas != nil {
 		bad(id, "spec.replicas is set although an autoscaler owns the replica count")
 	}
+	maxReplicas := 1
+	if d.Spec.Replicas != nil {
+		maxReplicas = int(*d.Spec.Replicas)
+	}
 	for _, so := range keda {
 		checkScaledObject(id, name, so, ix, bad)
+		if so.Spec.MaxReplicaCount != nil {
+			maxReplicas = int(*so.Spec.MaxReplicaCount)
+		}
 	}
 	for _, h := range hpas {
+		maxReplicas = int(h.Spec.MaxReplicas)
 		if h.Spec.MinReplicas == nil || *h.Spec.MinReplicas < 1 || h.Spec.MaxReplicas < *h.Spec.MinReplicas {
 			bad(id, "HPA %s replica range is not 1 <= min <= max", h.Name)
 		}
 		if len(h.Spec.Metrics) == 0 {
 			bad(id, "HPA %s has no metrics", h.Name)
 		}
+	}
+	conc, err := strconv.Atoi(env["NEWSJET_CONCURRENCY"])
+	if err != nil || conc < 1 {
+		bad(id, "NEWSJET_CONCURRENCY %q must be set to a positive integer", env["NEWSJET_CONCURRENCY"])
+		return
+	}
+	if limit := StageConsumers[name].MaxAckPending; conc*maxReplicas > limit {
+		bad(id, "%d replicas × concurrency %d exceed the consumer's MaxAckPending %d", maxReplicas, conc, limit)
 	}
 }
 
