@@ -42,14 +42,21 @@ var langZone = map[string]*time.Location{
 	"ko": time.FixedZone("KST", 9*3600), "ja": time.FixedZone("JST", 9*3600), "zh": time.FixedZone("CST", 8*3600),
 }
 
-// dates returns the publication and modification times. A declared time is kept when
-// the visible dateline agrees with its day (in some plausible zone); a visible date
-// that contradicts every declared time wins, unless it is the declared modification
-// day (a page showing only its update date). A time without a zone is read in the
+// dates returns the publication and modification times. A live blog's publication is
+// its declared start (datePublished, else coverageStartTime). Otherwise a declared
+// time is kept when the visible dateline agrees with its day (in some plausible
+// zone); a visible date that contradicts every declared time wins, unless it is the
+// declared modification day (a page showing only its update date). A time without a zone is read in the
 // zone the page declares elsewhere, else the zone of a one-zone language (Korean,
 // Japanese, Chinese), else UTC. Outside English pages, 05/10/2018 is 5 October.
 func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
 	dayFirst := lang != "en"
+	if p.ld.isLive() {
+		// A live blog's publication is its declared start, not its latest post.
+		if st, ok := parseStamp(firstNonEmpty(p.ld.str("datePublished"), p.ld.str("coverageStartTime"))); ok {
+			pub = inZone(st, nil)
+		}
+	}
 	var machPub, machMod []stamp
 	for _, v := range p.ld.allStrs("datePublished") {
 		machPub = appendStamp(machPub, v)
@@ -92,6 +99,8 @@ func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
 		declPub = machPub
 	}
 	switch {
+	case pub != nil:
+		// a live blog's declared start
 	case okPub && len(declPub) > 0 && len(machMod) > 0 && !agreesAny(declPub, vp, zone) && agreesAny(machMod, vp, zone) &&
 		!declPub[0].t.After(machMod[0].t):
 		// The page shows its update time only: the declared publication stands

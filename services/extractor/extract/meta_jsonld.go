@@ -178,6 +178,19 @@ func (d ldData) allStrs(key string) []string {
 	return out
 }
 
+// isLive reports whether the article object is a live blog.
+func (d ldData) isLive() bool {
+	if d.main == nil {
+		return false
+	}
+	for _, t := range ldTypes(d.main) {
+		if t == "liveblogposting" {
+			return true
+		}
+	}
+	return false
+}
+
 // obj returns the article object, else the WebPage object.
 func (d ldData) obj() map[string]any {
 	if d.main != nil {

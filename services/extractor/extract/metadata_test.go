@@ -307,3 +307,14 @@ func TestFillMetadataHAtomUpdated(t *testing.T) {
 		t.Errorf("PublishedAt = %v, ModifiedAt = %v", a.PublishedAt, a.ModifiedAt)
 	}
 }
+
+func TestFillMetadataLiveBlogCoverageStart(t *testing.T) {
+	doc := cleanedDoc("en",
+		`<script type="application/ld+json">{"@type":"LiveBlogPosting","headline":"Election night live","coverageStartTime":"2026-05-07T21:00:00+01:00",
+"liveBlogUpdate":[{"@type":"BlogPosting","datePublished":"2026-05-07T23:40:00+01:00"}]}</script>`,
+		`<h1>Election night live</h1><time datetime="2026-05-07T23:40:00+01:00" data-newsjet-ctx="article">23:40</time>`, englishBody)
+	a := metaOf(t, doc, Options{})
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-07T21:00:00+01:00" {
+		t.Errorf("PublishedAt = %v, want the coverage start, not the latest post", a.PublishedAt)
+	}
+}
