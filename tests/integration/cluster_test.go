@@ -122,9 +122,10 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 	}
 
 	urlsPublished := map[string]bool{}
+	stopped := ""
 	for i := range clusterPages {
 		if i == clusterPages/2 {
-			clusterStopRawLeader(ctx, t, js, nodes)
+			stopped = clusterStopRawLeader(ctx, t, js, nodes)
 		}
 		u := clusterPublish(ctx, t, js, i)
 		urlsPublished[u] = true
@@ -161,6 +162,15 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 		if n := s.CachedInfo().State.Msgs; n != want {
 			t.Errorf("%s holds %d messages, want %d", stream, n, want)
 		}
+	}
+	raw, err := js.Stream(ctx, "NEWS_RAW")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := raw.CachedInfo()
+	if info.Config.Replicas != 3 || info.Cluster == nil || info.Cluster.Leader == "" || info.Cluster.Leader == stopped {
+		t.Errorf("NEWS_RAW after losing %s: replicas %d, cluster %+v; want 3 replicas led by another server",
+			stopped, info.Config.Replicas, info.Cluster)
 	}
 }
 
@@ -241,8 +251,9 @@ func clusterStartStage(ctx context.Context, t *testing.T, nw *testcontainers.Doc
 	return c
 }
 
-// clusterStopRawLeader stops the server leading NEWS_RAW, the stream pages are published to.
-func clusterStopRawLeader(ctx context.Context, t *testing.T, js jetstream.JetStream, nodes map[string]*testcontainers.DockerContainer) {
+// clusterStopRawLeader stops the server leading NEWS_RAW, the stream pages are published
+// to, and returns its name.
+func clusterStopRawLeader(ctx context.Context, t *testing.T, js jetstream.JetStream, nodes map[string]*testcontainers.DockerContainer) string {
 	t.Helper()
 	s, err := js.Stream(ctx, "NEWS_RAW")
 	if err != nil {
@@ -261,6 +272,7 @@ func clusterStopRawLeader(ctx context.Context, t *testing.T, js jetstream.JetStr
 		t.Fatal(err)
 	}
 	t.Logf("stopped %s, the NEWS_RAW leader, after %d pages", leader, clusterPages/2)
+	return leader
 }
 
 // clusterPublish publishes page i as a bare HTML body on news.raw, retrying with the same
