@@ -75,8 +75,19 @@ func selectContent(doc *html.Node) content {
 // statistics off their ancestors.
 func (p *page) dropBoiler(root int32) {
 	p.dropFlagged(root, fJunk|fHidden|fNav, 0)
-	p.dropFlagged(root, fBoilerTag, boilerKeepShare*(p.els[root].good+p.els[root].bonus))
-	p.dropFlagged(root, fBoiler, boilerKeepShare*(p.els[root].good+p.els[root].bonus))
+	p.dropFlagged(root, fBoilerTag, boilerKeepShare*p.reference(root))
+	p.dropFlagged(root, fBoiler, boilerKeepShare*p.reference(root))
+}
+
+// reference is the weight the furniture guards compare with: root's paragraph
+// weight with the itemprop=articleBody bonus of the elements inside it (not its
+// own: the elements that fill a marked body are measured against that body).
+func (p *page) reference(root int32) float32 {
+	e := &p.els[root]
+	if e.flags&fArticleBody != 0 {
+		return e.good
+	}
+	return e.good + e.bonus
 }
 
 // dropFlagged drops the elements inside root having one of flags and less than
@@ -89,7 +100,7 @@ func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 			i = e.end
 			continue
 		}
-		drop := e.flags&flags != 0 && (keep == 0 || e.good+e.bonus < keep) && e.flags&fArticleBody == 0
+		drop := e.flags&flags != 0 && e.flags&fArticleBody == 0 && (keep == 0 || e.good+e.bonus < p.keepWithin(i, root, keep))
 		if !drop {
 			i++
 			continue
@@ -97,6 +108,18 @@ func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 		p.drop(i)
 		i = e.end
 	}
+}
+
+// keepWithin is the weight an element i needs to escape dropFlagged: keep, or,
+// inside an itemprop=articleBody element below root, boilerKeepShare of that
+// element's weight (the page marked its body; what fills most of it stays).
+func (p *page) keepWithin(i, root int32, keep float32) float32 {
+	for a := p.els[i].parent; a > root; a = p.els[a].parent {
+		if p.els[a].flags&fArticleBody != 0 {
+			return boilerKeepShare * p.els[a].good
+		}
+	}
+	return keep
 }
 
 // drop marks element i removed and subtracts its statistics from its ancestors.

@@ -59,6 +59,17 @@ type textBuilder struct {
 	out   strings.Builder
 	para  strings.Builder
 	space bool
+	// skip lists subtrees left out of the text.
+	skip []*html.Node
+}
+
+func (t *textBuilder) skipped(n *html.Node) bool {
+	for _, s := range t.skip {
+		if n == s {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *textBuilder) text(s string) {
@@ -133,7 +144,7 @@ func walkText(t *textBuilder, n *html.Node, depth int) {
 			t.text(c.Data)
 		case html.ElementNode:
 			switch {
-			case skippedInText[c.DataAtom]:
+			case skippedInText[c.DataAtom] || t.skipped(c):
 			case c.DataAtom == atom.Br:
 				t.lineBreak()
 			case c.DataAtom == atom.Pre:

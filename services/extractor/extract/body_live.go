@@ -15,8 +15,9 @@ import (
 const maxLivePosts = 500
 
 // fillLivePosts sets a.LivePosts from the JSON-LD LiveBlogPosting's
-// liveBlogUpdate entries, in the order the page lists them.
-func fillLivePosts(a *schema.Article, doc *html.Node) {
+// liveBlogUpdate entries, in the order the page lists them; without them, from
+// the page structure of the content (see livePostsFromContent).
+func fillLivePosts(a *schema.Article, doc, content *html.Node) {
 	for _, raw := range liveJSONScripts(doc) {
 		var v any
 		if json.Unmarshal([]byte(raw), &v) != nil {
@@ -27,6 +28,91 @@ func fillLivePosts(a *schema.Article, doc *html.Node) {
 			return
 		}
 	}
+	if content != nil {
+		a.LivePosts = livePostsFromContent(content)
+	}
+}
+
+// minLivePosts is the fewest timestamped blocks that make a live blog.
+const minLivePosts = 3
+
+// livePostsFromContent finds a live blog in the page structure: the first
+// element (in document order) with at least minLivePosts child elements that
+// each hold a <time datetime> and some text. Each such child is a post: its
+// first heading is the headline, its time the publication time, the rest its
+// text. Posts keep the page's order.
+func livePostsFromContent(content *html.Node) []schema.LivePost {
+	var found []schema.LivePost
+	var walk func(n *html.Node, depth int)
+	walk = func(n *html.Node, depth int) {
+		if found != nil || depth > maxBodyDepth {
+			return
+		}
+		var posts []schema.LivePost
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			if p, ok := livePostOf(c); ok {
+				posts = append(posts, p)
+			}
+		}
+		if len(posts) >= minLivePosts {
+			found = posts[:min(len(posts), maxLivePosts)]
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(content, 0)
+	return found
+}
+
+// livePostOf reads one live post from a block holding a <time datetime>.
+func livePostOf(n *html.Node) (schema.LivePost, bool) {
+	var p schema.LivePost
+	var tm, head *html.Node
+	var find func(*html.Node, int)
+	find = func(n *html.Node, depth int) {
+		if depth > maxBodyDepth {
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch {
+			case c.DataAtom == atom.Time && tm == nil:
+				if _, ok := attrValue(c, "datetime"); ok {
+					tm = c
+				}
+			case headingLevel(c.DataAtom) > 0 && head == nil:
+				head = c
+			default:
+				find(c, depth+1)
+			}
+		}
+	}
+	find(n, 0)
+	if tm == nil {
+		return p, false
+	}
+	if dt, _ := attrValue(tm, "datetime"); dt != "" {
+		if t, err := time.Parse(time.RFC3339, strings.TrimSpace(dt)); err == nil {
+			p.PublishedAt = &t
+		}
+	}
+	if head != nil {
+		p.Headline = collapseSpaces(textContent(head))
+	}
+	t := textBuilder{skip: []*html.Node{tm, head}}
+	walkText(&t, n, 0)
+	t.flush()
+	p.Text = t.out.String()
+	return p, p.Text != ""
 }
 
 // liveJSONScripts returns the text of every <script type="application/ld+json">.

@@ -51,10 +51,11 @@ func Extract(cleaned string, opts Options) (*schema.Article, error) {
 	a := &schema.Article{Schema: schema.ArticleV1, URL: opts.URL, Authors: []string{}}
 	fillMetadata(a, doc, opts)
 	base, _ := url.Parse(opts.URL)
-	if c := contentNode(doc); c != nil {
+	c := contentNode(doc)
+	if c != nil {
 		fillBody(a, c, base)
 	}
-	fillLivePosts(a, doc)
+	fillLivePosts(a, doc, c)
 	return a, nil
 }
 
