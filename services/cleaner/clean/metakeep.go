@@ -34,6 +34,7 @@ const (
 	afterH1MaxBlks = 24   // text blocks kept after a shown h1
 	afterH1MaxWins = 4    // shown h1s followed by a window of text
 	beforeH1Texts  = 6    // text nodes kept before a shown h1
+	maxBodyNodes   = 400  // body entries kept in all (metadata sits near the top)
 	maxFigures     = 2    // figures kept (with their image and caption)
 )
 
@@ -73,7 +74,8 @@ var metaItemprops = map[string]bool{
 // title (og:title, twitter:title or <title>) in an element before any h1, that
 // element's copy gets data-newsjet-title="1" and the same windows.
 //
-// The walk is one pass over doc; elements nested deeper than 512 levels are skipped.
+// The walk is one pass over doc; elements nested deeper than 512 levels are skipped
+// and body copies stop after 400 entries.
 func collectMeta(doc *html.Node) (head, body []*html.Node) {
 	c := metaCollector{}
 	c.walk(doc, walkState{})
@@ -172,7 +174,9 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 			switch {
 			case metaItemprop(attrVal(n, "itemprop")) && !st.inHead:
 				// Microdata: its place in the body tells whose property it is.
-				c.body = append(c.body, c.shallow(n, st))
+				if !c.full() {
+					c.body = append(c.body, c.shallow(n, st))
+				}
 			case st.inHead || hasAnyAttr(n, "name", "property", "http-equiv"):
 				// Head metadata, also when a stray element made the parser move it
 				// into the body.
@@ -211,6 +215,9 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	}
 	if ctx := regionOf(n, &ea, st.ctx); ctx != "" {
 		st.ctx = ctx
+	}
+	if c.full() {
+		return true // enough kept: the rest of the body is only walked for head elements
 	}
 	if n.DataAtom == atom.H1 {
 		c.afterOn = false
@@ -412,6 +419,11 @@ func keepAttr(a html.Attribute) bool {
 		return true
 	}
 	return strings.HasPrefix(a.Key, "data-") && len(a.Val) <= 64
+}
+
+// full reports whether the body list holds maxBodyNodes entries.
+func (c *metaCollector) full() bool {
+	return len(c.body) >= maxBodyNodes
 }
 
 // addTitle records a declared title, trimmed; short ones are ignored.

@@ -284,3 +284,19 @@ func TestCollectMetaFigures(t *testing.T) {
 		t.Errorf("want the first two figures outside sidebars:\n%s", got)
 	}
 }
+
+func TestCollectMetaBounded(t *testing.T) {
+	page := "<html><body><h1>T</h1>" + strings.Repeat(`<time datetime="2024-01-01">Jan 1</time><p class="byline">By A B</p>`, 5000) +
+		`<script type="application/ld+json">{"@type":"NewsArticle"}</script></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, body := collectMeta(doc)
+	if len(body) > maxBodyNodes {
+		t.Errorf("body holds %d entries, want at most %d", len(body), maxBodyNodes)
+	}
+	if len(head) != 1 {
+		t.Errorf("head holds %d entries, want the JSON-LD after the cap too", len(head))
+	}
+}

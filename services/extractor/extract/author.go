@@ -11,8 +11,9 @@ import (
 
 // bylinePrefixes open a credit line ("By Jane Doe"); matched case-insensitively.
 var bylinePrefixes = [...]string{
-	"written by ", "posted by ", "by: ", "reported by ", "publicado por: ", "publicado por ", "escrito por ", "geschrieben von ", "words by ", "story by ", "by ", "por ", "von ", "par ", "di ", "oleh ",
-	"text: ", "texto: ", "autor: ", "author: ", "автор: ", "автор ", "текст: ", "글 ", "기자 ",
+	"written by ", "posted by ", "by: ", "reported by ", "publicado por: ", "publicado por ", "escrito por ",
+	"geschrieben von ", "words by ", "story by ", "by ", "por ", "von ", "par ", "di ", "oleh ",
+	"text: ", "texto: ", "autor: ", "author: ", "автор: ", "автор ", "текст: ", "글 ",
 }
 
 // nameSeps split a credit line into names.
@@ -45,7 +46,8 @@ var orgWords = map[string]bool{
 	"foundation": true, "institute": true, "university": true, "company": true, "corporation": true,
 	"guardian": true, "telegraph": true, "license": true, "upi": true, "xinhua": true, "pti": true, "ani": true,
 	"ians": true, "kyodo": true, "yonhap": true, "aap": true, "anp": true, "agencies": true, "wires": true,
-	"politico": true, "axios": true, "associated-press": true, "prnewswire": true, "businesswire": true, "reporters": true, "writers": true, "contributors": true,
+	"politico": true, "axios": true, "associated-press": true, "prnewswire": true, "businesswire": true,
+	"reporters": true, "writers": true, "contributors": true,
 }
 
 // nameParticles are lower-case words allowed inside a person name.

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -60,6 +61,7 @@ type page struct {
 	// the index in h1s of the headline, -1 when the title is not an h1.
 	elemH1  []int
 	titleH1 int
+	pos     int // titlePos, -1 until counted
 	content *html.Node
 	// paywall is set when an element marks a paywall.
 	paywall bool
@@ -81,7 +83,7 @@ type heading struct {
 
 // gatherPage walks doc once and sorts its parts.
 func gatherPage(doc *html.Node) *page {
-	p := &page{titleH1: -1}
+	p := &page{titleH1: -1, pos: -1}
 	var walk func(n *html.Node, depth int)
 	walk = func(n *html.Node, depth int) {
 		if depth > 64 {
@@ -163,14 +165,19 @@ func (p *page) addMeta(n *html.Node) {
 // metaDiv reads the cleaner's copies of metadata-bearing body elements.
 func (p *page) metaDiv(div *html.Node) {
 	var before []string
+	shown := 0
 	for c := div.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type != html.ElementNode {
 			continue
 		}
 		switch {
 		case c.DataAtom == atom.H1 || attr(c, attrTitle) != "":
-			p.h1s = append(p.h1s, heading{text: collapse(textOf(c)), hidden: attr(c, attrHidden) != "",
-				pseudo: c.DataAtom != atom.H1, ctx: attr(c, attrCtx), before: before})
+			h := heading{text: collapse(textOf(c)), hidden: attr(c, attrHidden) != "",
+				pseudo: c.DataAtom != atom.H1, ctx: attr(c, attrCtx), before: before}
+			p.h1s = append(p.h1s, h)
+			if !h.hidden {
+				shown++
+			}
 			before = nil
 		case attr(c, attrKind) == "before-h1":
 			for b := c.FirstChild; b != nil; b = b.NextSibling {
@@ -189,7 +196,7 @@ func (p *page) metaDiv(div *html.Node) {
 			}
 		default:
 			p.elems = append(p.elems, c)
-			p.elemH1 = append(p.elemH1, p.shownH1s())
+			p.elemH1 = append(p.elemH1, shown)
 			if isPaywallMarker(c) {
 				p.paywall = true
 			}
@@ -233,17 +240,6 @@ func (p *page) headerLines() []string {
 	return nil
 }
 
-// shownH1s counts the h1s read so far that are shown.
-func (p *page) shownH1s() int {
-	n := 0
-	for _, h := range p.h1s {
-		if !h.hidden {
-			n++
-		}
-	}
-	return n
-}
-
 // nearTitle reports whether elems[i] belongs to the article's header: shown, outside
 // menus, sidebars and comments, and after the headline h1 (within 30 elements and
 // before the next shown h1), or before it inside the article. With no headline h1
@@ -256,45 +252,39 @@ func (p *page) nearTitle(i int) bool {
 	if p.titleH1 < 0 {
 		return true
 	}
-	pos := 0 // shown h1s up to and including the headline
-	for j := 0; j <= p.titleH1; j++ {
-		if !p.h1s[j].hidden {
-			pos++
-		}
-	}
+	pos := p.titlePos()
 	switch p.elemH1[i] {
 	case pos:
-		first := i
-		for first > 0 && p.elemH1[first-1] == pos {
-			first--
-		}
-		return i-first < 30
+		// elemH1 never decreases: the headline's group starts at the first index
+		// holding pos.
+		return i-sort.SearchInts(p.elemH1, pos) < 30
 	case pos - 1:
 		if attr(e, attrCtx) == "article" {
 			return true
 		}
 		// The few elements right before the headline (a byline above it).
-		last := i
-		for last+1 < len(p.elems) && p.elemH1[last+1] == pos-1 {
-			last++
-		}
-		return last-i < 3
+		return sort.SearchInts(p.elemH1, pos)-1-i < 3
 	}
 	return false
 }
 
-// beforeTitle reports whether elems[i] comes before the headline h1.
-func (p *page) beforeTitle(i int) bool {
-	if p.titleH1 < 0 {
-		return false
-	}
-	pos := 0
-	for j := 0; j <= p.titleH1; j++ {
-		if !p.h1s[j].hidden {
-			pos++
+// titlePos returns the number of shown h1s up to and including the headline,
+// counted once.
+func (p *page) titlePos() int {
+	if p.pos < 0 {
+		p.pos = 0
+		for j := 0; j <= p.titleH1; j++ {
+			if !p.h1s[j].hidden {
+				p.pos++
+			}
 		}
 	}
-	return p.elemH1[i] < pos
+	return p.pos
+}
+
+// beforeTitle reports whether elems[i] comes before the headline h1.
+func (p *page) beforeTitle(i int) bool {
+	return p.titleH1 >= 0 && p.elemH1[i] < p.titlePos()
 }
 
 // scanContent notes paywall markers inside the content subtree.

@@ -318,3 +318,13 @@ func TestFillMetadataLiveBlogCoverageStart(t *testing.T) {
 		t.Errorf("PublishedAt = %v, want the coverage start, not the latest post", a.PublishedAt)
 	}
 }
+
+func TestFillMetadataManyElementsLinear(t *testing.T) {
+	// A meta div far larger than the cleaner writes (its cap is 400 entries) still
+	// gives its result; nearTitle no longer rescans the list per element.
+	meta := "<h1>T</h1>" + strings.Repeat(`<time datetime="2024-01-01T00:00:00Z" data-newsjet-ctx="article">Jan 1, 2024</time><span class="byline" data-newsjet-ctx="article">x</span>`, 20000)
+	a := metaOf(t, cleanedDoc("en", "", meta, englishBody), Options{})
+	if a.PublishedAt == nil {
+		t.Error("no publication date")
+	}
+}
