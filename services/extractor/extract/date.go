@@ -391,8 +391,8 @@ func agreesAny(mach []stamp, vis textDate, zone *time.Location) bool {
 
 // agrees reports whether a declared time can be the shown date: read in its own
 // offset, or shifted by a whole or half-hour offset between -12 and +14 hours (a page
-// showing local time without naming its zone), it falls on the shown day, and within
-// five minutes of the shown time when a clock is shown.
+// showing local time without naming its zone), it falls on the shown day, and on the
+// shown minute when a clock is shown.
 func agrees(m stamp, vis textDate, zone *time.Location) bool {
 	t := m.t
 	if !m.hasZone && zone != nil {
@@ -405,9 +405,7 @@ func agrees(m stamp, vis textDate, zone *time.Location) bool {
 		if !vis.hasClock || !m.hasClock {
 			return true
 		}
-		// Within five minutes: a page may show the minute it was last saved.
-		d := (u.Hour()*60 + u.Minute()) - (vis.hour*60 + vis.min)
-		return d >= -5 && d <= 5
+		return u.Hour() == vis.hour && u.Minute() == vis.min
 	}
 	if vis.zone != nil {
 		return match(t.In(vis.zone))
