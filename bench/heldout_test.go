@@ -217,8 +217,8 @@ func diffParagraphs(truth, pred string) string {
 			}
 			n++
 			s := strings.Join(toks, " ")
-			if len(s) > 100 {
-				s = s[:100] + "..."
+			if r := []rune(s); len(r) > 100 {
+				s = string(r[:100]) + "..."
 			}
 			fmt.Fprintf(&sb, "\n    %s %s", label, s)
 		}
