@@ -26,9 +26,13 @@ const (
 	captionMax = 120
 	// tailShort: see trimTail.
 	tailShort = 40
-	// widenTiny, headShort: see widen.
-	widenTiny = 30
-	headShort = 80
+	// h1BranchMin: see descend.
+	h1BranchMin   = 150
+	h1BranchShare = 0.1
+	// widenMaxShare, widenTiny, headShort: see widen.
+	widenMaxShare = 0.5
+	widenTiny     = 30
+	headShort     = 80
 	// linkListKeep: a link-dense block holding this share of the root's weight stays.
 	linkListKeep = 0.15
 )
@@ -145,7 +149,10 @@ func (p *page) drop(i int32) {
 }
 
 // descend walks from element i down to the child holding most of its paragraph
-// weight while that child holds at least descendShare of it.
+// weight while that child holds at least descendShare of it. A link-poor child
+// holding the page's first shown <h1>, at least h1BranchMin weight and
+// h1BranchShare of the element's is taken instead: the headline sits with its
+// story, and the heavier block beside it is a comment thread or teaser list.
 func (p *page) descend(i int32) int32 {
 	els := p.els
 	for {
@@ -155,6 +162,11 @@ func (p *page) descend(i int32) int32 {
 				best, bestGood = c, w
 			}
 		}
+		if h := p.h1Child(i); h >= 0 && h != best && els[h].good+els[h].bonus >= h1BranchMin &&
+			els[h].good >= h1BranchShare*els[i].good && els[h].link*2 < els[h].text {
+			i = h
+			continue
+		}
 		if best < 0 || bestGood < descendShare*(els[i].good+els[i].bonus) {
 			return i
 		}
@@ -162,10 +174,27 @@ func (p *page) descend(i int32) int32 {
 	}
 }
 
+// h1Child returns the child of i holding the page's first shown <h1>, or -1.
+func (p *page) h1Child(i int32) int32 {
+	h1 := p.h1
+	if h1 <= i || h1 >= p.els[i].end {
+		return -1
+	}
+	for c := i + 1; c < p.els[i].end; c = p.els[c].end {
+		if h1 >= c && h1 < p.els[c].end {
+			if p.els[c].flags&fDrop != 0 {
+				return -1
+			}
+			return c
+		}
+	}
+	return -1
+}
+
 // widen moves the content root up to its parent while every other child of the
 // parent left after dropBoiler is prose (under a third of its text in links, no
-// teaser headlines) or nearly empty: an intro or standfirst set apart from the
-// body. Short lines holding a digit that come before the old root (datelines,
+// teaser headlines, at most widenMaxShare of the root's weight) or nearly empty:
+// an intro or standfirst set apart from the body. Short lines holding a digit that come before the old root (datelines,
 // timestamps) are dropped on the way.
 func (p *page) widen(root int32) int32 {
 	els := p.els
@@ -177,7 +206,7 @@ func (p *page) widen(root int32) int32 {
 			if c == root || e.flags&fDrop != 0 || e.text < widenTiny {
 				continue
 			}
-			if e.link*3 > e.text || e.titles > 0 {
+			if e.link*3 > e.text || e.titles > 0 || e.good > widenMaxShare*els[root].good {
 				ok = false
 				break
 			}

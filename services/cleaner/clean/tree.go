@@ -20,8 +20,9 @@ type elem struct {
 	text, link int32
 	// good is the weighted paragraph text of the subtree: the main-content signal.
 	good float32
-	// titles counts the title links in the subtree: headings or whole paragraphs
-	// that are one link of at least titleMinLen bytes (teaser headlines).
+	// titles counts the title links in the subtree: headings or paragraphs that
+	// are mostly one link of at least titleMinLen bytes, or open with one (teaser
+	// headlines).
 	titles int32
 	// ads counts the scripts, iframes, objects and ins elements in the subtree
 	// (ad and embed code) and the empty elements named like furniture (ad slots
@@ -91,11 +92,18 @@ func (p *page) add(n *html.Node, parent int32, depth int, hidden bool) {
 	}
 	childHidden := f&fHidden != 0
 	var own int32
+	first := true
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		switch c.Type {
 		case html.TextNode:
-			own += visibleLen(c.Data)
+			v := visibleLen(c.Data)
+			own += v
+			first = first && v == 0
 		case html.ElementNode:
+			if first && c.DataAtom == atom.A {
+				p.els[idx].flags |= fLeadLink
+			}
+			first = false
 			p.add(c, idx, depth+1, childHidden)
 		}
 	}
@@ -152,7 +160,8 @@ func (p *page) sum() {
 		}
 		if e.flags&fBlock != 0 {
 			e.good += paragraphWeight(e)
-			if e.inlLink >= titleMinLen && float32(e.inlLink) >= titleLinkShare*float32(e.inl) {
+			if e.inlLink >= titleMinLen && (float32(e.inlLink) >= titleLinkShare*float32(e.inl) ||
+				(e.flags&fLeadLink != 0 && float32(e.inlLink) >= leadLinkShare*float32(e.inl))) {
 				e.titles++
 			}
 			if isCard(e) {
@@ -184,6 +193,7 @@ func (p *page) sum() {
 const (
 	titleMinLen    = 20
 	titleLinkShare = 0.6
+	leadLinkShare  = 0.25 // a title link that opens its block may be followed by the standfirst
 	cardMaxText    = 400
 	cardDiscount   = 0.2
 	// articleBodyBoost multiplies the weight of an itemprop=articleBody element

@@ -21,6 +21,7 @@ const (
 	fBoilerTag                      // page furniture by element type: aside, header, footer, form
 	fNav                            // <nav> or role=navigation: always dropped
 	fArticleBody                    // itemprop=articleBody: the page's own mark of its body
+	fLeadLink                       // the element's first visible content is a link
 )
 
 // junkTags never hold article prose.
