@@ -65,8 +65,9 @@ type credit struct {
 }
 
 // authors returns the person names credited in the visible byline (cross-checked
-// with and completed from machine metadata), or an organisation-only credit.
-func (p *page) authors(site string) ([]string, string) {
+// with and completed from machine metadata), else the declared persons, else a
+// Korean or Chinese sign-off credit, or an organisation-only credit.
+func (p *page) authors(site, lang string) ([]string, string) {
 	siteTok := tokenize(site)
 	pubTok := tokenize(p.ld.publisher)
 	vis := p.visibleCredit(siteTok, pubTok)
@@ -86,6 +87,9 @@ func (p *page) authors(site string) ([]string, string) {
 	}
 	if len(mach.persons) > 0 {
 		return mach.persons, ""
+	}
+	if name := p.signOffCredit(lang); name != "" {
+		return []string{name}, ""
 	}
 	return []string{}, mach.org
 }

@@ -80,3 +80,20 @@ func TestParseCreditTextDesk(t *testing.T) {
 		t.Errorf("got persons %q org %q, want the desk as organisation", got.persons, got.org)
 	}
 }
+
+func TestSignOffCredit(t *testing.T) {
+	cases := []struct{ lang, body, want string }{
+		{"ko", `<p>본문 내용이 여기에 있습니다.</p><p>정덕현 칼럼니스트 thekian1@example.co.kr</p>`, "정덕현"},
+		{"ko", `<p>본문 내용.</p><p>칼럼니스트 박생강 pillgoo9@example.com</p>`, "박생강"},
+		{"ko", `<p>서울=연합뉴스 홍길동 기자 = 본문.</p>`, "홍길동"},
+		{"zh", `<p>本报记者 王小明 报道 本文内容。</p>`, "王小明"},
+		{"ko", `<p>기자회견에서 발표했다.</p>`, ""},
+		{"en", `<p>Jane Roe reporter</p>`, ""},
+	}
+	for _, c := range cases {
+		a := metaOf(t, cleanedDoc(c.lang, "", "<h1>T</h1>", c.body), Options{})
+		if got := strings.Join(a.Authors, "|"); got != c.want {
+			t.Errorf("%s %q: Authors = %q, want %q", c.lang, c.body, got, c.want)
+		}
+	}
+}
