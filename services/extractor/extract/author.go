@@ -65,8 +65,8 @@ type credit struct {
 }
 
 // authors returns the person names credited in the visible byline (cross-checked
-// with and completed from machine metadata), else the declared persons, else a
-// Korean or Chinese sign-off credit, or an organisation-only credit.
+// with and completed from machine metadata), else the declared persons the page
+// shows, else a Korean or Chinese sign-off credit, or an organisation-only credit.
 func (p *page) authors(site, lang string) ([]string, string) {
 	siteTok := tokenize(site)
 	pubTok := tokenize(p.ld.publisher)
@@ -85,8 +85,8 @@ func (p *page) authors(site, lang string) ([]string, string) {
 	if vis.org != "" {
 		return []string{}, vis.org
 	}
-	if len(mach.persons) > 0 {
-		return mach.persons, ""
+	if shown := p.shownPersons(mach.persons); len(shown) > 0 {
+		return shown, ""
 	}
 	if name := p.signOffCredit(lang); name != "" {
 		return []string{name}, ""
@@ -138,6 +138,31 @@ func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 		}
 	}
 	return c
+}
+
+// shownPersons returns the declared persons whose names the page shows: in its kept
+// metadata elements, the text around the headline or the article text. A CMS
+// account declared as author but credited nowhere on the page is no credit.
+func (p *page) shownPersons(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	shown := strings.ToLower(p.bylineText())
+	var text string
+	var out []string
+	for _, n := range names {
+		ln := strings.ToLower(n)
+		if !strings.Contains(shown, ln) {
+			if text == "" && p.content != nil {
+				text = strings.ToLower(contentText(p.content))
+			}
+			if !strings.Contains(text, ln) {
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // continuedCredit adds the co-authors of a byline broken over lines ("By Jane Roe" /

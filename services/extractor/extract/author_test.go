@@ -97,3 +97,28 @@ func TestSignOffCredit(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthorsFromJSONLDGraphReference(t *testing.T) {
+	doc := cleanedDoc("en", `<script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+{"@type":"Article","@id":"https://ex.example/a/#article","headline":"T","author":{"@id":"https://ex.example/#/schema/person/1"}},
+{"@type":"Person","@id":"https://ex.example/#/schema/person/1","name":"Jana Roe"}]}</script>`,
+		`<h1>T</h1><div data-newsjet="after-h1"><p>Jana Roe</p><p>March 3, 2024</p></div>`, englishBody)
+	if got := strings.Join(metaOf(t, doc, Options{}).Authors, "|"); got != "Jana Roe" {
+		t.Errorf("Authors = %q, want the referenced Person", got)
+	}
+	// The same declaration on a page that credits nobody: a CMS account, no credit.
+	doc = strings.Replace(doc, "<p>Jana Roe</p>", "", 1)
+	if got := metaOf(t, doc, Options{}).Authors; len(got) != 0 {
+		t.Errorf("Authors = %q, want none for a declared author the page never shows", got)
+	}
+}
+
+func TestSiteNameFromJSONLDGraphReference(t *testing.T) {
+	doc := cleanedDoc("en", `<script type="application/ld+json">{"@graph":[
+{"@type":"NewsArticle","headline":"T","publisher":{"@id":"https://ex.example/#org"}},
+{"@type":"Organization","@id":"https://ex.example/#org","name":"Example Times"}]}</script>`,
+		`<h1>T</h1>`, englishBody)
+	if got := metaOf(t, doc, Options{}).SiteName; got != "Example Times" {
+		t.Errorf("SiteName = %q, want the referenced publisher", got)
+	}
+}

@@ -18,6 +18,8 @@ type ldData struct {
 	webPage map[string]any
 	// loose holds "key": "value" pairs found in blocks that are not valid JSON.
 	loose []metaTag
+	// byID holds the typed nodes that have an @id, for resolving references.
+	byID map[string]map[string]any
 }
 
 // reLooseField finds a quoted date or headline property in invalid JSON-LD.
@@ -56,6 +58,12 @@ func parseJSONLD(raws []string) ldData {
 				visit(e, depth+1)
 			}
 		case map[string]any:
+			if id, ok := x["@id"].(string); ok && x["@type"] != nil {
+				if d.byID == nil {
+					d.byID = map[string]map[string]any{}
+				}
+				d.byID[id] = x
+			}
 			for _, t := range ldTypes(x) {
 				if r := articleTypes[t]; r > 0 {
 					d.pages = append(d.pages, x)
@@ -102,12 +110,27 @@ func parseJSONLD(raws []string) ldData {
 	}
 	if d.main != nil {
 		if pub, ok := d.main["publisher"]; ok {
-			if n := ldName(pub); n != "" {
+			if n := ldName(d.resolve(pub)); n != "" {
 				d.publisher = n
 			}
 		}
 	}
 	return d
+}
+
+// resolve returns the node a bare {"@id": ...} reference points at (Yoast and
+// others link @graph nodes so), else v itself.
+func (d ldData) resolve(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok || m["name"] != nil {
+		return v
+	}
+	if ref, ok := m["@id"].(string); ok {
+		if node, ok := d.byID[ref]; ok {
+			return node
+		}
+	}
+	return v
 }
 
 // cleanLDText strips HTML comment and CDATA wrappers some sites put around JSON-LD.
@@ -312,6 +335,7 @@ func (d ldData) credits() []ldCredit {
 				out = append(out, ldCredit{name: s})
 			}
 		case map[string]any:
+			x = d.resolve(x).(map[string]any)
 			org := false
 			for _, t := range ldTypes(x) {
 				if strings.Contains(t, "organization") || t == "corporation" || t == "newsmediaorganization" {
