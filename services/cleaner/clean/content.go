@@ -338,10 +338,12 @@ func (p *page) trimTail(root int32) {
 	}
 }
 
-// markFigures turns the image wrappers inside root into figures: the nearest
-// ancestor of an image (at most figureUp levels up) that holds text becomes a
-// <figure> and its text a <figcaption> when that text is under captionMax bytes.
-// Captions and photo credits stay in the body's HTML, out of its text.
+// markFigures turns images and their captions inside root into figures. The
+// nearest ancestor of an image (at most figureUp levels up) that holds text
+// becomes a <figure> and its text a <figcaption> when that text is under
+// captionMax bytes; otherwise a short text block right after the image becomes
+// its caption. Captions and photo credits stay in the body's HTML, out of its
+// text.
 func (p *page) markFigures(root int32) {
 	els := p.els
 	for i := root + 1; i < els[root].end; i++ {
@@ -353,18 +355,60 @@ func (p *page) markFigures(root int32) {
 		if e.n.DataAtom != atom.Img || smallImage(e.n) {
 			continue
 		}
-		w := e.parent
+		u, w := i, e.parent
 		for up := 0; w != root && els[w].text == 0 && up < figureUp; up++ {
-			w = els[w].parent
+			u, w = w, els[w].parent
 		}
 		we := &els[w]
-		if w == root || we.text == 0 || we.text > captionMax || we.flags&fHeading != 0 ||
-			we.n.DataAtom == atom.Figure || we.n.DataAtom == atom.Figcaption || we.n.DataAtom == atom.Li {
+		if w != root && we.text > 0 && we.text <= captionMax && we.flags&fHeading == 0 &&
+			we.n.DataAtom != atom.Figure && we.n.DataAtom != atom.Figcaption && we.n.DataAtom != atom.Li {
+			toFigure(we.n)
+			i = we.end - 1
 			continue
 		}
-		toFigure(we.n)
-		i = we.end - 1
+		if c := els[u].end; c < els[root].end && els[c].parent == els[u].parent && p.captionAfter(u, c) {
+			wrapFigure(els[u].n, els[c].n)
+			i = els[c].end - 1
+		}
 	}
+}
+
+// captionAfter reports whether element c follows the image wrapper u directly
+// (only white space between them) and is one short line of text outside a <p>
+// (a paragraph is prose): a caption.
+func (p *page) captionAfter(u, c int32) bool {
+	e := &p.els[c]
+	if e.flags&(fDrop|fHeading) != 0 || e.flags&fBlock == 0 || e.n.DataAtom == atom.P || e.text == 0 ||
+		e.text > captionMax || e.text != e.inl {
+		return false
+	}
+	for n := p.els[u].n.NextSibling; n != nil; n = n.NextSibling {
+		if n == e.n {
+			return true
+		}
+		if n.Type == html.ElementNode || (n.Type == html.TextNode && strings.TrimSpace(n.Data) != "") {
+			return false
+		}
+	}
+	return false
+}
+
+// wrapFigure puts img (an image or its wrapper) and caption, its next sibling,
+// into a new <figure>, the caption renamed <figcaption>.
+func wrapFigure(img, caption *html.Node) {
+	parent := img.Parent
+	fig := &html.Node{Type: html.ElementNode, Data: "figure", DataAtom: atom.Figure}
+	parent.InsertBefore(fig, img)
+	for n := img; n != nil; {
+		next := n.NextSibling
+		parent.RemoveChild(n)
+		fig.AppendChild(n)
+		if n == caption {
+			break
+		}
+		n = next
+	}
+	caption.Data, caption.DataAtom = "figcaption", atom.Figcaption
 }
 
 // smallImage reports whether an image declares a width or height under
