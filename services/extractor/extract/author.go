@@ -147,7 +147,15 @@ func (p *page) shownPersons(names []string) []string {
 	if len(names) == 0 {
 		return nil
 	}
-	shown := strings.ToLower(p.bylineText())
+	var b strings.Builder
+	b.WriteString(p.bylineText())
+	for _, e := range p.elems {
+		if attr(e, attrHidden) == "" {
+			b.WriteString(textOf(e))
+			b.WriteByte('\n')
+		}
+	}
+	shown := strings.ToLower(b.String())
 	var text string
 	var out []string
 	for _, n := range names {
