@@ -27,7 +27,8 @@ const (
 // Machine metadata (JSON-LD, <meta>, microdata, <time datetime>) gives precision,
 // but the visible page (the shown h1, the byline and dateline near it) wins where they
 // disagree. opts.URL is the canonical fallback and resolves relative links;
-// opts.FetchedAt bounds plausible dates. Fields the page does not give stay empty.
+// opts.FetchedAt bounds plausible dates (none later than two days after it). Fields
+// the page does not give stay empty; Authors is never nil.
 func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 	p := gatherPage(doc)
 	p.ld = parseJSONLD(p.ldRaw)
@@ -53,8 +54,8 @@ type page struct {
 	links     []linkTag
 	ldRaw     []string
 	ld        ldData
-	// meta holds the kept body elements in document order; windows the text blocks
-	// after each shown h1, indexed like h1s.
+	// h1s are the page's headings with their text windows; elems the other kept body
+	// elements, in document order.
 	h1s   []heading
 	elems []*html.Node
 	// elemH1 holds, for each of elems, the number of shown h1s before it; titleH1 is
