@@ -18,7 +18,8 @@ import (
 // stacks and layouts that the AEB pages do not cover, each with its expected body
 // text (<name>.expected.txt, by the benchmark's ground-truth rules) and metadata
 // (<name>.meta.json). It checks that tuning on the benchmark generalises.
-const heldoutDir = "testdata/heldout"
+var heldoutDir = flag.String("heldout.dir", "testdata/heldout",
+	"directory of held-out pages (<name>.html, <name>.expected.txt, <name>.meta.json)")
 
 // Floors a good extractor meets on unseen layouts. They are set from what the
 // best open extractors reach on the benchmark, not from newsjet's current output.
@@ -100,7 +101,7 @@ func loadHeldout(t *testing.T, dir string) []heldoutPage {
 // benchmark metric and metadata with the METADATA.md rules, logs a per-page table
 // and asserts the floors.
 func TestHeldout(t *testing.T) {
-	hp := loadHeldout(t, heldoutDir)
+	hp := loadHeldout(t, *heldoutDir)
 	pages := make([]Page, len(hp))
 	for i := range hp {
 		pages[i] = hp[i].Page
