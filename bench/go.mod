@@ -9,6 +9,7 @@ require (
 	github.com/newsjet/newsjet/services/cleaner v0.0.0
 	github.com/newsjet/newsjet/services/extractor v0.0.0
 	golang.org/x/net v0.62.0
+	golang.org/x/text v0.43.0
 )
 
 require (
@@ -39,7 +40,6 @@ require (
 	github.com/yosssi/gohtml v0.0.0-20201013000340-ee4748c638f4 // indirect
 	golang.org/x/exp v0.0.0-20241009180824-f66d83c29e7c // indirect
 	golang.org/x/sys v0.49.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
 )
 
 replace github.com/newsjet/newsjet/pkg/schema => ../pkg/schema
