@@ -382,6 +382,8 @@ func FuzzClean(f *testing.F) {
 		"", "<p>x</p>", "<html><body><article><h1>T</h1><p>Body text that is long enough.</p></article></body></html>",
 		"<div><div><p>a<table><tr><td>b</table>", "<script>x</script><p>y", "\xef\xbb\xbf<p>bom</p>",
 		"<meta charset=shift_jis><p>\x82\xa0</p>", "<svg><p>in svg</svg>", "<!--", "</", "<a href='",
+		"<article><h1>T</h1><div><img src=a.jpg width=600><div>Photo credit</div><p>Body paragraph long enough to count as prose here.</p></div></article>",
+		"<div><figure><img src=b.jpg></figure><p>caption-like short</p><article>x</article><article><h1>h</h1>y</article></div>",
 	} {
 		f.Add([]byte(s), "")
 	}

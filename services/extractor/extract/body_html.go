@@ -63,6 +63,10 @@ func (h htmlWriter) children(n *html.Node, depth int) {
 func (h htmlWriter) node(n *html.Node, depth int) {
 	switch n.Type {
 	case html.TextNode:
+		if strings.TrimSpace(n.Data) == "" {
+			h.space(n.Data)
+			return
+		}
 		h.sb.WriteString(html.EscapeString(n.Data))
 		return
 	case html.ElementNode:
@@ -117,6 +121,23 @@ func (h htmlWriter) node(n *html.Node, depth int) {
 	if bodyBlocks[a] || a == atom.Figcaption {
 		h.sb.WriteByte('\n')
 	}
+}
+
+// space writes white space between elements as one newline (when it holds one
+// and the output does not already end a line) or one space: source indentation
+// is not kept, and an inline gap stays a gap.
+func (h htmlWriter) space(ws string) {
+	if ws == "" {
+		return
+	}
+	out := h.sb.String()
+	if strings.ContainsRune(ws, '\n') {
+		if len(out) > 0 && out[len(out)-1] != '\n' {
+			h.sb.WriteByte('\n')
+		}
+		return
+	}
+	h.sb.WriteByte(' ')
 }
 
 func (h htmlWriter) attr(key, v string) {
