@@ -18,8 +18,8 @@ const (
 	boilerKeepShare = 0.4
 	// linkListDensity: a block whose text is more than this share links is a link list.
 	linkListDensity = 0.6
-	// adLabelMax: a block holding ad or embed code and at most this much text
-	// ("Advertisement") is an ad slot.
+	// adLabelMax: a block holding ad or embed code or controls and at most this
+	// much text ("Advertisement", "Share", "1.2K") is an ad slot or a widget.
 	adLabelMax = 40
 	// figureUp, captionMax: see markFigures.
 	figureUp   = 4
@@ -304,7 +304,7 @@ func (p *page) dropInside(root int32) {
 			i = e.end
 			continue
 		}
-		drop := e.n.Data == "h1" || (e.flags&fBlock != 0 && e.ads > 0 && e.text <= adLabelMax) ||
+		drop := e.n.Data == "h1" || (e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= adLabelMax) ||
 			(e.flags&fBlock != 0 && e.n.Data != "blockquote" && e.text > 0 &&
 				float32(e.link) > linkListDensity*float32(e.text) && e.good < linkListKeep*rootGood)
 		if drop {

@@ -25,8 +25,8 @@ type elem struct {
 	// headlines).
 	titles int32
 	// ads counts the scripts, iframes, objects and ins elements in the subtree
-	// (ad and embed code) and the empty elements named like furniture (ad slots
-	// filled by script).
+	// (ad and embed code), the controls (buttons, inputs, icons) and the empty
+	// elements named like furniture (ad slots filled by script).
 	ads int32
 	// bonus is extra weight used only to choose the content root (itemprop=articleBody).
 	bonus float32
@@ -144,7 +144,7 @@ func (p *page) sum() {
 	for i := len(els) - 1; i > 0; i-- {
 		e := &els[i]
 		switch e.n.DataAtom {
-		case atom.Script, atom.Iframe, atom.Object, atom.Embed, atom.Ins:
+		case atom.Script, atom.Iframe, atom.Object, atom.Embed, atom.Ins, atom.Button, atom.Svg, atom.Input, atom.Select:
 			e.ads++
 		}
 		if e.flags&fBoiler != 0 && e.text == 0 && e.own == 0 && e.n.FirstChild == nil {
