@@ -86,7 +86,7 @@ var boilerWords = map[string]bool{
 	"slideshow": true, "carousel": true, "interstitial": true,
 	"inline-ad": true, "partner": true, "partners": true, "affiliate": true, "commerce": true,
 	"shopping": true, "recirc": true, "readmore": true, "upsell": true, "signin": true, "register": true, "cta": true, "contribute": true,
-	"membership": true, "date": true, "datetime": true, "time": true, "pubdate": true, "standfirst": true,
+	"membership": true, "date": true, "datetime": true, "time": true, "pubdate": true, "standfirst": true, "subtitle": true,
 	"strapline": true, "excerpt": true, "publicidade": true, "publicidad": true, "publicite": true, "pubblicita": true,
 	"werbung": true, "anzeige": true, "reklama": true, "reklame": true, "advertentie": true, "disqus": true, "email": true, "mail": true, "rss": true}
 
@@ -129,7 +129,7 @@ func classify(n *html.Node) uint16 {
 			continue
 		}
 		switch at.Key {
-		case "class", "id":
+		case "class", "id", "data-testid":
 			f |= classWords(at.Val)
 		case "hidden":
 			f |= fHidden
