@@ -14,6 +14,7 @@ var bylinePrefixes = [...]string{
 	"written by ", "posted by ", "by: ", "reported by ", "publicado por: ", "publicado por ", "escrito por ",
 	"geschrieben von ", "words by ", "story by ", "by ", "por ", "von ", "par ", "di ", "oleh ",
 	"text: ", "texto: ", "autor: ", "author: ", "автор: ", "автор ", "текст: ", "글 ",
+	"記者：", "記者:", "记者：", "记者:", "文：", "文:", "撰文：",
 }
 
 // nameSeps split a credit line into names.
@@ -228,7 +229,7 @@ func (p *page) machineCredit(siteTok, pubTok []string) credit {
 			}
 		default:
 			for _, n := range splitNames(cr.name, siteTok, pubTok, false) {
-				if !containsName(c.persons, n) && strings.Contains(n, " ") {
+				if !containsName(c.persons, n) && (strings.Contains(n, " ") || nonLatin(n)) {
 					c.persons = append(c.persons, n)
 				}
 			}
@@ -244,7 +245,7 @@ func (p *page) machineCredit(siteTok, pubTok []string) credit {
 			}
 			got := parseCreditText(v, siteTok, pubTok, false)
 			for _, n := range got.persons {
-				if !containsName(c.persons, n) && strings.Contains(n, " ") {
+				if !containsName(c.persons, n) && (strings.Contains(n, " ") || nonLatin(n)) {
 					c.persons = append(c.persons, n)
 				}
 			}
@@ -526,15 +527,34 @@ func namesSite(tokens, site []string) bool {
 // word: the dateline that follows the name.
 func cutDateline(s string) string {
 	words := strings.Fields(s)
-	for i, w := range words {
-		lw := strings.ToLower(strings.Trim(w, ".,:;"))
-		_, month := monthNames[lw]
-		r, _ := utf8.DecodeRuneInString(w)
-		if i > 0 && (weekdays[lw] || (month && len(lw) >= 3 && lw != "may" && lw != "mai" && lw != "mar") || unicode.IsDigit(r)) {
+	for i := range words {
+		if i > 0 && datelineWord(words, i) {
 			return strings.Join(words[:i], " ")
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// datelineWord reports whether words[i] opens a dateline: a weekday, a number, or a
+// month name ("May", "Mar", which are also names, only when a number follows).
+func datelineWord(words []string, i int) bool {
+	w := words[i]
+	lw := strings.ToLower(strings.Trim(w, ".,:;"))
+	if r, _ := utf8.DecodeRuneInString(w); unicode.IsDigit(r) || weekdays[lw] {
+		return true
+	}
+	if _, month := monthNames[lw]; !month || len(lw) < 3 {
+		return false
+	}
+	switch lw {
+	case "may", "mai", "mar":
+		if i+1 >= len(words) {
+			return false
+		}
+		r, _ := utf8.DecodeRuneInString(words[i+1])
+		return unicode.IsDigit(r)
+	}
+	return true
 }
 
 // deskWords end a credit that names a desk or team ("Practical Horseman Editorial

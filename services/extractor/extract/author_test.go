@@ -122,3 +122,17 @@ func TestSiteNameFromJSONLDGraphReference(t *testing.T) {
 		t.Errorf("SiteName = %q, want the referenced publisher", got)
 	}
 }
+
+func TestParseCreditTextMonthNames(t *testing.T) {
+	cases := map[string]string{
+		"Gideon Marlowe Mar 20, 2026": "Gideon Marlowe",
+		"By Ana May":                  "Ana May",
+		"By Ana May, May 3, 2024":     "Ana May",
+		"記者：佐藤美咲":                     "佐藤美咲",
+	}
+	for in, want := range cases {
+		if got := strings.Join(parseCreditText(in, nil, nil, false).persons, "|"); got != want {
+			t.Errorf("parseCreditText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
