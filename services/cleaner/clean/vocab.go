@@ -12,7 +12,6 @@ const (
 	fJunk        uint16 = 1 << iota // never content: scripts, forms, media, embeds (subtree dropped)
 	fHidden                         // not shown: hidden, aria-hidden, display:none, screen-reader-only
 	fBoiler                         // class/id/role vocabulary of page furniture (share, related, comments...)
-	fPositive                       // class/id/itemprop/role naming an article body
 	fBlock                          // a block-level element: its inline text is one paragraph
 	fInline                         // phrasing element, part of its block's paragraph
 	fCaption                        // a caption or credit: kept in HTML, not body text
@@ -90,13 +89,6 @@ var boilerWords = map[string]bool{
 	"strapline": true, "excerpt": true, "publicidade": true, "publicidad": true, "publicite": true, "pubblicita": true,
 	"werbung": true, "anzeige": true, "reklama": true, "reklame": true, "advertentie": true, "disqus": true, "email": true, "mail": true, "rss": true}
 
-// positiveWords are class/id words that name an article's body.
-var positiveWords = map[string]bool{
-	"article": true, "articlebody": true, "story": true, "storybody": true, "entry": true, "post": true,
-	"body": true, "content": true, "text": true, "prose": true, "main": true, "richtext": true,
-	"blog": true, "news": true, "paragraph": true, "paragraphs": true,
-}
-
 // classify returns the flags of element n from its tag and attributes.
 func classify(n *html.Node) uint16 {
 	var f uint16
@@ -148,8 +140,6 @@ func classify(n *html.Node) uint16 {
 			case "complementary", "contentinfo", "banner", "dialog", "alertdialog", "menu",
 				"menubar", "toolbar", "search", "tablist", "form":
 				f |= fBoiler
-			case "main", "article":
-				f |= fPositive
 			}
 		case "itemprop":
 			if strings.Contains(strings.ToLower(at.Val), "articlebody") {
@@ -158,10 +148,6 @@ func classify(n *html.Node) uint16 {
 		case "href":
 			if a == atom.A {
 				f |= fLink
-			}
-		case "type":
-			if a == atom.Input && strings.EqualFold(at.Val, "hidden") {
-				f |= fHidden
 			}
 		}
 	}
@@ -179,8 +165,7 @@ func styleHides(s string) bool {
 
 // classWords classifies a class or id attribute value: each space-separated name
 // is checked against the hidden classes, then split into words (at '-', '_' and
-// lower-to-upper case changes) checked against the boilerplate and positive
-// vocabularies.
+// lower-to-upper case changes) checked against the boilerplate vocabulary.
 func classWords(v string) uint16 {
 	var f uint16
 	for len(v) > 0 {
@@ -243,11 +228,8 @@ func word(w string) uint16 {
 		buf[i] = c
 	}
 	lw := buf[:len(w)]
-	switch {
-	case boilerWords[string(lw)]:
+	if boilerWords[string(lw)] {
 		return fBoiler
-	case positiveWords[string(lw)]:
-		return fPositive
 	}
 	for _, pre := range boilerPrefixes {
 		if len(lw) > len(pre) && string(lw[:len(pre)]) == pre {
