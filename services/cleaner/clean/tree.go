@@ -193,7 +193,7 @@ func (p *page) sum() {
 const (
 	titleMinLen    = 20
 	titleLinkShare = 0.6
-	leadLinkShare  = 0.25 // a title link that opens its block may be followed by the standfirst
+	leadLinkShare  = 0.2 // a title link that opens its block may be followed by the standfirst
 	cardMaxText    = 400
 	cardDiscount   = 0.2
 	// articleBodyBoost multiplies the weight of an itemprop=articleBody element
