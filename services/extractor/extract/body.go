@@ -124,6 +124,9 @@ func (t *textBuilder) flush() {
 }
 
 // bodyText renders the visible text of content, one paragraph per block.
+// Custom elements (names with a hyphen) count as blocks: their display is
+// unknown, and a paragraph break where none was meant is better than two words
+// glued into one.
 func bodyText(content *html.Node) string {
 	var t textBuilder
 	walkText(&t, content, 0)
@@ -151,7 +154,7 @@ func walkText(t *textBuilder, n *html.Node, depth int) {
 				t.flush()
 				t.para.WriteString(strings.Trim(textContent(c), "\n"))
 				t.flush()
-			case bodyBlocks[c.DataAtom]:
+			case bodyBlocks[c.DataAtom] || (c.DataAtom == 0 && strings.Contains(c.Data, "-")):
 				t.flush()
 				walkText(t, c, depth+1)
 				t.flush()

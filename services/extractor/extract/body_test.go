@@ -205,3 +205,10 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+func TestBodyTextCustomElementsDoNotGlue(t *testing.T) {
+	got := bodyText(contentOf(t, "<story-paragraph>First part</story-paragraph><story-paragraph>Second part</story-paragraph>"))
+	if got != "First part\n\nSecond part" {
+		t.Errorf("custom elements glued: %q", got)
+	}
+}
