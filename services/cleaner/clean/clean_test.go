@@ -212,6 +212,7 @@ func TestDecode(t *testing.T) {
 			"--><meta charset=\"iso-8859-1\"></head><body><p>caf\xe9</p>"...), "", "windows-1252", "café"},
 		{"utf-8 bytes under a legacy declaration", []byte(`<meta charset="windows-1251"><p>naïve</p>`), "", "utf-8", "naïve"},
 		{"utf-16 bom", []byte("\xff\xfe<\x00p\x00>\x00h\x00i\x00"), "", "utf-16le", "hi"},
+		{"utf-16 declared in ascii", []byte(`<meta charset="utf-16"><p>plain ascii</p>`), "", "utf-8", "plain ascii"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package clean
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
@@ -26,6 +27,11 @@ func decode(raw []byte, contentType string) ([]byte, string, error) {
 		if label := metaCharset(raw[:min(len(raw), metaScan)]); label != "" {
 			if e, n := charset.Lookup(label); e != nil {
 				enc, name = e, n
+			}
+			if strings.HasPrefix(name, "utf-16") {
+				// A document that can declare its charset in ASCII is not UTF-16
+				// (the HTML standard reads such a declaration as UTF-8).
+				enc, name = encoding.Nop, "utf-8"
 			}
 		} else if e, n, ok := sniffUTF8(raw); ok {
 			enc, name = e, n
