@@ -50,10 +50,10 @@ type pipeline struct {
 // ErrStageFailed is returned when a stage stops on its own while the pipeline runs.
 var ErrStageFailed = errors.New("stage stopped")
 
-// startPipeline starts the server, provisions every stream, and runs each service with
-// stage.Run on an in-process connection of its own, sharing one metrics registry. It
-// returns once the stages' consumers are bound, so messages published afterwards are
-// processed. Stop it with stop.
+// startPipeline starts the server, provisions every stream and consumer, and runs each
+// service with stage.Run on an in-process connection of its own, sharing one metrics
+// registry. It returns once the stages are running, so messages published afterwards
+// are processed. Stop it with stop.
 func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (_ *pipeline, err error) {
 	ns, err := startServer(opts.server, log)
 	if err != nil {
@@ -68,10 +68,11 @@ func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (
 	if p.nc, err = p.connect("newsjet"); err != nil {
 		return p, err
 	}
-	if p.js, err = jetstream.New(p.nc); err != nil {
+	// A loaded machine can take longer than the client's 5 s default to create a stream.
+	if p.js, err = jetstream.New(p.nc, jetstream.WithDefaultTimeout(30*time.Second)); err != nil {
 		return p, fmt.Errorf("jetstream: %w", err)
 	}
-	if err := stage.ProvisionStreams(ctx, p.js, schema.Streams(), 1); err != nil {
+	if err := p.provision(ctx); err != nil {
 		return p, err
 	}
 	metrics := stage.NewMetrics()
@@ -89,6 +90,7 @@ func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (
 		}
 		cfg := stage.Config{
 			Conn: nc, Metrics: metrics, Concurrency: opts.DefaultConcurrency, DrainTimeout: opts.DrainTimeout,
+			NoProvision: true,
 		}
 		if n, ok := opts.Concurrency[svc.Name]; ok {
 			cfg.Concurrency = n
@@ -104,6 +106,23 @@ func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (
 		})
 	}
 	return p, p.waitBound(ctx)
+}
+
+// provision creates or updates every stream and the stages' consumers, one after the
+// other. The stages then only bind their consumers: nats-server v2.15.2 races (its data
+// race detector says so) when one client updates a stream while another creates a
+// consumer on it, which is what four stages provisioning at once would do.
+func (p *pipeline) provision(ctx context.Context) error {
+	if err := stage.ProvisionStreams(ctx, p.js, schema.Streams(), 1); err != nil {
+		return err
+	}
+	for _, svc := range p.svcs {
+		spec := svc.Consumer
+		if _, err := p.js.CreateOrUpdateConsumer(ctx, spec.Stream, stage.ConsumerConfig(spec)); err != nil {
+			return fmt.Errorf("provisioning consumer %s on %s: %w", spec.Durable, spec.Stream, err)
+		}
+	}
+	return nil
 }
 
 // connect opens an in-process client connection to the embedded server.
