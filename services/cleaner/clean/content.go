@@ -151,8 +151,9 @@ func (p *page) drop(i int32) {
 // descend walks from element i down to the child holding most of its paragraph
 // weight while that child holds at least descendShare of it. A link-poor child
 // holding the page's first shown <h1>, at least h1BranchMin weight and
-// h1BranchShare of the element's is taken instead: the headline sits with its
-// story, and the heavier block beside it is a comment thread or teaser list.
+// h1BranchShare of the element's is taken instead when another child is
+// heavier (a comment thread or teaser list beside a short story) or holds an
+// <h1> of its own (the next story of an endless page).
 func (p *page) descend(i int32) int32 {
 	els := p.els
 	for {
@@ -162,7 +163,7 @@ func (p *page) descend(i int32) int32 {
 				best, bestGood = c, w
 			}
 		}
-		if h := p.h1Child(i); h >= 0 && h != best && els[h].good+els[h].bonus >= h1BranchMin &&
+		if h := p.h1Child(i); h >= 0 && (h != best || p.otherStory(i, h)) && els[h].good+els[h].bonus >= h1BranchMin &&
 			els[h].good >= h1BranchShare*els[i].good && els[h].link*2 < els[h].text {
 			i = h
 			continue
@@ -172,6 +173,17 @@ func (p *page) descend(i int32) int32 {
 		}
 		i = best
 	}
+}
+
+// otherStory reports whether a child of i other than h holds a shown <h1> of its
+// own: the next story of an endless page.
+func (p *page) otherStory(i, h int32) bool {
+	for _, x := range p.h1s {
+		if x > i && x < p.els[i].end && (x < h || x >= p.els[h].end) && p.els[x].text > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // h1Child returns the child of i holding the page's first shown <h1>, or -1.
@@ -193,8 +205,8 @@ func (p *page) h1Child(i int32) int32 {
 
 // widen moves the content root up to its parent while every other child of the
 // parent left after dropBoiler is prose (under a third of its text in links, no
-// teaser headlines, at most widenMaxShare of the root's weight) or nearly empty:
-// an intro or standfirst set apart from the body. Short lines holding a digit that come before the old root (datelines,
+// teaser headlines, no <h1>, at most widenMaxShare of the root's weight) or
+// nearly empty: an intro or standfirst set apart from the body. Short lines holding a digit that come before the old root (datelines,
 // timestamps) are dropped on the way.
 func (p *page) widen(root int32) int32 {
 	els := p.els
@@ -206,7 +218,7 @@ func (p *page) widen(root int32) int32 {
 			if c == root || e.flags&fDrop != 0 || e.text < widenTiny {
 				continue
 			}
-			if e.link*3 > e.text || e.titles > 0 || e.good > widenMaxShare*els[root].good {
+			if e.link*3 > e.text || e.titles > 0 || e.good > widenMaxShare*els[root].good || p.holdsH1(c) {
 				ok = false
 				break
 			}
@@ -223,6 +235,16 @@ func (p *page) widen(root int32) int32 {
 		root = par
 	}
 	return root
+}
+
+// holdsH1 reports whether element i holds a shown <h1>.
+func (p *page) holdsH1(i int32) bool {
+	for _, x := range p.h1s {
+		if x >= i && x < p.els[i].end {
+			return true
+		}
+	}
+	return false
 }
 
 // hasDigitText reports whether the text under n holds an ASCII digit.
@@ -375,11 +397,11 @@ func (p *page) markFigures(root int32) {
 
 // captionAfter reports whether element c follows the image wrapper u directly
 // (only white space between them) and is one short line of text outside a <p>
-// (a paragraph is prose): a caption.
+// (a paragraph is prose, unless its class names a picture text): a caption.
 func (p *page) captionAfter(u, c int32) bool {
 	e := &p.els[c]
-	if e.flags&(fDrop|fHeading) != 0 || e.flags&fBlock == 0 || e.n.DataAtom == atom.P || e.text == 0 ||
-		e.text > captionMax || e.text != e.inl {
+	if e.flags&(fDrop|fHeading) != 0 || e.flags&fBlock == 0 || (e.n.DataAtom == atom.P && !captionClass(e.n)) ||
+		e.text == 0 || e.text > captionMax || e.text != e.inl {
 		return false
 	}
 	for n := p.els[u].n.NextSibling; n != nil; n = n.NextSibling {
@@ -392,6 +414,27 @@ func (p *page) captionAfter(u, c int32) bool {
 	}
 	return false
 }
+
+// captionClass reports whether n's class names it as the text of a picture
+// ("pictext", "photo-text", "img-legend", "bildtext").
+func captionClass(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key != "class" {
+			continue
+		}
+		v := strings.ToLower(a.Val)
+		for _, w := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '-' || r == '_' }) {
+			for _, pre := range captionPrefixes {
+				if strings.HasPrefix(w, pre) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var captionPrefixes = [...]string{"pic", "photo", "image", "img", "foto", "bild", "legend"}
 
 // wrapFigure puts img (an image or its wrapper) and caption, its next sibling,
 // into a new <figure>, the caption renamed <figcaption>.

@@ -35,8 +35,9 @@ type elem struct {
 // page is the flattened body of a parsed document.
 type page struct {
 	els  []elem
-	body int32 // index of <body>, -1 when absent
-	h1   int32 // index of the first shown <h1>, -1 when none
+	body int32   // index of <body>, -1 when absent
+	h1   int32   // index of the first shown <h1>, -1 when none
+	h1s  []int32 // indices of all shown <h1> elements, in document order
 }
 
 // maxWalkDepth bounds the recursion over the parsed tree (html.Parse itself keeps
@@ -87,8 +88,11 @@ func (p *page) add(n *html.Node, parent int32, depth int, hidden bool) {
 		p.els[idx].end = idx + 1
 		return
 	}
-	if n.DataAtom == atom.H1 && p.h1 < 0 && f&fHidden == 0 {
-		p.h1 = idx
+	if n.DataAtom == atom.H1 && f&fHidden == 0 {
+		if p.h1 < 0 {
+			p.h1 = idx
+		}
+		p.h1s = append(p.h1s, idx)
 	}
 	childHidden := f&fHidden != 0
 	var own int32
