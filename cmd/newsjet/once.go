@@ -196,7 +196,7 @@ func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64
 				return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 			}
 			it.requestID = reqs[0].ID
-			if err := publishRequests(ctx, js, reqs); err != nil {
+			if _, err := publishFetches(ctx, js, arg, reqs, ""); err != nil {
 				return nil, err
 			}
 			continue
@@ -211,7 +211,7 @@ func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64
 				return nil, fmt.Errorf("%s: %w", arg, err)
 			}
 			it.document = true
-			if err := publishRequests(ctx, js, reqs); err != nil {
+			if _, err := publishFetches(ctx, js, arg, reqs, ""); err != nil {
 				return nil, err
 			}
 			log.Info("published the links of a feed or sitemap", zap.String("file", arg), zap.Int("requests", len(reqs)))
@@ -223,19 +223,6 @@ func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64
 		it.rawID, it.page, it.body = page.ID, page, body
 	}
 	return items, nil
-}
-
-func publishRequests(ctx context.Context, js jetstream.Publisher, reqs []*schema.FetchRequest) error {
-	for _, r := range reqs {
-		msg, err := fetcher.RequestMsg(r)
-		if err != nil {
-			return err
-		}
-		if _, err := js.PublishMsg(ctx, msg); err != nil {
-			return fmt.Errorf("publishing fetch request for %s: %w", r.URL, err)
-		}
-	}
-	return nil
 }
 
 // deadLetterOrigin returns the raw page id and fetch request id a dead letter's payload

@@ -13,9 +13,10 @@ import (
 	"github.com/newsjet/newsjet/services/fetcher"
 )
 
-// cmdPublish publishes each argument: a file becomes a RawPage on news.raw.<domain>, a URL
-// a FetchRequest on news.fetch.<domain>. It prints one JSON line per published message
-// and stops at the first failure.
+// cmdPublish publishes each argument: an HTML file becomes a RawPage on
+// news.raw.<domain>, a URL a FetchRequest on news.fetch.<domain>, a feed or sitemap file
+// the FetchRequests of its links. It prints one JSON line per published message and
+// stops at the first failure.
 func (a *app) cmdPublish(ctx context.Context, args []string) error {
 	fs := a.flagSet("publish", "FILE|URL...")
 	var cf clientFlags
@@ -45,32 +46,76 @@ func (a *app) cmdPublish(ctx context.Context, args []string) error {
 	}
 	defer nc.Close()
 	for _, arg := range files {
-		out := published{Input: arg}
-		if isURL(arg) {
-			r, ack, err := publishURL(ctx, js, arg, *kind, *subject)
-			if err != nil {
-				return err
-			}
-			out.Schema, out.ID, out.Stream, out.Seq, out.Duplicate = r.Schema, r.ID, ack.Stream, ack.Sequence, ack.Duplicate
-			out.Subject = subjectOr(*subject, schema.FetchSubject(r.URL))
-		} else {
-			p, body, err := readPageFile(arg, *pageURL, time.Now())
-			if err != nil {
-				return err
-			}
-			ack, err := publishPage(ctx, js, p, body, *subject, nc.MaxPayload())
-			if err != nil {
-				return fmt.Errorf("%s: %w", arg, err)
-			}
-			out.Schema, out.ID, out.Stream, out.Seq, out.Duplicate = p.Schema, p.ID, ack.Stream, ack.Sequence, ack.Duplicate
-			out.Subject = subjectOr(*subject, schema.RawSubject(p.PageURL()))
-		}
-		log.Debug("published", zap.String("input", arg), zap.String("subject", out.Subject), zap.Uint64("seq", out.Seq))
-		if err := a.stdout.write(out); err != nil {
+		lines, err := publishArg(ctx, js, nc.MaxPayload(), arg, *pageURL, *kind, *subject)
+		if err != nil {
 			return err
+		}
+		for _, out := range lines {
+			log.Debug("published", zap.String("input", arg), zap.String("subject", out.Subject), zap.Uint64("seq", out.Seq))
+			if err := a.stdout.write(out); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// publishArg publishes one argument: a URL as a FetchRequest (kind "" guessed), a feed
+// or sitemap file as the FetchRequests of its links, any other file as a RawPage. subject
+// "" publishes each message on its own subject.
+func publishArg(ctx context.Context, js jetstream.JetStream, maxPayload int64, arg, pageURL, kind, subject string) ([]published, error) {
+	now := time.Now()
+	if isURL(arg) {
+		reqs, err := fetcher.Requests([]string{arg}, now)
+		if err != nil {
+			return nil, err
+		}
+		if kind != "" {
+			reqs[0].Kind, reqs[0].ID = kind, schema.FetchRequestID(kind, reqs[0].URL)
+		}
+		return publishFetches(ctx, js, arg, reqs, subject)
+	}
+	p, body, err := readPageFile(arg, pageURL, now)
+	if err != nil {
+		return nil, err
+	}
+	if reqs, isDoc, err := fetcher.DocumentRequests(body, pageURL, now); isDoc {
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", arg, err)
+		}
+		return publishFetches(ctx, js, arg, reqs, subject)
+	}
+	ack, err := publishPage(ctx, js, p, body, subject, maxPayload)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", arg, err)
+	}
+	return []published{{
+		Input: arg, Schema: p.Schema, ID: p.ID, Subject: subjectOr(subject, schema.RawSubject(p.PageURL())),
+		Stream: ack.Stream, Seq: ack.Sequence, Duplicate: ack.Duplicate,
+	}}, nil
+}
+
+// publishFetches publishes fetch requests (fetcher.RequestMsg) for the argument input.
+func publishFetches(ctx context.Context, js jetstream.Publisher, input string, reqs []*schema.FetchRequest, subject string) ([]published, error) {
+	out := make([]published, 0, len(reqs))
+	for _, r := range reqs {
+		msg, err := fetcher.RequestMsg(r)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.URL, err)
+		}
+		if subject != "" {
+			msg.Subject = subject
+		}
+		ack, err := js.PublishMsg(ctx, msg)
+		if err != nil {
+			return nil, fmt.Errorf("publishing fetch request for %s: %w", r.URL, err)
+		}
+		out = append(out, published{
+			Input: input, Schema: r.Schema, ID: r.ID, Subject: msg.Subject,
+			Stream: ack.Stream, Seq: ack.Sequence, Duplicate: ack.Duplicate,
+		})
+	}
+	return out, nil
 }
 
 func subjectOr(override, own string) string {
@@ -78,29 +123,4 @@ func subjectOr(override, own string) string {
 		return override
 	}
 	return own
-}
-
-// publishURL publishes a FetchRequest for rawURL on subject ("" for its own fetch
-// subject). kind "" lets the fetcher's guess (fetcher.Requests) decide.
-func publishURL(ctx context.Context, js jetstream.Publisher, rawURL, kind, subject string) (*schema.FetchRequest, *jetstream.PubAck, error) {
-	reqs, err := fetcher.Requests([]string{rawURL}, time.Now())
-	if err != nil {
-		return nil, nil, err
-	}
-	r := reqs[0]
-	if kind != "" {
-		r.Kind, r.ID = kind, schema.FetchRequestID(kind, r.URL)
-	}
-	msg, err := fetcher.RequestMsg(r)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", rawURL, err)
-	}
-	if subject != "" {
-		msg.Subject = subject
-	}
-	ack, err := js.PublishMsg(ctx, msg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("publishing fetch request for %s: %w", rawURL, err)
-	}
-	return r, ack, nil
 }

@@ -178,3 +178,25 @@ func TestPublishErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPublishFeedFile(t *testing.T) {
+	ns, _ := testServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	feed := writeFile(t, "feed.xml", []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><link>https://news.example.com/a</link></item><item><link>https://news.example.com/b</link></item></channel></rss>`))
+	code, out, errOut := runCLI(ctx, t, "publish", "--nats-url", ns.ClientURL(), feed)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	lines := decodeLines[published](t, out)
+	if len(lines) != 2 {
+		t.Fatalf("got %s, want one fetch request per feed item", out)
+	}
+	for i, u := range []string{"https://news.example.com/a", "https://news.example.com/b"} {
+		l := lines[i]
+		if l.Input != feed || l.Schema != schema.FetchRequestV1 || l.ID != schema.FetchRequestID(schema.KindArticle, u) || l.Subject != "news.fetch.news_example_com" {
+			t.Errorf("line %d = %+v, want the request for %s", i, l, u)
+		}
+	}
+}
