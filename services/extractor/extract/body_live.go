@@ -33,8 +33,15 @@ func fillLivePosts(a *schema.Article, doc, content *html.Node) {
 	}
 }
 
-// minLivePosts is the fewest timestamped blocks that make a live blog.
-const minLivePosts = 3
+// minLivePosts is the fewest timestamped blocks that make a live blog. The feed
+// is looked for at most liveFeedDepth levels into the content, a post's time and
+// headline at most livePostDepth levels into the post, which keeps the search
+// linear in the size of the content.
+const (
+	minLivePosts  = 3
+	liveFeedDepth = 8
+	livePostDepth = 8
+)
 
 // livePostsFromContent finds a live blog in the page structure: the first
 // element (in document order) with at least minLivePosts child elements that
@@ -45,7 +52,7 @@ func livePostsFromContent(content *html.Node) []schema.LivePost {
 	var found []schema.LivePost
 	var walk func(n *html.Node, depth int)
 	walk = func(n *html.Node, depth int) {
-		if found != nil || depth > maxBodyDepth {
+		if found != nil || depth > liveFeedDepth {
 			return
 		}
 		var posts []schema.LivePost
@@ -77,7 +84,7 @@ func livePostOf(n *html.Node) (schema.LivePost, bool) {
 	var tm, head *html.Node
 	var find func(*html.Node, int)
 	find = func(n *html.Node, depth int) {
-		if depth > maxBodyDepth {
+		if depth > livePostDepth {
 			return
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
