@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 )
@@ -26,5 +27,17 @@ func TestAppDispatch(t *testing.T) {
 		if code != tc.code || out != "" || !strings.Contains(errOut, "usage") {
 			t.Errorf("%v: exit %d (want %d), stdout %q, stderr %q", tc.args, code, tc.code, out, errOut)
 		}
+	}
+}
+
+func TestRunListenAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, out, errOut := runCLI(context.Background(), t, "run", "--data-dir", t.TempDir(), "--listen", ln.Addr().String(), "--http-addr", "")
+	if code != 1 || out != "" || !strings.Contains(errOut, "address already in use") {
+		t.Errorf("exit %d stdout %q stderr %q, want 1 and the bind error", code, out, errOut)
 	}
 }

@@ -55,6 +55,11 @@ func startServer(opts serverOptions, log *zap.Logger) (*server.Server, error) {
 		}
 		if port == 0 {
 			port = server.RANDOM_PORT
+		} else if ln, err := net.Listen("tcp", opts.Listen); err != nil {
+			// The server would only log this and never become ready: say it at once.
+			return nil, fmt.Errorf("%w: %v", ErrServerStart, err)
+		} else {
+			ln.Close()
 		}
 		sopts.Host, sopts.Port = host, port
 	}
