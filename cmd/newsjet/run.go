@@ -48,7 +48,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.httpAddr, "http-addr", defaultHTTPAddr, "address of /healthz, /readyz, /metrics and the read API (/articles); empty for none (with --once: none unless given)")
 	f.sink.RegisterFlags(fs)
 	fs.Lookup("store").Usage = "article store: postgres://... DSN, sqlite:PATH or a SQLite file PATH (default <data-dir>/articles.db)"
-	fs.IntVar(&f.concurrency, "concurrency", runtime.GOMAXPROCS(0), "messages each stage handles at once (the sink: at least sink.DefaultConcurrency, 64, for group commit)")
+	fs.IntVar(&f.concurrency, "concurrency", runtime.GOMAXPROCS(0), "messages each stage handles at once (the sink at least 64, for group commit)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", stage.DefaultDrainTimeout, "how long in-flight messages may take to finish on shutdown")
 	fs.BoolVar(&f.once, "once", false, "publish the FILE and URL arguments, wait until each is stored or dead-lettered, print the articles and exit")
 	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "with --once: give up waiting after this long")
