@@ -112,6 +112,10 @@ func TestRunOnceUsage(t *testing.T) {
 	if code != 1 || out != "" || !strings.Contains(errOut, "unknown store") {
 		t.Errorf("bad store: exit %d stdout %q stderr %q, want 1, nothing, the store error", code, out, errOut)
 	}
+	// Giving up on the pipeline is a failure of the command.
+	if code, out, _ := runCLI(ctx, t, "run", "--once", "--timeout", "1ns", "--log-level", "error", "testdata/harbour.html"); code != 1 || out != "" {
+		t.Errorf("timeout: exit %d stdout %q, want 1 and nothing", code, out)
+	}
 	// A file that cannot be read is an error of the command, not a dead letter.
 	missing := filepath.Join(t.TempDir(), "missing.html")
 	if code, out, _ := runCLI(ctx, t, "run", "--once", "--log-level", "error", missing); code != 1 || out != "" {
