@@ -36,7 +36,7 @@ func (c *clientFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsCA, "nats-tls-ca", "", "CA certificates `file` (PEM) to verify the server")
 	fs.StringVar(&c.tlsCert, "nats-tls-cert", "", "client certificate `file` (PEM)")
 	fs.StringVar(&c.tlsKey, "nats-tls-key", "", "client key `file` (PEM)")
-	fs.DurationVar(&c.timeout, "connect-timeout", 10*time.Second, "how long to try reaching the server")
+	fs.DurationVar(&c.timeout, "nats-connect-timeout", 10*time.Second, "how long to keep trying to reach the NATS server")
 }
 
 // ErrConnect wraps failures to reach the NATS server.

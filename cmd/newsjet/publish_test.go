@@ -162,7 +162,7 @@ func TestPublishErrors(t *testing.T) {
 		{"empty file", []string{"publish", "--nats-url", ns.ClientURL(), empty}, 1},
 		{"corrupt gzip", []string{"publish", "--nats-url", ns.ClientURL(), notGzip}, 1},
 		{"bad kind", []string{"publish", "--nats-url", ns.ClientURL(), "--kind", "video", "https://a.example/"}, 1},
-		{"no server", []string{"publish", "--nats-url", "nats://127.0.0.1:1", "--connect-timeout", "100ms", "https://a.example/"}, 1},
+		{"no server", []string{"publish", "--nats-url", "nats://127.0.0.1:1", "--nats-connect-timeout", "100ms", "https://a.example/"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCLI(ctx, t, tc.args...)
