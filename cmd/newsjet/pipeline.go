@@ -52,8 +52,8 @@ var ErrStageFailed = errors.New("stage stopped")
 
 // startPipeline starts the server, provisions every stream and consumer, and runs each
 // service with stage.Run on an in-process connection of its own, sharing one metrics
-// registry. It returns once the stages are running, so messages published afterwards
-// are processed. Stop it with stop.
+// registry. It returns once the pipeline is ready (the sink's store open), or with the
+// first stage's error. Stop it with stop.
 func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (_ *pipeline, err error) {
 	ns, err := startServer(opts.server, log)
 	if err != nil {
@@ -105,7 +105,7 @@ func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (
 			}
 		})
 	}
-	return p, p.waitBound(ctx)
+	return p, p.waitReady(ctx)
 }
 
 // provision creates or updates every stream and the stages' consumers, one after the
@@ -135,10 +135,10 @@ func (p *pipeline) connect(name string) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// waitBound waits until every stage's durable consumer exists, or a stage fails.
-func (p *pipeline) waitBound(ctx context.Context) error {
+// waitReady waits until the pipeline is ready (see ready), or a stage fails.
+func (p *pipeline) waitReady(ctx context.Context) error {
 	for {
-		err := p.consumersBound(ctx)
+		err := p.ready(ctx)
 		if err == nil {
 			return nil
 		}
@@ -146,7 +146,7 @@ func (p *pipeline) waitBound(ctx context.Context) error {
 		case err := <-p.errs:
 			return err
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for the stages: %w", ctx.Err())
+			return fmt.Errorf("waiting for the stages: %w (last: %v)", ctx.Err(), err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
