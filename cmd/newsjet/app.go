@@ -21,12 +21,13 @@ var ErrUsage = errors.New("usage")
 
 // app holds what every subcommand shares: stdout for JSON lines only, stderr for logs.
 type app struct {
+	stdin  io.Reader
 	stdout *jsonLines
 	stderr io.Writer
 }
 
-func newApp(stdout, stderr io.Writer) *app {
-	return &app{stdout: &jsonLines{w: stdout}, stderr: stderr}
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{stdin: stdin, stdout: &jsonLines{w: stdout}, stderr: stderr}
 }
 
 // command is one subcommand: it parses its own flags from args.
@@ -113,6 +114,11 @@ func usageErr(err error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %v", ErrUsage, err)
+}
+
+// contentTypeFlag registers --content-type, the Content-Type recorded for page files.
+func contentTypeFlag(fs *flag.FlagSet) *string {
+	return fs.String("content-type", "", "Content-Type of the page files, e.g. \"text/html; charset=shift_jis\" for pages that do not declare their charset")
 }
 
 // logFlags registers --log-level (NEWSJET_LOG_LEVEL through stage.ParseFlags).

@@ -24,8 +24,9 @@ type extracted struct {
 // order. A file that cannot be read, cleaned or extracted gets a line with its error;
 // that does not make the command fail.
 func (a *app) cmdExtract(ctx context.Context, args []string) error {
-	fs := a.flagSet("extract", "FILE...")
+	fs := a.flagSet("extract", "FILE... (- for standard input)")
 	pageURL := fs.String("url", "", "page URL of the file (only with one file); default https://file.invalid/<absolute path>")
+	contentType := contentTypeFlag(fs)
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "files processed at once")
 	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
 		return usageErr(err)
@@ -39,6 +40,7 @@ func (a *app) cmdExtract(ctx context.Context, args []string) error {
 	case *jobs < 1:
 		return fmt.Errorf("%w: --jobs must be at least 1", ErrUsage)
 	}
+	src := pageSource{URL: *pageURL, ContentType: *contentType, Stdin: a.stdin}
 	results := make([]chan extracted, len(files))
 	for i := range results {
 		results[i] = make(chan extracted, 1)
@@ -47,7 +49,7 @@ func (a *app) cmdExtract(ctx context.Context, args []string) error {
 	for range min(*jobs, len(files)) {
 		go func() {
 			for i := range work {
-				results[i] <- extractFile(files[i], *pageURL)
+				results[i] <- extractFile(files[i], src)
 			}
 		}()
 	}
@@ -77,9 +79,9 @@ func (a *app) cmdExtract(ctx context.Context, args []string) error {
 // extractFile runs one file through the cleaner's and the extractor's own functions
 // (cleaner.CleanPage, extractor.Article), as the pipeline would after it was published
 // as a raw page.
-func extractFile(path, pageURL string) extracted {
+func extractFile(path string, src pageSource) extracted {
 	out := extracted{File: path}
-	art, err := pageArticle(path, pageURL)
+	art, err := pageArticle(path, src)
 	if err != nil {
 		out.Error = err.Error()
 		return out
@@ -88,9 +90,9 @@ func extractFile(path, pageURL string) extracted {
 	return out
 }
 
-func pageArticle(path, pageURL string) (*schema.Article, error) {
+func pageArticle(path string, src pageSource) (*schema.Article, error) {
 	now := time.Now()
-	page, body, err := readPageFile(path, pageURL, now)
+	page, body, err := readPageFile(path, src, now)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/newsjet/newsjet/pkg/schema"
 )
@@ -79,5 +81,42 @@ func TestExtractURLAndUsage(t *testing.T) {
 		if code, out, _ := runCLI(ctx, t, args...); code != 2 || out != "" {
 			t.Errorf("%v: exit %d stdout %q, want 2 and nothing", args, code, out)
 		}
+	}
+}
+
+func TestExtractInputForms(t *testing.T) {
+	ctx := context.Background()
+	// The windows-1251 page without its charset declaration: only --content-type tells.
+	declared := readTestdata(t, "bridge-cp1251.html")
+	undeclared := bytes.Replace(declared, []byte(`<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">`), nil, 1)
+	if bytes.Equal(declared, undeclared) {
+		t.Fatal("the test page lost its charset declaration")
+	}
+	bare := writeFile(t, "bridge.html", undeclared)
+	code, out, errOut := runCLI(ctx, t, "extract", "--content-type", "text/html; charset=windows-1251", bare)
+	if l := decodeLines[extracted](t, out); code != 0 || len(l) != 1 || l[0].Article == nil || l[0].Article.Title != bridgeTitle {
+		t.Errorf("--content-type: exit %d, %s%s", code, out, errOut)
+	}
+
+	// A RawPage JSON file: its URL and bytes are the page's.
+	body := readTestdata(t, "harbour.html")
+	raw := &schema.RawPage{URL: "https://coastline.example/a", Body: body, BodySize: int64(len(body)),
+		ContentHash: schema.ContentHash(body), ID: "some-id", FetchedAt: time.Now()}
+	data, err := schema.Encode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCLI(ctx, t, "extract", writeFile(t, "raw.json", data))
+	if l := decodeLines[extracted](t, out); code != 0 || len(l) != 1 || l[0].Article == nil ||
+		l[0].Article.Title != harbourTitle || l[0].Article.URL != raw.URL || l[0].Article.Lineage.RawID != schema.RawPageID(raw.URL, raw.ContentHash) {
+		t.Errorf("RawPage JSON: exit %d, %s%s", code, out, errOut)
+	}
+
+	// Standard input, and a URL of a scheme newsjet does not fetch.
+	code, out, errOut = runCLIStdin(ctx, t, body, "extract", "-", "ftp://example.com/page.html")
+	l := decodeLines[extracted](t, out)
+	if code != 0 || len(l) != 2 || l[0].Article == nil || l[0].Article.Title != harbourTitle ||
+		!strings.Contains(l[1].Error, "unsupported URL scheme") {
+		t.Errorf("stdin and ftp: exit %d, %s%s", code, out, errOut)
 	}
 }

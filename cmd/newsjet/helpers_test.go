@@ -66,8 +66,14 @@ func (s *syncBuffer) String() string {
 // stderr.
 func runCLI(ctx context.Context, t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIStdin(ctx, t, nil, args...)
+}
+
+// runCLIStdin is runCLI with stdin as the standard input.
+func runCLIStdin(ctx context.Context, t *testing.T, stdin []byte, args ...string) (int, string, string) {
+	t.Helper()
 	var stdout, stderr syncBuffer
-	code := newApp(&stdout, &stderr).run(ctx, args)
+	code := newApp(bytes.NewReader(stdin), &stdout, &stderr).run(ctx, args)
 	return code, stdout.String(), stderr.String()
 }
 

@@ -43,11 +43,11 @@ type onceItem struct {
 // argument that was dead-lettered is reported on stderr with its stage and reason; so
 // is one that produced no article. Neither makes it fail: it returns an error only when
 // the pipeline itself fails or times out.
-func (a *app) once(ctx context.Context, p *pipeline, args []string, timeout time.Duration, log *zap.Logger) error {
+func (a *app) once(ctx context.Context, p *pipeline, args []string, src pageSource, timeout time.Duration, log *zap.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	items, err := publishInputs(ctx, p.js, p.nc.MaxPayload(), args, log)
+	items, err := publishInputs(ctx, p.js, p.nc.MaxPayload(), args, src, log)
 	if err != nil {
 		return err
 	}
@@ -129,6 +129,7 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, timeout time
 		case it.dead != nil && (it.article == nil || it.dead.Stage == "sink"):
 			a.reportDead(it.input, it.dead)
 		case it.article != nil:
+			log.Info("article", zap.String("input", it.input), zap.String("id", it.article.ID), zap.String("title", it.article.Title))
 			if err := a.stdout.write(it.article); err != nil {
 				return err
 			}
@@ -184,7 +185,7 @@ func (a *app) reportDead(input string, dl *schema.DeadLetter) {
 
 // publishInputs publishes each argument: an HTML file as a raw page, a feed or sitemap
 // file as fetch requests for its links, a URL as a fetch request.
-func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64, args []string, log *zap.Logger) ([]*onceItem, error) {
+func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64, args []string, src pageSource, log *zap.Logger) ([]*onceItem, error) {
 	now := time.Now()
 	items := make([]*onceItem, 0, len(args))
 	for _, arg := range args {
@@ -201,7 +202,7 @@ func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64
 			}
 			continue
 		}
-		page, body, err := readPageFile(arg, "", now)
+		page, body, err := readPageFile(arg, src, now)
 		if err != nil {
 			return nil, err
 		}

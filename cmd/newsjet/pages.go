@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -21,12 +23,29 @@ import (
 var (
 	// ErrEmptyPage: a file with no bytes (after decompression).
 	ErrEmptyPage = errors.New("empty page")
+	// ErrUnsupportedScheme: an argument that is a URL, but not http(s).
+	ErrUnsupportedScheme = errors.New("unsupported URL scheme (want http or https, or a file)")
 )
 
 // isURL reports whether a command-line argument is an http(s) URL rather than a file.
 func isURL(arg string) bool {
 	l := strings.ToLower(arg)
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// schemeRE matches an argument that starts like a URL ("ftp://...").
+var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// pageSource says where page files come from and what to record about them.
+type pageSource struct {
+	// URL names the page; "" gives localURL(path) (the extractor prefers the page's
+	// canonical link anyway).
+	URL string
+	// ContentType is recorded as the page's Content-Type (its charset tells the cleaner
+	// how to decode a page that does not declare it); "" records none.
+	ContentType string
+	// Stdin is read for the path "-".
+	Stdin io.Reader
 }
 
 // localHost is the host of the URL given to a local file published without one: a name
@@ -44,20 +63,31 @@ func localURL(path string) string {
 	return (&url.URL{Scheme: "https", Host: localHost, Path: filepath.ToSlash(abs)}).String()
 }
 
-// readPageFile reads an HTML file (gzip-compressed when its name ends in .gz) and returns
-// the RawPage for it, without body, and the uncompressed bytes: claimcheck.EncodeRawPage
-// decides how they travel. pageURL names the page, "" gives localURL(path) (the
-// extractor prefers the page's canonical link anyway). The id and content hash are those
-// of the uncompressed bytes, as the pipeline computes them.
-func readPageFile(path, pageURL string, now time.Time) (*schema.RawPage, []byte, error) {
-	data, err := os.ReadFile(path)
+// readPageFile reads a page file and returns the RawPage for it, without body, and the
+// uncompressed bytes: claimcheck.EncodeRawPage decides how they travel. The file holds
+// HTML (gzip-compressed when its name ends in .gz), or a RawPage JSON message, whose
+// URL, content type and body are used (src overrides the first two when set). "-" reads
+// src.Stdin. The id and content hash are those of the uncompressed bytes, as the pipeline
+// computes them. Errors: reading errors, ErrUnsupportedScheme for a non-http URL,
+// ErrEmptyPage, and the schema's for a body that does not decompress or a RawPage that
+// does not decode.
+func readPageFile(path string, src pageSource, now time.Time) (*schema.RawPage, []byte, error) {
+	if schemeRE.MatchString(path) {
+		return nil, nil, fmt.Errorf("%s: %w", path, ErrUnsupportedScheme)
+	}
+	var (
+		data []byte
+		err  error
+	)
+	if path == "-" && src.Stdin != nil {
+		data, err = io.ReadAll(src.Stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading page: %w", err)
 	}
-	if pageURL == "" {
-		pageURL = localURL(path)
-	}
-	p := &schema.RawPage{Schema: schema.RawPageV1, URL: pageURL, Body: data, FetchedAt: now.UTC()}
+	p := &schema.RawPage{Schema: schema.RawPageV1, Body: data, FetchedAt: now.UTC()}
 	if strings.HasSuffix(strings.ToLower(path), ".gz") {
 		p.BodyEncoding = "gzip"
 	}
@@ -65,10 +95,26 @@ func readPageFile(path, pageURL string, now time.Time) (*schema.RawPage, []byte,
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if name, err := schema.PeekSchema(body); err == nil && strings.HasPrefix(name, "newsjet.raw_page.") {
+		if p, err = schema.DecodeRawPage(body); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if body, err = p.PlainBody(); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+	} else {
+		p.URL = localURL(path)
+	}
 	if len(body) == 0 {
 		return nil, nil, fmt.Errorf("%s: %w", path, ErrEmptyPage)
 	}
-	p.Body, p.BodyEncoding = nil, ""
+	if src.URL != "" {
+		p.URL, p.FinalURL = src.URL, ""
+	}
+	if src.ContentType != "" {
+		p.ContentType = src.ContentType
+	}
+	p.Body, p.BodyEncoding, p.BodyRef = nil, "", nil
 	p.BodySize = int64(len(body))
 	p.ContentHash = schema.ContentHash(body)
 	p.ID = schema.RawPageID(p.URL, p.ContentHash)

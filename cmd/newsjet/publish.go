@@ -18,11 +18,12 @@ import (
 // the FetchRequests of its links. It prints one JSON line per published message and
 // stops at the first failure.
 func (a *app) cmdPublish(ctx context.Context, args []string) error {
-	fs := a.flagSet("publish", "FILE|URL...")
+	fs := a.flagSet("publish", "FILE|URL... (- for standard input)")
 	var cf clientFlags
 	cf.register(fs)
 	subject := fs.String("subject", "", "publish every message on this subject instead of its own (news.raw.<domain> or news.fetch.<domain>)")
 	pageURL := fs.String("url", "", "page URL of the file (only with one file); default https://file.invalid/<absolute path>")
+	contentType := contentTypeFlag(fs)
 	kind := fs.String("kind", "", "kind of the URLs: article, feed or sitemap (default: guessed from the URL)")
 	logLevel := logFlags(fs)
 	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
@@ -46,7 +47,7 @@ func (a *app) cmdPublish(ctx context.Context, args []string) error {
 	}
 	defer nc.Close()
 	for _, arg := range files {
-		lines, err := publishArg(ctx, js, nc.MaxPayload(), arg, *pageURL, *kind, *subject)
+		lines, err := publishArg(ctx, js, nc.MaxPayload(), arg, pageSource{URL: *pageURL, ContentType: *contentType, Stdin: a.stdin}, *kind, *subject)
 		if err != nil {
 			return err
 		}
@@ -61,9 +62,9 @@ func (a *app) cmdPublish(ctx context.Context, args []string) error {
 }
 
 // publishArg publishes one argument: a URL as a FetchRequest (kind "" guessed), a feed
-// or sitemap file as the FetchRequests of its links, any other file as a RawPage. subject
-// "" publishes each message on its own subject.
-func publishArg(ctx context.Context, js jetstream.JetStream, maxPayload int64, arg, pageURL, kind, subject string) ([]published, error) {
+// or sitemap file as the FetchRequests of its links, any other file (read as src says)
+// as a RawPage. subject "" publishes each message on its own subject.
+func publishArg(ctx context.Context, js jetstream.JetStream, maxPayload int64, arg string, src pageSource, kind, subject string) ([]published, error) {
 	now := time.Now()
 	if isURL(arg) {
 		reqs, err := fetcher.Requests([]string{arg}, now)
@@ -75,11 +76,11 @@ func publishArg(ctx context.Context, js jetstream.JetStream, maxPayload int64, a
 		}
 		return publishFetches(ctx, js, arg, reqs, subject)
 	}
-	p, body, err := readPageFile(arg, pageURL, now)
+	p, body, err := readPageFile(arg, src, now)
 	if err != nil {
 		return nil, err
 	}
-	if reqs, isDoc, err := fetcher.DocumentRequests(body, pageURL, now); isDoc {
+	if reqs, isDoc, err := fetcher.DocumentRequests(body, src.URL, now); isDoc {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", arg, err)
 		}

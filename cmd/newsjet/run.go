@@ -38,6 +38,7 @@ type runFlags struct {
 	drainTimeout time.Duration
 	once         bool
 	timeout      time.Duration
+	contentType  string
 	logLevel     string
 	fetcher      fetcher.Config
 }
@@ -51,6 +52,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.concurrency, "concurrency", runtime.GOMAXPROCS(0), "messages each stage handles at once (the sink at least 64, for group commit)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", stage.DefaultDrainTimeout, "how long in-flight messages may take to finish on shutdown")
 	fs.BoolVar(&f.once, "once", false, "publish the FILE and URL arguments, wait until each is stored or dead-lettered, print the articles and exit")
+	fs.StringVar(&f.contentType, "content-type", "", "with --once: Content-Type of the page files, e.g. \"text/html; charset=shift_jis\" for pages that do not declare their charset")
 	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "with --once: give up waiting after this long")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.fetcher.RegisterFlags(fs)
@@ -122,7 +124,7 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.drainTimeout+10*time.Second)
 	defer cancel()
 	if f.once {
-		runErr := a.once(ctx, p, fs.Args(), f.timeout, log)
+		runErr := a.once(ctx, p, fs.Args(), pageSource{ContentType: f.contentType, Stdin: a.stdin}, f.timeout, log)
 		return errors.Join(runErr, p.stop(stopCtx))
 	}
 	fields := []zap.Field{zap.String("version", version), zap.String("data_dir", f.dataDir), zap.String("store", redactDSN(f.sink.Store))}

@@ -161,7 +161,7 @@ func TestRunServesClients(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- newApp(&stdout, &stderr).run(runCtx, []string{"run", "--data-dir", dataDir,
+		done <- newApp(strings.NewReader(""), &stdout, &stderr).run(runCtx, []string{"run", "--data-dir", dataDir,
 			"--listen", natsAddr, "--http-addr", httpAddr, "--log-level", "warn"})
 	}()
 	for {

@@ -81,7 +81,9 @@ func TestTailFollowsNewArticlesUntilCancelled(t *testing.T) {
 	tailCtx, stopTail := context.WithCancel(ctx)
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- newApp(&stdout, &stderr).run(tailCtx, []string{"tail", "--nats-url", ns.ClientURL()}) }()
+	go func() {
+		done <- newApp(strings.NewReader(""), &stdout, &stderr).run(tailCtx, []string{"tail", "--nats-url", ns.ClientURL()})
+	}()
 
 	// Publish until the tail has printed a new article: it starts with the next one.
 	deadline := time.Now().Add(20 * time.Second)
