@@ -1,5 +1,16 @@
 // Command newsjet runs the whole newsjet pipeline in one process and talks to a running
-// one. See `newsjet help` for its subcommands.
+// one:
+//
+//	newsjet run [--once FILE|URL...]   embedded NATS + JetStream, fetcher, cleaner, extractor, sink
+//	newsjet extract FILE...            clean and extract without a broker (the stages' own code)
+//	newsjet publish FILE|URL...        raw pages / fetch requests to any NATS server
+//	newsjet tail [--site HOST]         articles of the extracted stream as they arrive
+//	newsjet articles list|get|versions the sink's read API
+//
+// stdout carries only JSON lines; logs (zap, JSON) and progress go to stderr. Exit codes:
+// 0 success, 1 failure, 2 bad command line. Every flag can also be set by its NEWSJET_*
+// environment variable (flag --data-dir from NEWSJET_DATA_DIR); `newsjet <command> -h`
+// lists a command's flags.
 package main
 
 import (
