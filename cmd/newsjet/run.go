@@ -51,7 +51,7 @@ func (f *runFlags) register(fs *flag.FlagSet) {
 	fs.Lookup("store").Usage = "article store: postgres://... DSN, sqlite:PATH or a SQLite file PATH (default <data-dir>/articles.db)"
 	fs.IntVar(&f.concurrency, "concurrency", runtime.GOMAXPROCS(0), "messages each stage handles at once (the sink at least 64, for group commit)")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", stage.DefaultDrainTimeout, "how long in-flight messages may take to finish on shutdown")
-	fs.BoolVar(&f.once, "once", false, "publish the FILE and URL arguments, wait until each is stored or dead-lettered, print the articles and exit")
+	fs.BoolVar(&f.once, "once", false, "publish the FILE and URL arguments, wait until each is stored or dead-lettered, print the articles (one JSON line each, in argument order) and exit; dead-lettered inputs are reported on stderr and do not change the exit code, only a failing pipeline does")
 	fs.StringVar(&f.contentType, "content-type", "", "with --once: Content-Type of the page files, e.g. \"text/html; charset=shift_jis\" for pages that do not declare their charset")
 	fs.DurationVar(&f.timeout, "timeout", defaultTimeout, "with --once: give up waiting after this long")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
