@@ -281,9 +281,9 @@ func TestPipelineInContainers(t *testing.T) {
 	}
 	waitStored(ctx, t, c["sink"], wants)
 
-	// Phase 2: pages published while services restart. The cleaner is stopped
-	// gracefully (it drains), the extractor killed outright (its in-flight messages are
-	// redelivered after the ack wait), the sink restarted with its store kept.
+	// Phase 2: pages published while services restart. The cleaner is killed outright
+	// right after a batch (what it had in flight is redelivered after the ack wait), the
+	// extractor stopped gracefully (it drains), the sink restarted with its store kept.
 	publishBatch := func(from, to int) {
 		for n := from; n < to; n++ {
 			html, w := generated(n)
@@ -291,16 +291,20 @@ func TestPipelineInContainers(t *testing.T) {
 			wants = append(wants, w)
 		}
 	}
-	publishBatch(0, 10)
 	grace, kill := 10*time.Second, time.Duration(0)
-	mustf(t, c["cleaner"].Stop(ctx, &grace), "stopping the cleaner")
-	mustf(t, c["extractor"].Stop(ctx, &kill), "killing the extractor")
-	publishBatch(10, 20)
+	publishBatch(0, 20)
+	// Kill the cleaner while pages keep arriving, so that it dies with work in hand.
+	killed := make(chan error, 1)
+	go func() { killed <- c["cleaner"].Stop(ctx, &kill) }()
+	publishBatch(20, 60)
+	mustf(t, <-killed, "killing the cleaner")
+	mustf(t, c["extractor"].Stop(ctx, &grace), "stopping the extractor")
+	publishBatch(60, 70)
 	restart(ctx, t, "sink", c["sink"], grace)
 	mustf(t, c["cleaner"].Start(ctx), "starting the cleaner")
-	publishBatch(20, 25)
+	publishBatch(70, 75)
 	mustf(t, c["extractor"].Start(ctx), "starting the extractor")
-	publishBatch(25, 30)
+	publishBatch(75, 80)
 	recs := waitStored(ctx, t, c["sink"], wants)
 
 	// The store holds each article once, with the expected content.
