@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"syscall"
+
+	"go.uber.org/zap"
 	"net"
 	"strings"
 	"testing"
@@ -39,5 +43,9 @@ func TestRunListenAddressInUse(t *testing.T) {
 	code, out, errOut := runCLI(context.Background(), t, "run", "--data-dir", t.TempDir(), "--listen", ln.Addr().String(), "--http-addr", "")
 	if code != 1 || out != "" || !strings.Contains(errOut, "address already in use") {
 		t.Errorf("exit %d stdout %q stderr %q, want 1 and the bind error", code, out, errOut)
+	}
+	_, err = startServer(serverOptions{DataDir: t.TempDir(), Listen: ln.Addr().String()}, zap.NewNop())
+	if !errors.Is(err, ErrServerStart) || !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("startServer: %v, want ErrServerStart wrapping EADDRINUSE", err)
 	}
 }

@@ -18,7 +18,7 @@ func (a *app) cmdArticles(ctx context.Context, args []string) error {
 	}
 	err := client.Run(ctx, args, a.stdout, a.stderr)
 	if errors.Is(err, client.ErrUsage) {
-		return fmt.Errorf("%w: %v", ErrUsage, err)
+		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	return err
 }

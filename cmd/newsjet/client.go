@@ -54,7 +54,7 @@ func (c *clientFlags) connect(ctx context.Context, name string) (*nats.Conn, jet
 	case c.nkeyFile != "":
 		o, err := nats.NkeyOptionFromSeed(c.nkeyFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: nkey seed %s: %v", ErrConnect, c.nkeyFile, err)
+			return nil, nil, fmt.Errorf("%w: nkey seed %s: %w", ErrConnect, c.nkeyFile, err)
 		}
 		opts = append(opts, o)
 	case c.credsFile != "":
@@ -73,16 +73,16 @@ func (c *clientFlags) connect(ctx context.Context, name string) (*nats.Conn, jet
 			js, err := jetstream.New(nc)
 			if err != nil {
 				nc.Close()
-				return nil, nil, fmt.Errorf("%w: jetstream: %v", ErrConnect, err)
+				return nil, nil, fmt.Errorf("%w: jetstream: %w", ErrConnect, err)
 			}
 			return nc, js, nil
 		}
 		if !errors.Is(err, nats.ErrNoServers) || time.Now().After(deadline) {
-			return nil, nil, fmt.Errorf("%w at %s: %v", ErrConnect, c.url, err)
+			return nil, nil, fmt.Errorf("%w at %s: %w", ErrConnect, c.url, err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, nil, fmt.Errorf("%w at %s: %v", ErrConnect, c.url, ctx.Err())
+			return nil, nil, fmt.Errorf("%w at %s: %w", ErrConnect, c.url, ctx.Err())
 		case <-time.After(250 * time.Millisecond):
 		}
 	}

@@ -57,7 +57,7 @@ func startServer(opts serverOptions, log *zap.Logger) (*server.Server, error) {
 			port = server.RANDOM_PORT
 		} else if ln, err := net.Listen("tcp", opts.Listen); err != nil {
 			// The server would only log this and never become ready: say it at once.
-			return nil, fmt.Errorf("%w: %v", ErrServerStart, err)
+			return nil, fmt.Errorf("%w: %w", ErrServerStart, err)
 		} else {
 			ln.Close()
 		}
@@ -65,7 +65,7 @@ func startServer(opts serverOptions, log *zap.Logger) (*server.Server, error) {
 	}
 	ns, err := server.NewServer(sopts)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrServerStart, err)
+		return nil, fmt.Errorf("%w: %w", ErrServerStart, err)
 	}
 	ns.SetLoggerV2(serverLogger{log.Named("nats").Sugar()}, false, false, false)
 	go ns.Start()

@@ -194,7 +194,7 @@ func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64
 		if isURL(arg) {
 			reqs, err := fetcher.Requests([]string{arg}, now)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+				return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 			}
 			it.requestID = reqs[0].ID
 			if _, err := publishFetches(ctx, js, arg, reqs, ""); err != nil {
@@ -287,7 +287,7 @@ func (p *pipeline) waitIdle(ctx context.Context) error {
 		case err := <-p.errs:
 			return err
 		case <-ctx.Done():
-			return fmt.Errorf("%w: %v", ErrTimeout, ctx.Err())
+			return fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 		idle, err := p.idle(ctx)
