@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"syscall"
-
-	"go.uber.org/zap"
 	"net"
 	"strings"
+	"syscall"
 	"testing"
+
+	"go.uber.org/zap"
 )
 
 func TestAppDispatch(t *testing.T) {
