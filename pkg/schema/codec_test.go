@@ -282,3 +282,27 @@ func TestGzipBombRefused(t *testing.T) {
 		t.Fatalf("within the limit: %d bytes, %v", len(plain), err)
 	}
 }
+
+func TestEncodeKeepsMarkupUnescaped(t *testing.T) {
+	a := &Article{ID: "a", ContentHash: "h", ExtractedAt: time.Now(), BodyHTML: "<p>Fish & chips</p>"}
+	b, err := Encode(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(`"body_html":"<p>Fish & chips</p>"`)) {
+		t.Errorf("markup escaped: %s", b)
+	}
+	back, err := DecodeArticle(b)
+	if err != nil || back.BodyHTML != a.BodyHTML {
+		t.Fatalf("round trip: %q, %v", back.BodyHTML, err)
+	}
+}
+
+func TestBarePageURLMustBeHTTP(t *testing.T) {
+	for _, u := range []string{"not-a-url", "ftp://example.com/x", "/relative/path"} {
+		_, err := DecodeRawPageMessage(map[string][]string{HeaderURL: {u}}, []byte("<p>x</p>"), time.Now())
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "page url") {
+			t.Errorf("Newsjet-Url %q: err = %v, want ErrInvalid naming the page url", u, err)
+		}
+	}
+}

@@ -88,8 +88,11 @@ type CleanedPage struct {
 	ID  string `json:"id"`
 	URL string `json:"url,omitempty"`
 	// Charset is the charset the raw bytes were decoded from.
-	Charset        string    `json:"charset"`
-	HTML           string    `json:"html"`
+	Charset string `json:"charset"`
+	HTML    string `json:"html"`
+	// Truncated is set when the main content was cut short so the message fits the
+	// server's max payload.
+	Truncated      bool      `json:"truncated,omitempty"`
 	FetchedAt      time.Time `json:"fetched_at"`
 	CleanedAt      time.Time `json:"cleaned_at"`
 	CleanerVersion string    `json:"cleaner_version"`
@@ -160,7 +163,7 @@ type Article struct {
 	ReadingTimeMinutes int        `json:"reading_time_minutes"`
 	LivePosts          []LivePost `json:"live_posts,omitempty"`
 	// Paywalled is set when the page declares or shows a paywall; Truncated when the
-	// body is visibly cut short.
+	// body is visibly cut short on the page, or was cut to fit the server's max payload.
 	Paywalled bool `json:"paywalled,omitempty"`
 	Truncated bool `json:"truncated,omitempty"`
 	// ContentHash is the hex SHA-256 of the extracted content (title and body text):

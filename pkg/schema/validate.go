@@ -26,9 +26,17 @@ func (m *FetchRequest) Validate() error {
 	return nil
 }
 
-// Validate implements Message: exactly one of body and body_ref is set, and the id and
-// content hash are present.
+// Validate implements Message: exactly one of body and body_ref is set, the id and
+// content hash are present, and url and final_url, when set, are absolute http(s) URLs.
 func (m *RawPage) Validate() error {
+	for _, u := range []string{m.URL, m.FinalURL} {
+		if u == "" {
+			continue
+		}
+		if _, err := NormalizeURL(u); err != nil {
+			return invalid(RawPageV1, "page url: %v", err)
+		}
+	}
 	if m.ID == "" {
 		return invalid(RawPageV1, "id is empty")
 	}

@@ -7,9 +7,9 @@
 // Failures: a message that does not decode, and a page clean rejects (empty, binary,
 // too large), go to dead letters (reasons malformed, unknown_version, invalid,
 // unprocessable). A claim-checked body that is gone or does not match its hash is
-// unprocessable too. A cleaned page larger than the server's max payload is not
-// compressed (the CleanedPage schema has no encoding field, and cleaned documents are
-// a fraction of their raw page): the runtime dead-letters it with reason too_large.
+// unprocessable too. A cleaned page larger than the server's max payload (a page of
+// megabytes of text) is cut at a tag boundary to fit and marked truncated: a
+// best-effort result, not a lost page.
 package cleaner
 
 import (
@@ -38,13 +38,14 @@ func Service(version string) stage.Service {
 		Consumer: schema.CleanerConsumer,
 		Streams:  []schema.StreamSpec{schema.RawStream, schema.CleanedStream},
 		Setup: func(_ context.Context, d stage.Deps) (stage.Handler, error) {
-			return Handler(version, d.JS), nil
+			return Handler(version, d.JS, d.MaxPayload()), nil
 		},
 	}
 }
 
-// Handler returns the cleaner's message handler; js reads claim-checked bodies.
-func Handler(version string, js jetstream.ObjectStoreManager) stage.Handler {
+// Handler returns the cleaner's message handler; js reads claim-checked bodies, and
+// maxPayload (0: no limit) bounds the cleaned page's message.
+func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) stage.Handler {
 	return func(ctx context.Context, m *stage.Msg) ([]stage.Output, error) {
 		raw, err := schema.DecodeRawPageMessage(m.Header, m.Data, m.Received)
 		if err != nil {
@@ -61,7 +62,7 @@ func Handler(version string, js jetstream.ObjectStoreManager) stage.Handler {
 		if err != nil {
 			return nil, err
 		}
-		data, err := schema.Encode(page)
+		data, err := encodeToFit(page, maxPayload)
 		if err != nil {
 			return nil, fmt.Errorf("encoding cleaned page: %w", err)
 		}

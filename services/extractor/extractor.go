@@ -29,14 +29,15 @@ func Service(version string) stage.Service {
 		Version:  version,
 		Consumer: schema.ExtractorConsumer,
 		Streams:  []schema.StreamSpec{schema.CleanedStream, schema.ExtractedStream},
-		Setup: func(context.Context, stage.Deps) (stage.Handler, error) {
-			return Handler(version), nil
+		Setup: func(_ context.Context, d stage.Deps) (stage.Handler, error) {
+			return Handler(version, d.MaxPayload()), nil
 		},
 	}
 }
 
-// Handler returns the extractor's message handler.
-func Handler(version string) stage.Handler {
+// Handler returns the extractor's message handler; maxPayload (0: no limit) bounds the
+// article's message, see encodeToFit.
+func Handler(version string, maxPayload int64) stage.Handler {
 	return func(_ context.Context, m *stage.Msg) ([]stage.Output, error) {
 		cp, err := schema.DecodeCleanedPage(m.Data)
 		if err != nil {
@@ -46,7 +47,7 @@ func Handler(version string) stage.Handler {
 		if err != nil {
 			return nil, err
 		}
-		data, err := schema.Encode(a)
+		data, err := encodeToFit(a, maxPayload)
 		if err != nil {
 			return nil, fmt.Errorf("encoding article %s: %w", a.ID, err)
 		}
@@ -69,7 +70,8 @@ func Handler(version string) stage.Handler {
 
 // Article extracts the article from a cleaned page and completes it: URL (the page's
 // when extract found none), lineage, FetchedAt, ExtractedAt (now, in UTC),
-// ExtractorVersion, ContentHash, and ID: the one extract gave (or else the ArticleID
+// ExtractorVersion, ContentHash, Truncated (also when the cleaner cut the page to fit
+// its message), and ID: the one extract gave (or else the ArticleID
 // of the canonical URL or URL), but for a page without any URL an id derived from the
 // raw page's. An extract error is permanent, reason schema.ReasonUnprocessable.
 func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Article, error) {
@@ -80,6 +82,7 @@ func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Art
 	if a.URL == "" {
 		a.URL = cp.URL
 	}
+	a.Truncated = a.Truncated || cp.Truncated
 	a.Lineage = schema.Lineage{RequestID: cp.RequestID, RawID: cp.RawID, CleanedID: cp.ID}
 	a.FetchedAt = cp.FetchedAt
 	a.ExtractedAt = now.UTC()

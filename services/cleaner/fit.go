@@ -1,0 +1,57 @@
+package cleaner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/newsjet/newsjet/internal/claimcheck"
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+// closing ends a cleaned document cut inside its content.
+const closing = "</article></body></html>"
+
+// encodeToFit encodes page so that its message fits maxPayload (headers included, see
+// claimcheck.HeaderReserve). A page whose encoding is too large has its document cut at
+// the last tag boundary that fits, closed, and marked Truncated: a best-effort result
+// rather than a lost page. maxPayload <= 0 means no limit. A page that cannot be made
+// to fit is a permanent error with reason too_large.
+func encodeToFit(page *schema.CleanedPage, maxPayload int64) ([]byte, error) {
+	data, err := schema.Encode(page)
+	if err != nil || maxPayload <= 0 {
+		return data, err
+	}
+	budget := maxPayload - claimcheck.HeaderReserve
+	for attempt := 0; int64(len(data)) > budget && attempt < 4; attempt++ {
+		// JSON escaping makes the encoded document a little larger than the string;
+		// cut by the overshoot plus a margin, and check again.
+		over := int64(len(data)) - budget
+		keep := len(page.HTML) - int(over) - len(closing) - 1024<<attempt
+		if keep <= 0 {
+			break
+		}
+		page.HTML = cutAtTag(page.HTML, keep) + closing
+		page.Truncated = true
+		if data, err = schema.Encode(page); err != nil {
+			return nil, err
+		}
+	}
+	if int64(len(data)) > budget {
+		return nil, stage.Permanent(stage.ReasonTooLarge, fmt.Errorf("%w: cleaned page %s is %d bytes even cut short, max_payload %d",
+			stage.ErrTooLarge, page.ID, len(data), maxPayload))
+	}
+	return data, nil
+}
+
+// cutAtTag returns the prefix of doc no longer than n bytes that ends just before a
+// tag, so no tag or entity is cut in half.
+func cutAtTag(doc string, n int) string {
+	if n >= len(doc) {
+		return doc
+	}
+	if i := strings.LastIndexByte(doc[:n], '<'); i > 0 {
+		return doc[:i]
+	}
+	return ""
+}

@@ -1,0 +1,60 @@
+package cleaner
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+)
+
+func bigPage(paragraphs int) *schema.CleanedPage {
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html><html><head><title>Long</title></head><body><article data-newsjet="content">`)
+	for i := 0; i < paragraphs; i++ {
+		b.WriteString("<p>A paragraph of a very long page, with enough words to weigh something.</p>")
+	}
+	b.WriteString(closing)
+	return &schema.CleanedPage{ID: "c", RawID: "r", HTML: b.String()}
+}
+
+func TestEncodeToFitCutsAtATag(t *testing.T) {
+	const maxPayload = 64 << 10
+	page := bigPage(5000) // about 400 KB
+	data, err := encodeToFit(page, maxPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(data)) > maxPayload-1024 || !page.Truncated {
+		t.Fatalf("%d bytes, truncated=%v", len(data), page.Truncated)
+	}
+	back, err := schema.DecodeCleanedPage(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Truncated || !strings.HasSuffix(back.HTML, "</p>"+closing) {
+		t.Errorf("document not cut between tags: ...%s", back.HTML[len(back.HTML)-60:])
+	}
+}
+
+func TestEncodeToFitLeavesSmallPagesAlone(t *testing.T) {
+	page := bigPage(3)
+	html := page.HTML
+	if _, err := encodeToFit(page, 64<<10); err != nil || page.Truncated || page.HTML != html {
+		t.Fatalf("small page changed: truncated=%v err=%v", page.Truncated, err)
+	}
+	if _, err := encodeToFit(bigPage(5000), 0); err != nil {
+		t.Fatalf("no limit: %v", err)
+	}
+}
+
+func TestEncodeToFitGivesUp(t *testing.T) {
+	_, err := encodeToFit(bigPage(10), 1500)
+	if !errors.Is(err, stage.ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	if reason, permanent := stage.ReasonOf(err); !permanent || reason != stage.ReasonTooLarge {
+		t.Errorf("reason %q permanent %v", reason, permanent)
+	}
+}
