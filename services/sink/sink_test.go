@@ -391,3 +391,21 @@ func TestPostgresOutage(t *testing.T) {
 		t.Errorf("%d articles dead-lettered during the outage, e.g. %s: %s", len(dls), dls[0].Reason, dls[0].Error)
 	}
 }
+
+// TestArticleWithoutURLStored: a bare page published without a URL header and without
+// a canonical link reaches the sink as an article without any URL, identified by its
+// raw page; it is stored, not dead-lettered.
+func TestArticleWithoutURLStored(t *testing.T) {
+	h := start(t, openSQLite(t))
+	a := storetest.NewBareArticle("raw-bare", "Harbour opens", "The new harbour opened today.", storetest.Base)
+	h.publishArticle(a, "bare-1")
+	h.publishArticle(a, "bare-2")
+	h.settled(15 * time.Second)
+	if dls := h.deadLetters(); len(dls) != 0 {
+		t.Fatalf("dead letters: %+v", dls[0])
+	}
+	vs, err := h.st.Versions(context.Background(), a.ID)
+	if err != nil || len(vs) != 1 || vs[0].Article.Title != a.Title {
+		t.Fatalf("versions = %+v, %v; want one", vs, err)
+	}
+}

@@ -18,7 +18,9 @@ type Row struct {
 	Article *schema.Article
 	// Doc is the article's JSON encoding, stored as the version's full text.
 	Doc          []byte
-	ID           string
+	ID string
+	// CanonicalURL is the normalised canonical URL (else URL), "" for an article
+	// without any URL; Site its site, "" too then.
 	CanonicalURL string
 	Site         string
 	Language     string
@@ -38,9 +40,10 @@ type Row struct {
 const MaxDocSize = 16 << 20
 
 // Prepare validates a and derives its row. It returns ErrInvalidArticle when a is nil,
-// fails schema validation, has neither a canonical URL nor a URL that normalises, has
-// an id other than schema.ArticleID of that URL, has a content hash that is not 64 hex
-// digits, or encodes to more than MaxDocSize bytes.
+// fails schema validation, has a canonical URL (else a URL) that does not normalise or
+// whose schema.ArticleID is not a's id, has no URL at all and an id other than
+// RawArticleID of its lineage's raw page, has a content hash that is not 64 hex digits,
+// has a title or body that is not UTF-8, or encodes to more than MaxDocSize bytes.
 func Prepare(a *schema.Article) (*Row, error) {
 	if a == nil {
 		return nil, fmt.Errorf("%w: nil article", ErrInvalidArticle)
@@ -48,16 +51,9 @@ func Prepare(a *schema.Article) (*Row, error) {
 	if err := a.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArticle, err)
 	}
-	raw := a.CanonicalURL
-	if raw == "" {
-		raw = a.URL
-	}
-	canon, err := schema.NormalizeURL(raw)
+	canon, err := identity(a)
 	if err != nil {
-		return nil, fmt.Errorf("%w: canonical url: %w", ErrInvalidArticle, err)
-	}
-	if id := schema.ArticleID(canon); a.ID != id {
-		return nil, fmt.Errorf("%w: id %q is not the id of %q (%s)", ErrInvalidArticle, a.ID, canon, id)
+		return nil, err
 	}
 	if !isHex64(a.ContentHash) {
 		return nil, fmt.Errorf("%w: content_hash %q is not a hex SHA-256", ErrInvalidArticle, a.ContentHash)
@@ -100,6 +96,36 @@ func Prepare(a *schema.Article) (*Row, error) {
 		FetchedAt:    Micro(a.FetchedAt),
 		ExtractedAt:  Micro(a.ExtractedAt),
 	}, nil
+}
+
+// RawArticleID returns the id of an article extracted from a page that had no URL at
+// all (no Newsjet-Url header, no canonical link): derived from the raw page's id, as the
+// extractor derives it, since there is no URL to name the article by.
+func RawArticleID(rawID string) string { return schema.ID("article", "raw", rawID) }
+
+// identity checks a's id and returns its normalised canonical URL: that of the canonical
+// URL, else of the URL. An article without either is identified by its id alone, which
+// must be RawArticleID of its lineage's raw page; its canonical URL is "".
+func identity(a *schema.Article) (string, error) {
+	raw := a.CanonicalURL
+	if raw == "" {
+		raw = a.URL
+	}
+	if raw == "" {
+		if a.Lineage.RawID == "" || a.ID != RawArticleID(a.Lineage.RawID) {
+			return "", fmt.Errorf("%w: an article without a URL needs the id of its raw page (lineage raw_id %q): id %q",
+				ErrInvalidArticle, a.Lineage.RawID, a.ID)
+		}
+		return "", nil
+	}
+	canon, err := schema.NormalizeURL(raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: canonical url: %w", ErrInvalidArticle, err)
+	}
+	if id := schema.ArticleID(canon); a.ID != id {
+		return "", fmt.Errorf("%w: id %q is not the id of %q (%s)", ErrInvalidArticle, a.ID, canon, id)
+	}
+	return canon, nil
 }
 
 // Micro returns t in UTC truncated to the microsecond.

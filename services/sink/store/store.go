@@ -4,7 +4,9 @@
 // one contract suite (package storetest).
 //
 // Identity and versions: an article is identified by schema.ArticleID of its canonical
-// URL (its URL when it has none). Putting content whose hash is already stored for the
+// URL (its URL when it has none). An article with neither (a bare page published
+// without a URL header and without a canonical link) is identified by its id alone,
+// which must be RawArticleID of its raw page, and has no site. Putting content whose hash is already stored for the
 // article (a redelivery, a replay, a duplicate publish) changes nothing. Other content
 // adds a version numbered after the last one, and the article's current version moves
 // to it unless the new version was fetched (then extracted) before the current one, so
@@ -23,9 +25,9 @@ import (
 var (
 	// ErrNotFound: no article has the id.
 	ErrNotFound = errors.New("store: article not found")
-	// ErrInvalidArticle: the article cannot be stored as given (nil, no usable URL, an
-	// id that is not the id of its canonical URL, a missing content hash, ...). Retrying
-	// cannot help.
+	// ErrInvalidArticle: the article cannot be stored as given (nil, a URL that does not
+	// normalise, an id that is not the id of its canonical URL, or without a URL one
+	// that is not its raw page's, a missing content hash, ...). Retrying cannot help.
 	ErrInvalidArticle = errors.New("store: invalid article")
 	// ErrInvalidQuery: a List query has a bad filter, limit or cursor.
 	ErrInvalidQuery = errors.New("store: invalid query")
@@ -74,7 +76,8 @@ type PutResult struct {
 // Record is an article with its current version.
 type Record struct {
 	ID string `json:"id"`
-	// Site is the host of the canonical URL, lower-cased, without "www.".
+	// Site is the host of the canonical URL, lower-cased, without "www."; "" for an
+	// article without a URL.
 	Site string `json:"site"`
 	// Version is the current version's number; Versions how many versions exist.
 	Version  int `json:"version"`

@@ -60,6 +60,7 @@ func Run(t *testing.T, newDB NewDB) {
 	}{
 		{"DuplicateDelivery", testDuplicate},
 		{"URLSpellings", testURLSpellings},
+		{"NoURL", testNoURL},
 		{"EditedArticle", testEdited},
 		{"LateOldFetch", testLateOldFetch},
 		{"Batch", testBatch},
@@ -156,6 +157,43 @@ func testURLSpellings(t *testing.T, open func(t *testing.T) store.Store) {
 	wantResult(t, put(t, s, b), 1, store.Unchanged, true)
 	if got := get(t, s, a.ID).Site; got != "example.org" {
 		t.Errorf("site = %q, want example.org", got)
+	}
+}
+
+// NewBareArticle returns a valid article from a page that had no URL at all: no URL,
+// no canonical URL, the id derived from its raw page rawID.
+func NewBareArticle(rawID, title, body string, fetched time.Time) *schema.Article {
+	a := NewArticle("https://unused.example/", title, body, fetched)
+	a.URL, a.CanonicalURL = "", ""
+	a.Lineage.RawID = rawID
+	a.ID = store.RawArticleID(rawID)
+	return a
+}
+
+// testNoURL stores articles without any URL: identified by their raw page's id, no site,
+// with the usual versions and idempotency.
+func testNoURL(t *testing.T, open func(t *testing.T) store.Store) {
+	s := openStore(t, open)
+	ctx := context.Background()
+	a := NewBareArticle("raw-1", "Bridge reopens", "The old bridge reopened on Friday.", Base)
+	b := NewBareArticle("raw-2", "Bridge reopens", "The old bridge reopened on Friday.", Base)
+	wantResult(t, put(t, s, a), 1, store.Created, true)
+	wantResult(t, put(t, s, a), 1, store.Unchanged, true)
+	// Another raw page with the same text is another article: nothing ties them.
+	wantResult(t, put(t, s, b), 1, store.Created, true)
+	edited := NewBareArticle("raw-1", "Bridge reopens", "The old bridge reopened on Friday evening.", Base.Add(time.Hour))
+	wantResult(t, put(t, s, edited), 2, store.Added, true)
+	rec := get(t, s, a.ID)
+	if rec.ID != a.ID || rec.Site != "" || rec.Version != 2 || rec.Versions != 2 || rec.Article.BodyText != edited.BodyText ||
+		rec.Article.URL != "" || rec.Article.CanonicalURL != "" {
+		t.Fatalf("record = %+v, article %+v", rec, rec.Article)
+	}
+	p, err := s.List(ctx, store.Query{Text: "evening"})
+	if err != nil || !slices.Equal(ids(p), []string{a.ID}) {
+		t.Errorf("search finds %v, %v; want %s", ids(p), err, a.ID)
+	}
+	if p, err := s.List(ctx, store.Query{Site: "example.com"}); err != nil || len(p.Articles) != 0 {
+		t.Errorf("site filter finds %v, %v; want none", ids(p), err)
 	}
 }
 
@@ -526,7 +564,12 @@ func testMalformed(t *testing.T, open func(t *testing.T) store.Store) {
 	add("no content hash", func(a *schema.Article) { a.ContentHash = "" })
 	add("content hash not hex", func(a *schema.Article) { a.ContentHash = "not-a-hash" })
 	add("no extracted_at", func(a *schema.Article) { a.ExtractedAt = time.Time{} })
-	add("no url", func(a *schema.Article) { a.URL, a.CanonicalURL = "", "" })
+	add("no url, id not its raw page's", func(a *schema.Article) { a.URL, a.CanonicalURL = "", "" })
+	add("no url, no raw id", func(a *schema.Article) {
+		a.URL, a.CanonicalURL, a.Lineage.RawID = "", "", ""
+		a.ID = store.RawArticleID("")
+	})
+	add("url, raw page's id", func(a *schema.Article) { a.ID = store.RawArticleID(a.Lineage.RawID) })
 	add("ftp url", func(a *schema.Article) {
 		a.CanonicalURL = "ftp://example.com/bad"
 		a.ID = schema.ArticleID(a.CanonicalURL)
