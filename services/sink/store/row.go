@@ -17,8 +17,8 @@ import (
 type Row struct {
 	Article *schema.Article
 	// Doc is the article's JSON encoding, stored as the version's full text.
-	Doc          []byte
-	ID string
+	Doc []byte
+	ID  string
 	// CanonicalURL is the normalised canonical URL (else URL), "" for an article
 	// without any URL; Site its site, "" too then.
 	CanonicalURL string
