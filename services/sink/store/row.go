@@ -192,20 +192,32 @@ type Head struct {
 // Apply decides what storing r does to an article in state h. existing is the number
 // of the version already holding r's content hash, 0 when none does. It returns the
 // result, the state after the put, and whether a version must be inserted (numbered
-// res.Version). The current version moves to the new one unless the new one was
-// fetched earlier, or fetched at the same time and extracted earlier.
+// res.Version).
+//
+// r is newer than the current version when it was fetched later, or fetched at the
+// same time and extracted no earlier. New content becomes a version; it becomes current
+// when it is newer. Content already stored changes nothing, unless it is an older
+// version's and r is newer: the site reverted an edit, and current moves back to that
+// version (Reverted). The state then records r's fetch and extraction times, so that a
+// late redelivery of the edit's fetch does not move current again.
 func (h Head) Apply(r *Row, existing int) (res PutResult, next Head, insert bool) {
-	if existing > 0 {
-		return PutResult{ID: r.ID, Version: existing, Outcome: Unchanged, Current: existing == h.Current}, h, false
-	}
+	newer := h.Versions == 0 || r.FetchedAt.After(h.CurrentFetchedAt) ||
+		(r.FetchedAt.Equal(h.CurrentFetchedAt) && !r.ExtractedAt.Before(h.CurrentExtractedAt))
 	next = h
+	if existing > 0 {
+		res = PutResult{ID: r.ID, Version: existing, Outcome: Unchanged, Current: existing == h.Current}
+		if existing == h.Current || !newer {
+			return res, h, false
+		}
+		next.Current, next.CurrentFetchedAt, next.CurrentExtractedAt = existing, r.FetchedAt, r.ExtractedAt
+		res.Outcome, res.Current = Reverted, true
+		return res, next, false
+	}
 	next.Versions = h.Versions + 1
 	res = PutResult{ID: r.ID, Version: next.Versions, Outcome: Added}
 	if h.Versions == 0 {
 		res.Outcome = Created
 	}
-	newer := h.Versions == 0 || r.FetchedAt.After(h.CurrentFetchedAt) ||
-		(r.FetchedAt.Equal(h.CurrentFetchedAt) && !r.ExtractedAt.Before(h.CurrentExtractedAt))
 	if newer {
 		next.Current, next.CurrentFetchedAt, next.CurrentExtractedAt = next.Versions, r.FetchedAt, r.ExtractedAt
 		res.Current = true
@@ -253,8 +265,11 @@ type Change struct {
 	Head Head
 	// New: the article had no row before the batch; insert it.
 	New bool
-	// Current is the row of the article's new current version when the batch moved it,
-	// nil when the current version stayed.
+	// Current is the row whose columns (title, body, site, language, authors, time) the
+	// article takes when the batch moved its current version, nil when the current
+	// version stayed. After a revert it is the put that reverted: its title and body
+	// are the reverted-to version's (same content hash); its other columns are those
+	// of this latest fetch.
 	Current *Row
 }
 
@@ -263,7 +278,8 @@ type Decision struct {
 	// Results are in input order.
 	Results []PutResult
 	Inserts []Insert
-	// Changes lists every article that gained a version, sorted by id.
+	// Changes lists every article that gained a version or whose current version moved
+	// back to an older one, sorted by id.
 	Changes []Change
 }
 
@@ -284,11 +300,12 @@ func Decide(rows []*Row, heads map[string]Head, existing map[VersionKey]int) Dec
 		res, next, insert := h.Apply(r, existing[k])
 		state[r.ID] = next
 		d.Results[i] = res
-		if !insert {
+		if insert {
+			existing[k] = res.Version
+			d.Inserts = append(d.Inserts, Insert{Row: r, Number: res.Version})
+		} else if res.Outcome != Reverted {
 			continue
 		}
-		existing[k] = res.Version
-		d.Inserts = append(d.Inserts, Insert{Row: r, Number: res.Version})
 		c := changed[r.ID]
 		if c == nil {
 			_, stored := heads[r.ID]

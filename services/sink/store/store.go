@@ -11,6 +11,9 @@
 // adds a version numbered after the last one, and the article's current version moves
 // to it unless the new version was fetched (then extracted) before the current one, so
 // a late redelivery of an old fetch is kept in the history without hiding a newer text.
+// Content equal to an older version's, fetched after the current one, is a site
+// reverting an edit: no version is added, and current moves back to that version
+// (Reverted). The fetch compared is the one that made the current version current.
 package store
 
 import (
@@ -48,15 +51,20 @@ const (
 	Created
 	// Added: the article was known; the content was stored as a new version.
 	Added
+	// Reverted: the content was an older version's and newer than the current one (the
+	// site reverted an edit); current moved back to that version, nothing was added.
+	Reverted
 )
 
-// String returns "unchanged", "created" or "added".
+// String returns "unchanged", "created", "added" or "reverted".
 func (o Outcome) String() string {
 	switch o {
 	case Created:
 		return "created"
 	case Added:
 		return "added"
+	case Reverted:
+		return "reverted"
 	default:
 		return "unchanged"
 	}
@@ -82,8 +90,8 @@ type Record struct {
 	// Version is the current version's number; Versions how many versions exist.
 	Version  int `json:"version"`
 	Versions int `json:"versions"`
-	// FirstSeen is when the first version was stored; UpdatedAt when the last version
-	// was stored.
+	// FirstSeen is when the first version was stored; UpdatedAt when the article last
+	// changed (a version stored, or current moved back by a revert).
 	FirstSeen time.Time       `json:"first_seen"`
 	UpdatedAt time.Time       `json:"updated_at"`
 	Article   *schema.Article `json:"article"`

@@ -218,7 +218,7 @@ func (s *Store) putOnce(ctx context.Context, rows []*store.Row) (store.Decision,
 			return err
 		}
 		d = store.Decide(rows, heads, existing)
-		if len(d.Inserts) == 0 {
+		if len(d.Changes) == 0 {
 			return nil
 		}
 		wb, err := s.writes(d, store.Micro(time.Now()))
@@ -230,8 +230,8 @@ func (s *Store) putOnce(ctx context.Context, rows []*store.Row) (store.Decision,
 	return d, err
 }
 
-// writes queues the statements that apply a decision: new articles, moved current
-// versions, version counts, then the versions themselves.
+// writes queues the statements that apply a decision: new articles, moved (or
+// reverted) current versions, version counts, then the versions themselves.
 func (s *Store) writes(d store.Decision, now time.Time) (*pgx.Batch, error) {
 	var created, moved, counted articleCols
 	for _, c := range d.Changes {
@@ -276,6 +276,9 @@ func (s *Store) writes(d store.Decision, now time.Time) (*pgx.Batch, error) {
 			counted.id, counted.versions, now)
 	}
 	n := len(d.Inserts)
+	if n == 0 {
+		return b, nil
+	}
 	ids, numbers, hashes := make([]string, n), make([]int, n), make([]string, n)
 	fetched, extracted, docs := make([]time.Time, n), make([]time.Time, n), make([]string, n)
 	for i, in := range d.Inserts {

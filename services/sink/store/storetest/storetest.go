@@ -63,6 +63,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"NoURL", testNoURL},
 		{"EditedArticle", testEdited},
 		{"LateOldFetch", testLateOldFetch},
+		{"RevertedEdit", testReverted},
 		{"Batch", testBatch},
 		{"RacingWriters", testRacing},
 		{"RacingCreate", testRacingCreate},
@@ -242,6 +243,72 @@ func testLateOldFetch(t *testing.T, open func(t *testing.T) store.Store) {
 	reextracted := NewArticle(newer.URL, "Final text, better extracted", "Corrected body.", newer.FetchedAt)
 	reextracted.ExtractedAt = newer.ExtractedAt.Add(time.Hour)
 	wantResult(t, put(t, s, reextracted), 3, store.Added, true)
+}
+
+// testReverted: a site reverts an edit. The older content fetched again, after the
+// edit, moves current back to its version without adding one; late redeliveries of
+// either fetch change nothing.
+func testReverted(t *testing.T, open func(t *testing.T) store.Store) {
+	s := openStore(t, open)
+	ctx := context.Background()
+	at := func(h int) time.Time { return Base.Add(time.Duration(h) * time.Hour) }
+	v1 := NewArticle("https://example.com/revert", "Mayor opens bridge", "The mayor opened the bridge.", at(0))
+	v2 := NewArticle(v1.URL, "Mayor opens tunnel", "The mayor opened the tunnel.", at(1))
+	wantResult(t, put(t, s, v1), 1, store.Created, true)
+	wantResult(t, put(t, s, v2), 2, store.Added, true)
+	edited := get(t, s, v1.ID)
+
+	reverted := NewArticle(v1.URL, v1.Title, v1.BodyText, at(2))
+	wantResult(t, put(t, s, reverted), 1, store.Reverted, true)
+	rec := get(t, s, v1.ID)
+	if rec.Version != 1 || rec.Versions != 2 || rec.Article.Title != v1.Title {
+		t.Fatalf("after the revert: version %d of %d %q, want version 1 of 2 %q", rec.Version, rec.Versions, rec.Article.Title, v1.Title)
+	}
+	if rec.UpdatedAt.Before(edited.UpdatedAt) || !rec.FirstSeen.Equal(edited.FirstSeen) {
+		t.Errorf("times after the revert: first seen %v updated %v, before: %v %v", rec.FirstSeen, rec.UpdatedAt, edited.FirstSeen, edited.UpdatedAt)
+	}
+	vs := versions(t, s, v1.ID)
+	if len(vs) != 2 || !vs[0].Current || vs[1].Current || !vs[0].FetchedAt.Equal(v1.FetchedAt) {
+		t.Fatalf("versions after the revert = %+v, want 2 with version 1 current and its first fetch time", vs)
+	}
+	search := func(q string) []string {
+		t.Helper()
+		p, err := s.List(ctx, store.Query{Text: q})
+		if err != nil {
+			t.Fatalf("List(%q): %v", q, err)
+		}
+		return ids(p)
+	}
+	if got := search("tunnel"); len(got) != 0 {
+		t.Errorf("the reverted edit's text is still found: %v", got)
+	}
+	if got := search("bridge"); !slices.Equal(got, []string{v1.ID}) {
+		t.Errorf("the current text is not found: %v", got)
+	}
+
+	// Late redeliveries: the edit (fetched before the revert) and the revert itself.
+	wantResult(t, put(t, s, v2), 2, store.Unchanged, false)
+	wantResult(t, put(t, s, v1), 1, store.Unchanged, true)
+	wantResult(t, put(t, s, reverted), 1, store.Unchanged, true)
+	if rec := get(t, s, v1.ID); rec.Version != 1 || rec.Versions != 2 {
+		t.Fatalf("a late redelivery moved current to version %d of %d", rec.Version, rec.Versions)
+	}
+
+	// The edit comes back, then in one batch a new text and a later revert to version 2.
+	wantResult(t, put(t, s, NewArticle(v1.URL, v2.Title, v2.BodyText, at(3))), 2, store.Reverted, true)
+	v3 := NewArticle(v1.URL, "Mayor opens bridge and tunnel", "The mayor opened both.", at(4))
+	res, err := s.PutBatch(ctx, []*schema.Article{v3, NewArticle(v1.URL, v2.Title, v2.BodyText, at(5))})
+	if err != nil {
+		t.Fatalf("PutBatch: %v", err)
+	}
+	wantResult(t, res[0], 3, store.Added, false)
+	wantResult(t, res[1], 2, store.Reverted, true)
+	if rec := get(t, s, v1.ID); rec.Version != 2 || rec.Versions != 3 || rec.Article.Title != v2.Title {
+		t.Fatalf("after the batch: version %d of %d %q, want version 2 of 3", rec.Version, rec.Versions, rec.Article.Title)
+	}
+	if got := search("tunnel"); !slices.Equal(got, []string{v1.ID}) {
+		t.Errorf("the current text is not found after the batch: %v", got)
+	}
 }
 
 func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
