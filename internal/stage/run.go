@@ -101,7 +101,7 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 	if err != nil {
 		return startErr(ctx, err)
 	}
-	handler, err := svc.Setup(ctx, Deps{Conn: nc, JS: js, Log: log})
+	handler, err := svc.Setup(ctx, Deps{Conn: nc, JS: js, Log: log, Registry: cfg.Metrics.Registry()})
 	if err != nil {
 		return startErr(ctx, fmt.Errorf("setting up %s: %w", svc.Name, err))
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/newsjet/newsjet/pkg/schema"
@@ -58,6 +59,10 @@ type Deps struct {
 	Conn *nats.Conn
 	JS   jetstream.JetStream
 	Log  *zap.Logger
+	// Registry takes the stage's own metrics: it is Config.Metrics' registry, served
+	// on /metrics beside the runtime's series. Stages sharing one Metrics share it, so
+	// a stage registering a collector twice gets prometheus.AlreadyRegisteredError.
+	Registry prometheus.Registerer
 }
 
 // MaxPayload returns the largest message the server accepts, headers included, in
