@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/newsjet/newsjet/internal/stage"
@@ -123,6 +124,48 @@ type Sink struct {
 	st      store.Store
 	batcher *store.Batcher
 	log     *zap.Logger
+	// stored counts puts by outcome; set by setup, never changed after.
+	stored map[store.Outcome]prometheus.Counter
+}
+
+// StoredMetric is the name of the sink's counter of stored articles, labelled result:
+// new_article (first version of an article), new_version (another version, current or
+// a late old fetch), duplicate (content already stored: nothing written) or reverted
+// (the site reverted an edit: current moved back to an older version).
+const StoredMetric = "newsjet_sink_articles_stored_total"
+
+// resultLabels are StoredMetric's result label per put outcome.
+var resultLabels = map[store.Outcome]string{
+	store.Created:   "new_article",
+	store.Added:     "new_version",
+	store.Unchanged: "duplicate",
+	store.Reverted:  "reverted",
+}
+
+// storedCounters registers StoredMetric on reg (nil: counted but not exported) and
+// returns its series by outcome, every one present from the start. A registry that
+// already has the counter (the sink set up again in one process) keeps its series.
+func storedCounters(reg prometheus.Registerer) (map[store.Outcome]prometheus.Counter, error) {
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: StoredMetric,
+		Help: "Articles the sink handled, by result: new_article, new_version, duplicate or reverted.",
+	}, []string{"result"})
+	if reg != nil {
+		if err := reg.Register(vec); err != nil {
+			are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err)
+			if !ok {
+				return nil, fmt.Errorf("registering %s: %w", StoredMetric, err)
+			}
+			if vec, ok = are.ExistingCollector.(*prometheus.CounterVec); !ok {
+				return nil, fmt.Errorf("registering %s: %w", StoredMetric, err)
+			}
+		}
+	}
+	out := make(map[store.Outcome]prometheus.Counter, len(resultLabels))
+	for o, label := range resultLabels {
+		out[o] = vec.WithLabelValues(label)
+	}
+	return out, nil
 }
 
 // New returns a sink that opens cfg.Store when the stage starts and closes it when the
@@ -148,6 +191,10 @@ func (s *Sink) Service() stage.Service {
 }
 
 func (s *Sink) setup(ctx context.Context, d stage.Deps) (stage.Handler, error) {
+	stored, err := storedCounters(d.Registry)
+	if err != nil {
+		return nil, err
+	}
 	st := s.given
 	if st == nil {
 		var err error
@@ -156,7 +203,7 @@ func (s *Sink) setup(ctx context.Context, d stage.Deps) (stage.Handler, error) {
 		}
 	}
 	s.mu.Lock()
-	s.st, s.batcher, s.log = st, store.NewBatcher(st, s.cfg.Batch), d.Log
+	s.st, s.batcher, s.log, s.stored = st, store.NewBatcher(st, s.cfg.Batch), d.Log, stored
 	s.mu.Unlock()
 	return s.Handle, nil
 }
@@ -167,10 +214,16 @@ func (s *Sink) current() (store.Store, *store.Batcher) {
 	return s.st, s.batcher
 }
 
+func (s *Sink) counters() map[store.Outcome]prometheus.Counter {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.stored
+}
+
 // Handle stores one Article message; it is the stage's handler. A message that does
 // not decode returns the schema's error and an article the store refuses a
 // stage.Permanent error with reason schema.ReasonInvalid (both dead-lettered); any
-// other error is the store's and transient.
+// other error is the store's and transient. A stored article counts in StoredMetric.
 func (s *Sink) Handle(ctx context.Context, m *stage.Msg) ([]stage.Output, error) {
 	a, err := schema.DecodeArticle(m.Data)
 	if err != nil {
@@ -187,6 +240,7 @@ func (s *Sink) Handle(ctx context.Context, m *stage.Msg) ([]stage.Output, error)
 	case err != nil:
 		return nil, fmt.Errorf("storing article %s: %w", a.ID, err)
 	}
+	s.counters()[res.Outcome].Inc()
 	s.log.Debug("stored", zap.String("id", res.ID), zap.Int("version", res.Version),
 		zap.Stringer("outcome", res.Outcome), zap.Bool("current", res.Current))
 	return nil, nil

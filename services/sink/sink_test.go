@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -400,12 +403,70 @@ func TestArticleWithoutURLStored(t *testing.T) {
 	a := storetest.NewBareArticle("raw-bare", "Harbour opens", "The new harbour opened today.", storetest.Base)
 	h.publishArticle(a, "bare-1")
 	h.publishArticle(a, "bare-2")
-	h.settled(15 * time.Second)
+	waitFor(t, 15*time.Second, "both copies handled", func() bool {
+		return h.stored("new_article") == 1 && h.stored("duplicate") == 1
+	})
 	if dls := h.deadLetters(); len(dls) != 0 {
 		t.Fatalf("dead letters: %+v", dls[0])
 	}
 	vs, err := h.st.Versions(context.Background(), a.ID)
 	if err != nil || len(vs) != 1 || vs[0].Article.Title != a.Title {
 		t.Fatalf("versions = %+v, %v; want one", vs, err)
+	}
+}
+
+// stored reads the sink's StoredMetric series for result from /metrics, -1 when absent.
+func (h *harness) stored(result string) int {
+	h.t.Helper()
+	resp, err := http.Get("http://" + h.http + "/metrics")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	prefix := fmt.Sprintf("%s{result=%q} ", sink.StoredMetric, result)
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(line, prefix); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				h.t.Fatalf("metric line %q: %v", line, err)
+			}
+			return n
+		}
+	}
+	return -1
+}
+
+// TestStoredCounter: /metrics tells new articles, new versions, duplicates and reverts
+// apart.
+func TestStoredCounter(t *testing.T) {
+	h := start(t, openSQLite(t))
+	for _, result := range []string{"new_article", "new_version", "duplicate", "reverted"} {
+		if n := h.stored(result); n != 0 {
+			t.Errorf("before any article, %s = %d, want 0", result, n)
+		}
+	}
+	a := storetest.NewArticle("https://example.com/count", "First", "First text.", storetest.Base)
+	edit := storetest.NewArticle(a.URL, "Second", "Second text.", storetest.Base.Add(time.Hour))
+	revert := storetest.NewArticle(a.URL, a.Title, a.BodyText, storetest.Base.Add(2*time.Hour))
+	// One at a time: the outcome of each depends on the previous ones.
+	steps := []struct {
+		a      *schema.Article
+		result string
+	}{{a, "new_article"}, {a, "duplicate"}, {edit, "new_version"}, {revert, "reverted"}}
+	for i, step := range steps {
+		h.publishArticle(step.a, fmt.Sprint("m", i))
+		waitFor(t, 15*time.Second, step.result+" counted", func() bool { return h.stored(step.result) == 1 })
+	}
+	for _, result := range []string{"new_article", "new_version", "duplicate", "reverted"} {
+		if n := h.stored(result); n != 1 {
+			t.Errorf("%s = %d, want 1", result, n)
+		}
+	}
+	if rec, err := h.st.Get(context.Background(), a.ID); err != nil || rec.Version != 1 || rec.Versions != 2 {
+		t.Errorf("after the revert: %+v, %v; want version 1 of 2", rec, err)
 	}
 }

@@ -8,7 +8,8 @@
 // site, author, language, since and until (RFC 3339, or a date YYYY-MM-DD meaning its
 // midnight UTC), limit (1..100, default 20) and cursor (the "next" of the previous
 // page). Errors are {"error": "..."} with status 400 (bad parameter), 404 (no such
-// article), 405 (method) or 503 (the store failed; retry later).
+// article, or no such route under /articles/), 405 (a method other than GET or HEAD,
+// with an Allow header) or 503 (the store failed; retry later).
 package api
 
 import (
@@ -74,6 +75,16 @@ func Register(mux *http.ServeMux, r store.Reader) {
 			return
 		}
 		writeJSON(w, http.StatusOK, Versions{ID: id, Versions: vs})
+	})
+	// Other methods on the routes, and other paths under /articles/, answer in JSON too.
+	for _, path := range []string{"/articles", "/articles/{id}", "/articles/{id}/versions"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, req *http.Request) {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeJSON(w, http.StatusMethodNotAllowed, Error{Error: "method " + req.Method + " not allowed on " + req.URL.Path + " (GET only)"})
+		})
+	}
+	mux.HandleFunc("/articles/", func(w http.ResponseWriter, req *http.Request) {
+		writeJSON(w, http.StatusNotFound, Error{Error: "no such route: " + req.URL.Path})
 	})
 }
 
