@@ -27,7 +27,7 @@ dist=${DIST:-$root/dist}
 version=$(git describe --always --dirty 2>/dev/null || echo dev)
 services=(fetcher cleaner extractor sink)
 
-mkdir -p "$dist/data"
+mkdir -p "$dist"
 export CGO_ENABLED=0 GOOS=linux GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 ldflags="-s -w -X main.version=$version"
 
@@ -52,19 +52,28 @@ fi
 export DOCKER_BUILDKIT=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-build() { # name dockerfile
-	echo "build-images: image newsjet/$1:$version" >&2
-	if ! docker build -f "$2" \
+# build NAME DOCKERFILE FILE...: the build context holds only the image's files (hard
+# links into dist/) and an empty data/ directory, so little is sent to the daemon.
+build() {
+	local name=$1 dockerfile=$2 ctx="$dist/context/$1"
+	shift 2
+	echo "build-images: image newsjet/$name:$version" >&2
+	rm -rf "$ctx" && mkdir -p "$ctx/data"
+	for f in "$@"; do
+		ln -f "$dist/$f" "$ctx/$f" 2>/dev/null || cp "$dist/$f" "$ctx/$f"
+	done
+	if ! docker build -f "$dockerfile" \
 		--build-arg "VERSION=$version" \
 		--label "org.opencontainers.image.version=$version" \
-		-t "newsjet/$1:$version" -t "newsjet/$1:dev" "$dist" >"$log" 2>&1; then
+		-t "newsjet/$name:$version" -t "newsjet/$name:dev" "$ctx" >"$log" 2>&1; then
 		cat "$log" >&2
 		return 1
 	fi
 }
-build nats deploy/images/nats/Dockerfile
-for s in "${services[@]}"; do
-	build "$s" "services/$s/Dockerfile"
+build nats deploy/images/nats/Dockerfile nats-server
+build fetcher services/fetcher/Dockerfile fetcher ca-certificates.crt
+for s in cleaner extractor sink; do
+	build "$s" "services/$s/Dockerfile" "$s"
 done
-build newsjet cmd/newsjet/Dockerfile
+build newsjet cmd/newsjet/Dockerfile newsjet ca-certificates.crt
 echo "build-images: done ($version)" >&2
