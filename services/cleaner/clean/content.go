@@ -363,7 +363,8 @@ func (p *page) trimTail(root int32) {
 // markFigures turns images and their captions inside root into figures. The
 // nearest ancestor of an image (at most figureUp levels up) that holds text
 // becomes a <figure> and its text a <figcaption> when that text is under
-// captionMax bytes; otherwise a short text block right after the image becomes
+// captionMax bytes and the ancestor is not a paragraph or inline element (an
+// image in running text leaves the story's text alone); otherwise a short text block right after the image becomes
 // its caption. Captions and photo credits stay in the body's HTML, out of its
 // text.
 func (p *page) markFigures(root int32) {
@@ -382,7 +383,7 @@ func (p *page) markFigures(root int32) {
 			u, w = w, els[w].parent
 		}
 		we := &els[w]
-		if w != root && we.text > 0 && we.text <= captionMax && we.flags&fHeading == 0 &&
+		if w != root && we.text > 0 && we.text <= captionMax && we.flags&fHeading == 0 && !p.inProse(w) &&
 			we.n.DataAtom != atom.Figure && we.n.DataAtom != atom.Figcaption && we.n.DataAtom != atom.Li {
 			toFigure(we.n)
 			i = we.end - 1
@@ -393,6 +394,14 @@ func (p *page) markFigures(root int32) {
 			i = els[c].end - 1
 		}
 	}
+}
+
+// inProse reports whether the image wrapper w is a paragraph or an inline
+// element (of a paragraph): an image placed in running text, whose text is
+// the story's, not a caption (unless the class names a picture text).
+func (p *page) inProse(w int32) bool {
+	e := &p.els[w]
+	return (e.n.DataAtom == atom.P || e.flags&fInline != 0) && !captionClass(e.n)
 }
 
 // captionAfter reports whether element c follows the image wrapper u directly

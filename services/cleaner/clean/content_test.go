@@ -1,0 +1,65 @@
+package clean
+
+import (
+	"strings"
+	"testing"
+)
+
+// storyPage wraps paragraphs in an article page long enough for the content
+// selection to pick the article.
+func storyPage(paras ...string) string {
+	var sb strings.Builder
+	sb.WriteString(`<!DOCTYPE html><html lang="en"><head><title>Terminal opens</title></head><body>` +
+		`<nav><a href="/">Home</a> <a href="/news">News</a></nav><article><h1>Terminal opens</h1>`)
+	for _, p := range paras {
+		sb.WriteString(p)
+	}
+	sb.WriteString(`</article><footer>© Example News</footer></body></html>`)
+	return sb.String()
+}
+
+func TestImageInRunningTextKeepsParagraph(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>` +
+		`<p>Passengers praised the heated waiting room and the new ticket machines, which accept cards and phones, while staff said queues were short.</p>`
+	cases := []struct{ name, para, want string }{
+		{"image mid-sentence", `<p>The old terminal building <img src="/inline.jpg"> will be demolished next spring.</p>`,
+			"The old terminal building will be demolished next spring."},
+		{"image opening a paragraph", `<p><img src="/p.jpg">If we have not met yet, my name is Pam and I write here.</p>`,
+			"If we have not met yet, my name is Pam and I write here."},
+		{"image inside an inline element", `<p><em><img src="/q.jpg">“Why are we talking about leadership?”</em></p>`,
+			"“Why are we talking about leadership?”"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Clean([]byte(storyPage(filler, tc.para, filler)), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if text := contentText(t, res.HTML); !strings.Contains(text, tc.want) {
+				t.Errorf("story text %q lost:\n%s", tc.want, text)
+			}
+			if strings.Contains(res.HTML, "<figcaption>") {
+				t.Errorf("a paragraph became a caption:\n%s", res.HTML)
+			}
+		})
+	}
+}
+
+func TestImageWrapperCaption(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
+	for _, wrapper := range []string{
+		`<div class="media"><img src="/t.jpg"><span>The terminal at dawn. Photo: J. Doe</span></div>`,
+		`<p class="pictext"><img src="/t.jpg">The terminal at dawn. Photo: J. Doe</p>`,
+	} {
+		res, err := Clean([]byte(storyPage(filler, wrapper, filler)), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(res.HTML, "<figcaption>") {
+			t.Errorf("caption of %s not marked:\n%s", wrapper, res.HTML)
+		}
+		if text := contentText(t, res.HTML); strings.Contains(text, "Photo: J. Doe") {
+			t.Errorf("caption kept as body text:\n%s", text)
+		}
+	}
+}
