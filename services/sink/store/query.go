@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -147,4 +148,46 @@ func decodeCursor(c string) (time.Time, string, error) {
 		return time.Time{}, "", fmt.Errorf("%w: malformed cursor", ErrInvalidQuery)
 	}
 	return time.UnixMicro(n).UTC(), id, nil
+}
+
+// cjkRanges are the characters of the Chinese, Japanese and Korean scripts: Hangul
+// jamo, CJK radicals, iteration marks, hiragana and katakana, Hangul compatibility
+// jamo, ideographs (extension A, unified, compatibility, supplementary planes), Hangul
+// syllables, half-width katakana and Hangul. The SQLite store's migration 2 repeats
+// them as a GLOB class; keep both in step.
+var cjkRanges = [][2]rune{
+	{0x1100, 0x11FF}, {0x2E80, 0x2FDF}, {0x3005, 0x3007}, {0x3040, 0x30FF}, {0x3130, 0x318F},
+	{0x31F0, 0x31FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xA960, 0xA97F}, {0xAC00, 0xD7FF},
+	{0xF900, 0xFAFF}, {0xFF66, 0xFFDC}, {0x20000, 0x3FFFF},
+}
+
+func isCJK(r rune) bool {
+	if r < 0x1100 {
+		return false
+	}
+	for _, rg := range cjkRanges {
+		if r >= rg[0] && r <= rg[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// HasCJK reports whether s has a Chinese, Japanese or Korean character. Those scripts
+// do not separate words by spaces (Korean attaches particles to words), so a word of
+// them is searched as a substring, not as a token.
+func HasCJK(s string) bool {
+	for _, r := range s {
+		if isCJK(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// CJK reports whether a word of the term has a CJK character (see HasCJK). The stores
+// match such a term by substring: each of its words must occur somewhere in the title or
+// the body (in a phrase, not necessarily next to each other).
+func (t Term) CJK() bool {
+	return slices.ContainsFunc(t.Words, HasCJK)
 }

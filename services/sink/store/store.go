@@ -112,7 +112,8 @@ type Version struct {
 type Query struct {
 	// Text is a full-text query over title and body: words that must all occur,
 	// "quoted phrases", and -word or -"phrase" to exclude. Words match their stems in
-	// the article's language where the store knows it.
+	// the article's language where the store knows it. Words with Chinese, Japanese or
+	// Korean characters match anywhere inside the text, as substrings (see HasCJK).
 	Text string
 	// Site is a host ("example.com"; "www." and case are ignored) or a URL on it.
 	Site string

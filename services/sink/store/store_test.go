@@ -86,3 +86,26 @@ func TestDecideOrdersEditsInBatch(t *testing.T) {
 		t.Errorf("current flags: %+v", d.Results)
 	}
 }
+
+func TestHasCJK(t *testing.T) {
+	for s, want := range map[string]bool{
+		"灯台": true, "とうだい": true, "トウダイ": true, "ﾄｳﾀﾞｲ": true, "서울시는": true, "新桥": true, "𠀋": true,
+		"iphone15発売": true, "々": true,
+		"": false, "lighthouse": false, "ремонт": false, "Wähler": false, "、。": false, "ไทย": false,
+	} {
+		if got := store.HasCJK(s); got != want {
+			t.Errorf("HasCJK(%q) = %v, want %v", s, got, want)
+		}
+	}
+	terms, err := store.ParseText(`港の新しい灯台が完成、式典 ferry "old 灯台"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cjk []bool
+	for _, tm := range terms {
+		cjk = append(cjk, tm.CJK())
+	}
+	if want := []bool{true, false, true}; !slices.Equal(cjk, want) {
+		t.Errorf("terms %v: CJK %v, want %v", terms, cjk, want)
+	}
+}

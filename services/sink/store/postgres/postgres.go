@@ -16,7 +16,10 @@
 // its language where PostgreSQL has one ("en" -> english, "de" -> german, ...) and
 // 'simple' otherwise, under a GIN index. A text query matches each article as parsed
 // under the article's own configuration (only the language filter's one when that
-// filter is given).
+// filter is given). Languages without a configuration match exact words only. Words
+// with Chinese, Japanese or Korean characters, which no parser splits out of a run of
+// text, match as substrings of the title or body (ILIKE, not indexed: a scan of the
+// articles the other filters leave).
 package postgres
 
 import (

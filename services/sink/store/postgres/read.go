@@ -63,8 +63,28 @@ func (s *Store) List(ctx context.Context, q store.Query) (*store.Page, error) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if len(f.Terms) > 0 {
-		text := arg(webSearch(f.Terms))
+	var words []store.Term
+	for _, t := range f.Terms {
+		if !t.CJK() {
+			words = append(words, t)
+			continue
+		}
+		// No text search parser splits CJK runs into words: each word must occur as a
+		// substring of the title or the body (words are letters and digits only, never
+		// a LIKE wildcard). Not indexed: a scan of the rows the other filters leave.
+		conds := make([]string, len(t.Words))
+		for i, w := range t.Words {
+			p := arg("%" + w + "%")
+			conds[i] = "(a.title ILIKE " + p + " OR a.body ILIKE " + p + ")"
+		}
+		cond := "(" + strings.Join(conds, " AND ") + ")"
+		if t.Negated {
+			cond = "NOT " + cond
+		}
+		where = append(where, cond)
+	}
+	if len(words) > 0 {
+		text := arg(webSearch(words))
 		configs := s.all
 		if f.Language != "" {
 			configs = []string{s.config(f.Language)}

@@ -5,8 +5,16 @@
 // crash of the process or the machine. Writers take the database's write lock at the
 // start of each transaction (BEGIN IMMEDIATE), so several stores, even in several
 // processes, can share one file: they serialise, and a version is never lost or
-// numbered twice. Text search stems words with the Porter stemmer after Unicode
-// folding (diacritics removed), whatever the article's language.
+// numbered twice.
+//
+// Text search: FTS5 over the current title and body, with the Porter stemmer (English
+// only) after Unicode folding (diacritics removed), whatever the article's language.
+// Words with a non-ASCII letter, and all words under a language filter other than
+// English, match as prefixes instead ("ремонт" finds "ремонта"; "wahl" without a
+// filter does not find "wahlen"). Chinese, Japanese and Korean words are found inside
+// runs of text by substring, through a second FTS5 table with the trigram tokenizer
+// that holds only the articles with CJK characters; words of one or two such characters
+// are matched there by LIKE, which scans that table.
 package sqlite
 
 import (
@@ -19,6 +27,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/segmentio/encoding/json"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -269,13 +278,23 @@ func writeArticle(ctx context.Context, tx *sql.Tx, c store.Change, now int64) er
 		if _, err := tx.ExecContext(ctx, `DELETE FROM articles_fts WHERE rowid = ?`, seq); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM articles_cjk WHERE rowid = ?`, seq); err != nil {
+			return err
+		}
 	default:
 		_, err := tx.ExecContext(ctx, `UPDATE articles SET versions = ?, updated_at = ? WHERE id = ?`,
 			c.Head.Versions, now, c.ID)
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`,
-		seq, c.Current.Title, c.Current.Body)
+	r := c.Current
+	if _, err := tx.ExecContext(ctx, `INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)`,
+		seq, r.Title, r.Body); err != nil {
+		return err
+	}
+	if !store.HasCJK(r.Title) && !store.HasCJK(r.Body) {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO articles_cjk (rowid, title, body) VALUES (?, ?, ?)`, seq, r.Title, r.Body)
 	return err
 }
 
@@ -328,10 +347,7 @@ func (s *Store) List(ctx context.Context, q store.Query) (*store.Page, error) {
 	}
 	var where []string
 	var args []any
-	if len(f.Terms) > 0 {
-		where = append(where, `a.seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`)
-		args = append(args, matchExpr(f.Terms))
-	}
+	where, args = textFilter(f, where, args)
 	if f.Site != "" {
 		where, args = append(where, `a.site = ?`), append(args, f.Site)
 	}
@@ -383,23 +399,86 @@ func (s *Store) List(ctx context.Context, q store.Query) (*store.Page, error) {
 	return page, nil
 }
 
-// matchExpr turns query terms into an FTS5 expression: every positive term, AND-ed,
-// then NOT each negated one. Terms are quoted strings of letters and digits only.
-func matchExpr(terms []store.Term) string {
+// textFilter adds the conditions of f's text terms. Words of CJK terms are looked up in
+// the trigram table articles_cjk by substring (MATCH for three characters or more, LIKE
+// below, which trigrams cannot index: a scan of the CJK articles); the other terms in
+// the word table articles_fts.
+func textFilter(f store.Filter, where []string, args []any) ([]string, []any) {
 	var pos, neg []string
-	for _, t := range terms {
-		q := `"` + strings.Join(t.Words, " ") + `"`
+	for _, t := range f.Terms {
+		if t.CJK() {
+			cond, targs := cjkMatch(t.Words)
+			in := `a.seq IN `
+			if t.Negated {
+				in = `a.seq NOT IN `
+			}
+			where, args = append(where, in+`(SELECT rowid FROM articles_cjk WHERE `+cond+`)`), append(args, targs...)
+			continue
+		}
+		q := ftsPhrase(t.Words, f.Language)
 		if t.Negated {
 			neg = append(neg, q)
 		} else {
 			pos = append(pos, q)
 		}
 	}
-	expr := "(" + strings.Join(pos, " AND ") + ")"
-	for _, n := range neg {
-		expr += " NOT " + n
+	switch {
+	case len(pos) > 0:
+		expr := "(" + strings.Join(pos, " AND ") + ")"
+		for _, n := range neg {
+			expr += " NOT " + n
+		}
+		where, args = append(where, `a.seq IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`), append(args, expr)
+	case len(neg) > 0:
+		where = append(where, `a.seq NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`)
+		args = append(args, strings.Join(neg, " OR "))
 	}
-	return expr
+	return where, args
+}
+
+// ftsPhrase writes words as an FTS5 phrase of quoted tokens (words are letters and
+// digits only). The Porter stemmer knows only English, so words of other languages
+// match as prefixes ("ремонт" finds "ремонта"): every word when the language filter
+// names a language other than English, else the words with a non-ASCII letter.
+func ftsPhrase(words []string, lang string) string {
+	prefixAll := lang != "" && lang != "en"
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = `"` + w + `"`
+		if prefixAll || !isASCII(w) {
+			parts[i] += "*"
+		}
+	}
+	return strings.Join(parts, " + ")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// cjkMatch returns the articles_cjk condition that every word occurs in the title or
+// the body, with its arguments.
+func cjkMatch(words []string) (string, []any) {
+	var conds, match []string
+	var args []any
+	for _, w := range words {
+		if utf8.RuneCountInString(w) >= 3 {
+			match = append(match, `"`+w+`"`)
+			continue
+		}
+		conds = append(conds, `(title LIKE ? OR body LIKE ?)`)
+		args = append(args, "%"+w+"%", "%"+w+"%")
+	}
+	if len(match) > 0 {
+		conds = append([]string{`articles_cjk MATCH ?`}, conds...)
+		args = append([]any{strings.Join(match, " AND ")}, args...)
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // Versions implements store.Reader.

@@ -2,10 +2,13 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
+	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/sink/store"
 	"github.com/newsjet/newsjet/services/sink/store/sqlite"
 	"github.com/newsjet/newsjet/services/sink/store/storetest"
@@ -42,5 +45,75 @@ func TestOpenOddPath(t *testing.T) {
 func TestOpenEmptyPath(t *testing.T) {
 	if _, err := sqlite.Open(context.Background(), ""); err != sqlite.ErrBadPath {
 		t.Fatalf("err = %v, want ErrBadPath", err)
+	}
+}
+
+// TestCJKMigration: a database made before the CJK table (migration 2) gets its CJK
+// articles indexed when opened, and the migration's GLOB class agrees with
+// store.HasCJK.
+func TestCJKMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "articles.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ja := storetest.NewArticle("https://ja.example.jp/a", "港の新しい灯台が完成", "式典には市長も出席した。", storetest.Base)
+	en := storetest.NewArticle("https://en.example.com/a", "Lighthouse", "A new lighthouse.", storetest.Base)
+	if _, err := s.PutBatch(ctx, []*schema.Article{ja, en}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{`DROP TABLE articles_cjk`, `PRAGMA user_version = 1`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.List(ctx, store.Query{Text: "灯台"})
+	if err != nil || len(p.Articles) != 1 || p.Articles[0].ID != ja.ID {
+		t.Fatalf("after migrating, 灯台 finds %+v, %v", p, err)
+	}
+	var rows int
+	if err := db.QueryRow(`SELECT count(*) FROM articles_cjk`).Scan(&rows); err != nil || rows != 1 {
+		t.Fatalf("articles_cjk has %d rows (%v), want only the CJK article", rows, err)
+	}
+
+	migration, err := os.ReadFile(filepath.Join("migrations", "0002_cjk.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`'\*(\[[^]]+\])\*'`).FindSubmatch(migration)
+	if m == nil {
+		t.Fatal("no GLOB class in migration 2")
+	}
+	// Compare at every rune where HasCJK changes, and either side of it.
+	var probes []rune
+	for r := rune(0x1000); r <= 0x40001; r++ {
+		if store.HasCJK(string(r)) != store.HasCJK(string(r-1)) {
+			probes = append(probes, r-1, r)
+		}
+	}
+	if len(probes) < 20 {
+		t.Fatalf("only %d probes", len(probes))
+	}
+	for _, r := range probes {
+		var glob bool
+		if err := db.QueryRow(`SELECT ? GLOB ?`, string(r), "*"+string(m[1])+"*").Scan(&glob); err != nil {
+			t.Fatal(err)
+		}
+		if glob != store.HasCJK(string(r)) {
+			t.Errorf("U+%04X: migration GLOB %v, HasCJK %v", r, glob, !glob)
+		}
 	}
 }

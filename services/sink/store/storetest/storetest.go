@@ -68,6 +68,7 @@ func Run(t *testing.T, newDB NewDB) {
 		{"RacingWriters", testRacing},
 		{"RacingCreate", testRacingCreate},
 		{"Search", testSearch},
+		{"SearchLanguages", testSearchLanguages},
 		{"Pagination", testPagination},
 		{"MalformedRejected", testMalformed},
 		{"BadQuery", testBadQuery},
@@ -551,6 +552,88 @@ func testSearch(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	if p, err := s.List(context.Background(), store.Query{Author: "Ann Lee"}); err != nil || !slices.Equal(ids(p), id("floods")) {
 		t.Errorf("after an edit dropping an author, author filter gives %v, %v", ids(p), err)
+	}
+}
+
+// testSearchLanguages: words inside Chinese, Japanese and Korean runs are found, down
+// to one character; inflected forms of a Russian word are found from its base.
+func testSearchLanguages(t *testing.T, open func(t *testing.T) store.Store) {
+	s := openStore(t, open)
+	day := func(d int) time.Time { return time.Date(2026, 4, d, 12, 0, 0, 0, time.UTC) }
+	mk := func(url, title, body, lang string, d int) *schema.Article {
+		a := NewArticle(url, title, body, day(d))
+		a.Language = lang
+		return a
+	}
+	arts := map[string]*schema.Article{
+		"ja": mk("https://ja.example.jp/toudai", "港の新しい灯台が完成", "港の新しい灯台が完成した。式典には市長も出席した。", "ja", 1),
+		"zh": mk("https://zh.example.cn/qiao", "市政府宣布新桥明年开通", "新桥全长两公里，预计明年五月开通。", "zh", 2),
+		"ko": mk("https://ko.example.kr/dari", "서울시는 새 다리를 발표했다", "서울시는 한강에 새 다리를 짓는다고 발표했다.", "ko", 3),
+		"ru": mk("https://ru.example.ru/most", "Ремонт моста", "Начало ремонта запланировано на лето; ремонтных работ будет много.", "ru", 4),
+		"en": mk("https://en.example.com/ferry", "Ferry returns", "The harbour ferry returns after the winter repairs.", "en", 5),
+		"de": mk("https://de.example.de/wahl", "Wahlen in Bayern", "Die Wähler entscheiden über den Landtag.", "de", 6),
+	}
+	for _, k := range []string{"ja", "zh", "ko", "ru", "en", "de"} {
+		put(t, s, arts[k])
+	}
+	id := func(keys ...string) []string {
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = arts[k].ID
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		q    store.Query
+		want []string // newest first
+	}{
+		{"ja word inside a run", store.Query{Text: "灯台"}, id("ja")},
+		{"ja longer word", store.Query{Text: "新しい灯台"}, id("ja")},
+		{"ja whole run", store.Query{Text: "港の新しい灯台が完成"}, id("ja")},
+		{"ja one character", store.Query{Text: "港"}, id("ja")},
+		{"ja two words", store.Query{Text: "灯台 市長"}, id("ja")},
+		{"ja excluded", store.Query{Text: "灯台 -市長"}, nil},
+		{"ja with an English exclusion", store.Query{Text: "灯台 -ferry"}, id("ja")},
+		{"ja absent", store.Query{Text: "地震"}, nil},
+		{"zh", store.Query{Text: "新桥"}, id("zh")},
+		{"zh three characters", store.Query{Text: "两公里"}, id("zh")},
+		{"ko word with a particle attached", store.Query{Text: "서울시"}, id("ko")},
+		{"ko", store.Query{Text: "다리"}, id("ko")},
+		{"ko and language", store.Query{Text: "다리", Language: "ko"}, id("ko")},
+		{"ko under another language", store.Query{Text: "다리", Language: "ja"}, nil},
+		{"cjk and english", store.Query{Text: "ferry 灯台"}, nil},
+		{"english excluding cjk", store.Query{Text: "ferry -灯台"}, id("en")},
+		{"ru inflected", store.Query{Text: "ремонт"}, id("ru")},
+		{"ru with language", store.Query{Text: "ремонт", Language: "ru"}, id("ru")},
+		{"ru exact", store.Query{Text: "Моста"}, id("ru")},
+		{"ru phrase", store.Query{Text: `"начало ремонта"`}, id("ru")},
+		{"en still stemmed", store.Query{Text: "repair"}, id("en")},
+		{"de under its language", store.Query{Text: "wahl", Language: "de"}, id("de")},
+		{"de with an umlaut", store.Query{Text: "wähler"}, id("de")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := s.List(context.Background(), tc.q)
+			if err != nil {
+				t.Fatalf("List: %v", err)
+			}
+			if got := ids(p); !slices.Equal(got, tc.want) && !(len(got) == 0 && len(tc.want) == 0) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// Search follows the current version of a CJK article too.
+	edited := mk(arts["ja"].URL, "港の灯台、点灯式", "新しい灯台が初めて点灯した。", "ja", 7)
+	put(t, s, edited)
+	for q, want := range map[string]int{"完成": 0, "点灯": 1, "灯台": 1} {
+		p, err := s.List(context.Background(), store.Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Articles) != want {
+			t.Errorf("after edit, %q finds %d articles, want %d", q, len(p.Articles), want)
+		}
 	}
 }
 
