@@ -14,7 +14,24 @@ var bylinePrefixes = [...]string{
 	"written by ", "posted by ", "by: ", "reported by ", "publicado por: ", "publicado por ", "escrito por ",
 	"geschrieben von ", "words by ", "story by ", "by ", "por ", "von ", "par ", "di ", "oleh ",
 	"text: ", "texto: ", "autor: ", "author: ", "автор: ", "автор ", "текст: ", "글 ",
-	"記者：", "記者:", "记者：", "记者:", "文：", "文:", "撰文：",
+	"記者：", "記者:", "记者：", "记者:", "文：", "文:", "撰文：", "作者：", "作者:",
+	"penulis: ", "penulis ", "reporter: ", "auteur : ", "auteur: ", "autore: ", "tekst: ", "door ", "av ",
+	"yazan: ", "yazar: ", "tác giả: ", "bởi ", "كتبت: ", "كتب: ", "بقلم: ", "بقلم ",
+}
+
+// cjkRoles are job titles written after a Korean, Japanese or Chinese name
+// ("김서연 기자", "佐藤美咲記者"); longer titles first.
+var cjkRoles = [...]string{"객원기자", "선임기자", "칼럼니스트", "논설위원", "편집위원", "특파원", "기자",
+	"編集委員", "特派員", "記者", "特约记者", "记者"}
+
+// cutCJKRole removes a job title written after a Korean, Japanese or Chinese name.
+func cutCJKRole(s string) string {
+	for _, r := range cjkRoles {
+		if rest, ok := strings.CutSuffix(s, r); ok && nonLatin(rest) {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return s
 }
 
 // nameSeps split a credit line into names.
@@ -335,7 +352,51 @@ func parseCreditElem(e *html.Node, siteTok, pubTok []string) credit {
 	if len(c.persons) > 0 {
 		return c
 	}
-	return parseCreditText(textOf(e), siteTok, pubTok, false)
+	return parseCreditText(creditText(e), siteTok, pubTok, false)
+}
+
+// creditText returns the shown text under a byline element, with ", " where the
+// texts of two elements meet without any space: a name, a job title and a date
+// in adjacent spans ("<span>Jane Roe</span><span>Staff Writer</span>") are
+// separate credit parts, not one glued word.
+func creditText(n *html.Node) string {
+	var b strings.Builder
+	edge := false
+	var walk func(*html.Node, int)
+	walk = func(n *html.Node, depth int) {
+		if depth > 64 {
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				if c.Data == "" {
+					continue
+				}
+				if edge && b.Len() > 0 {
+					last, _ := utf8.DecodeLastRuneInString(b.String())
+					first, _ := utf8.DecodeRuneInString(c.Data)
+					if !unicode.IsSpace(last) && (unicode.IsLetter(first) || unicode.IsDigit(first)) {
+						b.WriteString(", ")
+					}
+				}
+				edge = false
+				b.WriteString(c.Data)
+			case html.ElementNode:
+				if attr(c, attrHidden) != "" {
+					continue
+				}
+				if c.DataAtom == atom.Br {
+					b.WriteByte(' ')
+				}
+				edge = true
+				walk(c, depth+1)
+				edge = true
+			}
+		}
+	}
+	walk(n, 0)
+	return b.String()
 }
 
 // isAuthorHref reports whether a link points at an author page.
@@ -364,6 +425,32 @@ func cutBylinePrefix(s string) (string, bool) {
 	return s, false
 }
 
+// creditLabelMax is the longest label, in runes, cut from the front of a credit.
+const creditLabelMax = 16
+
+// cutCreditLabel removes a one-word label ending in a colon from the front of a
+// credit, in any language and script ("Penulis: Dewi Lestari", "كتبت: ليلى حداد",
+// "作者：李明"); ok reports whether one was found. The label is letters only, so
+// a time ("10:45") is never one.
+func cutCreditLabel(s string) (string, bool) {
+	i := strings.IndexAny(s, ":：")
+	if i <= 0 {
+		return s, false
+	}
+	label := strings.TrimSpace(s[:i])
+	if label == "" || utf8.RuneCountInString(label) > creditLabelMax {
+		return s, false
+	}
+	for _, r := range label {
+		if !unicode.IsLetter(r) && !unicode.IsMark(r) {
+			return s, false
+		}
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	rest := strings.TrimSpace(s[i+size:])
+	return rest, rest != ""
+}
+
 // parseCreditText parses a credit line into person names, or an organisation when
 // the line credits only one.
 //
@@ -376,6 +463,8 @@ func parseCreditText(s string, siteTok, pubTok []string, single bool) credit {
 	}
 	if rest, ok := cutBylinePrefix(s); ok {
 		s, single = rest, true
+	} else if rest, ok := cutCreditLabel(s); ok {
+		s = rest
 	}
 	// The names come first; a dateline, role or outlet after a separator is dropped.
 	for _, sep := range [...]string{" | ", "|", " • ", "•", " · ", "·", " - ", " — ", " – ", "\n", "  "} {
@@ -460,7 +549,7 @@ func cleanName(s string, siteTok, pubTok []string) string {
 		}
 	}
 	s = strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '.' })
-	s = strings.TrimSpace(strings.TrimLeft(s, "."))
+	s = cutCJKRole(strings.TrimSpace(strings.TrimLeft(s, ".")))
 	if s == "" {
 		return ""
 	}
@@ -569,6 +658,13 @@ var weekdays = map[string]bool{
 	"segunda-feira": true, "terça-feira": true, "quarta-feira": true, "quinta-feira": true, "sexta-feira": true,
 	"montag": true, "dienstag": true, "mittwoch": true, "donnerstag": true, "freitag": true, "samstag": true, "sonntag": true,
 	"updated": true, "published": true, "posted": true,
+	// "published"/"updated" opening a dateline after the name, in the languages detected.
+	"publié": true, "publiée": true, "modifié": true, "actualisé": true, "publicado": true, "publicada": true,
+	"actualizado": true, "atualizado": true, "veröffentlicht": true, "aktualisiert": true, "pubblicato": true,
+	"aggiornato": true, "gepubliceerd": true, "bijgewerkt": true, "diterbitkan": true, "diperbarui": true,
+	"dipublikasikan": true, "opublikowano": true, "zaktualizowano": true, "publicerad": true, "uppdaterad": true,
+	"yayınlandı": true, "yayınlanma": true, "güncellendi": true, "güncelleme": true, "опубликовано": true,
+	"обновлено": true, "cập": true,
 }
 
 // isCredential reports whether a credit part is a credential or acronym ("MS",
@@ -587,8 +683,8 @@ func isCredential(s string) bool {
 
 // isPersonName reports whether a cleaned candidate looks like a person's name.
 func isPersonName(s string, siteTok, pubTok []string, single bool) bool {
-	if utf8.RuneCountInString(s) < 3 || utf8.RuneCountInString(s) > 50 {
-		return false
+	if n := utf8.RuneCountInString(s); n > 50 || n < 3 && !(n == 2 && nonLatin(s)) {
+		return false // a Han or Hangul name may have two characters
 	}
 	words := strings.Fields(s)
 	if len(words) > 5 || len(words) < 2 && !single && !nonLatin(s) || strings.EqualFold(words[0], "the") {

@@ -3,6 +3,8 @@ package extract
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func TestParseCreditText(t *testing.T) {
@@ -30,6 +32,16 @@ func TestParseCreditText(t *testing.T) {
 		{"By Sioux Falls Argus Leader", "", "Sioux Falls Argus Leader"},
 		{"The Russian and Syrian defense ministries", "", ""},
 		{"Follow @janeroe on Twitter", "", ""},
+		// Labels and datelines in other languages, job titles after CJK names.
+		{"Penulis: Dewi Lestari", "Dewi Lestari", ""},
+		{"كتبت: ليلى حداد", "ليلى حداد", ""},
+		{"作者：李明", "李明", ""},
+		{"Auteur : Clémence Fabre", "Clémence Fabre", ""},
+		{"Par Clémence Fabre Publié le 09 juin 2026 à 19h12", "Clémence Fabre", ""},
+		{"Von Jana Berg Veröffentlicht am 3. Mai", "Jana Berg", ""},
+		{"김서연 기자", "김서연", ""},
+		{"佐藤美咲記者", "佐藤美咲", ""},
+		{"Updated: 10:45", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -134,5 +146,44 @@ func TestParseCreditTextMonthNames(t *testing.T) {
 		if got := strings.Join(parseCreditText(in, nil, nil, false).persons, "|"); got != want {
 			t.Errorf("parseCreditText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestBylineElementsNotGlued(t *testing.T) {
+	// Name, job title, date and e-mail in adjacent elements with no space between
+	// them: each is its own credit part, and the name is credited once.
+	for _, byline := range []string{
+		`<div class="story-byline" data-newsjet-ctx="article"><span class="byline__name">Priya Kaur</span><span class="byline__title">Education Reporter</span><span class="byline__date"><time datetime="2026-11-05T06:30:00Z">November 5, 2026 - 5:30PM</time></span></div>`,
+		`<div class="article-byline" data-newsjet-ctx="article"><a href="/av/priya-kaur">Priya Kaur</a><span>priya.kaur@example.com</span><time datetime="2026-11-05T06:30:00Z">5 nov 2026</time></div>`,
+	} {
+		doc := cleanedDoc("en",
+			`<script type="application/ld+json">{"@type":"NewsArticle","headline":"T","author":[{"@type":"Person","name":"Priya Kaur"}]}</script>`,
+			`<h1>T</h1>`+byline, englishBody)
+		a := metaOf(t, doc, Options{})
+		if got := strings.Join(a.Authors, "|"); got != "Priya Kaur" {
+			t.Errorf("authors %q, want Priya Kaur, from %s", got, byline)
+		}
+	}
+}
+
+func TestCreditText(t *testing.T) {
+	doc := cleanedDoc("en", "", `<div class="byline"><span>Jane Roe</span><span>Staff Writer</span>, <a href="/x">Metro</a> <b>Desk</b></div>`, englishBody)
+	var got string
+	var find func(n *html.Node)
+	find = func(n *html.Node) {
+		if n.Type == html.ElementNode && attr(n, "class") == "byline" {
+			got = creditText(n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			find(c)
+		}
+	}
+	n, err := html.Parse(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	find(n)
+	if want := "Jane Roe, Staff Writer, Metro Desk"; got != want {
+		t.Errorf("creditText = %q, want %q", got, want)
 	}
 }
