@@ -150,6 +150,10 @@ func walkText(t *textBuilder, n *html.Node, depth int) {
 			case skippedInText[c.DataAtom] || t.skipped(c):
 			case c.DataAtom == atom.Br:
 				t.lineBreak()
+			case c.DataAtom == atom.Table && dataTable(c, 0):
+				t.flush()
+				walkRows(t, c, depth+1)
+				t.flush()
 			case c.DataAtom == atom.Pre:
 				t.flush()
 				t.para.WriteString(strings.Trim(textContent(c), "\n"))
@@ -160,6 +164,116 @@ func walkText(t *textBuilder, n *html.Node, depth int) {
 				t.flush()
 			default:
 				walkText(t, c, depth+1)
+			}
+		}
+	}
+}
+
+// dataTable reports whether table n holds data rather than page layout: no
+// nested table, and no cell holding a heading, a list, a quotation or more than
+// one block of text.
+func dataTable(n *html.Node, depth int) bool {
+	if depth > maxBodyDepth {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		switch c.DataAtom {
+		case atom.Thead, atom.Tbody, atom.Tfoot, atom.Tr:
+			if !dataTable(c, depth+1) {
+				return false
+			}
+		case atom.Td, atom.Th:
+			if !plainCell(c, depth+1) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// plainCell reports whether a table cell holds at most one block of text and no
+// table, heading, list or quotation.
+func plainCell(n *html.Node, depth int) bool {
+	blocks := 0
+	var walk func(*html.Node, int) bool
+	walk = func(n *html.Node, depth int) bool {
+		if depth > maxBodyDepth {
+			return false
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode || skippedInText[c.DataAtom] {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Table, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Ul, atom.Ol, atom.Dl,
+				atom.Blockquote, atom.Pre:
+				return false
+			}
+			if bodyBlocks[c.DataAtom] {
+				if blocks++; blocks > 1 {
+					return false
+				}
+			}
+			if !walk(c, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return walk(n, depth)
+}
+
+// walkRows renders a data table as one paragraph: a line per row, its cells
+// separated by a space (a caption is a paragraph of its own before it).
+func walkRows(t *textBuilder, n *html.Node, depth int) {
+	if depth > maxBodyDepth {
+		return
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode || skippedInText[c.DataAtom] || t.skipped(c) {
+			continue
+		}
+		switch c.DataAtom {
+		case atom.Caption:
+			t.flush()
+			walkText(t, c, depth+1)
+			t.flush()
+		case atom.Tr:
+			t.lineBreak()
+			walkRows(t, c, depth+1)
+		case atom.Td, atom.Th:
+			t.space = true
+			walkCell(t, c, depth+1)
+			t.space = true
+		default:
+			walkRows(t, c, depth+1)
+		}
+	}
+}
+
+// walkCell writes the text of a table cell, its blocks and line breaks as spaces.
+func walkCell(t *textBuilder, n *html.Node, depth int) {
+	if depth > maxBodyDepth {
+		return
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			t.text(c.Data)
+		case html.ElementNode:
+			if skippedInText[c.DataAtom] || t.skipped(c) {
+				continue
+			}
+			block := bodyBlocks[c.DataAtom] || c.DataAtom == atom.Br
+			if block {
+				t.space = true
+			}
+			walkCell(t, c, depth+1)
+			if block {
+				t.space = true
 			}
 		}
 	}

@@ -44,6 +44,11 @@ func TestBodyText(t *testing.T) {
 		{"pre kept", "<pre>a  b\n  c</pre>", "a  b\n  c"},
 		{"text directly in content", "Loose text <b>here</b>", "Loose text here"},
 		{"empty", "", ""},
+		{"data table: a line per row", "<p>Results:</p><table><caption>Mayor</caption><thead><tr><th>Candidate</th><th>Votes</th></tr></thead>" +
+			"<tbody><tr><td>Priya <b>Basran</b></td><td><p>17,904</p></td></tr><tr><td>Doug Kettering</td><td>15,559<br>(35.8%)</td></tr></tbody></table><p>After.</p>",
+			"Results:\n\nMayor\n\nCandidate Votes\nPriya Basran 17,904\nDoug Kettering 15,559 (35.8%)\n\nAfter."},
+		{"layout table: paragraphs stay apart", "<table><tr><td><p>First paragraph.</p><p>Second paragraph.</p></td><td>Side</td></tr></table>",
+			"First paragraph.\n\nSecond paragraph.\n\nSide"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
