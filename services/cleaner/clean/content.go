@@ -62,6 +62,7 @@ func selectContent(doc *html.Node) content {
 	root := p.widen(p.descend(0))
 	p.dropBoiler(root)
 	p.dropOtherArticles(root)
+	p.cutAtNextStory(root)
 	p.dropInside(root)
 	p.trimTail(root)
 	p.markFigures(root)
@@ -313,6 +314,126 @@ func (p *page) dropOtherArticles(root int32) {
 			p.drop(a)
 		}
 	}
+}
+
+// cutAtNextStory ends the content at the next story of an endless page laid
+// out flat: a shown <h1> inside root, after the page's first shown <h1> (also
+// inside root) and after prose, whose text is another headline and which opens
+// a story of its own (a byline or time follows it, or it links elsewhere). That
+// <h1> and everything after it in root are dropped. An <h1> used as a section
+// heading has none of these and stays.
+func (p *page) cutAtNextStory(root int32) {
+	els := p.els
+	first := p.h1
+	if first <= root || first >= els[root].end || els[first].flags&fDrop != 0 {
+		return
+	}
+	var headline string
+	for _, x := range p.h1s {
+		if x <= first || x >= els[root].end || els[x].text == 0 || p.dropped(x, root) {
+			continue
+		}
+		if headline == "" {
+			headline = normText(els[first].n)
+		}
+		if normText(els[x].n) == headline || p.proseBetween(first, x) < h1BranchMin || !p.opensStory(x, root) {
+			continue
+		}
+		for i := x; i < els[root].end; i = els[i].end {
+			if els[i].flags&fDrop == 0 {
+				p.drop(i)
+			}
+		}
+		return
+	}
+}
+
+// storyHeadScan is how many elements after a headline are searched for its byline.
+const storyHeadScan = 12
+
+// opensStory reports whether the <h1> x heads a story: it holds a link, or a
+// <time> element or an element named like a byline, author or date comes after
+// it before the next paragraph of prose.
+func (p *page) opensStory(x, root int32) bool {
+	els := p.els
+	if els[x].link > 0 {
+		return true
+	}
+	for i, n := els[x].end, 0; i < els[root].end && n < storyHeadScan; i, n = i+1, n+1 {
+		e := &els[i]
+		if e.n.DataAtom == atom.Time || storyMetaName(e.n) {
+			return true
+		}
+		if e.n.DataAtom == atom.P && e.text >= tailShort*2 {
+			return false
+		}
+	}
+	return false
+}
+
+// storyMetaName reports whether n's class or id names a byline, an author or a date.
+func storyMetaName(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key != "class" && a.Key != "id" {
+			continue
+		}
+		v := strings.ToLower(a.Val)
+		if strings.Contains(v, "byline") || strings.Contains(v, "author") || strings.Contains(v, "date") {
+			return true
+		}
+	}
+	return false
+}
+
+// dropped reports whether element i or one of its ancestors below root is dropped.
+func (p *page) dropped(i, root int32) bool {
+	for ; i > root; i = p.els[i].parent {
+		if p.els[i].flags&fDrop != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// proseBetween is the paragraph weight of the kept blocks after element a's
+// subtree and before element b.
+func (p *page) proseBetween(a, b int32) float32 {
+	els := p.els
+	var w float32
+	for i := els[a].end; i < b; {
+		e := &els[i]
+		switch {
+		case e.flags&fDrop != 0:
+			i = e.end
+		case e.end <= b:
+			w += e.good
+			i = e.end
+		default:
+			i++ // an ancestor of b: look inside
+		}
+	}
+	return w
+}
+
+// normText is the text under n with white space collapsed.
+func normText(n *html.Node) string {
+	var sb strings.Builder
+	var walk func(*html.Node, int)
+	walk = func(n *html.Node, depth int) {
+		if depth > maxWalkDepth {
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.TextNode {
+				sb.WriteString(c.Data)
+				sb.WriteByte(' ')
+			} else if c.Type == html.ElementNode {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(n, 0)
+	return strings.Join(strings.Fields(sb.String()), " ")
 }
 
 // dropInside removes, inside the content root, headlines (h1), captions outside

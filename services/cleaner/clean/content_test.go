@@ -63,3 +63,39 @@ func TestImageWrapperCaption(t *testing.T) {
 		}
 	}
 }
+
+func TestFlatEndlessPageEndsAtNextStory(t *testing.T) {
+	a := `<p>The teachers' union has reached a tentative pay deal with the state government, calling off next week's strike.</p>` +
+		`<p>The deal gives teachers a rise of four per cent a year for three years and caps class sizes in primary schools.</p>` +
+		`<p>Union members will vote on the offer over the next fortnight, and the executive recommends that they accept it.</p>`
+	b := `<p>The city's light rail extension will not open until late 2028 after groundwater flooded a section of the tunnel.</p>` +
+		`<p>The authority said pumps had removed most of the water but engineers needed months to assess the damage.</p>`
+	page := func(second string) string {
+		return `<!DOCTYPE html><html lang="en"><head><title>Teachers reach pay deal</title></head><body><nav><a href="/">Home</a></nav>` +
+			`<main><h1>Teachers reach pay deal</h1><p class="byline">By Priya Kaur</p>` + a + second + b + `</main></body></html>`
+	}
+	cases := []struct {
+		name, second string
+		keepsB       bool
+	}{
+		{"next story with byline", `<h1>Light rail delayed again</h1><p class="byline">By Aaron Whitfield</p>`, false},
+		{"next story with time", `<h1>Light rail delayed again</h1><time datetime="2026-11-05">5 Nov</time>`, false},
+		{"next story headline links to it", `<h1><a href="/light-rail">Light rail delayed again</a></h1>`, false},
+		{"h1 as a section heading", `<h1>What the deal means for schools</h1>`, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Clean([]byte(page(tc.second)), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := contentText(t, res.HTML)
+			if !strings.Contains(text, "Union members will vote") {
+				t.Errorf("first story cut:\n%s", text)
+			}
+			if got := strings.Contains(text, "light rail extension"); got != tc.keepsB {
+				t.Errorf("text after the second h1 kept = %v, want %v:\n%s", got, tc.keepsB, text)
+			}
+		})
+	}
+}
