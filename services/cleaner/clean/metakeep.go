@@ -60,8 +60,9 @@ var metaItemprops = map[string]bool{
 //
 // body holds new nodes (copies; the original tree is never modified): every <h1>,
 // <time>, element with a metadata itemprop (author, headline, datePublished, ...),
-// element whose class or id names a byline, author, date or dateline, link to an
-// author page (rel=author or an author-like path), body <meta itemprop> microdata,
+// element whose class or id names a byline, author, date or dateline or a tag or
+// category list, link to an author page (rel=author or an author-like path) or a
+// tag (rel=tag, rel="category tag"), body <meta itemprop> microdata,
 // each copied with its subtree cut to a few hundred characters, marked with
 // data-newsjet-hidden="1" when it is not shown and with data-newsjet-ctx naming its
 // page region; the first two shown <figure>s outside menus, sidebars and comments
@@ -281,7 +282,7 @@ func wanted(n *html.Node, ea *elemAttrs, ctx string) bool {
 	case atom.Time:
 		return true
 	case atom.A:
-		if ea.rel != "" && containsWord(ea.rel, "author") {
+		if ea.rel != "" && (containsWord(ea.rel, "author") || (!noise && containsWord(ea.rel, "tag"))) {
 			return true
 		}
 		if !noise && authorPath(ea.href) {
@@ -296,7 +297,7 @@ func wanted(n *html.Node, ea *elemAttrs, ctx string) bool {
 	if noise {
 		return false
 	}
-	return ea.words&wordMeta != 0 || (n.DataAtom == atom.H2 && ea.words&wordHeadline != 0)
+	return ea.words&(wordMeta|wordTags) != 0 || (n.DataAtom == atom.H2 && ea.words&wordHeadline != 0)
 }
 
 // metaItemprop reports whether an itemprop value names a metadata property.
@@ -681,6 +682,7 @@ const (
 	wordRelated              // related, recommend, more-stories
 	wordHidden               // sr-only, visually-hidden, ... (in class only)
 	wordPaywall              // paywall, regwall, subscriber-only, premium-content
+	wordTags                 // tags, tag-list, keywords, cat-links, categories
 )
 
 // classWordList lists the class/id fragments collectMeta looks for, lower case.
@@ -696,6 +698,8 @@ var classWordList = [...]struct {
 	{"sr-only", wordHidden}, {"visually-hidden", wordHidden}, {"screen-reader", wordHidden},
 	{"visuallyhidden", wordHidden}, {"hidden-text", wordHidden}, {"offscreen", wordHidden},
 	{"paywall", wordPaywall}, {"regwall", wordPaywall}, {"subscriber-only", wordPaywall}, {"premium-content", wordPaywall},
+	{"tags", wordTags}, {"tag-list", wordTags}, {"taglist", wordTags}, {"tag-links", wordTags}, {"keywords", wordTags},
+	{"cat-links", wordTags}, {"categories", wordTags},
 }
 
 // classWordsByFirst indexes classWordList by first byte, so that one scan of a

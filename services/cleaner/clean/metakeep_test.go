@@ -300,3 +300,29 @@ func TestCollectMetaBounded(t *testing.T) {
 		t.Errorf("head holds %d entries, want the JSON-LD after the cap too", len(head))
 	}
 }
+
+func TestCollectMetaTagLinks(t *testing.T) {
+	page := `<html><body><nav><a rel="tag" href="/tag/menu">Menu</a></nav><article><h1>Storm hits coast</h1>
+<p>The storm arrived on Tuesday.</p>
+<footer class="entry-footer"><span class="cat-links">Posted in <a href="/category/weather/" rel="category tag">Weather</a></span>
+<span class="tags-links">Tagged <a href="/t/storms/">storms</a>, <a href="/t/coast/">coast</a></span></footer>
+<p>See also <a rel="tag" href="/tag/floods">floods</a>.</p></article></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := collectMeta(doc)
+	got := render(t, body)
+	for _, want := range []string{
+		`<span class="cat-links" data-newsjet-ctx="article">Posted in <a href="/category/weather/" rel="category tag">Weather</a></span>`,
+		`<span class="tags-links" data-newsjet-ctx="article">Tagged <a href="/t/storms/">storms</a>, <a href="/t/coast/">coast</a></span>`,
+		`<a href="/tag/floods" rel="tag" data-newsjet-ctx="article">floods</a>`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("body lacks %s\ngot:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Menu") {
+		t.Errorf("menu tag link kept\ngot:\n%s", got)
+	}
+}

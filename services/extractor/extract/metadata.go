@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -33,13 +34,19 @@ func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 	p := gatherPage(doc)
 	p.ld = parseJSONLD(p.ldRaw)
 	fillURLs(a, p, opts)
-	a.SiteName = p.siteName()
+	declared := p.declaredSiteName()
+	a.SiteName = declared
+	if a.SiteName == "" {
+		a.SiteName = p.titleSuffixSite(hostOf(a.CanonicalURL))
+	}
 	a.Title = p.title(a.SiteName, hostOf(opts.URL))
 	a.Description = p.description()
-	a.Section = p.section()
-	a.Tags = p.tags()
+	a.Section = p.section(hostOf(a.URL))
+	a.Tags = p.tags(hostOf(a.URL))
 	a.Language = p.language(a.Title)
-	a.Authors, a.Organization = p.authors(a.SiteName, a.Language)
+	// A one-word credit that is part of a declared site name is the outlet; a name
+	// read from <title> is not sure enough for that (a pen name may share a word).
+	a.Authors, a.Organization = p.authors(declared, a.Language)
 	a.PublishedAt, a.ModifiedAt = p.dates(opts, a.Language)
 	a.LeadImage = p.leadImage(a.URL)
 	a.Paywalled = p.paywalled()
@@ -350,8 +357,9 @@ func (p *page) link(rel string) string {
 	return ""
 }
 
-// siteName returns og:site_name, else the JSON-LD publisher name, else application-name.
-func (p *page) siteName() string {
+// declaredSiteName returns og:site_name, else the JSON-LD publisher name, else
+// application-name.
+func (p *page) declaredSiteName() string {
 	if s := collapse(p.metaVal("og:site_name")); s != "" {
 		return s
 	}
@@ -359,6 +367,70 @@ func (p *page) siteName() string {
 		return s
 	}
 	return collapse(p.metaVal("application-name", "al:ios:app_name"))
+}
+
+// siteSuffixTokens and siteSuffixRunes bound a site name read from <title>.
+const (
+	siteSuffixTokens = 5
+	siteSuffixRunes  = 40
+)
+
+// siteTitleSeps separate a site name from the headline at the end of <title>.
+var siteTitleSeps = [...]string{" | ", " – ", " — ", " - ", " :: ", " · ", " » "}
+
+// titleSuffixSite returns the part of <title> after its last separator when the
+// rest of the title is the headline the page shows or that part names the host
+// ("Harbour cranes idle – Daily Digest Hub" on digest-hub.example): the site name
+// of a page that declares none. It returns "" when the title has no such part.
+func (p *page) titleSuffixSite(host string) string {
+	t := p.headTitle
+	for _, sep := range siteTitleSeps {
+		i := strings.LastIndex(t, sep)
+		if i <= 0 {
+			continue
+		}
+		head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
+		ht, tt := tokenize(head), tokenize(tail)
+		if len(tt) == 0 || len(tt) > siteSuffixTokens || utf8.RuneCountInString(tail) > siteSuffixRunes || len(ht) < 2 {
+			continue
+		}
+		if p.showsHeadline(ht) || namesHost(tt, host) {
+			return tail
+		}
+	}
+	return ""
+}
+
+// showsHeadline reports whether a shown h1 or og:title reads as the tokens t.
+func (p *page) showsHeadline(t []string) bool {
+	if tokenF1(t, tokenize(p.metaVal("og:title"))) >= 0.9 {
+		return true
+	}
+	for _, h := range p.h1s {
+		if !h.hidden && tokenF1(t, tokenize(h.text)) >= 0.9 {
+			return true
+		}
+	}
+	return false
+}
+
+// namesHost reports whether the host name is made of the tokens t, or of their
+// last ones ("digest-hub.example" for "Daily Digest Hub").
+func namesHost(t []string, host string) bool {
+	host = strings.TrimPrefix(strings.ToLower(host), "www.")
+	if i := strings.LastIndexByte(host, '.'); i > 0 {
+		host = host[:i]
+	}
+	label := strings.Join(tokenize(host[strings.LastIndexByte(host, '.')+1:]), "")
+	if label == "" {
+		return false
+	}
+	for i := range t {
+		if strings.Join(t[i:], "") == label {
+			return true
+		}
+	}
+	return false
 }
 
 // description returns the page's summary: og:description, description, JSON-LD.
@@ -369,8 +441,9 @@ func (p *page) description() string {
 	return collapse(p.ld.str("description"))
 }
 
-// section returns article:section, else the JSON-LD articleSection.
-func (p *page) section() string {
+// section returns article:section, else the JSON-LD articleSection, else microdata,
+// else the first category link the page shows (rel="category tag").
+func (p *page) section(host string) string {
 	if s := collapse(p.metaVal("article:section", "section", "parsely-section", "sailthru.section")); s != "" {
 		return s
 	}
@@ -384,11 +457,109 @@ func (p *page) section() string {
 			}
 		}
 	}
+	if cats, _ := p.shownTags(host); len(cats) > 0 {
+		return cats[0]
+	}
 	return ""
 }
 
-// tags returns article:tag values, else keywords (JSON-LD, then meta), deduplicated.
-func (p *page) tags() []string {
+// maxShownTags is the most links a shown tag list may hold: a longer one is a
+// menu or a tag cloud, not this article's tags.
+const maxShownTags = 15
+
+// shownTags returns the texts of the category and tag links the page shows in its
+// kept metadata elements (outside menus, sidebars and comments): links with
+// rel="category tag" are categories, other rel=tag links and the links inside an
+// element named like a tag list ("tags-links", "post-tags") are tags. Links to
+// another host (share buttons) and lists of more than maxShownTags links are left
+// out; so is everything when the page shows more than that in all.
+func (p *page) shownTags(host string) (cats, tags []string) {
+	seen := map[string]bool{}
+	var found [2][]string // categories, tags of the current element
+	add := func(kind int, n *html.Node) {
+		if h := hostOf(attr(n, "href")); h != "" && !sameSite(h, host) {
+			return
+		}
+		t := collapse(textOf(n))
+		k := strings.ToLower(t)
+		if t == "" || seen[k] || utf8.RuneCountInString(t) > 60 {
+			return
+		}
+		seen[k] = true
+		found[kind] = append(found[kind], t)
+	}
+	var walk func(n *html.Node, list tagList, depth int)
+	walk = func(n *html.Node, list tagList, depth int) {
+		if n.Type != html.ElementNode || depth > 16 || attr(n, attrHidden) != "" {
+			return
+		}
+		if n.DataAtom == atom.A {
+			rel := strings.Fields(strings.ToLower(attr(n, "rel")))
+			switch {
+			case slices.Contains(rel, "category") || list == catList:
+				add(0, n)
+			case slices.Contains(rel, "tag") || list == tagsList:
+				add(1, n)
+			}
+			return
+		}
+		if l := tagListOf(attr(n, "class") + " " + attr(n, "id")); l != noList {
+			list = l
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, list, depth+1)
+		}
+	}
+	for _, e := range p.elems {
+		if noiseCtx[attr(e, attrCtx)] {
+			continue
+		}
+		found[0], found[1] = found[0][:0], found[1][:0]
+		walk(e, noList, 0)
+		if len(found[0])+len(found[1]) <= maxShownTags {
+			cats = append(cats, found[0]...)
+			tags = append(tags, found[1]...)
+		}
+	}
+	if len(cats)+len(tags) > maxShownTags {
+		return nil, nil // tags of teasers all over the page
+	}
+	return cats, tags
+}
+
+// sameSite reports whether hosts a and b are the same site, "www." aside.
+func sameSite(a, b string) bool {
+	return b == "" || strings.EqualFold(strings.TrimPrefix(a, "www."), strings.TrimPrefix(b, "www."))
+}
+
+// tagList is the kind of link list an element's class or id names.
+type tagList uint8
+
+const (
+	noList   tagList = iota
+	tagsList         // "tags-links", "post-tags", "tag-list", "keywords"
+	catList          // "cat-links", "categories"
+)
+
+// tagListOf returns the kind of link list a class or id value names.
+func tagListOf(s string) tagList {
+	s = strings.ToLower(s)
+	for _, w := range [...]string{"cat-links", "categories"} {
+		if strings.Contains(s, w) {
+			return catList
+		}
+	}
+	for _, w := range [...]string{"tags", "tag-list", "taglist", "tag-links", "keywords"} {
+		if strings.Contains(s, w) {
+			return tagsList
+		}
+	}
+	return noList
+}
+
+// tags returns article:tag values, else keywords (JSON-LD, then meta), deduplicated,
+// else the tag links the page shows.
+func (p *page) tags(host string) []string {
 	raw := p.metaVals("article:tag")
 	if len(raw) == 0 {
 		raw = p.ld.strs("keywords")
@@ -398,6 +569,10 @@ func (p *page) tags() []string {
 	}
 	if len(raw) == 0 {
 		raw = p.metaVals("keywords")
+	}
+	if len(raw) == 0 {
+		_, shown := p.shownTags(host)
+		return shown
 	}
 	var out []string
 	seen := map[string]bool{}

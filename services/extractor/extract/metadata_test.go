@@ -328,3 +328,49 @@ func TestFillMetadataManyElementsLinear(t *testing.T) {
 		t.Error("no publication date")
 	}
 }
+
+func TestFillMetadataShownTagsSectionSiteName(t *testing.T) {
+	// No article:section/tag metas, no og:site_name: the page's category and tag
+	// links and the site part of <title> fill the fields.
+	doc := cleanedDoc("en",
+		`<title>Harbour cranes idle as port workers strike – Daily Digest Hub</title>`,
+		`<h1>Harbour cranes idle as port workers strike</h1>`+
+			`<span class="cat-links" data-newsjet-ctx="article">Posted in <a href="/category/business/" rel="category tag">Business</a></span>`+
+			`<span class="tags-links" data-newsjet-ctx="article">Tagged <a href="/tag/ports/">ports</a>, <a href="/tag/strikes/">strikes</a>`+
+			`<a href="https://social.example/share?u=x">Share</a></span>`+
+			`<a rel="tag" href="/tag/menu" data-newsjet-ctx="nav">Menu tag</a>`,
+		englishBody)
+	a := metaOf(t, doc, Options{URL: "https://digest-hub.example/2026/03/cranes/"})
+	if a.Section != "Business" {
+		t.Errorf("section %q, want Business", a.Section)
+	}
+	if got := strings.Join(a.Tags, "|"); got != "ports|strikes" {
+		t.Errorf("tags %q, want ports|strikes", got)
+	}
+	if a.SiteName != "Daily Digest Hub" {
+		t.Errorf("site name %q, want Daily Digest Hub", a.SiteName)
+	}
+	if a.Title != "Harbour cranes idle as port workers strike" {
+		t.Errorf("title %q", a.Title)
+	}
+}
+
+func TestFillMetadataTitleSuffixNotASiteName(t *testing.T) {
+	// A title whose last part is neither after the shown headline nor the host's
+	// name gives no site name.
+	doc := cleanedDoc("en", `<title>Budget vote - what happens next</title>`, `<h1>The budget vote explained</h1>`, englishBody)
+	if a := metaOf(t, doc, Options{URL: "https://news.example/a"}); a.SiteName != "" {
+		t.Errorf("site name %q, want none", a.SiteName)
+	}
+}
+
+func TestFillMetadataTagCloudIsNotTags(t *testing.T) {
+	var links strings.Builder
+	for i := range maxShownTags + 1 {
+		links.WriteString(`<a rel="tag" data-newsjet-ctx="article" href="/tag/t` + string(rune('a'+i)) + `">Topic ` + string(rune('A'+i)) + `</a>`)
+	}
+	doc := cleanedDoc("en", "", `<h1>T</h1>`+links.String(), englishBody)
+	if a := metaOf(t, doc, Options{URL: "https://news.example/a"}); len(a.Tags) != 0 {
+		t.Errorf("tags %q from teasers all over the page, want none", a.Tags)
+	}
+}
