@@ -76,6 +76,9 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if f.once && fs.NArg() == 0 {
 		return fmt.Errorf("%w: --once needs at least one FILE or URL", ErrUsage)
 	}
+	if f.once && (len(f.fetcher.Sources) > 0 || f.fetcher.SourcesFile != "") {
+		return fmt.Errorf("%w: --once polls no sources; give the feeds and sitemaps as arguments", ErrUsage)
+	}
 	log, err := a.logger(f.logLevel)
 	if err != nil {
 		return err

@@ -102,6 +102,7 @@ func TestRunOnceUsage(t *testing.T) {
 		{"run", "--once"},
 		{"run", "page.html"},
 		{"run", "--log-level", "loud", "--once", "page.html"},
+		{"run", "--once", "--source", "https://example.com/feed.xml", "page.html"},
 	} {
 		if code, out, errOut := runCLI(ctx, t, args...); code != 2 || out != "" || errOut == "" {
 			t.Errorf("%v: exit %d stdout %q stderr %q, want 2, nothing, an explanation", args, code, out, errOut)
