@@ -47,8 +47,11 @@ var langZone = map[string]*time.Location{
 // time is kept when the visible dateline agrees with its day (in some plausible
 // zone); a visible date that contradicts every declared time wins, unless it is the
 // declared modification day (a page showing only its update date). A time without a zone is read in the
-// zone the page declares elsewhere, else the zone of a one-zone language (Korean,
-// Japanese, Chinese), else UTC. Outside English pages, 05/10/2018 is 5 October.
+// zone the page declares elsewhere, else the offset between a shown local clock and
+// a zoneless declared UTC time, else the zone of a one-zone language (Korean,
+// Japanese, Chinese); with none of these only its day is kept (dayOf), as for a
+// date without a clock (see the package doc). Outside English pages, 05/10/2018
+// is 5 October.
 func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
 	dayFirst := lang != "en"
 	if p.ld.isLive() {
@@ -85,7 +88,14 @@ func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
 	machMod = plausible(machMod, opts.FetchedAt)
 	zone := declaredZone(machPub, machMod)
 	if zone == nil {
-		zone = langZone[lang]
+		if off, ok := naiveOffset(append(visPub[:len(visPub):len(visPub)], visMod...), machPub, machMod); ok {
+			// The page shows local time and declares the UTC instant without saying so.
+			zone = time.FixedZone("", off)
+			fromUTC(machPub, zone)
+			fromUTC(machMod, zone)
+		} else {
+			zone = langZone[lang]
+		}
 	}
 
 	vp, okPub := p.visibleDate(visPub, dayFirst)
@@ -321,8 +331,12 @@ func datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 
 // chooseStamp picks between declared times and the shown date: the first declared
 // time that agrees with it (see agrees), else the shown date itself (with its clock
-// and zone when shown, else at midnight in zone).
+// and zone when shown; its day only, see dayOf, when no zone is known or no clock
+// shown).
 func chooseStamp(mach []stamp, vis textDate, zone *time.Location) *time.Time {
+	if vis.zone != nil && vis.hasClock {
+		zone = vis.zone // the zone shown next to the clock places a zoneless declared time
+	}
 	var dayOnly, timed *stamp
 	bestGap := 0
 	for i, m := range mach {
@@ -351,10 +365,22 @@ func chooseStamp(mach []stamp, vis textDate, zone *time.Location) *time.Time {
 	if loc == nil {
 		loc = zone
 	}
+	if loc == nil || !vis.hasClock {
+		// No zone knowable, or no clock shown: the day alone (see dayOf).
+		return dayOf(vis.year, vis.month, vis.day, loc)
+	}
+	t := time.Date(vis.year, vis.month, vis.day, vis.hour, vis.min, vis.sec, 0, loc)
+	return &t
+}
+
+// dayOf returns a date known to the day only: noon of that day in loc (UTC when
+// nil), which names the same calendar day in every zone from UTC-12 to UTC+11
+// (midnight UTC would be the day before anywhere west of Greenwich).
+func dayOf(y int, m time.Month, d int, loc *time.Location) *time.Time {
 	if loc == nil {
 		loc = time.UTC
 	}
-	t := time.Date(vis.year, vis.month, vis.day, vis.hour, vis.min, vis.sec, 0, loc)
+	t := time.Date(y, m, d, 12, 0, 0, 0, loc)
 	return &t
 }
 
@@ -425,6 +451,41 @@ func agrees(m stamp, vis textDate, zone *time.Location) bool {
 	return false
 }
 
+// naiveOffset finds the page's UTC offset, in seconds, when a zoneless clock it
+// shows and a zoneless declared time (on a day next to the shown one) have the
+// same minute but another hour, a whole or half-hour offset of at most 14 hours:
+// the declared time is then the UTC instant of the clock shown in local time.
+func naiveOffset(vis []textDate, lists ...[]stamp) (int, bool) {
+	for _, v := range vis {
+		if !v.hasClock || v.zone != nil {
+			continue
+		}
+		shown := time.Date(v.year, v.month, v.day, v.hour, v.min, 0, 0, time.UTC)
+		for _, l := range lists {
+			for _, m := range l {
+				if m.hasZone || !m.hasClock {
+					continue
+				}
+				d := shown.Sub(m.t.Truncate(time.Minute))
+				if d != 0 && d%(30*time.Minute) == 0 && d <= 14*time.Hour && d >= -12*time.Hour {
+					return int(d / time.Second), true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// fromUTC reads the zoneless clock times of l (parsed as UTC) as UTC instants,
+// shown in zone.
+func fromUTC(l []stamp, zone *time.Location) {
+	for i := range l {
+		if l[i].hasClock && !l[i].hasZone {
+			l[i].t, l[i].hasZone = l[i].t.In(zone), true
+		}
+	}
+}
+
 // declaredZone returns the offset the page declares on its zoned times, used for
 // times given without one; nil when none is declared.
 func declaredZone(lists ...[]stamp) *time.Location {
@@ -439,12 +500,18 @@ func declaredZone(lists ...[]stamp) *time.Location {
 	return nil
 }
 
-// inZone returns the stamp's time, a zoneless one read in zone (UTC when nil).
+// inZone returns the stamp's time. A zoneless clock time is read in zone; with no
+// zone it is unknowable to the hour, and only its day is kept (dayOf), as for a
+// date without a clock.
 func inZone(s stamp, zone *time.Location) *time.Time {
 	t := s.t
-	if !s.hasZone && zone != nil {
-		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), zone)
+	switch {
+	case s.hasZone:
+		return &t
+	case !s.hasClock || zone == nil:
+		return dayOf(t.Year(), t.Month(), t.Day(), zone)
 	}
+	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), zone)
 	return &t
 }
 

@@ -183,3 +183,31 @@ func TestDatesChoice(t *testing.T) {
 		})
 	}
 }
+
+func TestDatesWithoutAnyZone(t *testing.T) {
+	cases := []struct {
+		name, head, meta, want string
+	}{
+		{"shown clock, no zone anywhere: the day only",
+			``, `<h1>Harbor opens</h1><p class="dateline" data-newsjet-ctx="article">Updated 12 May 2026, 17:40</p><time datetime="2026-05-12T09:15:00" data-newsjet-ctx="article">12 May 2026, 09:15</time>`,
+			"2026-05-12T12:00:00Z"},
+		{"declared date without clock: noon, not midnight",
+			`<meta property="article:published_time" content="2026-05-18">`, `<h1>Harbor opens</h1>`,
+			"2026-05-18T12:00:00Z"},
+		{"zone named next to the shown clock",
+			``, `<h1>Harbor opens</h1><time datetime="2019-11-18 19:14:00" data-newsjet-ctx="article">November 18, 2019 -- 19:14 GMT</time>`,
+			"2019-11-18T19:14:00Z"},
+		{"declared naive UTC time, shown local clock: the page's offset",
+			`<meta property="article:published_time" content="2019-11-20 06:09:25">`,
+			`<h1>Harbor opens</h1><time datetime="2019-11-20 06:09:25" data-newsjet-ctx="article">Nov. 20, 2019 1:09 a.m.</time>`,
+			"2019-11-20T01:09:25-05:00"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{URL: "https://example.com/a"})
+			if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != c.want {
+				t.Errorf("PublishedAt = %v, want %s", a.PublishedAt, c.want)
+			}
+		})
+	}
+}

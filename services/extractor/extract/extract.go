@@ -3,6 +3,21 @@
 // <article data-newsjet="content">) into a structured schema.Article.
 //
 // It is a pure package: no I/O, safe for concurrent use.
+//
+// # Dates and time zones
+//
+// PublishedAt and ModifiedAt keep the offset the page gives. A time shown or
+// declared without a zone is read in a zone the page itself reveals: an offset
+// declared on another of its times, the zone named next to the shown clock
+// ("19:14 GMT"), the offset between a shown local clock and a zoneless declared
+// time of the same minute (the page shows local time, its metadata the UTC
+// instant), or the one zone of a Korean, Japanese or Chinese page. When the page
+// reveals no zone, the instant is unknowable to within a day, and no zone is
+// guessed: only the day is kept, as 12:00 UTC of the date shown. The same
+// encoding is used for a date given without any clock. Noon names the same
+// calendar day in every zone from UTC-12 to UTC+11, where midnight UTC would be
+// the day before anywhere west of Greenwich; a consumer seeing 12:00:00Z should
+// read "this day, time unknown".
 package extract
 
 import (
