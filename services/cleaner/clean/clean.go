@@ -10,6 +10,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"mime"
+	"strings"
+
+	"golang.org/x/net/html"
 )
 
 // MaxInput is the largest page Clean accepts, in bytes.
@@ -43,7 +47,9 @@ type Result struct {
 
 // Clean decodes raw (charset from a byte-order mark, opts.ContentType, a <meta>
 // declaration, or UTF-8 validity, in that order), parses it once, selects the main
-// content and renders the cleaned document. Invalid UTF-8 is kept as it is in the
+// content and renders the cleaned document. Plain text (served as text/plain, or
+// holding no markup at all) is all content, one paragraph per blank-line-separated
+// block. Invalid UTF-8 is kept as it is in the
 // tree and replaced by U+FFFD when rendered.
 //
 // It returns ErrEmpty for no bytes or a page with no text, ErrNotHTML for binary
@@ -63,9 +69,18 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	plain := isPlainText(text, opts.ContentType)
+	if plain {
+		text = textToHTML(text)
+	}
 	doc := parseHTML(string(text))
 	head, body := collectMeta(doc)
-	content := selectContent(doc)
+	var content content
+	if plain {
+		content = plainContent(doc)
+	} else {
+		content = selectContent(doc)
+	}
 	if content.empty() && len(body) == 0 {
 		return nil, ErrEmpty
 	}
@@ -76,4 +91,66 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 var voidElements = map[string]bool{
 	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true,
 	"link": true, "meta": true, "source": true, "track": true, "wbr": true, "param": true,
+}
+
+// plainContent returns the content of a document made by textToHTML: all of it.
+func plainContent(doc *html.Node) content {
+	if b := findBody(doc); b != nil && b.FirstChild != nil {
+		return content{root: b.FirstChild}
+	}
+	return content{}
+}
+
+// isPlainText reports whether a decoded page is plain text: served as
+// text/plain, or holding no tag, comment or doctype anywhere.
+func isPlainText(text []byte, contentType string) bool {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && mt == "text/plain" {
+		return true
+	}
+	for i := bytes.IndexByte(text, '<'); i >= 0; {
+		if i+1 < len(text) {
+			c := text[i+1] | 0x20
+			if (c >= 'a' && c <= 'z') || text[i+1] == '!' || text[i+1] == '/' || text[i+1] == '?' {
+				return false
+			}
+		}
+		j := bytes.IndexByte(text[i+1:], '<')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return true
+}
+
+// textToHTML turns plain text into a document whose article body (all of the
+// text) holds one <p> per block of lines separated by a blank line; the lines of
+// a block are joined by spaces.
+func textToHTML(text []byte) []byte {
+	var b bytes.Buffer
+	b.Grow(len(text) + len(text)/8 + 64)
+	b.WriteString(`<!DOCTYPE html><html><body><article itemprop="articleBody">`)
+	open := false
+	for line := range strings.Lines(string(text)) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			if open {
+				b.WriteString("</p>")
+				open = false
+			}
+			continue
+		}
+		if open {
+			b.WriteByte(' ')
+		} else {
+			b.WriteString("<p>")
+			open = true
+		}
+		b.WriteString(html.EscapeString(line))
+	}
+	if open {
+		b.WriteString("</p>")
+	}
+	b.WriteString("</article></body></html>")
+	return b.Bytes()
 }

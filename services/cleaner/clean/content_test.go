@@ -99,3 +99,30 @@ func TestFlatEndlessPageEndsAtNextStory(t *testing.T) {
 		})
 	}
 }
+
+func TestPlainText(t *testing.T) {
+	cases := []struct {
+		name, ctype, in, want string
+	}{
+		{"no markup", "", "Just a plain text file.\n\nWith two paragraphs,\nthe second one wrapped.\n",
+			"Just a plain text file.\n\nWith two paragraphs, the second one wrapped."},
+		{"served as text/plain, with a '<b>' in the text", "text/plain; charset=utf-8", "Use <b> for bold.\r\n\r\n  Second  block.",
+			"Use <b> for bold.\n\nSecond block."},
+		{"a less-than sign is not markup", "", "When the tide is low and a < b, the ferry waits at the outer pier.\n\nThen b > a.",
+			"When the tide is low and a < b, the ferry waits at the outer pier.\n\nThen b > a."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Clean([]byte(tc.in), Options{ContentType: tc.ctype})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := contentText(t, res.HTML); got != tc.want {
+				t.Errorf("content %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if isPlainText([]byte("<p>html</p>"), "") || isPlainText([]byte("text <!-- c -->"), "") {
+		t.Error("markup taken for plain text")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
 
@@ -18,7 +19,7 @@ var titleSeps = [...]string{" | ", " - ", " – ", " — ", " :: ", " · ", " »
 // titles (JSON-LD headline, og/twitter title, <title>, each without its site suffix),
 // else a shown headline element that does, else the first shown h1 that is not the
 // site's logo, else the best machine title without its site suffix or section
-// prefix. It records the chosen h1 in p.titleH1: the byline and dateline are read
+// prefix, else the content's first heading or first line (contentTitle). It records the chosen h1 in p.titleH1: the byline and dateline are read
 // after it. host is the page's host name, whose main label also names the site.
 func (p *page) title(site, host string) string {
 	siteTok := siteTokens(site, host)
@@ -82,7 +83,71 @@ func (p *page) title(site, host string) string {
 	if len(machine) > 0 {
 		return machine[0]
 	}
+	return p.contentTitle()
+}
+
+// fallbackTitleRunes bounds a title taken from the first line of the content.
+const fallbackTitleRunes = 120
+
+// contentTitle returns a title for a page that declares and shows none (plain
+// text, a list of links): the content's first heading, else its first line, cut
+// at a word boundary to at most fallbackTitleRunes runes; "" for empty content.
+func (p *page) contentTitle() string {
+	if p.content == nil {
+		return ""
+	}
+	if h := firstHeading(p.content, 0); h != "" {
+		return h
+	}
+	for line := range strings.Lines(contentText(p.content)) {
+		if line = collapse(line); line != "" {
+			return cutWords(line, fallbackTitleRunes)
+		}
+	}
 	return ""
+}
+
+// firstHeading returns the collapsed text of the first h1-h6 under n holding text.
+func firstHeading(n *html.Node, depth int) string {
+	if depth > 256 {
+		return ""
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		switch c.DataAtom {
+		case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+			if t := collapse(textOf(c)); t != "" {
+				return cutWords(t, fallbackTitleRunes)
+			}
+			continue
+		}
+		if t := firstHeading(c, depth+1); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// cutWords cuts s to at most n runes, at the last space before the limit when
+// there is one.
+func cutWords(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut := s
+	for i := range s {
+		if n == 0 {
+			cut = s[:i]
+			break
+		}
+		n--
+	}
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut)
 }
 
 // shownHeadline returns the text of a shown h2 or itemprop=headline element near the

@@ -1,6 +1,9 @@
 package extract
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestStripSite(t *testing.T) {
 	site := siteTokens("The Daily Planet", "www.dailyplanet.com")
@@ -52,6 +55,25 @@ func TestTitleChoice(t *testing.T) {
 			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{URL: "https://www.planet.example/a"})
 			if a.Title != c.want {
 				t.Errorf("Title = %q, want %q", a.Title, c.want)
+			}
+		})
+	}
+}
+
+func TestTitleFallsBackToContent(t *testing.T) {
+	long := strings.Repeat("word ", 40)
+	cases := []struct{ name, content, want string }{
+		{"first heading", `<p>Intro line.</p><h2>Ferry <em>timetable</em></h2><p>Text.</p>`, "Ferry timetable"},
+		{"first line", `<p>Just a plain text file.</p><p>With two paragraphs.</p>`, "Just a plain text file."},
+		{"link list", `<ul><li><a href="a.html">a.html</a></li><li><a href="b.html">b.html</a></li></ul>`, "a.html"},
+		{"long first line cut at a word", `<p>` + long + `</p>`, strings.TrimSpace(long[:fallbackTitleRunes])},
+		{"empty", ``, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := metaOf(t, cleanedDoc("", "", "", c.content), Options{URL: "https://example.com/a"})
+			if a.Title != c.want {
+				t.Errorf("title %q, want %q", a.Title, c.want)
 			}
 		})
 	}
