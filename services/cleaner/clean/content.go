@@ -150,7 +150,9 @@ func (p *page) drop(i int32) {
 }
 
 // descend walks from element i down to the child holding most of its paragraph
-// weight while that child holds at least descendShare of it. A link-poor child
+// weight while that child holds at least descendShare of it (for the link-poor
+// child holding the page's first shown <h1>: of the weight left by the link-list
+// children, such as a column of teasers). A link-poor child
 // holding the page's first shown <h1>, at least h1BranchMin weight and
 // h1BranchShare of the element's is taken instead when another child is
 // heavier (a comment thread or teaser list beside a short story) or holds an
@@ -159,13 +161,27 @@ func (p *page) descend(i int32) int32 {
 	els := p.els
 	for {
 		best, bestGood := int32(-1), float32(0)
+		lists := float32(0) // weight of the link-list children (teaser columns)
 		for c := i + 1; c < els[i].end; c = els[c].end {
-			if w := els[c].good + els[c].bonus; els[c].flags&fDrop == 0 && w > bestGood {
+			e := &els[c]
+			if e.flags&fDrop != 0 {
+				continue
+			}
+			if w := e.good + e.bonus; w > bestGood {
 				best, bestGood = c, w
 			}
+			if float32(e.link) > linkListDensity*float32(e.text) {
+				lists += e.good + e.bonus
+			}
 		}
-		if h := p.h1Child(i); h >= 0 && (h != best || p.otherStory(i, h)) && els[h].good+els[h].bonus >= h1BranchMin &&
+		h := p.h1Child(i)
+		if h >= 0 && (h != best || p.otherStory(i, h)) && els[h].good+els[h].bonus >= h1BranchMin &&
 			els[h].good >= h1BranchShare*els[i].good && els[h].link*2 < els[h].text {
+			i = h
+			continue
+		}
+		if h >= 0 && h == best && els[h].link*2 < els[h].text && bestGood >= descendShare*(els[i].good+els[i].bonus-lists) {
+			// The headline's link-poor block beside nothing but link lists.
 			i = h
 			continue
 		}

@@ -126,3 +126,33 @@ func TestPlainText(t *testing.T) {
 		t.Error("markup taken for plain text")
 	}
 }
+
+func TestBriefBesideThreadAndTeaserColumn(t *testing.T) {
+	// A two-paragraph brief, a longer reader thread below it and a column of
+	// teaser links beside both; class names carry no vocabulary.
+	var thread, teasers strings.Builder
+	for i := range 7 {
+		thread.WriteString(`<div class="q2"><span>Reader ` + string(rune('A'+i)) + `</span><span>` + string(rune('1'+i)) +
+			` h</span><p>Every year the same street is dug up and every year the same statement is made about it, and nothing changes for the shops at all.</p></div>`)
+	}
+	for i := range 3 {
+		teasers.WriteString(`<div class="q4"><a href="/s` + string(rune('a'+i)) + `"><h4>Another local story headline number ` + string(rune('1'+i)) +
+			`</h4><p>A teaser paragraph about another local story that links to the full text of that story elsewhere.</p></a></div>`)
+	}
+	page := `<!DOCTYPE html><html lang="tr"><head><title>Harbour street closed</title></head><body><div class="w"><div class="l">` +
+		`<div class="q0"><h1>Harbour street closed for two weeks</h1><div class="q1">` +
+		`<p>The council said on Friday that Harbour Street will be closed to traffic for two weeks from Monday while a storm drain is built under it.</p>` +
+		`<p>Drivers are asked to use the boulevard and Station Street instead, and bus routes will change while the work goes on.</p></div></div>` +
+		`<div class="q3">` + thread.String() + `</div></div><div class="r">` + teasers.String() + `</div></div></body></html>`
+	res, err := Clean([]byte(page), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := contentText(t, res.HTML)
+	if !strings.Contains(text, "storm drain") || !strings.Contains(text, "bus routes will change") {
+		t.Errorf("brief lost:\n%s", text)
+	}
+	if strings.Contains(text, "Every year the same street") || strings.Contains(text, "teaser paragraph") {
+		t.Errorf("thread or teasers kept:\n%s", text)
+	}
+}
