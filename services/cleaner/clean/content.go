@@ -63,6 +63,7 @@ func selectContent(doc *html.Node) content {
 	p.dropBoiler(root)
 	p.dropOtherArticles(root)
 	p.cutAtNextStory(root)
+	p.dropHeadLines(root)
 	p.dropInside(root)
 	p.trimTail(root)
 	p.markFigures(root)
@@ -395,6 +396,50 @@ func storyMetaName(n *html.Node) bool {
 		}
 		v := strings.ToLower(a.Val)
 		if strings.Contains(v, "byline") || strings.Contains(v, "author") || strings.Contains(v, "date") {
+			return true
+		}
+	}
+	return false
+}
+
+// dropHeadLines drops, inside root, the short lines (under headShort bytes)
+// between the page's first shown <h1> and the first paragraph of prose that
+// hold a <time> or a link to an author page: the byline and dateline of a
+// headline laid out flat with its body.
+func (p *page) dropHeadLines(root int32) {
+	els := p.els
+	h := p.h1
+	if h <= root || h >= els[root].end || p.dropped(h, root) {
+		return
+	}
+	for i := els[h].end; i < els[root].end; {
+		e := &els[i]
+		switch {
+		case e.flags&fDrop != 0:
+			i = e.end
+		case e.flags&fBlock == 0 || e.inl == 0 && e.text > 0 && e.end > i+1:
+			i++ // look inside
+		case e.text >= headShort:
+			return // prose: the body starts
+		default:
+			if e.text > 0 && bylineLike(e.n, 0) {
+				p.drop(i)
+			}
+			i = e.end
+		}
+	}
+}
+
+// bylineLike reports whether n holds a link to an author page or a <time>.
+func bylineLike(n *html.Node, depth int) bool {
+	if depth > maxWalkDepth {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.Time || c.DataAtom == atom.A && authorPath(attrVal(c, "href")) || bylineLike(c, depth+1) {
 			return true
 		}
 	}

@@ -156,3 +156,23 @@ func TestBriefBesideThreadAndTeaserColumn(t *testing.T) {
 		t.Errorf("thread or teasers kept:\n%s", text)
 	}
 }
+
+func TestFlatHeadlineBylineDropped(t *testing.T) {
+	page := `<!DOCTYPE html><html lang="es"><head><title>Puerto</title></head><body><main><h1>El puerto amplía su terminal</h1>` +
+		`<div class="firma">Por <a href="/autor/lucia-ortega/">Lucía Ortega</a><span>Redactora</span></div>` +
+		`<div><span>Publicado</span> <time datetime="2026-03-11T09:20">11 mar. 2026</time></div>` +
+		`<p>Rockledge 14 11 6 15 — 44</p>` +
+		`<p>La Autoridad Portuaria aprobó este martes la ampliación de la terminal de cruceros del muelle norte de la ciudad.</p>` +
+		`<p>La obra, presupuestada en 18 millones de euros, incluye un nuevo edificio de pasajeros y una pasarela cubierta.</p></main></body></html>`
+	res, err := Clean([]byte(page), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := contentText(t, res.HTML)
+	if strings.Contains(text, "Lucía Ortega") || strings.Contains(text, "Publicado") {
+		t.Errorf("byline or dateline kept:\n%s", text)
+	}
+	if !strings.Contains(text, "Rockledge 14 11 6 15") || !strings.Contains(text, "pasarela cubierta") {
+		t.Errorf("body lost:\n%s", text)
+	}
+}
