@@ -2,6 +2,7 @@ package clean
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -540,11 +541,23 @@ func (c *metaCollector) addAfterText(n *html.Node) {
 		c.after.AppendChild(p)
 		p.AppendChild(&html.Node{Type: html.TextNode, Data: s})
 	} else {
+		if glued(p.FirstChild.Data, s) && (n.PrevSibling == nil || n.PrevSibling.Type == html.ElementNode) {
+			// Texts of two elements meeting without a space ("Jana Berg" +
+			// "Published 20.09."): a name and a dateline, not one word.
+			p.FirstChild.Data += " "
+		}
 		p.FirstChild.Data += s
 	}
 	if c.afterText >= afterH1MaxText {
 		c.afterOn = false
 	}
+}
+
+// glued reports whether a ends and b starts with a letter or digit.
+func glued(a, b string) bool {
+	r, _ := utf8.DecodeLastRuneInString(a)
+	q, _ := utf8.DecodeRuneInString(b)
+	return (unicode.IsLetter(r) || unicode.IsDigit(r)) && (unicode.IsLetter(q) || unicode.IsDigit(q))
 }
 
 // addAfterSubtree appends the text of a kept element to the after-h1 window, so the

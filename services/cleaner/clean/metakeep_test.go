@@ -326,3 +326,17 @@ func TestCollectMetaTagLinks(t *testing.T) {
 		t.Errorf("menu tag link kept\ngot:\n%s", got)
 	}
 }
+
+func TestCollectMetaAfterH1ElementsNotGlued(t *testing.T) {
+	page := `<html><body><h1>Stadtlauf: Rekord</h1><div class="zeile"><span>Autor: <a href="/a/jb">Jana Berg</a></span>` +
+		`<span>Veröffentlicht am 20.09.2026</span></div><p>Mehr als 4000 Läufer.</p></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := collectMeta(doc)
+	got := render(t, body)
+	if !strings.Contains(got, "Autor: Jana Berg Veröffentlicht am 20.09.2026") {
+		t.Errorf("after-h1 window glues two elements' texts\ngot:\n%s", got)
+	}
+}

@@ -475,7 +475,7 @@ func parseCreditText(s string, siteTok, pubTok []string, single bool) credit {
 	if i := strings.Index(s, "("); i > 0 {
 		s = s[:i]
 	}
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(cutDatelineVerb(s))
 	if s == "" {
 		return credit{}
 	}
@@ -629,7 +629,7 @@ func cutDateline(s string) string {
 func datelineWord(words []string, i int) bool {
 	w := words[i]
 	lw := strings.ToLower(strings.Trim(w, ".,:;"))
-	if r, _ := utf8.DecodeRuneInString(w); unicode.IsDigit(r) || weekdays[lw] {
+	if r, _ := utf8.DecodeRuneInString(w); unicode.IsDigit(r) || weekdays[lw] || datelineVerbs[lw] {
 		return true
 	}
 	if _, month := monthNames[lw]; !month || len(lw) < 3 {
@@ -657,14 +657,31 @@ var weekdays = map[string]bool{
 	"sunday": true, "mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true,
 	"segunda-feira": true, "terça-feira": true, "quarta-feira": true, "quinta-feira": true, "sexta-feira": true,
 	"montag": true, "dienstag": true, "mittwoch": true, "donnerstag": true, "freitag": true, "samstag": true, "sonntag": true,
+}
+
+// datelineVerbs open a dateline after a name ("published", "updated"), in the
+// languages detected; they also end a name like a weekday.
+var datelineVerbs = map[string]bool{
 	"updated": true, "published": true, "posted": true,
-	// "published"/"updated" opening a dateline after the name, in the languages detected.
 	"publié": true, "publiée": true, "modifié": true, "actualisé": true, "publicado": true, "publicada": true,
 	"actualizado": true, "atualizado": true, "veröffentlicht": true, "aktualisiert": true, "pubblicato": true,
 	"aggiornato": true, "gepubliceerd": true, "bijgewerkt": true, "diterbitkan": true, "diperbarui": true,
 	"dipublikasikan": true, "opublikowano": true, "zaktualizowano": true, "publicerad": true, "uppdaterad": true,
 	"yayınlandı": true, "yayınlanma": true, "güncellendi": true, "güncelleme": true, "опубликовано": true,
 	"обновлено": true, "cập": true,
+}
+
+// cutDatelineVerb cuts a credit line at its first dateline verb after the first
+// word ("Jana Berg Veröffentlicht am 20.09.2026, 18:30 Uhr" -> "Jana Berg"), before
+// the line is split into names.
+func cutDatelineVerb(s string) string {
+	words := strings.Fields(s)
+	for i := 1; i < len(words); i++ {
+		if datelineVerbs[strings.ToLower(strings.Trim(words[i], ".,:;"))] {
+			return strings.Join(words[:i], " ")
+		}
+	}
+	return s
 }
 
 // isCredential reports whether a credit part is a credential or acronym ("MS",
@@ -698,7 +715,7 @@ func isPersonName(s string, siteTok, pubTok []string, single bool) bool {
 	}
 	for i, w := range words {
 		lw := strings.ToLower(strings.Trim(w, ".,"))
-		if _, month := monthNames[lw]; roleWords[lw] || weekdays[lw] || (i == 0 && month && len(words) == 1) {
+		if _, month := monthNames[lw]; roleWords[lw] || weekdays[lw] || datelineVerbs[lw] || (i == 0 && month && len(words) == 1) {
 			return false
 		}
 		r, _ := utf8.DecodeRuneInString(w)

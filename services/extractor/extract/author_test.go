@@ -42,6 +42,8 @@ func TestParseCreditText(t *testing.T) {
 		{"김서연 기자", "김서연", ""},
 		{"佐藤美咲記者", "佐藤美咲", ""},
 		{"Updated: 10:45", "", ""},
+		{"Autor: Jana Berg Veröffentlicht am 20.09.2026, 18:30 Uhr", "Jana Berg", ""},
+		{"Jane Roe and April Smith", "Jane Roe|April Smith", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
