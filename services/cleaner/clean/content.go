@@ -588,10 +588,11 @@ func (p *page) inProse(w int32) bool {
 
 // captionAfter reports whether element c follows the image wrapper u directly
 // (only white space between them) and is one short line of text outside a <p>
-// (a paragraph is prose, unless its class names a picture text): a caption.
+// (a paragraph is prose, unless its class names a picture text or it is styled
+// as one, see captionStyled): a caption.
 func (p *page) captionAfter(u, c int32) bool {
 	e := &p.els[c]
-	if e.flags&(fDrop|fHeading) != 0 || e.flags&fBlock == 0 || (e.n.DataAtom == atom.P && !captionClass(e.n)) ||
+	if e.flags&(fDrop|fHeading) != 0 || e.flags&fBlock == 0 || (e.n.DataAtom == atom.P && !captionClass(e.n) && !captionStyled(e.n)) ||
 		e.text == 0 || e.text > captionMax || e.text != e.inl {
 		return false
 	}
@@ -604,6 +605,27 @@ func (p *page) captionAfter(u, c int32) bool {
 		}
 	}
 	return false
+}
+
+// captionStyled reports whether a paragraph is set apart as a picture's text:
+// centered, or all of its text inside one <em>, <i> or <small>.
+func captionStyled(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key == "style" && strings.Contains(strings.ReplaceAll(strings.ToLower(a.Val), " ", ""), "text-align:center") {
+			return true
+		}
+	}
+	var only *html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
+		case c.Type == html.ElementNode && only == nil:
+			only = c
+		default:
+			return false
+		}
+	}
+	return only != nil && (only.DataAtom == atom.Em || only.DataAtom == atom.I || only.DataAtom == atom.Small)
 }
 
 // captionClass reports whether n's class names it as the text of a picture

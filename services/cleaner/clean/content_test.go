@@ -176,3 +176,24 @@ func TestFlatHeadlineBylineDropped(t *testing.T) {
 		t.Errorf("body lost:\n%s", text)
 	}
 }
+
+func TestStyledCaptionAfterImageParagraph(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
+	for _, tc := range []struct {
+		after   string
+		caption bool
+	}{
+		{`<p style="text-align: center"><em>Passengers at the new terminal on Monday. Photo: Quang Huy</em></p>`, true},
+		{`<p><em>Passengers at the new terminal on Monday. Photo: Quang Huy</em></p>`, true},
+		{`<p>Passengers praised the heated <em>waiting room</em> on Monday.</p>`, false},
+	} {
+		res, err := Clean([]byte(storyPage(filler, `<p><img src="/t.jpg"></p>`, tc.after, filler)), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := contentText(t, res.HTML)
+		if kept := strings.Contains(text, "Passengers"); kept == tc.caption {
+			t.Errorf("%s: kept as body text = %v, want %v:\n%s", tc.after, kept, !tc.caption, text)
+		}
+	}
+}
