@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,7 +41,13 @@ const (
 // content is the selected main content of a page.
 type content struct {
 	root *html.Node // nil when the page has no body text
+	// tail holds the short lines trimTail cut from the end of the content (a
+	// sign-off such as the author's name), in document order, at most tailKeep.
+	tail []*html.Node
 }
+
+// tailKeep is how many trimmed trailing lines are kept for the extractor.
+const tailKeep = 4
 
 func (c content) empty() bool { return c.root == nil }
 
@@ -65,13 +72,13 @@ func selectContent(doc *html.Node) content {
 	p.cutAtNextStory(root)
 	p.dropHeadLines(root)
 	p.dropInside(root)
-	p.trimTail(root)
+	tail := p.trimTail(root)
 	p.markFigures(root)
 	if p.els[root].text == 0 {
 		return content{}
 	}
 	p.unlinkDropped(root)
-	return content{root: p.els[root].n}
+	return content{root: p.els[root].n, tail: tail}
 }
 
 // dropBoiler marks the junk and hidden elements inside root (root itself
@@ -522,8 +529,10 @@ func (p *page) dropInside(root int32) {
 
 // trimTail drops the headings and short lines (under tailShort bytes) that
 // come after the last prose paragraph of the content: "Comments", "Join the
-// conversation", "Tell us what you think".
-func (p *page) trimTail(root int32) {
+// conversation", "Tell us what you think", a sign-off. It returns the last
+// tailKeep short lines with text it dropped (not headings), in document order.
+func (p *page) trimTail(root int32) []*html.Node {
+	var cut []*html.Node
 	els := p.els
 	for i := root + 1; i < els[root].end; i++ {
 		if e := &els[i]; e.flags&fDrop == 0 && els[e.parent].flags&fDrop != 0 && e.parent != root {
@@ -536,10 +545,15 @@ func (p *page) trimTail(root int32) {
 			continue
 		}
 		if e.flags&fHeading == 0 && (e.inl >= tailShort || e.n.DataAtom == atom.Li || endsWithColon(e.n)) {
-			return
+			break
+		}
+		if e.flags&fHeading == 0 && len(cut) < tailKeep {
+			cut = append(cut, e.n)
 		}
 		p.drop(i)
 	}
+	slices.Reverse(cut)
+	return cut
 }
 
 // markFigures turns images and their captions inside root into figures. The

@@ -197,3 +197,17 @@ func TestStyledCaptionAfterImageParagraph(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimmedSignOffKeptForMetadata(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
+	res, err := Clean([]byte(storyPage(filler, filler, `<p style="text-align:right"><strong>Minh Anh</strong></p>`)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := contentText(t, res.HTML); strings.Contains(text, "Minh Anh") {
+		t.Errorf("sign-off kept as body text:\n%s", text)
+	}
+	if !strings.Contains(res.HTML, `<div data-newsjet="after-content"><p>Minh Anh</p></div>`) {
+		t.Errorf("sign-off not kept in the meta block:\n%s", res.HTML)
+	}
+}

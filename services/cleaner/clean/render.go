@@ -9,7 +9,8 @@ import (
 )
 
 // renderDoc writes the cleaned document (see the package doc of the extractor for
-// its shape).
+// its shape). The meta div ends with a <div data-newsjet="after-content"> holding
+// one <p> per short line cut from the end of the content, when there are any.
 func renderDoc(doc *html.Node, head, body []*html.Node, c content) string {
 	var sb strings.Builder
 	sb.Grow(8 << 10)
@@ -28,6 +29,16 @@ func renderDoc(doc *html.Node, head, body []*html.Node, c content) string {
 	for _, n := range body {
 		_ = html.Render(&sb, n)
 		sb.WriteByte('\n')
+	}
+	if len(c.tail) > 0 {
+		// The short lines cut from the end of the content: a sign-off credit.
+		sb.WriteString(`<div data-newsjet="after-content">`)
+		for _, n := range c.tail {
+			sb.WriteString("<p>")
+			sb.WriteString(html.EscapeString(normText(n)))
+			sb.WriteString("</p>")
+		}
+		sb.WriteString("</div>\n")
 	}
 	sb.WriteString("</div>\n<article data-newsjet=\"content\">")
 	if c.root != nil {

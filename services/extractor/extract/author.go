@@ -159,7 +159,8 @@ func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 }
 
 // shownPersons returns the declared persons whose names the page shows: in its kept
-// metadata elements, the text around the headline or the article text. A CMS
+// metadata elements, the text around the headline, the article text or the short
+// lines cut from its end (a sign-off). A CMS
 // account declared as author but credited nowhere on the page is no credit.
 func (p *page) shownPersons(names []string) []string {
 	if len(names) == 0 {
@@ -167,6 +168,10 @@ func (p *page) shownPersons(names []string) []string {
 	}
 	var b strings.Builder
 	b.WriteString(p.bylineText())
+	for _, l := range p.tail {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
 	for _, e := range p.elems {
 		if attr(e, attrHidden) == "" {
 			b.WriteString(textOf(e))

@@ -189,3 +189,15 @@ func TestCreditText(t *testing.T) {
 		t.Errorf("creditText = %q, want %q", got, want)
 	}
 }
+
+func TestDeclaredAuthorShownInSignOff(t *testing.T) {
+	doc := cleanedDoc("vi", `<meta name="author" content="Minh Anh">`,
+		`<h1>T</h1><div data-newsjet="after-content"><p>Minh Anh</p></div>`, englishBody)
+	if a := metaOf(t, doc, Options{}); strings.Join(a.Authors, "|") != "Minh Anh" {
+		t.Errorf("authors %q, want Minh Anh (declared and signed off)", a.Authors)
+	}
+	doc = cleanedDoc("vi", `<meta name="author" content="Minh Anh">`, `<h1>T</h1>`, englishBody)
+	if a := metaOf(t, doc, Options{}); len(a.Authors) != 0 {
+		t.Errorf("authors %q, want none (declared, shown nowhere)", a.Authors)
+	}
+}

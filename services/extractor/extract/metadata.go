@@ -73,6 +73,9 @@ type page struct {
 	content *html.Node
 	// paywall is set when an element marks a paywall.
 	paywall bool
+	// tail holds the short lines the cleaner cut from the end of the content
+	// (<div data-newsjet="after-content">): a sign-off credit.
+	tail []string
 }
 
 type metaTag struct{ key, val string }
@@ -191,6 +194,12 @@ func (p *page) metaDiv(div *html.Node) {
 			for b := c.FirstChild; b != nil; b = b.NextSibling {
 				if t := collapse(textOf(b)); t != "" {
 					before = append(before, t)
+				}
+			}
+		case attr(c, attrKind) == "after-content":
+			for b := c.FirstChild; b != nil; b = b.NextSibling {
+				if t := collapse(textOf(b)); t != "" {
+					p.tail = append(p.tail, t)
 				}
 			}
 		case attr(c, attrKind) == "after-h1":
