@@ -182,11 +182,20 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 			if isUpdatedClass(cls) || ip == "datemodified" {
 				updated = true
 			}
+			// hAtom/microformats put the machine value of an <abbr> in its title.
+			abbr := ""
+			if n.DataAtom == atom.Abbr {
+				abbr = attr(n, "title")
+			}
 			switch {
 			case ip == "datepublished" || ip == "datecreated":
-				*machPub = appendStamp(*machPub, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), textOf(n)))
+				*machPub = appendStamp(*machPub, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
 			case ip == "datemodified":
-				*machMod = appendStamp(*machMod, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), textOf(n)))
+				*machMod = appendStamp(*machMod, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
+			case abbr != "" && hasWord(cls, "published"):
+				*machPub = appendStamp(*machPub, abbr)
+			case abbr != "" && hasWord(cls, "updated"):
+				*machMod = appendStamp(*machMod, abbr)
 			case n.DataAtom == atom.Time && attr(n, "datetime") != "":
 				if updated {
 					*machMod = appendStamp(*machMod, attr(n, "datetime"))
@@ -220,6 +229,16 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 		}
 	}
 	return visPub, visMod
+}
+
+// hasWord reports whether the space-separated list s holds w.
+func hasWord(s, w string) bool {
+	for _, f := range strings.Fields(s) {
+		if f == w {
+			return true
+		}
+	}
+	return false
 }
 
 // isUpdatedClass reports whether a class/id list marks a modification time: a

@@ -211,3 +211,19 @@ func TestDatesWithoutAnyZone(t *testing.T) {
 		})
 	}
 }
+
+func TestDatesFromAbbrTitle(t *testing.T) {
+	// Blogger: a date-only header and an hAtom/microdata <abbr> whose title holds
+	// the time with its offset.
+	doc := cleanedDoc("en", "", `<h2 class="date-header" data-newsjet-ctx="article"><span>Monday, May 18, 2026</span></h2><h1>Harbor opens</h1>`+
+		`<abbr class="published" itemprop="datePublished" title="2026-05-18T21:14:00-05:00" data-newsjet-ctx="article">9:14 PM</abbr>`,
+		englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-18T21:14:00-05:00" {
+		t.Errorf("PublishedAt = %v, want the abbr title 2026-05-18T21:14:00-05:00", a.PublishedAt)
+	}
+	doc = cleanedDoc("en", "", `<h1>Harbor opens</h1><abbr class="published" title="2026-05-18T21:14:00-05:00" data-newsjet-ctx="article">9:14 PM</abbr>`, englishBody)
+	if a := metaOf(t, doc, Options{URL: "https://example.com/a"}); a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-18T21:14:00-05:00" {
+		t.Errorf("hAtom only: PublishedAt = %v", a.PublishedAt)
+	}
+}
