@@ -504,8 +504,30 @@ func normText(n *html.Node) string {
 	return strings.Join(strings.Fields(sb.String()), " ")
 }
 
+// signupMax, signupShare: a block holding a text or e-mail field, at most
+// signupMax bytes of text and signupShare of the root's weight is a sign-up or
+// search box ("Get City Hall in your inbox" + field + button), not prose.
+const (
+	signupMax   = 240
+	signupShare = 0.25
+)
+
+// holdsTextInput reports whether element i holds a field for typing text
+// (input of type text, email, search or tel, or without a type).
+func (p *page) holdsTextInput(i int32) bool {
+	for j := i + 1; j < p.els[i].end; j++ {
+		if n := p.els[j].n; n.DataAtom == atom.Input {
+			switch strings.ToLower(attrVal(n, "type")) {
+			case "", "text", "email", "search", "tel":
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // dropInside removes, inside the content root, headlines (h1), captions outside
-// figures and link lists.
+// figures, link lists, ad slots and widgets, and sign-up boxes (see signupMax).
 func (p *page) dropInside(root int32) {
 	els := p.els
 	rootGood := els[root].good
@@ -516,6 +538,8 @@ func (p *page) dropInside(root int32) {
 			continue
 		}
 		drop := e.n.Data == "h1" || (e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= adLabelMax) ||
+			(e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= signupMax &&
+				e.good <= signupShare*rootGood && p.holdsTextInput(i)) ||
 			(e.flags&fBlock != 0 && e.n.Data != "blockquote" && e.text > 0 &&
 				float32(e.link) > linkListDensity*float32(e.text) && e.good < linkListKeep*rootGood)
 		if drop {

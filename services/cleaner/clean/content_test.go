@@ -211,3 +211,20 @@ func TestTrimmedSignOffKeptForMetadata(t *testing.T) {
 		t.Errorf("sign-off not kept in the meta block:\n%s", res.HTML)
 	}
 }
+
+func TestSignupBoxInsideBodyDropped(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
+	box := `<div class="x9"><p>Get the harbour news in your inbox</p><p>Our weekly guide to what the port is doing and why it matters.</p>` +
+		`<input type="email" placeholder="Email"><button>Sign up</button></div>`
+	res, err := Clean([]byte(storyPage(filler, box, filler, filler)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := contentText(t, res.HTML)
+	if strings.Contains(text, "in your inbox") || strings.Contains(text, "weekly guide") {
+		t.Errorf("sign-up box kept:\n%s", text)
+	}
+	if strings.Count(text, "The new ferry terminal") != 3 {
+		t.Errorf("story paragraphs lost:\n%s", text)
+	}
+}
