@@ -71,6 +71,7 @@ func selectContent(doc *html.Node) content {
 	p.dropOtherArticles(root)
 	p.cutAtNextStory(root)
 	p.dropHeadLines(root)
+	p.dropThreads(root)
 	p.dropInside(root)
 	tail := p.trimTail(root)
 	p.markFigures(root)
@@ -372,6 +373,64 @@ func (p *page) cutAtNextStory(root int32) {
 	}
 }
 
+// threadMinEntries is how many like-shaped entries beside a reply box make a
+// comment thread.
+const threadMinEntries = 3
+
+// dropThreads drops, inside root, the comment threads whatever their class
+// names: the nearest ancestor of a <textarea> (a reply box) that holds at least
+// threadMinEntries child elements of the same shape (the same sequence of child
+// tags, each with text). Article text has no reply box.
+func (p *page) dropThreads(root int32) {
+	els := p.els
+	for j := root + 1; j < els[root].end; j++ {
+		if els[j].n.DataAtom != atom.Textarea {
+			continue
+		}
+		for a := els[j].parent; a > root; a = els[a].parent {
+			if els[a].flags&fDrop != 0 {
+				continue // the reply form itself, dropped as furniture
+			}
+			if p.dropped(a, root) {
+				break
+			}
+			if p.likeEntries(a) >= threadMinEntries {
+				p.drop(a)
+				j = els[a].end - 1
+				break
+			}
+		}
+	}
+}
+
+// likeEntries returns the size of the largest group of element children of i
+// with text that have the same sequence of child tags.
+func (p *page) likeEntries(i int32) int {
+	els := p.els
+	groups := map[string]int{}
+	best := 0
+	var sig strings.Builder
+	for c := i + 1; c < els[i].end; c = els[c].end {
+		if els[c].text == 0 || els[c].flags&fDrop != 0 {
+			continue
+		}
+		sig.Reset()
+		for n := els[c].n.FirstChild; n != nil; n = n.NextSibling {
+			if n.Type == html.ElementNode {
+				sig.WriteString(n.Data)
+				sig.WriteByte(' ')
+			}
+		}
+		if sig.Len() == 0 {
+			continue
+		}
+		k := els[c].n.Data + ">" + sig.String()
+		groups[k]++
+		best = max(best, groups[k])
+	}
+	return best
+}
+
 // storyHeadScan is how many elements after a headline are searched for its byline.
 const storyHeadScan = 12
 
@@ -411,8 +470,8 @@ func storyMetaName(n *html.Node) bool {
 
 // dropHeadLines drops, inside root, the short lines (under headShort bytes)
 // between the page's first shown <h1> and the first paragraph of prose that
-// hold a <time> or a link to an author page: the byline and dateline of a
-// headline laid out flat with its body.
+// hold a <time>, a link to an author page or a date written in digits: the
+// byline and dateline of a headline laid out flat with its body.
 func (p *page) dropHeadLines(root int32) {
 	els := p.els
 	h := p.h1
@@ -429,12 +488,50 @@ func (p *page) dropHeadLines(root int32) {
 		case e.text >= headShort:
 			return // prose: the body starts
 		default:
-			if e.text > 0 && bylineLike(e.n, 0) {
+			if e.text > 0 && (bylineLike(e.n, 0) || numericDate(normText(e.n))) {
 				p.drop(i)
 			}
 			i = e.end
 		}
 	}
+}
+
+// numericDate reports whether s holds a date written in digits (12.5.2026,
+// 2026-05-12, 5/12/26) or a clock time (14:20).
+func numericDate(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
+			continue
+		}
+		a := digitsAt(s, i)
+		j := i + a
+		if j+2 < len(s) && s[j] == ':' && a <= 2 && digitsAt(s, j+1) == 2 {
+			return true // hh:mm
+		}
+		if j < len(s) && (s[j] == '.' || s[j] == '/' || s[j] == '-') {
+			sep := s[j]
+			b := digitsAt(s, j+1)
+			k := j + 1 + b
+			if b >= 1 && b <= 2 && k < len(s) && s[k] == sep {
+				if c := digitsAt(s, k+1); (a <= 2 && (c == 2 || c == 4)) || (a == 4 && c <= 2 && c >= 1) {
+					return true
+				}
+			}
+		}
+		i = j
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// digitsAt returns how many ASCII digits start at s[i:].
+func digitsAt(s string, i int) int {
+	n := 0
+	for i+n < len(s) && isDigit(s[i+n]) {
+		n++
+	}
+	return n
 }
 
 // bylineLike reports whether n holds a link to an author page or a <time>.
