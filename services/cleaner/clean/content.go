@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -73,6 +74,7 @@ func selectContent(doc *html.Node) content {
 	p.dropHeadLines(root)
 	p.dropThreads(root)
 	p.dropInside(root)
+	p.dropRepostNote(root)
 	tail := p.trimTail(root)
 	p.markFigures(root)
 	if p.els[root].text == 0 {
@@ -371,6 +373,68 @@ func (p *page) cutAtNextStory(root int32) {
 		}
 		return
 	}
+}
+
+// dropRepostNote drops the last paragraph of root when it is a syndication
+// note: all of it in one <em> or <i>, holding a link whose text is the page's
+// headline ("This article originally appeared on Partner: <a>headline</a>").
+func (p *page) dropRepostNote(root int32) {
+	els := p.els
+	if p.h1 < 0 {
+		return
+	}
+	headline := wordsOf(normText(els[p.h1].n))
+	if headline == "" {
+		return
+	}
+	for i := els[root].end - 1; i > root; i-- {
+		e := &els[i]
+		if e.flags&fDrop != 0 || e.flags&fBlock == 0 || e.inl == 0 || p.dropped(i, root) {
+			continue
+		}
+		if e.n.DataAtom == atom.P && e.link > 0 && onlyEmphasis(e.n) && linksText(e.n, headline, 0) {
+			p.drop(i)
+		}
+		return
+	}
+}
+
+// wordsOf returns the lower-cased words (letters and digits) of s, one space apart.
+func wordsOf(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
+}
+
+// onlyEmphasis reports whether all of n's content is one <em> or <i>.
+func onlyEmphasis(n *html.Node) bool {
+	var only *html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
+		case c.Type == html.ElementNode && only == nil:
+			only = c
+		default:
+			return false
+		}
+	}
+	return only != nil && (only.DataAtom == atom.Em || only.DataAtom == atom.I)
+}
+
+// linksText reports whether n holds a link whose words (wordsOf) are text.
+func linksText(n *html.Node, text string, depth int) bool {
+	if depth > maxWalkDepth {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.A && wordsOf(normText(c)) == text || linksText(c, text, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // threadMinEntries is how many like-shaped entries beside a reply box make a

@@ -274,3 +274,24 @@ func TestNumericDate(t *testing.T) {
 		}
 	}
 }
+
+func TestRepostNoteDropped(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
+	note := `<p><em>This article originally appeared on <a href="https://partner.example">Harbour Post</a>: <a href="https://partner.example/t">Terminal opens!</a></em></p>`
+	res, err := Clean([]byte(storyPage(filler, filler, note)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := contentText(t, res.HTML); strings.Contains(text, "originally appeared") || !strings.Contains(text, "ferry terminal") {
+		t.Errorf("syndication note kept or body lost:\n%s", text)
+	}
+	// An italic closing paragraph that links elsewhere is text.
+	other := `<p><em>Read our earlier report on <a href="/old">the pier works</a> and the long delays that came with them last year.</em></p>`
+	res, err = Clean([]byte(storyPage(filler, filler, other)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := contentText(t, res.HTML); !strings.Contains(text, "Read our earlier report") {
+		t.Errorf("italic closing paragraph dropped:\n%s", text)
+	}
+}
