@@ -665,6 +665,17 @@ func normText(n *html.Node) string {
 	return strings.Join(strings.Fields(sb.String()), " ")
 }
 
+// adLabels are the texts (see wordsOf) of an ad slot's label, in the languages
+// detected: a block saying only this is an ad slot whose ad was not rendered.
+var adLabels = map[string]bool{
+	"advertisement": true, "advertisements": true, "advert": true, "ad": true, "ads": true, "sponsored": true,
+	"story continues below advertisement": true, "article continues below advertisement": true,
+	"continue reading below": true, "anzeige": true, "werbung": true, "publicité": true, "publicidad": true,
+	"publicidade": true, "pubblicità": true, "advertentie": true, "reclame": true, "reklame": true,
+	"reklam": true, "reklama": true, "mainos": true, "annons": true, "annonse": true, "iklan": true,
+	"quảng cáo": true, "реклама": true, "广告": true, "廣告": true, "광고": true, "広告": true, "إعلان": true,
+}
+
 // signupMax, signupShare: a block holding a text or e-mail field, at most
 // signupMax bytes of text and signupShare of the root's weight is a sign-up or
 // search box ("Get City Hall in your inbox" + field + button), not prose.
@@ -688,7 +699,8 @@ func (p *page) holdsTextInput(i int32) bool {
 }
 
 // dropInside removes, inside the content root, headlines (h1), captions outside
-// figures, link lists, ad slots and widgets, and sign-up boxes (see signupMax).
+// figures, link lists, ad slots and widgets, ad labels (adLabels) and sign-up
+// boxes (see signupMax).
 func (p *page) dropInside(root int32) {
 	els := p.els
 	rootGood := els[root].good
@@ -699,6 +711,7 @@ func (p *page) dropInside(root int32) {
 			continue
 		}
 		drop := e.n.Data == "h1" || (e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= adLabelMax) ||
+			(e.flags&fBlock != 0 && e.text > 0 && e.text <= adLabelMax && adLabels[wordsOf(normText(e.n))]) ||
 			(e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= signupMax &&
 				e.good <= signupShare*rootGood && p.holdsTextInput(i)) ||
 			(e.flags&fBlock != 0 && e.n.Data != "blockquote" && e.text > 0 &&

@@ -295,3 +295,25 @@ func TestRepostNoteDropped(t *testing.T) {
 		t.Errorf("italic closing paragraph dropped:\n%s", text)
 	}
 }
+
+func TestAdLabelsDropped(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
+	for _, label := range []string{`<p class="small">Advertisement</p>`, `<div><p>Mainos</p><div id="x-77"></div></div>`,
+		`<p>- Anzeige -</p>`, `<div>광고</div>`} {
+		res, err := Clean([]byte(storyPage(filler, label, filler, filler)), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text := contentText(t, res.HTML); strings.Count(text, "\n\n") != 2 {
+			t.Errorf("%s: label kept:\n%s", label, text)
+		}
+	}
+	// A sentence mentioning an advertisement is text.
+	res, err := Clean([]byte(storyPage(filler, `<p>Advertisement spending fell.</p>`, filler)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := contentText(t, res.HTML); !strings.Contains(text, "Advertisement spending fell.") {
+		t.Errorf("sentence dropped:\n%s", text)
+	}
+}
