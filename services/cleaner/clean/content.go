@@ -754,7 +754,8 @@ func (p *page) trimTail(root int32) []*html.Node {
 	return cut
 }
 
-// markFigures turns images and their captions inside root into figures. The
+// markFigures turns images and their captions inside root into figures, and a
+// table with the short note right under it into a figure with that caption. The
 // nearest ancestor of an image (at most figureUp levels up) that holds text
 // becomes a <figure> and its text a <figcaption> when that text is under
 // captionMax bytes and the ancestor is not a paragraph or inline element (an
@@ -767,6 +768,14 @@ func (p *page) markFigures(root int32) {
 		e := &els[i]
 		if e.flags&fDrop != 0 {
 			i = e.end - 1
+			continue
+		}
+		if e.n.DataAtom == atom.Table {
+			// A short line right under a table is its note ("Source: ..."), a caption.
+			if c := e.end; c < els[root].end && els[c].parent == e.parent && p.shortLineAfter(i, c, noteStyled) {
+				wrapFigure(e.n, els[c].n)
+				i = els[c].end - 1
+			}
 			continue
 		}
 		if e.n.DataAtom != atom.Img || smallImage(e.n) {
@@ -803,8 +812,16 @@ func (p *page) inProse(w int32) bool {
 // (a paragraph is prose, unless its class names a picture text or it is styled
 // as one, see captionStyled): a caption.
 func (p *page) captionAfter(u, c int32) bool {
+	return p.shortLineAfter(u, c, func(n *html.Node) bool { return captionClass(n) || captionStyled(n) })
+}
+
+// shortLineAfter reports whether element c follows element u directly (only
+// white space between them) and is one short line of text (at most captionMax
+// bytes, no nested block); a <p> qualifies only when styledP says it is set
+// apart from the prose.
+func (p *page) shortLineAfter(u, c int32, styledP func(*html.Node) bool) bool {
 	e := &p.els[c]
-	if e.flags&(fDrop|fHeading) != 0 || e.flags&fBlock == 0 || (e.n.DataAtom == atom.P && !captionClass(e.n) && !captionStyled(e.n)) ||
+	if e.flags&(fDrop|fHeading) != 0 || e.flags&fBlock == 0 || (e.n.DataAtom == atom.P && !styledP(e.n)) ||
 		e.text == 0 || e.text > captionMax || e.text != e.inl {
 		return false
 	}
@@ -840,6 +857,27 @@ func captionStyled(n *html.Node) bool {
 	return only != nil && (only.DataAtom == atom.Em || only.DataAtom == atom.I || only.DataAtom == atom.Small)
 }
 
+// noteStyled reports whether a paragraph is set apart as a note: styled as a
+// caption (captionStyled, captionClass) or with a class naming a note, a source
+// or small print ("table-note", "source", "text-xs", "small").
+func noteStyled(n *html.Node) bool {
+	if captionStyled(n) || captionClass(n) {
+		return true
+	}
+	for _, a := range n.Attr {
+		if a.Key != "class" {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(strings.ToLower(a.Val), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }) {
+			switch w {
+			case "note", "notes", "source", "sources", "small", "xs", "caption", "credit", "credits", "footnote", "fine":
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // captionClass reports whether n's class names it as the text of a picture
 // ("pictext", "photo-text", "img-legend", "bildtext").
 func captionClass(n *html.Node) bool {
@@ -861,8 +899,8 @@ func captionClass(n *html.Node) bool {
 
 var captionPrefixes = [...]string{"pic", "photo", "image", "img", "foto", "bild", "legend"}
 
-// wrapFigure puts img (an image or its wrapper) and caption, its next sibling,
-// into a new <figure>, the caption renamed <figcaption>.
+// wrapFigure puts img (an image or its wrapper, or a table) and caption, its
+// next sibling, into a new <figure>, the caption renamed <figcaption>.
 func wrapFigure(img, caption *html.Node) {
 	parent := img.Parent
 	fig := &html.Node{Type: html.ElementNode, Data: "figure", DataAtom: atom.Figure}

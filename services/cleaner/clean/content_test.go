@@ -317,3 +317,28 @@ func TestAdLabelsDropped(t *testing.T) {
 		t.Errorf("sentence dropped:\n%s", text)
 	}
 }
+
+func TestTableNoteIsCaption(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
+	table := `<table><tr><th>Route</th><th>Passengers</th></tr><tr><td>North pier</td><td>1,204</td></tr><tr><td>South pier</td><td>988</td></tr></table>`
+	for _, tc := range []struct {
+		after string
+		note  bool
+	}{
+		{`<p class="text-xs text-stone-500">Source: harbour authority figures, Monday.</p>`, true},
+		{`<p class="table-note">Figures are provisional.</p>`, true},
+		{`<p>The figures are provisional, the authority said.</p>`, false},
+	} {
+		res, err := Clean([]byte(storyPage(filler, table, tc.after, filler)), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := contentText(t, res.HTML)
+		if !strings.Contains(text, "North pier") || !strings.Contains(text, "1,204") {
+			t.Errorf("table lost:\n%s", text)
+		}
+		if kept := strings.Contains(text, "provisional") || strings.Contains(text, "Source:"); kept == tc.note {
+			t.Errorf("%s: kept as body text = %v, want %v:\n%s", tc.after, kept, !tc.note, text)
+		}
+	}
+}
