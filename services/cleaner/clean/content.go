@@ -28,9 +28,10 @@ const (
 	captionMax = 120
 	// tailShort: see trimTail.
 	tailShort = 40
-	// h1BranchMin: see descend.
+	// h1BranchMin, h1BranchShare, h1BlockShare: see descend.
 	h1BranchMin   = 150
 	h1BranchShare = 0.1
+	h1BlockShare  = 0.55
 	// widenMaxShare, widenTiny, headShort: see widen.
 	widenMaxShare = 0.5
 	widenTiny     = 30
@@ -191,8 +192,11 @@ func (p *page) descend(i int32) int32 {
 			i = h
 			continue
 		}
-		if h >= 0 && h == best && els[h].link*2 < els[h].text && bestGood >= descendShare*(els[i].good+els[i].bonus-lists) {
-			// The headline's link-poor block beside nothing but link lists.
+		if h >= 0 && h == best && els[h].link*2 < els[h].text &&
+			(bestGood >= descendShare*(els[i].good+els[i].bonus-lists) || bestGood >= h1BlockShare*(els[i].good+els[i].bonus)) {
+			// The headline's link-poor block beside link lists, or holding most of
+			// the weight beside lighter blocks (a guest book, reader entries); widen
+			// takes back siblings that continue the story.
 			i = h
 			continue
 		}

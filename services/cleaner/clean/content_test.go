@@ -342,3 +342,26 @@ func TestTableNoteIsCaption(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadlineBlockBesideEntries(t *testing.T) {
+	// The headline's block holds most of the weight; a sibling list of reader
+	// entries (a guest book, no reply box) is not part of the story.
+	var entries strings.Builder
+	for i := range 6 {
+		entries.WriteString(`<li><div>Reader ` + string(rune('A'+i)) + `</div><div>November 9, 2026</div><div>He was the kindest man in town and always had time for a chat about the old days.</div></li>`)
+	}
+	page := `<!DOCTYPE html><html lang="en"><head><title>Hal dies at 88</title></head><body><main><div class="s"><h1>Hal dies at 88</h1>` +
+		`<div class="t"><p>Harold Brenneman, who ran the hardware store on Main Street for 46 years and coached Little League, died Friday at home.</p>` +
+		`<p>He took over the store from his father in 1961 and kept it open through two floods, a fire and the arrival of a big-box store.</p>` +
+		`<p>He coached the Cardinals from 1964 until 2006, winning four district titles, and several of his players went on to coach.</p>` +
+		`<p>He is survived by his wife of 62 years, Ruth; three children; seven grandchildren; and two great-grandchildren.</p></div></div>` +
+		`<section class="g"><h2>Guest Book</h2><ul>` + entries.String() + `</ul></section></main></body></html>`
+	res, err := Clean([]byte(page), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := contentText(t, res.HTML)
+	if !strings.Contains(text, "great-grandchildren") || strings.Contains(text, "kindest man") || strings.Contains(text, "Guest Book") {
+		t.Errorf("story lost or entries kept:\n%s", text)
+	}
+}
