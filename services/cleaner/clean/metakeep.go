@@ -432,6 +432,16 @@ func (c *metaCollector) full() bool {
 func (c *metaCollector) addTitle(t string) {
 	if t = strings.TrimSpace(t); len(t) >= 12 && len(c.titles) < 3 {
 		c.titles = append(c.titles, t)
+		// A site name before the headline ("Pine Hollow Pennysaver - Town to buy
+		// ..."): the longer side of the first separator is the headline too.
+		for _, sep := range [...]string{" | ", " - ", " – ", " — ", " :: ", " · "} {
+			if i := strings.Index(t, sep); i > 0 {
+				if head, rest := t[:i], t[i+len(sep):]; len(rest) > len(head) && len(rest) >= 12 {
+					c.titles = append(c.titles, rest)
+				}
+				break
+			}
+		}
 	}
 }
 

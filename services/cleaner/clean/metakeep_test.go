@@ -340,3 +340,20 @@ func TestCollectMetaAfterH1ElementsNotGlued(t *testing.T) {
 		t.Errorf("after-h1 window glues two elements' texts\ngot:\n%s", got)
 	}
 }
+
+func TestCollectMetaTitleAfterSitePrefix(t *testing.T) {
+	// No h1: the headline is a bold line showing <title> without its site prefix.
+	page := `<html><head><title>Pine Hollow Pennysaver - Town to buy Grange hall</title></head><body><table><tr><td>` +
+		`<p><font size="5"><b>Town to buy Grange hall</b></font></p><p><i>By Bill Sauer - March 16, 2026</i></p>` +
+		`<p>The town board voted Monday night to buy the former Grange hall.</p></td></tr></table></body></html>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := collectMeta(doc)
+	got := render(t, body)
+	if !strings.Contains(got, `<b data-newsjet-title="1">Town to buy Grange hall</b>`) ||
+		!strings.Contains(got, "By Bill Sauer - March 16, 2026") {
+		t.Errorf("headline element or its window missing\ngot:\n%s", got)
+	}
+}
