@@ -17,6 +17,7 @@ var bylinePrefixes = [...]string{
 	"記者：", "記者:", "记者：", "记者:", "文：", "文:", "撰文：", "作者：", "作者:",
 	"penulis: ", "penulis ", "reporter: ", "auteur : ", "auteur: ", "autore: ", "tekst: ", "door ", "av ",
 	"yazan: ", "yazar: ", "tác giả: ", "bởi ", "كتبت: ", "كتب: ", "بقلم: ", "بقلم ",
+	"γράφει η ", "γράφει ο ", "γράφει: ", "γράφει ",
 }
 
 // cjkRoles are job titles written after a Korean, Japanese or Chinese name
@@ -304,14 +305,15 @@ func (p *page) bylineText() string {
 }
 
 // isBylineElem reports whether a kept element is a credit: byline/author class or id,
-// itemprop author/creator, or a link to an author page.
+// itemprop author/creator, or a link to an author page (Joomla: "createdby").
 func isBylineElem(e *html.Node) bool {
 	ip := strings.ToLower(attr(e, "itemprop"))
 	if ip == "author" || ip == "creator" {
 		return true
 	}
 	s := strings.ToLower(attr(e, "class") + " " + attr(e, "id"))
-	if strings.Contains(s, "byline") || strings.Contains(s, "contributor") || strings.Contains(s, "writer") {
+	if strings.Contains(s, "byline") || strings.Contains(s, "contributor") || strings.Contains(s, "writer") ||
+		strings.Contains(s, "createdby") {
 		return true
 	}
 	if strings.Contains(s, "author") && !strings.Contains(s, "bio") && !strings.Contains(s, "avatar") &&
@@ -512,8 +514,8 @@ func splitNames(s string, siteTok, pubTok []string, single bool) []string {
 	var out []string
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
-		if isCredential(p) {
-			continue
+		if r, _ := utf8.DecodeRuneInString(p); isCredential(p) || unicode.IsDigit(r) {
+			continue // a credential, or a date or time split off the name ("12 Μαΐου 2026")
 		}
 		p = cleanName(p, siteTok, pubTok)
 		if p == "" || !isPersonName(p, siteTok, pubTok, single) {
@@ -662,6 +664,11 @@ var weekdays = map[string]bool{
 	"sunday": true, "mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true,
 	"segunda-feira": true, "terça-feira": true, "quarta-feira": true, "quinta-feira": true, "sexta-feira": true,
 	"montag": true, "dienstag": true, "mittwoch": true, "donnerstag": true, "freitag": true, "samstag": true, "sonntag": true,
+	"lundi": true, "mardi": true, "mercredi": true, "jeudi": true, "vendredi": true, "samedi": true, "dimanche": true,
+	"maandag": true, "dinsdag": true, "woensdag": true, "donderdag": true, "vrijdag": true, "zaterdag": true, "zondag": true,
+	"понедельник": true, "вторник": true, "среда": true, "четверг": true, "пятница": true, "суббота": true,
+	"воскресенье": true, "senin": true, "selasa": true, "rabu": true, "kamis": true, "jumat": true, "sabtu": true,
+	"δευτέρα": true, "τρίτη": true, "τετάρτη": true, "πέμπτη": true, "παρασκευή": true, "σάββατο": true, "κυριακή": true,
 }
 
 // datelineVerbs open a dateline after a name ("published", "updated"), in the

@@ -44,6 +44,8 @@ func TestParseCreditText(t *testing.T) {
 		{"Updated: 10:45", "", ""},
 		{"Autor: Jana Berg Veröffentlicht am 20.09.2026, 18:30 Uhr", "Jana Berg", ""},
 		{"Jane Roe and April Smith", "Jane Roe|April Smith", ""},
+		{"Γράφει η Μαρία Κωνσταντίνου Τρίτη, 12 Μαΐου 2026 20:30", "Μαρία Κωνσταντίνου", ""},
+		{"Par Jeanne Roux Mardi, 3 juin 2026", "Jeanne Roux", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
