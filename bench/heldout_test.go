@@ -13,11 +13,12 @@ import (
 	"github.com/newsjet/newsjet/services/cleaner/clean"
 )
 
-// The held-out set in testdata/heldout is written by hand for newsjet (never
-// copied from the benchmark or the web): news pages modelled on common publishing
-// stacks and layouts that the AEB pages do not cover, each with its expected body
-// text (<name>.expected.txt, by the benchmark's ground-truth rules) and metadata
-// (<name>.meta.json). It checks that tuning on the benchmark generalises.
+// heldoutDir is the held-out set: news pages written by hand for newsjet (never
+// copied from the benchmark or the web), modelled on common publishing stacks and
+// layouts that the AEB pages do not cover, each with its expected body text
+// (<name>.expected.txt, by the benchmark's ground-truth rules) and metadata
+// (<name>.meta.json). It checks that tuning on the benchmark generalises; see
+// testdata/heldout/README.md.
 var heldoutDir = flag.String("heldout.dir", "testdata/heldout",
 	"directory of held-out pages (<name>.html, <name>.expected.txt, <name>.meta.json)")
 
@@ -42,7 +43,8 @@ var knownFailures = map[string]string{}
 
 // heldoutMeta is a page's <name>.meta.json.
 type heldoutMeta struct {
-	URL       string   `json:"url"`
+	URL string `json:"url"`
+	// Stack says which publishing stack or layout the page imitates.
 	Stack     string   `json:"stack"`
 	Title     string   `json:"title"`
 	Authors   []string `json:"authors"`
@@ -140,7 +142,7 @@ func TestHeldout(t *testing.T) {
 			mark(ms.PublishedDay), mark(ms.Language), note)
 
 		if f1 < floorPageF1 && !known {
-			t.Errorf("%s: body F1 %.3f (P %.3f R %.3f) below %.2f%s", name, f1, pr.Score.Precision(),
+			t.Errorf("%s (%s): body F1 %.3f (P %.3f R %.3f) below %.2f%s", name, m.Stack, f1, pr.Score.Precision(),
 				pr.Score.Recall(), floorPageF1, diffParagraphs(pr.Page.Truth, pr.Text))
 		}
 		if *heldoutShow != "" && strings.Contains(name, *heldoutShow) {
