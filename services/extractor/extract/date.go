@@ -50,8 +50,10 @@ var langZone = map[string]*time.Location{
 // zone the page declares elsewhere, else the offset between a shown local clock and
 // a zoneless declared UTC time, else the zone of a one-zone language (Korean,
 // Japanese, Chinese); with none of these only its day is kept (dayOf), as for a
-// date without a clock (see the package doc). Outside English pages, 05/10/2018
-// is 5 October.
+// date without a clock (see the package doc). A creation time (dateCreated) ranks
+// after every publication time, and a declared time that is another one's UTC clock
+// labelled with their shared local offset is corrected to that other time (see
+// fixMislabelled). Outside English pages, 05/10/2018 is 5 October.
 func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
 	dayFirst := lang != "en"
 	if p.ld.isLive() {
@@ -62,9 +64,6 @@ func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
 	}
 	var machPub, machMod []stamp
 	for _, v := range p.ld.allStrs("datePublished") {
-		machPub = appendStamp(machPub, v)
-	}
-	for _, v := range p.ld.allStrs("dateCreated") {
 		machPub = appendStamp(machPub, v)
 	}
 	for _, v := range p.ld.allStrs("dateModified") {
@@ -80,12 +79,19 @@ func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
 			machMod = appendStamp(machMod, v)
 		}
 	}
+	// A creation time (often the CMS draft's) ranks after every publication time.
+	for _, v := range p.ld.allStrs("dateCreated") {
+		machPub = appendStamp(machPub, v)
+	}
 	headPub := plausible(machPub, opts.FetchedAt)
 	nHead := len(headPub)
 	visPub, visMod := p.scanDateElems(&headPub, &machMod, dayFirst)
 	machPub = plausible(headPub, opts.FetchedAt)
-	headPub = machPub[:min(nHead, len(machPub))]
 	machMod = plausible(machMod, opts.FetchedAt)
+	headPub = machPub[:min(nHead, len(machPub))]
+	all := append(machPub[:len(machPub):len(machPub)], machMod...)
+	fixMislabelled(machPub, all)
+	fixMislabelled(machMod, all)
 	zone := declaredZone(machPub, machMod)
 	if zone == nil {
 		if off, ok := naiveOffset(append(visPub[:len(visPub):len(visPub)], visMod...), machPub, machMod); ok {
@@ -167,6 +173,7 @@ func (t textDates) first() (textDate, bool) {
 // datetime values go to the machine lists (published or modified by their context),
 // shown texts to the visible lists.
 func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, visMod textDates) {
+	var created []stamp
 	for i, e := range p.elems {
 		if noiseCtx[attr(e, attrCtx)] {
 			continue
@@ -188,8 +195,10 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 				abbr = attr(n, "title")
 			}
 			switch {
-			case ip == "datepublished" || ip == "datecreated":
+			case ip == "datepublished":
 				*machPub = appendStamp(*machPub, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
+			case ip == "datecreated":
+				created = appendStamp(created, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
 			case ip == "datemodified":
 				*machMod = appendStamp(*machMod, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
 			case abbr != "" && hasWord(cls, "published"):
@@ -228,6 +237,8 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 			}
 		}
 	}
+	// A creation time (often the CMS draft's) ranks after every publication time.
+	*machPub = append(*machPub, created...)
 	return visPub, visMod
 }
 
@@ -493,6 +504,40 @@ func naiveOffset(vis []textDate, lists ...[]stamp) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// fixMislabelled corrects, in place, the times of l that are another declared
+// time's UTC clock labelled with that time's own (non-zero) offset: 16:25-05:00
+// beside 11:25-05:00 (= 16:25Z) is a UTC clock given the local offset by mistake,
+// and stands for 11:25-05:00.
+func fixMislabelled(l, all []stamp) {
+	for i, a := range l {
+		if isMislabelledUTC(a, all) {
+			_, off := a.t.Zone()
+			l[i].t = a.t.Add(time.Duration(off) * time.Second)
+		}
+	}
+}
+
+// isMislabelledUTC reports whether a's clock is the UTC clock of another time of
+// all that has the same non-zero offset.
+func isMislabelledUTC(a stamp, all []stamp) bool {
+	if !a.hasClock || !a.hasZone {
+		return false
+	}
+	_, off := a.t.Zone()
+	if off == 0 {
+		return false
+	}
+	for _, b := range all {
+		if !b.hasClock || !b.hasZone {
+			continue
+		}
+		if _, boff := b.t.Zone(); boff == off && a.t.Sub(b.t) == -time.Duration(off)*time.Second {
+			return true
+		}
+	}
+	return false
 }
 
 // fromUTC reads the zoneless clock times of l (parsed as UTC) as UTC instants,

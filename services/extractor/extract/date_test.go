@@ -173,6 +173,14 @@ func TestDatesChoice(t *testing.T) {
 			`<meta property="article:published_time" content="2019-11-18T17:30:00-05:00">`,
 			`<span class="header-date" data-newsjet-ctx="header">Nov. 20, 2019</span><h1>T</h1>`,
 			"2019-11-18T17:30:00-05:00"},
+		{"a creation time ranks after the publication time",
+			``,
+			`<meta itemprop="dateCreated" content="2026-05-19T20:52:55+03:00" data-newsjet-ctx="article"><meta itemprop="datePublished" content="2026-05-18T16:45:00+03:00" data-newsjet-ctx="article"><h1>T</h1>`,
+			"2026-05-18T16:45:00+03:00"},
+		{"a UTC clock labelled with the local offset gives way to the true local time",
+			`<meta property="article:published_time" content="2026-05-18T16:25:36-05:00">`,
+			`<h1>T</h1><time class="entry-date published" datetime="2026-05-18T11:25:36-05:00" data-newsjet-ctx="article">May 18, 2026</time>`,
+			"2026-05-18T11:25:36-05:00"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
