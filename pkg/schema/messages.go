@@ -148,8 +148,9 @@ type Article struct {
 	PublishedAt  *time.Time `json:"published_at,omitempty"`
 	ModifiedAt   *time.Time `json:"modified_at,omitempty"`
 	// PublishedPrecision is "day" when the page gives only the publication date (or
-	// only its day could be trusted): PublishedAt is then 12:00 UTC of that date, a
-	// placeholder time. It is empty (omitted) when PublishedAt is a full time or absent.
+	// only its day could be trusted): PublishedAt is then 12:00 of that date, a
+	// placeholder time (12:00 UTC unless the page declares its zone). It is empty
+	// (omitted) when PublishedAt is a full time or absent.
 	PublishedPrecision string `json:"published_precision,omitempty"`
 	// ModifiedPrecision is the same for ModifiedAt.
 	ModifiedPrecision string `json:"modified_precision,omitempty"`

@@ -17,6 +17,26 @@ type stamp struct {
 	hasZone  bool
 }
 
+// when is a chosen publication or modification time; day marks a date known to
+// the day only, whose time is the 12:00 placeholder (see dayOf).
+type when struct {
+	t   time.Time
+	day bool
+}
+
+// fields returns the time and the schema precision of w: "day" for a day-only
+// date, "" for a full time; nil and "" for no date.
+func (w *when) fields() (*time.Time, string) {
+	if w == nil {
+		return nil, ""
+	}
+	t := w.t
+	if w.day {
+		return &t, "day"
+	}
+	return &t, ""
+}
+
 // Meta keys of publication and modification times, most trusted first.
 var (
 	publishedKeys = [...]string{
@@ -54,7 +74,7 @@ var langZone = map[string]*time.Location{
 // after every publication time, and a declared time that is another one's UTC clock
 // labelled with their shared local offset is corrected to that other time (see
 // fixMislabelled). Outside English pages, 05/10/2018 is 5 October.
-func (p *page) dates(opts Options, lang string) (pub, mod *time.Time) {
+func (p *page) dates(opts Options, lang string) (pub, mod *when) {
 	dayFirst := lang != "en"
 	if p.ld.isLive() {
 		// A live blog's publication is its declared start, not its latest post.
@@ -363,7 +383,7 @@ func datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 // time that agrees with it (see agrees), else the shown date itself (with its clock
 // and zone when shown; its day only, see dayOf, when no zone is known or no clock
 // shown).
-func chooseStamp(mach []stamp, vis textDate, zone *time.Location) *time.Time {
+func chooseStamp(mach []stamp, vis textDate, zone *time.Location) *when {
 	if vis.zone != nil && vis.hasClock {
 		zone = vis.zone // the zone shown next to the clock places a zoneless declared time
 	}
@@ -399,19 +419,17 @@ func chooseStamp(mach []stamp, vis textDate, zone *time.Location) *time.Time {
 		// No zone knowable, or no clock shown: the day alone (see dayOf).
 		return dayOf(vis.year, vis.month, vis.day, loc)
 	}
-	t := time.Date(vis.year, vis.month, vis.day, vis.hour, vis.min, vis.sec, 0, loc)
-	return &t
+	return &when{t: time.Date(vis.year, vis.month, vis.day, vis.hour, vis.min, vis.sec, 0, loc)}
 }
 
 // dayOf returns a date known to the day only: noon of that day in loc (UTC when
 // nil), which names the same calendar day in every zone from UTC-12 to UTC+11
 // (midnight UTC would be the day before anywhere west of Greenwich).
-func dayOf(y int, m time.Month, d int, loc *time.Location) *time.Time {
+func dayOf(y int, m time.Month, d int, loc *time.Location) *when {
 	if loc == nil {
 		loc = time.UTC
 	}
-	t := time.Date(y, m, d, 12, 0, 0, 0, loc)
-	return &t
+	return &when{t: time.Date(y, m, d, 12, 0, 0, 0, loc), day: true}
 }
 
 // clockGap returns how many seconds a declared time is from the shown clock on the
@@ -566,17 +584,18 @@ func declaredZone(lists ...[]stamp) *time.Location {
 
 // inZone returns the stamp's time. A zoneless clock time is read in zone; with no
 // zone it is unknowable to the hour, and only its day is kept (dayOf), as for a
-// date without a clock.
-func inZone(s stamp, zone *time.Location) *time.Time {
+// date without a clock (in its own zone when it declares one).
+func inZone(s stamp, zone *time.Location) *when {
 	t := s.t
 	switch {
+	case s.hasZone && s.hasClock:
+		return &when{t: t}
 	case s.hasZone:
-		return &t
+		return dayOf(t.Year(), t.Month(), t.Day(), t.Location())
 	case !s.hasClock || zone == nil:
 		return dayOf(t.Year(), t.Month(), t.Day(), zone)
 	}
-	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), zone)
-	return &t
+	return &when{t: time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), zone)}
 }
 
 // plausible drops times before 1995 or more than two days after the fetch.

@@ -194,27 +194,30 @@ func TestDatesChoice(t *testing.T) {
 
 func TestDatesWithoutAnyZone(t *testing.T) {
 	cases := []struct {
-		name, head, meta, want string
+		name, head, meta, want, prec string
 	}{
 		{"shown clock, no zone anywhere: the day only",
 			``, `<h1>Harbor opens</h1><p class="dateline" data-newsjet-ctx="article">Updated 12 May 2026, 17:40</p><time datetime="2026-05-12T09:15:00" data-newsjet-ctx="article">12 May 2026, 09:15</time>`,
-			"2026-05-12T12:00:00Z"},
+			"2026-05-12T12:00:00Z", "day"},
 		{"declared date without clock: noon, not midnight",
 			`<meta property="article:published_time" content="2026-05-18">`, `<h1>Harbor opens</h1>`,
-			"2026-05-18T12:00:00Z"},
+			"2026-05-18T12:00:00Z", "day"},
 		{"zone named next to the shown clock",
 			``, `<h1>Harbor opens</h1><time datetime="2019-11-18 19:14:00" data-newsjet-ctx="article">November 18, 2019 -- 19:14 GMT</time>`,
-			"2019-11-18T19:14:00Z"},
+			"2019-11-18T19:14:00Z", ""},
 		{"declared naive UTC time, shown local clock: the page's offset",
 			`<meta property="article:published_time" content="2019-11-20 06:09:25">`,
 			`<h1>Harbor opens</h1><time datetime="2019-11-20 06:09:25" data-newsjet-ctx="article">Nov. 20, 2019 1:09 a.m.</time>`,
-			"2019-11-20T01:09:25-05:00"},
+			"2019-11-20T01:09:25-05:00", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{URL: "https://example.com/a"})
 			if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != c.want {
 				t.Errorf("PublishedAt = %v, want %s", a.PublishedAt, c.want)
+			}
+			if a.PublishedPrecision != c.prec {
+				t.Errorf("PublishedPrecision = %q, want %q", a.PublishedPrecision, c.prec)
 			}
 		})
 	}
@@ -233,5 +236,23 @@ func TestDatesFromAbbrTitle(t *testing.T) {
 	doc = cleanedDoc("en", "", `<h1>Harbor opens</h1><abbr class="published" title="2026-05-18T21:14:00-05:00" data-newsjet-ctx="article">9:14 PM</abbr>`, englishBody)
 	if a := metaOf(t, doc, Options{URL: "https://example.com/a"}); a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-18T21:14:00-05:00" {
 		t.Errorf("hAtom only: PublishedAt = %v", a.PublishedAt)
+	}
+}
+
+func TestDatesPrecision(t *testing.T) {
+	// A modification shown as a date only, a publication with its full time.
+	doc := cleanedDoc("en", `<meta property="article:published_time" content="2026-05-18T09:30:00+02:00">`+
+		`<meta property="article:modified_time" content="2026-05-20">`, `<h1>Harbor opens</h1>`, englishBody)
+	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-18T09:30:00+02:00" || a.PublishedPrecision != "" {
+		t.Errorf("published %v precision %q, want 2026-05-18T09:30:00+02:00 and a full time", a.PublishedAt, a.PublishedPrecision)
+	}
+	if a.ModifiedAt == nil || a.ModifiedAt.Format(time.DateOnly) != "2026-05-20" || a.ModifiedAt.Hour() != 12 || a.ModifiedPrecision != "day" {
+		t.Errorf("modified %v precision %q, want noon of 2026-05-20 and day", a.ModifiedAt, a.ModifiedPrecision)
+	}
+	// No date at all: neither time nor precision.
+	a = metaOf(t, cleanedDoc("en", "", `<h1>Harbor opens</h1>`, englishBody), Options{URL: "https://example.com/a"})
+	if a.PublishedAt != nil || a.PublishedPrecision != "" || a.ModifiedAt != nil || a.ModifiedPrecision != "" {
+		t.Errorf("no date: published %v %q, modified %v %q", a.PublishedAt, a.PublishedPrecision, a.ModifiedAt, a.ModifiedPrecision)
 	}
 }

@@ -16,8 +16,9 @@
 // guessed: only the day is kept, as 12:00 UTC of the date shown. The same
 // encoding is used for a date given without any clock. Noon names the same
 // calendar day in every zone from UTC-12 to UTC+11, where midnight UTC would be
-// the day before anywhere west of Greenwich; a consumer seeing 12:00:00Z should
-// read "this day, time unknown".
+// the day before anywhere west of Greenwich. Such a day-only time is flagged
+// with PublishedPrecision (ModifiedPrecision) "day"; both are empty for a full
+// time.
 package extract
 
 import (

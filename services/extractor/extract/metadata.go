@@ -47,7 +47,9 @@ func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 	// A one-word credit that is part of a declared site name is the outlet; a name
 	// read from <title> is not sure enough for that (a pen name may share a word).
 	a.Authors, a.Organization = p.authors(declared, a.Language)
-	a.PublishedAt, a.ModifiedAt = p.dates(opts, a.Language)
+	pub, mod := p.dates(opts, a.Language)
+	a.PublishedAt, a.PublishedPrecision = pub.fields()
+	a.ModifiedAt, a.ModifiedPrecision = mod.fields()
 	a.LeadImage = p.leadImage(a.URL)
 	a.Paywalled = p.paywalled()
 }
