@@ -125,9 +125,10 @@ func (p *page) dates(opts Options, lang string) (pub, mod *when) {
 	}
 
 	vp, okPub := p.visibleDate(visPub, dayFirst)
-	if okPub && vp.beforeTitle && len(machPub) > 0 && !agreesAny(machPub, vp, zone) {
+	if okPub && vp.beforeTitle && !vp.besideUpdate && len(machPub) > 0 && !agreesAny(machPub, vp, zone) {
 		// A date shown above the headline (often today's date in the page header)
-		// does not outweigh a declared one.
+		// does not outweigh a declared one, unless an "Updated" stamp beside it
+		// marks it as the article's dateline.
 		okPub = false
 	}
 	declPub := headPub
@@ -244,7 +245,8 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 		if len(text) > 200 {
 			continue
 		}
-		for _, part := range splitUpdated(text) {
+		parts := splitUpdated(text)
+		for _, part := range parts {
 			if d, ok := parseTextDate(part.text, dayFirst); ok {
 				if part.updated || isUpdatedClass(strings.ToLower(attr(e, "class"))) ||
 					strings.EqualFold(attr(e, "itemprop"), "dateModified") {
@@ -252,6 +254,7 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 					visMod = append(visMod, d)
 				} else {
 					d.beforeTitle = p.beforeTitle(i)
+					d.besideUpdate = len(parts) > 1
 					visPub = append(visPub, d)
 				}
 			}

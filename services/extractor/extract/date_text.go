@@ -73,9 +73,12 @@ type textDate struct {
 	sec      int
 	zone     *time.Location // nil when the text names no zone
 	// fromWord is set on an update date introduced by a word such as "Updated";
-	// beforeTitle on a date shown before the headline.
-	fromWord    bool
-	beforeTitle bool
+	// beforeTitle on a date shown before the headline; besideUpdate on a date shown
+	// in the same element as an "Updated" stamp (an article's dateline, never the
+	// page header's date of the day).
+	fromWord     bool
+	beforeTitle  bool
+	besideUpdate bool
 }
 
 // parseTextDate finds the first calendar date in s (month names in several
