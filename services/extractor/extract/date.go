@@ -114,6 +114,9 @@ func (p *page) dates(opts Options, lang string) (pub, mod *when) {
 	fixMislabelled(machMod, all)
 	zone := declaredZone(machPub, machMod)
 	if zone == nil {
+		zone = shownZone(append(visPub[:len(visPub):len(visPub)], visMod...), machPub, machMod)
+	}
+	if zone == nil {
 		if off, ok := naiveOffset(append(visPub[:len(visPub):len(visPub)], visMod...), machPub, machMod); ok {
 			// The page shows local time and declares the UTC instant without saying so.
 			zone = time.FixedZone("", off)
@@ -559,6 +562,29 @@ func isMislabelledUTC(a stamp, all []stamp) bool {
 		}
 	}
 	return false
+}
+
+// shownZone returns the zone named beside a shown clock ("11:42, UK") when a
+// zoneless declared time has that same day and clock: the page's zoneless times are
+// then in that zone. Nil when no shown zone is confirmed.
+func shownZone(vis []textDate, lists ...[]stamp) *time.Location {
+	for _, v := range vis {
+		if !v.hasClock || v.zone == nil {
+			continue
+		}
+		for _, l := range lists {
+			for _, m := range l {
+				if m.hasZone || !m.hasClock {
+					continue
+				}
+				t := m.t
+				if t.Year() == v.year && t.Month() == v.month && t.Day() == v.day && t.Hour() == v.hour && t.Minute() == v.min {
+					return v.zone
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // fromUTC reads the zoneless clock times of l (parsed as UTC) as UTC instants,

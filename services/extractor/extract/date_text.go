@@ -49,7 +49,7 @@ var (
 	reYearMonthDay = regexp.MustCompile(`(\d{4})\s*(?:[-/.年년]\s*)(\d{1,2})\s*(?:[-/.月월]\s*)(\d{1,2})`)
 	reDayMonthNum  = regexp.MustCompile(`(\d{1,2})([./])(\d{1,2})[./](\d{4}|\d{2})\b`)
 	reClock        = regexp.MustCompile(`(?i)(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(?:([ap])\.?\s?m\.?)?`)
-	reZone         = regexp.MustCompile(`(?:GMT|UTC)\s?([+-])(\d{1,2})(?::?(\d{2}))?|\b(ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|EET|EEST|IST|AEST|AEDT|JST|KST|MSK|WIB|HKT|SGT|HST|AKST|AKDT|NZST|NZDT|WET|WEST|SAST|PHT|ICT|EAT|WAT|PKT|BRT|ART)\b`)
+	reZone         = regexp.MustCompile(`(?:GMT|UTC)\s?([+-])(\d{1,2})(?::?(\d{2}))?|\b(ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|EET|EEST|IST|AEST|AEDT|JST|KST|MSK|WIB|HKT|SGT|HST|AKST|AKDT|NZST|NZDT|WET|WEST|SAST|PHT|ICT|EAT|WAT|PKT|BRT|ART|UK)\b`)
 )
 
 // zoneOffsets are the UTC offsets, in hours, of zone abbreviations shown on pages
@@ -178,6 +178,11 @@ func findZone(s string, d textDate) *time.Location {
 	abbr := m[4]
 	var hours float64
 	switch abbr {
+	case "UK":
+		// UK time: GMT, or BST in European summer time.
+		if euDST(d.year, d.month, d.day) {
+			hours = 1
+		}
 	case "ET", "CT", "MT", "PT":
 		base := map[string]float64{"ET": -5, "CT": -6, "MT": -7, "PT": -8}[abbr]
 		if usDST(d.year, d.month, d.day) {
@@ -197,6 +202,21 @@ func usDST(y int, m time.Month, d int) bool {
 	start := nthSunday(y, time.March, 2)
 	end := nthSunday(y, time.November, 1)
 	return !day.Before(start) && day.Before(end)
+}
+
+// euDST reports whether European summer time is in force on a day (last Sunday
+// of March to last Sunday of October).
+func euDST(y int, m time.Month, d int) bool {
+	day := time.Date(y, m, d, 12, 0, 0, 0, time.UTC)
+	return !day.Before(lastSunday(y, time.March)) && day.Before(lastSunday(y, time.October))
+}
+
+func lastSunday(y int, m time.Month) time.Time {
+	t := time.Date(y, m+1, 0, 12, 0, 0, 0, time.UTC)
+	for t.Weekday() != time.Sunday {
+		t = t.AddDate(0, 0, -1)
+	}
+	return t
 }
 
 func nthSunday(y int, m time.Month, n int) time.Time {
