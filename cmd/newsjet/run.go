@@ -104,6 +104,11 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	release, err := lockDataDir(f.dataDir)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if !given["store"] {
 		f.sink.Store = "sqlite:" + filepath.Join(f.dataDir, "articles.db")
 	}
@@ -119,6 +124,9 @@ func (a *app) cmdRun(ctx context.Context, args []string) error {
 			extractor.Service(version),
 			sink.New(&f.sink).Service(),
 		},
+	}
+	for i := range opts.Services {
+		opts.Services[i].Version = version // one binary, one version in logs and /healthz
 	}
 	p, err := startPipeline(ctx, opts, log)
 	if err != nil {

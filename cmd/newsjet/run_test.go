@@ -234,12 +234,18 @@ func TestRunServesClients(t *testing.T) {
 	}
 }
 
-// TestRunOnceFetchesURLsAndFeeds gives run --once a URL and a local RSS file whose items
-// are on a page server on loopback, which the SSRF guard lets through with --allow-net.
+// TestRunOnceFetchesURLsAndFeeds runs the fetcher end to end against a site on loopback
+// (which the SSRF guard lets through with --allow-net): an article URL, and the site's
+// feed, whose items are fetched and stored unless robots.txt forbids them.
 func TestRunOnceFetchesURLsAndFeeds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("User-agent: *\nDisallow: /private/\n"))
+	})
 	mux.HandleFunc("/harbour", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(readTestdata(t, "harbour.html"))
@@ -248,15 +254,21 @@ func TestRunOnceFetchesURLsAndFeeds(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Write(readTestdata(t, "bridge-cp1251.html"))
 	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	feed := writeFile(t, "feed.xml", []byte(`<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0"><channel><title>Rechnoy</title><link>`+srv.URL+`/</link>
-<item><title>Bridge</title><link>`+srv.URL+`/bridge</link><pubDate>`+time.Now().UTC().Format(time.RFC1123Z)+`</pubDate></item>
+	mux.HandleFunc("/private/memo", func(w http.ResponseWriter, _ *http.Request) {
+		t.Error("robots.txt disallows /private/, yet it was fetched")
+	})
+	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		now := time.Now().UTC().Format(time.RFC1123Z)
+		w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Rechnoy</title><link>` + srv.URL + `/</link>
+<item><title>Bridge</title><link>` + srv.URL + `/bridge</link><pubDate>` + now + `</pubDate></item>
+<item><title>Memo</title><link>` + srv.URL + `/private/memo</link><pubDate>` + now + `</pubDate></item>
 </channel></rss>`))
+	})
 
 	code, out, errOut := runCLI(ctx, t, "run", "--once", "--allow-net", "127.0.0.0/8", "--log-level", "warn",
-		srv.URL+"/harbour", feed, srv.URL+"/missing")
+		srv.URL+"/harbour", srv.URL+"/feed.xml", srv.URL+"/missing")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
@@ -264,11 +276,13 @@ func TestRunOnceFetchesURLsAndFeeds(t *testing.T) {
 	if len(arts) != 2 || arts[0].Title != harbourTitle || arts[1].Title != bridgeTitle {
 		t.Fatalf("got %d articles, want the harbour page then the feed's item:\n%s\nstderr:\n%s", len(arts), out, errOut)
 	}
-	if arts[0].URL != srv.URL+"/harbour" || arts[0].Lineage.RequestID == "" {
-		t.Errorf("fetched article: url %q lineage %+v", arts[0].URL, arts[0].Lineage)
+	if arts[0].URL != srv.URL+"/harbour" || arts[0].Lineage.RequestID == "" || arts[1].Lineage.RequestID == "" {
+		t.Errorf("fetched articles: url %q lineage %+v, %+v", arts[0].URL, arts[0].Lineage, arts[1].Lineage)
 	}
-	if want := srv.URL + "/missing: dead-lettered by fetcher"; !strings.Contains(errOut, want) {
-		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	for _, want := range []string{srv.URL + "/missing: dead-lettered by fetcher", "robots.txt"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 }
 

@@ -6,7 +6,12 @@ import (
 	"github.com/newsjet/newsjet/services/fetcher"
 )
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = fetcher.Version
+
 func main() {
 	var cfg fetcher.Config
-	stage.Main(fetcher.Service(&cfg), cfg.RegisterServiceFlags)
+	svc := fetcher.Service(&cfg)
+	svc.Version = version
+	stage.Main(svc, cfg.RegisterServiceFlags)
 }
