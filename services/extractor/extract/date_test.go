@@ -27,6 +27,7 @@ func TestParseTextDate(t *testing.T) {
 		{"13.11.2019, 23:06", false, "2019-11-13T23:06:00Z", true},
 		{"Wednesday 20 May 2026 11:42, UK", false, "2026-05-20T11:42:00+01:00", true},
 		{"Wednesday 18 November 2026 11:42, UK", false, "2026-11-18T11:42:00Z", true},
+		{"November 20, 2026 - 11:28 AMT", false, "2026-11-20T11:28:00+04:00", true},
 		{"Monday 5:30PM", false, "", false},
 		{"no date here", false, "", false},
 		{"February 30, 1850", false, "", false},

@@ -48,8 +48,8 @@ var (
 	reDayMonthYear = regexp.MustCompile(`(?i)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(\p{L}{3,})\.?,?\s+(?:de\s+)?(\d{4})`)
 	reYearMonthDay = regexp.MustCompile(`(\d{4})\s*(?:[-/.年년]\s*)(\d{1,2})\s*(?:[-/.月월]\s*)(\d{1,2})`)
 	reDayMonthNum  = regexp.MustCompile(`(\d{1,2})([./])(\d{1,2})[./](\d{4}|\d{2})\b`)
-	reClock        = regexp.MustCompile(`(?i)(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(?:([ap])\.?\s?m\.?)?`)
-	reZone         = regexp.MustCompile(`(?:GMT|UTC)\s?([+-])(\d{1,2})(?::?(\d{2}))?|\b(ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|EET|EEST|IST|AEST|AEDT|JST|KST|MSK|WIB|HKT|SGT|HST|AKST|AKDT|NZST|NZDT|WET|WEST|SAST|PHT|ICT|EAT|WAT|PKT|BRT|ART|UK)\b`)
+	reClock        = regexp.MustCompile(`(?i)(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(?:([ap])\.?\s?m\b\.?)?`)
+	reZone         = regexp.MustCompile(`(?:GMT|UTC)\s?([+-])(\d{1,2})(?::?(\d{2}))?|\b(ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|EET|EEST|IST|AEST|AEDT|JST|KST|MSK|WIB|HKT|SGT|HST|AKST|AKDT|NZST|NZDT|WET|WEST|SAST|PHT|ICT|EAT|WAT|PKT|BRT|ART|AMT|GST|TRT|CAT|UK)\b`)
 )
 
 // zoneOffsets are the UTC offsets, in hours, of zone abbreviations shown on pages
@@ -60,6 +60,9 @@ var zoneOffsets = map[string]float64{
 	"AEST": 10, "AEDT": 11, "JST": 9, "KST": 9, "MSK": 3, "WIB": 7, "HKT": 8, "SGT": 8,
 	"HST": -10, "AKST": -9, "AKDT": -8, "NZST": 12, "NZDT": 13, "WET": 0, "WEST": 1, "SAST": 2, "PHT": 8,
 	"ICT": 7, "EAT": 3, "WAT": 1, "PKT": 5, "BRT": -3, "ART": -3,
+	// AMT is Armenia time here; Amazon time (-4) is written BRT-style on Brazilian
+	// pages. GST is Gulf time, TRT Turkey, CAT Central Africa.
+	"AMT": 4, "GST": 4, "TRT": 3, "CAT": 2,
 }
 
 // textDate is a date read from visible text.
