@@ -14,6 +14,8 @@ import (
 	"github.com/segmentio/encoding/json"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/newsjet/newsjet/services/sink/client"
 )
 
 // ErrUsage marks a command line that cannot be run; the command exits 2.
@@ -68,7 +70,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, ErrUsage):
+	case errors.Is(err, ErrUsage), errors.Is(err, client.ErrUsage):
 		fmt.Fprintf(a.stderr, "newsjet %s: %v\n", args[0], err)
 		return 2
 	default:

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/newsjet/newsjet/services/sink/client"
 )
@@ -12,13 +12,12 @@ import (
 // sink's own client command, one JSON line per article on stdout.
 func (a *app) cmdArticles(ctx context.Context, args []string) error {
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		// With no arguments the client answers with its usage text after one line
+		// saying what was missing; help is the text alone.
 		err := client.Run(ctx, nil, a.stdout, a.stderr)
-		fmt.Fprintln(a.stderr, err)
+		_, text, _ := strings.Cut(err.Error(), "\n")
+		fmt.Fprintln(a.stderr, text)
 		return nil
 	}
-	err := client.Run(ctx, args, a.stdout, a.stderr)
-	if errors.Is(err, client.ErrUsage) {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	return err
+	return client.Run(ctx, args, a.stdout, a.stderr)
 }

@@ -45,7 +45,8 @@ var ErrConnect = errors.New("cannot connect to nats")
 // connect dials the server with the flags' credentials and TLS options, retrying until
 // the connect timeout, and returns the connection with a JetStream context.
 func (c *clientFlags) connect(ctx context.Context, name string) (*nats.Conn, jetstream.JetStream, error) {
-	opts := []nats.Option{nats.Name(name), nats.RetryOnFailedConnect(false)}
+	// Once connected, a command rides out server restarts for as long as it runs.
+	opts := []nats.Option{nats.Name(name), nats.RetryOnFailedConnect(false), nats.MaxReconnects(-1)}
 	switch {
 	case c.user != "":
 		opts = append(opts, nats.UserInfo(c.user, c.password))

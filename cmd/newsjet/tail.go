@@ -87,8 +87,8 @@ func (a *app) printArticles(ctx context.Context, js jetstream.JetStream, cfg jet
 	for limit == 0 || printed < limit {
 		msg, err := it.Next()
 		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return nil
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) && ctx.Err() != nil {
+				return nil // stopped by the user
 			}
 			return fmt.Errorf("reading stream %s: %w", schema.ExtractedStream.Name, err)
 		}
