@@ -102,15 +102,7 @@ const (
 //	--stream-replicas   NEWSJET_STREAM_REPLICAS    replicas of provisioned streams
 //	--log-level         NEWSJET_LOG_LEVEL          debug, info, warn, error
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
-	fs.StringVar(&c.NATSURL, "nats-url", nats.DefaultURL, "NATS server URLs, comma separated")
-	fs.StringVar(&c.User, "nats-user", "", "NATS user name")
-	fs.StringVar(&c.Password, "nats-password", "", "NATS password")
-	fs.StringVar(&c.Token, "nats-token", "", "NATS authentication token")
-	fs.StringVar(&c.NKeyFile, "nats-nkey", "", "NKey seed `file`")
-	fs.StringVar(&c.CredsFile, "nats-creds", "", "NATS .creds `file` (JWT and seed)")
-	fs.StringVar(&c.TLSCA, "nats-tls-ca", "", "CA certificates `file` (PEM) to verify the server")
-	fs.StringVar(&c.TLSCert, "nats-tls-cert", "", "client certificate `file` (PEM)")
-	fs.StringVar(&c.TLSKey, "nats-tls-key", "", "client key `file` (PEM)")
+	c.RegisterNATSFlags(fs)
 	fs.StringVar(&c.HTTPAddr, "http-addr", DefaultHTTPAddr, "address of /healthz, /readyz and /metrics; empty for none")
 	fs.IntVar(&c.Concurrency, "concurrency", runtime.GOMAXPROCS(0), "messages handled at once")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", DefaultDrainTimeout, "how long in-flight messages may take to finish on shutdown")
@@ -120,6 +112,23 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.Var(negated{&c.NoProvision}, "provision", "create or update streams and the consumer at start (default true)")
 	fs.IntVar(&c.StreamReplicas, "stream-replicas", 1, "replicas of provisioned streams")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+}
+
+// RegisterNATSFlags binds only the server URLs, credentials and TLS files to flags of fs:
+// --nats-url (default nats://127.0.0.1:4222), --nats-user, --nats-password, --nats-token,
+// --nats-nkey, --nats-creds, --nats-tls-ca, --nats-tls-cert and --nats-tls-key, all
+// empty by default. RegisterFlags calls it; commands that only talk to a NATS server use
+// it alone, with AuthOptions.
+func (c *Config) RegisterNATSFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.NATSURL, "nats-url", nats.DefaultURL, "NATS server URLs, comma separated")
+	fs.StringVar(&c.User, "nats-user", "", "NATS user name")
+	fs.StringVar(&c.Password, "nats-password", "", "NATS password")
+	fs.StringVar(&c.Token, "nats-token", "", "NATS authentication token")
+	fs.StringVar(&c.NKeyFile, "nats-nkey", "", "NKey seed `file`")
+	fs.StringVar(&c.CredsFile, "nats-creds", "", "NATS .creds `file` (JWT and seed)")
+	fs.StringVar(&c.TLSCA, "nats-tls-ca", "", "CA certificates `file` (PEM) to verify the server")
+	fs.StringVar(&c.TLSCert, "nats-tls-cert", "", "client certificate `file` (PEM)")
+	fs.StringVar(&c.TLSKey, "nats-tls-key", "", "client key `file` (PEM)")
 }
 
 // EnvName returns the environment variable that sets the flag named name.

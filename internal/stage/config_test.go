@@ -6,8 +6,11 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -242,5 +245,50 @@ func TestConnectWithCredentials(t *testing.T) {
 				t.Errorf("good credentials: %v", err)
 			}
 		})
+	}
+}
+
+// RegisterNATSFlags binds exactly the --nats-* flags of RegisterFlags, with the same
+// defaults, and AuthOptions uses one credential at most and reports a missing seed file.
+func TestNATSFlagsAndAuthOptions(t *testing.T) {
+	all := flag.NewFlagSet("all", flag.ContinueOnError)
+	var full Config
+	full.RegisterFlags(all)
+	only := flag.NewFlagSet("nats", flag.ContinueOnError)
+	var c Config
+	c.RegisterNATSFlags(only)
+	want := map[string]string{}
+	all.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "nats-") {
+			want[f.Name] = f.DefValue + "|" + f.Usage
+		}
+	})
+	got := map[string]string{}
+	only.VisitAll(func(f *flag.Flag) { got[f.Name] = f.DefValue + "|" + f.Usage })
+	if len(got) != 9 || !maps.Equal(got, want) {
+		t.Errorf("RegisterNATSFlags = %v, want the %d --nats-* flags of RegisterFlags %v", got, len(want), want)
+	}
+	if c.NATSURL != nats.DefaultURL {
+		t.Errorf("default URL %q, want %q", c.NATSURL, nats.DefaultURL)
+	}
+
+	for name, tc := range map[string]struct {
+		cfg  Config
+		want int
+	}{
+		"nothing":               {Config{}, 0},
+		"user wins over token":  {Config{User: "u", Password: "p", Token: "t"}, 1},
+		"creds":                 {Config{CredsFile: "x.creds"}, 1},
+		"CA and client cert":    {Config{TLSCA: "ca.pem", TLSCert: "c.pem", TLSKey: "k.pem"}, 2},
+		"token, CA, client key": {Config{Token: "t", TLSCA: "ca.pem", TLSCert: "c.pem", TLSKey: "k.pem"}, 3},
+	} {
+		opts, err := tc.cfg.AuthOptions()
+		if err != nil || len(opts) != tc.want {
+			t.Errorf("%s: AuthOptions = %d options, %v; want %d, nil", name, len(opts), err, tc.want)
+		}
+	}
+	missing := Config{NKeyFile: filepath.Join(t.TempDir(), "missing.nk")}
+	if _, err := missing.AuthOptions(); !errors.Is(err, ErrConfig) || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing seed file: %v, want ErrConfig and os.ErrNotExist", err)
 	}
 }

@@ -33,6 +33,21 @@ func (c *Config) natsOptions(name string, log *zap.Logger) ([]nats.Option, error
 			log.Warn("nats async error", zap.String("subject", subject), zap.Error(err))
 		}),
 	}
+	auth, err := c.AuthOptions()
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, auth...), nil
+}
+
+// AuthOptions turns the credentials and TLS files into connection options. At most one
+// credential is used, the first set of: user and password, token, NKey seed file,
+// .creds file. A CA file makes the client verify the server with it; a client
+// certificate is sent with its key. Nothing set gives no options. The NKey seed file is
+// read now: a file that cannot be read or parsed gives an error wrapping ErrConfig and
+// the cause. The other files are read when connecting.
+func (c *Config) AuthOptions() ([]nats.Option, error) {
+	var opts []nats.Option
 	switch {
 	case c.User != "":
 		opts = append(opts, nats.UserInfo(c.User, c.Password))
@@ -41,7 +56,7 @@ func (c *Config) natsOptions(name string, log *zap.Logger) ([]nats.Option, error
 	case c.NKeyFile != "":
 		o, err := nats.NkeyOptionFromSeed(c.NKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("%w: nkey seed %s: %v", ErrConfig, c.NKeyFile, err)
+			return nil, fmt.Errorf("%w: nkey seed %s: %w", ErrConfig, c.NKeyFile, err)
 		}
 		opts = append(opts, o)
 	case c.CredsFile != "":
