@@ -731,7 +731,9 @@ func (p *page) dropInside(root int32) {
 
 // trimTail drops the headings and short lines (under tailShort bytes) that
 // come after the last prose paragraph of the content: "Comments", "Join the
-// conversation", "Tell us what you think", a sign-off. It returns the last
+// conversation", "Tell us what you think", a sign-off. A sentence (see
+// sentenceLine) without links right above a line that is all link ("<< Back
+// to News") ends the trimming: it closes the story. It returns the last
 // tailKeep short lines with text it dropped (not headings), in document order.
 func (p *page) trimTail(root int32) []*html.Node {
 	var cut []*html.Node
@@ -749,6 +751,9 @@ func (p *page) trimTail(root int32) []*html.Node {
 		if e.flags&fHeading == 0 && (e.inl >= tailShort || e.n.DataAtom == atom.Li || endsWithColon(e.n)) {
 			break
 		}
+		if e.inlLink == 0 && p.linkLineAt(e.end, root) && sentenceLine(normText(e.n)) {
+			break // the story's closing sentence above a "Back to News" link
+		}
 		if e.flags&fHeading == 0 && len(cut) < tailKeep {
 			cut = append(cut, e.n)
 		}
@@ -756,6 +761,29 @@ func (p *page) trimTail(root int32) []*html.Node {
 	}
 	slices.Reverse(cut)
 	return cut
+}
+
+// linkLineAt reports whether the element at i, inside root, is a line whose
+// text is all link.
+func (p *page) linkLineAt(i, root int32) bool {
+	if i >= p.els[root].end {
+		return false
+	}
+	e := &p.els[i]
+	return e.flags&fBlock != 0 && e.inl > 0 && e.inlLink == e.inl
+}
+
+// sentenceMinWords is how many words a short closing line needs to be read as a
+// sentence of the story rather than a sign-off.
+const sentenceMinWords = 6
+
+// sentenceLine reports whether s is a sentence: at least sentenceMinWords words
+// and ending with a full stop, question or exclamation mark.
+func sentenceLine(s string) bool {
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		return false
+	}
+	return len(strings.Fields(s)) >= sentenceMinWords
 }
 
 // markFigures turns images and their captions inside root into figures, and a

@@ -365,3 +365,42 @@ func TestHeadlineBlockBesideEntries(t *testing.T) {
 		t.Errorf("story lost or entries kept:\n%s", text)
 	}
 }
+
+func TestClosingSentenceAboveBackLinkKept(t *testing.T) {
+	filler := `<p><font size="3">The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</font></p>`
+	for _, tc := range []struct {
+		last string
+		kept bool
+	}{
+		{`<p><font size="3">The pier reopens for anglers in early June.</font></p>`, true},
+		{`<p><font size="3">Jane Roe, staff writer</font></p>`, false},
+	} {
+		page := `<html><head><title>Ferry terminal opens</title></head><body><table><tr><td>` +
+			`<a href="/">Home</a><br><a href="/news">News</a></td><td>` + filler + filler + tc.last +
+			`<p><font size="2"><a href="index.htm">&lt;&lt; Back to News</a></font></p></td></tr></table></body></html>`
+		res, err := Clean([]byte(page), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := contentText(t, res.HTML)
+		if got := strings.Contains(text, normText(parseHTML(tc.last))); got != tc.kept {
+			t.Errorf("%s kept = %v, want %v:\n%s", tc.last, got, tc.kept, text)
+		}
+		if strings.Contains(text, "Back to News") {
+			t.Errorf("back link kept:\n%s", text)
+		}
+	}
+}
+
+func TestSentenceLine(t *testing.T) {
+	for s, want := range map[string]bool{
+		"The pier reopens for anglers in early June.": true,
+		"Will the pier reopen in early June?":         true,
+		"Jane Roe, staff writer":                      false,
+		"All rights reserved.":                        false,
+	} {
+		if got := sentenceLine(s); got != want {
+			t.Errorf("sentenceLine(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
