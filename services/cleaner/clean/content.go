@@ -72,7 +72,12 @@ func selectContent(doc *html.Node) content {
 	p.dropBoiler(root)
 	p.dropOtherArticles(root)
 	p.cutAtNextStory(root)
-	p.dropHeadLines(root)
+	if p.h1 >= 0 {
+		p.dropHeadLines(root, p.h1, false)
+	} else if h := p.titleStandIn(doc, root); h >= 0 {
+		p.dropHeadLines(root, h, true)
+		p.drop(h)
+	}
 	p.dropThreads(root)
 	p.dropInside(root)
 	p.dropRepostNote(root)
@@ -536,13 +541,15 @@ func storyMetaName(n *html.Node) bool {
 	return false
 }
 
-// dropHeadLines drops, inside root, the short lines (under headShort bytes)
-// between the page's first shown <h1> and the first paragraph of prose that
-// hold a <time>, a link to an author page or a date written in digits: the
-// byline and dateline of a headline laid out flat with its body.
-func (p *page) dropHeadLines(root int32) {
+// dropHeadLines drops, inside root, the short lines (under headShort characters)
+// between the headline h (the page's first shown <h1>) and the first paragraph
+// of prose that hold a <time>, a link to an author page or a date written in
+// digits: the byline and dateline of a headline laid out flat with its body.
+// With all set (h stands in for a missing <h1>, see titleStandIn) every short
+// line there is dropped: such pages mark neither bylines nor dates ("By NAME -
+// March 16, 2026" in a <font>).
+func (p *page) dropHeadLines(root, h int32, all bool) {
 	els := p.els
-	h := p.h1
 	if h <= root || h >= els[root].end || p.dropped(h, root) {
 		return
 	}
@@ -553,15 +560,86 @@ func (p *page) dropHeadLines(root int32) {
 			i = e.end
 		case e.flags&fBlock == 0 || e.inl == 0 && e.text > 0 && e.end > i+1:
 			i++ // look inside
-		case e.text >= headShort:
+		case e.text >= headShort && visibleRunes(normText(e.n)) >= headShort:
 			return // prose: the body starts
 		default:
-			if e.text > 0 && (bylineLike(e.n, 0) || numericDate(normText(e.n))) {
+			if e.text > 0 && (all || bylineLike(e.n, 0) || numericDate(normText(e.n))) {
 				p.drop(i)
 			}
 			i = e.end
 		}
 	}
+}
+
+// visibleRunes counts the characters of s other than spaces (a line's length
+// in any script: e.text counts bytes, two per Greek or Cyrillic letter).
+func visibleRunes(s string) int32 {
+	var n int32
+	for _, r := range s {
+		if r != ' ' {
+			n++
+		}
+	}
+	return n
+}
+
+// titleStandIn returns the index of the headline of a page without a shown
+// <h1>: the first shown element inside root whose first text is the title the
+// head declares (see metaCollector.showsTitle: a Joomla h2.contentheading, a
+// FrontPage <font size=5><b>), -1 when there is none.
+func (p *page) titleStandIn(doc *html.Node, root int32) int32 {
+	c := declaredTitles(doc)
+	if len(c.titles) == 0 {
+		return -1
+	}
+	els := p.els
+	for i := root + 1; i < els[root].end; i++ {
+		e := &els[i]
+		if e.flags&(fDrop|fJunk|fHidden) != 0 {
+			i = e.end - 1
+			continue
+		}
+		if c.showsTitle(e.n) {
+			return i
+		}
+	}
+	return -1
+}
+
+// declaredTitles returns a collector holding the titles doc's <head> declares
+// (its first <title>, og:title and twitter:title), as collectMeta reads them.
+func declaredTitles(doc *html.Node) *metaCollector {
+	c := &metaCollector{}
+	var head *html.Node
+	for n := doc.FirstChild; n != nil && head == nil; n = n.NextSibling {
+		if n.Type == html.ElementNode && n.DataAtom == atom.Html {
+			for h := n.FirstChild; h != nil; h = h.NextSibling {
+				if h.Type == html.ElementNode && h.DataAtom == atom.Head {
+					head = h
+					break
+				}
+			}
+		}
+	}
+	if head == nil {
+		return c
+	}
+	title := false
+	for n := head.FirstChild; n != nil; n = n.NextSibling {
+		switch {
+		case n.Type != html.ElementNode:
+		case n.DataAtom == atom.Title && !title:
+			title = true
+			if n.FirstChild != nil && n.FirstChild.Type == html.TextNode {
+				c.addTitle(n.FirstChild.Data)
+			}
+		case n.DataAtom == atom.Meta:
+			if attrVal(n, "property") == "og:title" || attrVal(n, "name") == "twitter:title" {
+				c.addTitle(attrVal(n, "content"))
+			}
+		}
+	}
+	return c
 }
 
 // numericDate reports whether s holds a date written in digits (12.5.2026,

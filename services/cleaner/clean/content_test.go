@@ -404,3 +404,43 @@ func TestSentenceLine(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadlineWithoutH1AndInfoLinesDropped(t *testing.T) {
+	body := `<p>Η δημοτική επιτροπή ενέκρινε χθες το νέο πρόγραμμα καθαριότητας για τις παραλίες της πόλης, που θα ξεκινήσει τον Ιούνιο.</p>` +
+		`<p>Το κόστος του προγράμματος υπολογίζεται σε διακόσιες χιλιάδες ευρώ και θα καλυφθεί από τον τακτικό προϋπολογισμό.</p>`
+	en := `<p><font size="3">The county fair returns to the east meadow this summer after a three-year break, organisers said on Tuesday evening.</font></p>` +
+		`<p><font size="3">Tickets go on sale in May, and children under twelve will again be admitted free of charge on opening day.</font></p>`
+	for _, tc := range []struct {
+		name, page string
+		gone       []string
+		kept       string
+	}{
+		{"Joomla contentheading", `<html lang="el"><head><title>Καθαρές παραλίες από τον Ιούνιο</title></head><body>` +
+			`<div id="menu"><a href="/">Αρχική</a> | <a href="/topika/">Τοπικά</a></div><div class="item-page">` +
+			`<h2 class="contentheading">Καθαρές παραλίες από τον Ιούνιο</h2>` +
+			`<div class="article-info"><span class="createdby">Γράφει ο Γιώργος Αλεξανδρόπουλος</span> <span>Δευτέρα, 4 Μαΐου 2026 09:15</span> <span class="icons"><a href="?print=1">Εκτύπωση</a></span></div>` +
+			body + `</div></body></html>`,
+			[]string{"Καθαρές παραλίες", "Γιώργος"}, "προϋπολογισμό"},
+		{"FrontPage font headline", `<html><head><title>Valley Courier - County fair returns to the east meadow</title></head><body><table><tr>` +
+			`<td><a href="/">Home</a><br><a href="/news">News</a></td><td>` +
+			`<p><font size="5"><b>County fair returns to the east meadow</b></font></p>` +
+			`<p><font size="2"><i>By Ann Lake - April 2, 2026</i></font></p>` + en + `</td></tr></table></body></html>`,
+			[]string{"County fair returns", "Ann Lake"}, "opening day"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Clean([]byte(tc.page), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := contentText(t, res.HTML)
+			for _, g := range tc.gone {
+				if strings.Contains(text, g) {
+					t.Errorf("%q kept as body text:\n%s", g, text)
+				}
+			}
+			if !strings.Contains(text, tc.kept) {
+				t.Errorf("body lost:\n%s", text)
+			}
+		})
+	}
+}
