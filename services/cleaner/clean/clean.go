@@ -79,7 +79,7 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	if plain {
 		content = plainContent(doc)
 	} else {
-		content = selectContent(doc)
+		content = selectContent(doc, hostOf(opts.URL))
 	}
 	if content.empty() && len(body) == 0 {
 		return nil, ErrEmpty

@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,7 +63,9 @@ const (
 
 // selectContent finds the main content of doc and unlinks the boilerplate inside
 // it from the tree. It must run after collectMeta, which reads the untouched tree.
-func selectContent(doc *html.Node) content {
+// pageHost is the host of the page's URL without "www." ("" when unknown): links
+// to other hosts are off-site.
+func selectContent(doc *html.Node, pageHost string) content {
 	p := flattenBody(doc)
 	if len(p.els) == 0 || p.els[0].text == 0 {
 		return content{}
@@ -79,6 +82,7 @@ func selectContent(doc *html.Node) content {
 		p.drop(h)
 	}
 	p.dropThreads(root)
+	p.dropPartnerBoxes(root, pageHost)
 	p.dropInside(root)
 	p.dropRepostNote(root)
 	tail := p.trimTail(root)
@@ -569,6 +573,97 @@ func (p *page) dropHeadLines(root, h int32, all bool) {
 			i = e.end
 		}
 	}
+}
+
+// partnerMax is the most text (visible bytes) of a partner box.
+const partnerMax = 240
+
+// dropPartnerBoxes drops, inside root and after its last paragraph of prose
+// (a block holding headShort bytes or more of its own text), the boxes that
+// open with a heading (h2..h6), hold at most partnerMax bytes of text and link
+// to another site: a funeral home's "Arrangements", a florist's "Send
+// flowers", a ticket seller's box placed under the story. Nothing is dropped
+// when the page's host is unknown.
+func (p *page) dropPartnerBoxes(root int32, pageHost string) {
+	if pageHost == "" {
+		return
+	}
+	els := p.els
+	last := int32(-1)
+	for i := root + 1; i < els[root].end; i++ {
+		e := &els[i]
+		if e.flags&fDrop != 0 {
+			i = e.end - 1
+			continue
+		}
+		if e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.inl >= headShort {
+			last = i
+		}
+	}
+	if last < 0 {
+		return
+	}
+	for i := els[last].end; i < els[root].end; i++ {
+		e := &els[i]
+		if e.flags&fDrop != 0 {
+			i = e.end - 1
+			continue
+		}
+		if e.flags&fBlock != 0 && e.text > 0 && e.text <= partnerMax && opensWithHeading(e.n) && linksOffSite(e.n, pageHost, 0) {
+			p.drop(i)
+			i = e.end - 1
+		}
+	}
+}
+
+// opensWithHeading reports whether n's first child element is a heading h2..h6.
+func opensWithHeading(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
+		case c.Type != html.ElementNode:
+			return false
+		default:
+			switch c.DataAtom {
+			case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+				return true
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// linksOffSite reports whether n holds a link to an absolute http(s) URL whose
+// host is neither host nor one of its subdomains (nor its parent domain).
+func linksOffSite(n *html.Node, host string, depth int) bool {
+	if depth > maxWalkDepth {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.A {
+			if h := hostOf(attrVal(c, "href")); h != "" && h != host && !strings.HasSuffix(h, "."+host) && !strings.HasSuffix(host, "."+h) {
+				return true
+			}
+		}
+		if linksOffSite(c, host, depth+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostOf returns the lower-case host of an absolute http(s) URL without "www.",
+// "" for any other reference.
+func hostOf(ref string) string {
+	u, err := url.Parse(strings.TrimSpace(ref))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
 }
 
 // visibleRunes counts the characters of s other than spaces (a line's length

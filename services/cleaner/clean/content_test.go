@@ -444,3 +444,57 @@ func TestHeadlineWithoutH1AndInfoLinesDropped(t *testing.T) {
 		})
 	}
 }
+
+func TestPartnerBoxesAfterStoryDropped(t *testing.T) {
+	story := `<p>Margaret Ellis, who taught music at the village school for thirty-one years and led the church choir, died on Sunday. She was 91.</p>` +
+		`<p>A service will be held at noon on Friday at St Anne's. The family asks that donations go to the school's music fund.</p>`
+	home := `<div class="home-box"><h3>Arrangements</h3><p>Ashdown Funeral Home, 4 Mill Lane. <a href="https://ashdown-funerals.example/">Visit website</a></p></div>`
+	shop := `<div class="shop"><h3>Send flowers</h3><p>Order a bouquet for the family.</p><a href="https://florist.example/?id=7">Shop flowers</a></div>`
+	local := `<div class="more"><h3>More from the village</h3><p>Read our earlier profile of the choir and its many concerts.</p><a href="https://www.villagetimes.example/choir">Read</a></div>`
+	page := func(parts ...string) string {
+		return `<html><head><title>Margaret Ellis, music teacher, dies at 91</title></head><body><main><article>` +
+			`<h1>Margaret Ellis, music teacher, dies at 91</h1>` + strings.Join(parts, "") + `</article></main></body></html>`
+	}
+	const pageURL = "https://www.villagetimes.example/obituaries/ellis"
+	for _, tc := range []struct {
+		name, page, url string
+		gone, kept      []string
+	}{
+		{"off-site boxes under the story", page(story, home, shop, local), pageURL,
+			[]string{"Ashdown", "bouquet"}, []string{"music fund", "earlier profile"}},
+		{"page URL unknown", page(story, home), "", nil, []string{"Ashdown"}},
+		{"box before prose", page(home, story, story), pageURL, nil, []string{"Ashdown"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Clean([]byte(tc.page), Options{URL: tc.url})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := contentText(t, res.HTML)
+			for _, g := range tc.gone {
+				if strings.Contains(text, g) {
+					t.Errorf("%q kept:\n%s", g, text)
+				}
+			}
+			for _, k := range tc.kept {
+				if !strings.Contains(text, k) {
+					t.Errorf("%q lost:\n%s", k, text)
+				}
+			}
+		})
+	}
+}
+
+func TestHostOf(t *testing.T) {
+	for ref, want := range map[string]string{
+		"https://www.Example.org/a":     "example.org",
+		"http://news.example.org:8080/": "news.example.org",
+		"/relative/path":                "",
+		"mailto:desk@example.org":       "",
+		"":                              "",
+	} {
+		if got := hostOf(ref); got != want {
+			t.Errorf("hostOf(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
