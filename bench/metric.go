@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -93,20 +94,8 @@ func ScorePage(truth, pred string) PageScore {
 			s.FP += pc - tc
 		}
 	}
-	s.Exact = equalTokens(tt, pt)
+	s.Exact = slices.Equal(tt, pt)
 	return s
-}
-
-func equalTokens(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // CorpusScore aggregates page scores the benchmark's way.

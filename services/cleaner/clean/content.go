@@ -421,6 +421,13 @@ func wordsOf(s string) string {
 
 // onlyEmphasis reports whether all of n's content is one <em> or <i>.
 func onlyEmphasis(n *html.Node) bool {
+	only := soleElement(n)
+	return only != nil && (only.DataAtom == atom.Em || only.DataAtom == atom.I)
+}
+
+// soleElement returns n's only child element when n holds nothing else but
+// white space, else nil.
+func soleElement(n *html.Node) *html.Node {
 	var only *html.Node
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		switch {
@@ -428,10 +435,10 @@ func onlyEmphasis(n *html.Node) bool {
 		case c.Type == html.ElementNode && only == nil:
 			only = c
 		default:
-			return false
+			return nil
 		}
 	}
-	return only != nil && (only.DataAtom == atom.Em || only.DataAtom == atom.I)
+	return only
 }
 
 // linksText reports whether n holds a link whose words (wordsOf) are text.
@@ -1049,16 +1056,7 @@ func captionStyled(n *html.Node) bool {
 			return true
 		}
 	}
-	var only *html.Node
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		switch {
-		case c.Type == html.TextNode && strings.TrimSpace(c.Data) == "":
-		case c.Type == html.ElementNode && only == nil:
-			only = c
-		default:
-			return false
-		}
-	}
+	only := soleElement(n)
 	return only != nil && (only.DataAtom == atom.Em || only.DataAtom == atom.I || only.DataAtom == atom.Small)
 }
 

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -564,22 +565,10 @@ func cleanName(s string, siteTok, pubTok []string) string {
 		s = titleCase(s)
 	}
 	// A name printed twice (link text and label): "Jane Roe Jane Roe".
-	if w := strings.Fields(s); len(w)%2 == 0 && len(w) >= 2 && slicesEqual(w[:len(w)/2], w[len(w)/2:]) {
+	if w := strings.Fields(s); len(w)%2 == 0 && len(w) >= 2 && slices.Equal(w[:len(w)/2], w[len(w)/2:]) {
 		s = strings.Join(w[:len(w)/2], " ")
 	}
 	return s
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // cutTrailer cuts what follows a name in the same credit part: a weekday or month

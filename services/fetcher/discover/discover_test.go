@@ -2,6 +2,7 @@ package discover
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,18 +50,6 @@ func urls(r *Result) []string {
 	return out
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestFeeds(t *testing.T) {
 	cases := []struct {
 		name, body, mt string
@@ -79,7 +68,7 @@ func TestFeeds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Kind != schema.KindFeed || !equal(urls(r), c.want) {
+			if r.Kind != schema.KindFeed || !slices.Equal(urls(r), c.want) {
 				t.Fatalf("Parse = %s %v, want feed %v", r.Kind, urls(r), c.want)
 			}
 			for _, l := range r.Links {
@@ -105,7 +94,7 @@ func TestSitemaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Kind != schema.KindSitemap || !equal(urls(r), []string{"https://news.test/n/1", "https://news.test/n/2"}) {
+	if r.Kind != schema.KindSitemap || !slices.Equal(urls(r), []string{"https://news.test/n/1", "https://news.test/n/2"}) {
 		t.Fatalf("news sitemap: %v", urls(r))
 	}
 	if l := r.Links[0]; l.Title != "Harbour reopens" || !l.Date.Equal(time.Date(2026, 11, 24, 6, 30, 0, 0, time.UTC)) {
@@ -127,7 +116,7 @@ func TestSitemaps(t *testing.T) {
 		t.Fatalf("index children %v", urls(idx))
 	}
 	txt, err := Parse([]byte("https://news.test/t/1\n\nhttps://news.test/t/2\r\nnot a url\n"), "text/plain", "https://news.test/sitemap.txt", schema.KindSitemap)
-	if err != nil || !equal(urls(txt), []string{"https://news.test/t/1", "https://news.test/t/2"}) {
+	if err != nil || !slices.Equal(urls(txt), []string{"https://news.test/t/1", "https://news.test/t/2"}) {
 		t.Fatalf("text sitemap: %v %v", txt, err)
 	}
 }
