@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -14,21 +13,11 @@ import (
 // maxLivePosts bounds the posts taken from one page.
 const maxLivePosts = 500
 
-// fillLivePosts sets a.LivePosts from the JSON-LD LiveBlogPosting's
-// liveBlogUpdate entries, in the order the page lists them; without them, from
-// the page structure of the content (see livePostsFromContent).
-func fillLivePosts(a *schema.Article, doc, content *html.Node) {
-	for _, raw := range liveJSONScripts(doc) {
-		var v any
-		if json.Unmarshal([]byte(raw), &v) != nil {
-			continue
-		}
-		if posts := liveFind(v, 0); len(posts) > 0 {
-			a.LivePosts = posts
-			return
-		}
-	}
-	if content != nil {
+// fillLivePosts sets a.LivePosts from the page structure of the content (see
+// livePostsFromContent) when the JSON-LD gave none (fillMetadata takes a
+// LiveBlogPosting's liveBlogUpdate entries, in the order the page lists them).
+func fillLivePosts(a *schema.Article, content *html.Node) {
+	if len(a.LivePosts) == 0 && content != nil {
 		a.LivePosts = livePostsFromContent(content)
 	}
 }
@@ -122,72 +111,7 @@ func livePostOf(n *html.Node) (schema.LivePost, bool) {
 	return p, p.Text != ""
 }
 
-// liveJSONScripts returns the text of every <script type="application/ld+json">.
-func liveJSONScripts(doc *html.Node) []string {
-	var out []string
-	var walk func(n *html.Node, depth int)
-	walk = func(n *html.Node, depth int) {
-		if depth > maxBodyDepth {
-			return
-		}
-		if n.Type == html.ElementNode && n.DataAtom == atom.Script {
-			if t, _ := attrValue(n, "type"); strings.EqualFold(strings.TrimSpace(t), "application/ld+json") &&
-				n.FirstChild != nil {
-				out = append(out, n.FirstChild.Data)
-			}
-			return
-		}
-		if n.Type == html.ElementNode && n.DataAtom == atom.Article {
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, depth+1)
-		}
-	}
-	walk(doc, 0)
-	return out
-}
-
-// liveFind looks for a LiveBlogPosting in a decoded JSON-LD value (objects,
-// arrays and @graph) and returns its updates.
-func liveFind(v any, depth int) []schema.LivePost {
-	if depth > 8 {
-		return nil
-	}
-	switch t := v.(type) {
-	case []any:
-		for _, x := range t {
-			if p := liveFind(x, depth+1); len(p) > 0 {
-				return p
-			}
-		}
-	case map[string]any:
-		if liveIsType(t["@type"], "LiveBlogPosting") {
-			if p := livePosts(t["liveBlogUpdate"]); len(p) > 0 {
-				return p
-			}
-		}
-		if g, ok := t["@graph"]; ok {
-			return liveFind(g, depth+1)
-		}
-	}
-	return nil
-}
-
-func liveIsType(v any, want string) bool {
-	switch t := v.(type) {
-	case string:
-		return strings.EqualFold(t, want)
-	case []any:
-		for _, x := range t {
-			if s, ok := x.(string); ok && strings.EqualFold(s, want) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
+// livePosts reads a liveBlogUpdate value (one object or an array) as posts, in order.
 func livePosts(v any) []schema.LivePost {
 	var items []any
 	switch t := v.(type) {

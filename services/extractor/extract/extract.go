@@ -71,7 +71,7 @@ func Extract(cleaned string, opts Options) (*schema.Article, error) {
 	if c != nil {
 		fillBody(a, c, base)
 	}
-	fillLivePosts(a, doc, c)
+	fillLivePosts(a, c)
 	return a, nil
 }
 

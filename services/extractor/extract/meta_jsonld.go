@@ -5,12 +5,18 @@ import (
 	"strings"
 
 	"github.com/segmentio/encoding/json"
+
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
-// ldData is the JSON-LD of a page reduced to what metadata needs: the object that
-// describes the article (main; a live blog first) and the publisher name.
+// ldData is the JSON-LD of a page reduced to what the extractor needs: the object
+// that describes the article (main; a live blog first), the publisher name and a
+// live blog's updates.
 type ldData struct {
 	main map[string]any
+	// live holds the updates of the first LiveBlogPosting that lists any, in the
+	// page's order.
+	live []schema.LivePost
 	// pages holds every article and web page object, main first.
 	pages     []map[string]any
 	publisher string
@@ -65,6 +71,9 @@ func parseJSONLD(raws []string) ldData {
 				d.byID[id] = x
 			}
 			for _, t := range ldTypes(x) {
+				if t == "liveblogposting" && d.live == nil {
+					d.live = livePosts(x["liveBlogUpdate"])
+				}
 				if r := articleTypes[t]; r > 0 {
 					d.pages = append(d.pages, x)
 					if r > rank {

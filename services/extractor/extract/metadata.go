@@ -23,7 +23,8 @@ const (
 
 // fillMetadata fills a's metadata fields from the cleaned document doc: Title,
 // Authors/Organization, PublishedAt/ModifiedAt, Language, SiteName, CanonicalURL
-// (and ID from it), Description, Section, Tags, LeadImage and Paywalled.
+// (and ID from it), Description, Section, Tags, LeadImage, Paywalled, and LivePosts
+// from a JSON-LD LiveBlogPosting.
 //
 // Machine metadata (JSON-LD, <meta>, microdata, <time datetime>) gives precision,
 // but the visible page (the shown h1, the byline and dateline near it) wins where they
@@ -52,6 +53,7 @@ func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 	a.ModifiedAt, a.ModifiedPrecision = mod.fields()
 	a.LeadImage = p.leadImage(a.URL)
 	a.Paywalled = p.paywalled()
+	a.LivePosts = p.ld.live
 }
 
 // page is what one pass over the cleaned document found.
