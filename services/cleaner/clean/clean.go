@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // MaxInput is the largest page Clean accepts, in bytes.
@@ -73,7 +75,7 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	if plain {
 		text = textToHTML(text)
 	}
-	doc := parseHTML(string(text))
+	doc := htmlparse.Document(string(text))
 	head, body := collectMeta(doc)
 	var content content
 	if plain {
@@ -85,12 +87,6 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 		return nil, ErrEmpty
 	}
 	return &Result{HTML: renderDoc(doc, head, body, content), Charset: cs}, nil
-}
-
-// voidElements have no end tag and no content.
-var voidElements = map[string]bool{
-	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true,
-	"link": true, "meta": true, "source": true, "track": true, "wbr": true, "param": true,
 }
 
 // plainContent returns the content of a document made by textToHTML: all of it.

@@ -3,6 +3,8 @@ package clean
 import (
 	"strings"
 	"testing"
+
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // storyPage wraps paragraphs in an article page long enough for the content
@@ -383,7 +385,7 @@ func TestClosingSentenceAboveBackLinkKept(t *testing.T) {
 			t.Fatal(err)
 		}
 		text := contentText(t, res.HTML)
-		if got := strings.Contains(text, normText(parseHTML(tc.last))); got != tc.kept {
+		if got := strings.Contains(text, normText(htmlparse.Document(tc.last))); got != tc.kept {
 			t.Errorf("%s kept = %v, want %v:\n%s", tc.last, got, tc.kept, text)
 		}
 		if strings.Contains(text, "Back to News") {

@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // Attributes set on the copies collectMeta returns, read by the extractor.
@@ -789,7 +791,7 @@ func scanAttrs(n *html.Node) elemAttrs {
 				ea.hidden = true
 			}
 		case "style":
-			if hiddenStyle(a.Val) {
+			if htmlparse.StyleHides(a.Val) {
 				ea.hidden = true
 			}
 		}
@@ -826,16 +828,6 @@ func authorPath(href string) bool {
 		i += 1 + j
 	}
 	return false
-}
-
-// hiddenStyle reports whether an inline style hides the element.
-func hiddenStyle(s string) bool {
-	s = strings.ToLower(s)
-	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
-		return false
-	}
-	s = strings.ReplaceAll(s, " ", "")
-	return strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden")
 }
 
 // isBlock reports whether an element ends a line of text.

@@ -6,6 +6,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // renderDoc writes the cleaned document (see the package doc of the extractor for
@@ -93,7 +95,7 @@ func renderNode(sb *strings.Builder, n *html.Node) {
 			sb.WriteByte('"')
 		}
 		sb.WriteByte('>')
-		if voidElements[n.Data] {
+		if htmlparse.Void(n.DataAtom) {
 			return
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {

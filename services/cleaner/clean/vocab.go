@@ -5,6 +5,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // Element classes derived from an element's tag and attributes.
@@ -130,7 +132,7 @@ func classify(n *html.Node) uint16 {
 				f |= fHidden
 			}
 		case "style":
-			if styleHides(at.Val) {
+			if htmlparse.StyleHides(at.Val) {
 				f |= fHidden
 			}
 		case "role":
@@ -152,15 +154,6 @@ func classify(n *html.Node) uint16 {
 		}
 	}
 	return f
-}
-
-// styleHides reports whether an inline style hides the element.
-func styleHides(s string) bool {
-	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
-		return false
-	}
-	s = strings.ToLower(strings.ReplaceAll(s, " ", ""))
-	return strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden")
 }
 
 // classWords classifies a class or id attribute value: each space-separated name

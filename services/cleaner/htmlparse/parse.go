@@ -1,4 +1,22 @@
-package clean
+// Package htmlparse is newsjet's HTML parser, the one both the cleaner (for the
+// page) and the extractor (for the cleaned content) use: a one-pass HTML tokenizer
+// and tree builder that produces the same *html.Node types as
+// golang.org/x/net/html.Parse, at a fraction of its cost.
+//
+// It shares the input string (text and attribute values are substrings unless
+// they hold character references), allocates nodes and attributes in chunks, keeps
+// the text of only the raw-text elements that carry data (title, textarea, JSON
+// scripts), drops comments, doctypes, event-handler attributes and styles that do
+// not hide, and follows the HTML tree-construction rules that matter for text:
+// implied end tags of p, li, dd/dt, headings, table rows and cells, options and
+// links; end tags close the nearest matching open element without crossing a table
+// cell. It does not reconstruct misnested formatting elements nor foster-parent
+// table text, which only moves text around inline. Open elements nest at most
+// MaxOpen deep; deeper ones are flattened into their ancestor, so any input parses
+// in linear time.
+//
+// It is a pure package: no I/O, no global state, safe for concurrent use.
+package htmlparse
 
 import (
 	"strings"
@@ -7,24 +25,9 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// This file holds the page parser: a one-pass HTML tokenizer and tree builder
-// that produces the same *html.Node types as golang.org/x/net/html.Parse, at a
-// fraction of its cost. It shares the input string (text and attribute values
-// are substrings unless they hold character references), allocates nodes and
-// attributes in chunks, keeps the text of only the raw-text elements that carry
-// data (title, textarea, JSON-LD scripts), drops event-handler attributes and
-// styles that do not hide, and follows the HTML tree-construction rules that
-// matter for text: implied end tags of p, li, dd/dt, headings, table rows and
-// cells, options and links; end tags close the nearest matching open element
-// without crossing a table cell. It does not reconstruct misnested formatting
-// elements nor foster-parent table text, which only moves text around inline.
-// Open elements nest at most maxOpen deep; deeper ones are flattened into their
-// ancestor, so any input parses in linear time.
-
-// maxOpen is the deepest nesting of open elements the parser keeps: under the
-// 512 that golang.org/x/net/html.Parse accepts, with room for the cleaned
-// document's own wrappers, so the extractor can always parse it.
-const maxOpen = 480
+// MaxOpen is the deepest nesting of open elements the parser keeps, under the 512
+// that golang.org/x/net/html.Parse accepts.
+const MaxOpen = 480
 
 type treeParser struct {
 	s        string
@@ -42,10 +45,21 @@ type treeParser struct {
 	scratch  []html.Attribute
 }
 
-// parseHTML parses a decoded page into a document tree with <html>, <head> and
-// <body> always present.
-func parseHTML(s string) *html.Node {
-	p := &treeParser{s: s, stack: make([]*html.Node, 0, 64)}
+// Document parses a decoded page into a document tree with <html>, <head> and
+// <body> always present. Head elements (meta, link, title, script, style, base,
+// noscript) before the first other element or text go into <head>.
+func Document(s string) *html.Node {
+	return newParser(s, false).doc
+}
+
+// Body parses s as the content of <body> (a fragment: head elements stay where they
+// are) and returns the <body> element of the document it makes.
+func Body(s string) *html.Node {
+	return newParser(s, true).body
+}
+
+func newParser(s string, inBody bool) *treeParser {
+	p := &treeParser{s: s, inBody: inBody, stack: make([]*html.Node, 0, 64)}
 	p.doc = p.newNode(html.DocumentNode, "", 0, nil)
 	p.htmlEl = p.newNode(html.ElementNode, "html", atom.Html, nil)
 	p.head = p.newNode(html.ElementNode, "head", atom.Head, nil)
@@ -55,7 +69,7 @@ func parseHTML(s string) *html.Node {
 	link(p.htmlEl, p.body)
 	p.stack = append(p.stack, p.body)
 	p.run()
-	return p.doc
+	return p
 }
 
 func link(parent, child *html.Node) {
@@ -245,7 +259,7 @@ func (p *treeParser) addAttr(rawKey, val string) {
 	if len(key) > 2 && key[0] == 'o' && key[1] == 'n' {
 		return
 	}
-	if key == "style" && !styleHides(val) {
+	if key == "style" && !StyleHides(val) {
 		return
 	}
 	for _, a := range p.scratch {
@@ -352,7 +366,7 @@ func (p *treeParser) startTag() {
 		p.rawChild(n, rawText)
 		return
 	}
-	if voidElements[name] || (selfClosing && n.Namespace != "") {
+	if Void(a) || (selfClosing && n.Namespace != "") {
 		return
 	}
 	p.push(n)
@@ -424,7 +438,7 @@ func mergeAttrs(n *html.Node, attrs []html.Attribute) {
 }
 
 func (p *treeParser) push(n *html.Node) {
-	if len(p.stack) >= maxOpen {
+	if len(p.stack) >= MaxOpen {
 		return
 	}
 	p.stack = append(p.stack, n)
@@ -609,4 +623,25 @@ func (p *treeParser) text(t string) {
 		return
 	}
 	link(parent, p.newNode(html.TextNode, t, 0, nil))
+}
+
+// StyleHides reports whether an inline style hides the element: display:none or
+// visibility:hidden, in any case and spacing.
+func StyleHides(s string) bool {
+	s = strings.ToLower(s)
+	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
+		return false
+	}
+	s = strings.ReplaceAll(s, " ", "")
+	return strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden")
+}
+
+// Void reports whether an element has no end tag and no content (br, img, meta, ...).
+func Void(a atom.Atom) bool {
+	switch a {
+	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input, atom.Link,
+		atom.Meta, atom.Source, atom.Track, atom.Wbr, atom.Param:
+		return true
+	}
+	return false
 }
