@@ -23,11 +23,12 @@ func TestPipelineAggregatorPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	const pageURL = "https://digest-hub.example/2026/03/harbour-cranes-idle/"
-	res, err := clean.Clean(raw, clean.Options{URL: pageURL, ContentType: "text/html; charset=UTF-8"})
+	cp, err := clean.Clean(raw, clean.Options{URL: pageURL, ContentType: "text/html; charset=UTF-8"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := extract.Extract(res.HTML, extract.Options{URL: pageURL})
+	cp.URL = pageURL
+	a, err := extract.Extract(cp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,11 +60,11 @@ func TestPipelineLiveBlog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := clean.Clean(raw, clean.Options{})
+	cp, err := clean.Clean(raw, clean.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := extract.Extract(res.HTML, extract.Options{})
+	a, err := extract.Extract(cp)
 	if err != nil {
 		t.Fatal(err)
 	}

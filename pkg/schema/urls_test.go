@@ -91,3 +91,14 @@ func TestIDDeterministic(t *testing.T) {
 		t.Error("fetch request id depends on URL spelling")
 	}
 }
+
+func TestAuthorPath(t *testing.T) {
+	for href, want := range map[string]bool{
+		"/author/jane-roe": true, "https://example.com/staff/jroe/": true, "/AUTOR/ana": true, "/by/jane": true,
+		"/author/": true, "/authority/x": false, "/news/author": false, "": false, "author/jane": false,
+	} {
+		if got := AuthorPath(href); got != want {
+			t.Errorf("AuthorPath(%q) = %v, want %v", href, got, want)
+		}
+	}
+}

@@ -1,7 +1,8 @@
-// Package clean turns raw page bytes into the cleaned document the extractor reads:
-// decoded to UTF-8, parsed once, with the metadata-bearing elements and the main
-// content subtree kept and the boilerplate (menus, share bars, related links,
-// comment forms, hidden and screen-reader-only text, ads) removed.
+// Package clean turns raw page bytes into the cleaned page the extractor reads
+// (schema.CleanedPage): decoded to UTF-8, parsed once, its head metadata and the
+// body elements that carry metadata kept as typed fields, and its main content kept
+// with the boilerplate (menus, share bars, related links, comment forms, hidden and
+// screen-reader-only text, ads) removed.
 //
 // It is a pure package: no I/O, no global state, safe for concurrent use.
 package clean
@@ -15,6 +16,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
@@ -37,27 +39,18 @@ type Options struct {
 	ContentType string // HTTP Content-Type header if known (may carry charset=)
 }
 
-// Result is a cleaned page.
-type Result struct {
-	// HTML is the cleaned document, UTF-8: the original's metadata elements in
-	// <head>, metadata-bearing body elements in <div data-newsjet="meta"> and the main
-	// content in <article data-newsjet="content">.
-	HTML string
-	// Charset is the charset the raw bytes were decoded from, e.g. "utf-8".
-	Charset string
-}
-
 // Clean decodes raw (charset from a byte-order mark, opts.ContentType, a <meta>
-// declaration, or UTF-8 validity, in that order), parses it once, selects the main
-// content and renders the cleaned document. Plain text (served as text/plain, or
-// holding no markup at all) is all content, one paragraph per blank-line-separated
-// block. Invalid UTF-8 is kept as it is in the
-// tree and replaced by U+FFFD when rendered.
+// declaration, or UTF-8 validity, in that order), parses it once, collects its
+// metadata (see collectMeta), selects the main content and renders it. Plain text
+// (served as text/plain, or holding no markup at all) is all content, one paragraph
+// per blank-line-separated block. It returns the page's Charset, Head, Headlines,
+// Candidates, Content and Tail; the caller fills in the rest of the message. Invalid
+// UTF-8 in the page is replaced by U+FFFD in every field.
 //
 // It returns ErrEmpty for no bytes or a page with no text, ErrNotHTML for binary
 // data and ErrTooLarge above MaxInput. Any other input, however malformed, gives a
 // best-effort result; Clean never panics. Time and memory are linear in len(raw).
-func Clean(raw []byte, opts Options) (*Result, error) {
+func Clean(raw []byte, opts Options) (*schema.CleanedPage, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
 	}
@@ -76,17 +69,23 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 		text = textToHTML(text)
 	}
 	doc := htmlparse.Document(string(text))
-	head, body := collectMeta(doc)
+	meta := collectMeta(doc)
 	var content content
 	if plain {
 		content = plainContent(doc)
 	} else {
 		content = selectContent(doc, hostOf(opts.URL))
 	}
-	if content.empty() && len(body) == 0 {
+	if content.empty() && len(meta.headlines) == 0 && len(meta.candidates) == 0 {
 		return nil, ErrEmpty
 	}
-	return &Result{HTML: renderDoc(doc, head, body, content), Charset: cs}, nil
+	meta.head.Lang = htmlLang(doc)
+	page := &schema.CleanedPage{
+		Charset: cs, Head: meta.head, Headlines: meta.headlines, Candidates: meta.candidates,
+		Content: renderContent(content.root), Tail: tailLines(content.tail),
+	}
+	validUTF8(page)
+	return page, nil
 }
 
 // plainContent returns the content of a document made by textToHTML: all of it.

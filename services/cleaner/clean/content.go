@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
 // Tuning of the main-content selection.
@@ -791,7 +793,7 @@ func bylineLike(n *html.Node, depth int) bool {
 		if c.Type != html.ElementNode {
 			continue
 		}
-		if c.DataAtom == atom.Time || c.DataAtom == atom.A && authorPath(attrVal(c, "href")) || bylineLike(c, depth+1) {
+		if c.DataAtom == atom.Time || c.DataAtom == atom.A && schema.AuthorPath(attrVal(c, "href")) || bylineLike(c, depth+1) {
 			return true
 		}
 	}

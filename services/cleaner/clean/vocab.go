@@ -41,18 +41,6 @@ var boilerTags = map[atom.Atom]bool{
 	atom.Aside: true, atom.Footer: true, atom.Header: true, atom.Form: true,
 }
 
-// blockTags end a paragraph of inline text.
-var blockTags = map[atom.Atom]bool{
-	atom.P: true, atom.Div: true, atom.Section: true, atom.Article: true, atom.Main: true, atom.Li: true,
-	atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Dd: true, atom.Dt: true, atom.Table: true,
-	atom.Tbody: true, atom.Thead: true, atom.Tfoot: true, atom.Tr: true, atom.Td: true, atom.Th: true,
-	atom.Caption: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true,
-	atom.H6: true, atom.Blockquote: true, atom.Pre: true, atom.Header: true, atom.Footer: true,
-	atom.Nav: true, atom.Aside: true, atom.Figure: true, atom.Figcaption: true, atom.Form: true,
-	atom.Body: true, atom.Center: true, atom.Address: true, atom.Details: true, atom.Summary: true,
-	atom.Hr: true, atom.Hgroup: true, atom.Picture: true,
-}
-
 // hiddenClasses are class names whose only job is hiding an element or showing it
 // to screen readers alone.
 var hiddenClasses = map[string]bool{
@@ -98,7 +86,7 @@ func classify(n *html.Node) uint16 {
 	switch {
 	case junkTags[a]:
 		return fJunk
-	case blockTags[a]:
+	case htmlparse.Block(a):
 		f |= fBlock
 	default:
 		f |= fInline

@@ -351,6 +351,7 @@ func (p *treeParser) startTag() {
 		p.inBody = true
 	}
 	p.closeImplied(a)
+	p.openImplied(a)
 	n := p.newNode(html.ElementNode, name, a, attrs)
 	parent := p.stack[len(p.stack)-1]
 	switch {
@@ -369,6 +370,44 @@ func (p *treeParser) startTag() {
 	if Void(a) || (selfClosing && n.Namespace != "") {
 		return
 	}
+	p.push(n)
+	if (a == atom.Pre || a == atom.Listing) && n.Namespace == "" {
+		// A line break right after the start tag is not part of the text.
+		if strings.HasPrefix(p.s[p.pos:], "\r\n") {
+			p.pos += 2
+		} else if p.pos < len(p.s) && (p.s[p.pos] == '\n' || p.s[p.pos] == '\r') {
+			p.pos++
+		}
+	}
+}
+
+// openImplied opens the table parts a row or cell start tag a implies: a <tbody>
+// around a row (or cell) put straight in a <table>, a <tr> around a cell put
+// straight in a table or table section.
+func (p *treeParser) openImplied(a atom.Atom) {
+	if a != atom.Tr && a != atom.Td && a != atom.Th {
+		return
+	}
+	top := p.stack[len(p.stack)-1]
+	if top.Namespace != "" {
+		return
+	}
+	if top.DataAtom == atom.Table {
+		p.openWrapper("tbody", atom.Tbody)
+		top = p.stack[len(p.stack)-1]
+	}
+	if a != atom.Tr {
+		switch top.DataAtom {
+		case atom.Tbody, atom.Thead, atom.Tfoot:
+			p.openWrapper("tr", atom.Tr)
+		}
+	}
+}
+
+// openWrapper opens an element no tag of the input names.
+func (p *treeParser) openWrapper(name string, a atom.Atom) {
+	n := p.newNode(html.ElementNode, name, a, nil)
+	link(p.stack[len(p.stack)-1], n)
 	p.push(n)
 }
 

@@ -6,8 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
 // bylinePrefixes open a credit line ("By Jane Doe"); matched case-insensitively.
@@ -120,10 +119,10 @@ func (p *page) authors(site, lang string) ([]string, string) {
 func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 	var c credit
 	for i, e := range p.elems {
-		if !p.nearTitle(i) || !isBylineElem(e) {
+		if !p.nearTitle(i) || !isBylineElem(&p.cands[e]) {
 			continue
 		}
-		got := parseCreditElem(e, siteTok, pubTok)
+		got := p.parseCreditElem(e, siteTok, pubTok)
 		if len(got.persons) > 0 {
 			return p.continuedCredit(got, siteTok, pubTok)
 		}
@@ -174,9 +173,9 @@ func (p *page) shownPersons(names []string) []string {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	for _, e := range p.elems {
-		if attr(e, attrHidden) == "" {
-			b.WriteString(textOf(e))
+	for i := range p.elems {
+		if e := p.elem(i); !e.Hidden {
+			b.WriteString(line(e))
 			b.WriteByte('\n')
 		}
 	}
@@ -288,9 +287,9 @@ func (p *page) machineCredit(siteTok, pubTok []string) credit {
 // headline, for checking that a machine-declared name is on the page.
 func (p *page) bylineText() string {
 	var b strings.Builder
-	for _, e := range p.elems {
-		if attr(e, attrHidden) == "" && isBylineElem(e) {
-			b.WriteString(textOf(e))
+	for i := range p.elems {
+		if e := p.elem(i); !e.Hidden && isBylineElem(e) {
+			b.WriteString(line(e))
 			b.WriteByte('\n')
 		}
 	}
@@ -305,14 +304,14 @@ func (p *page) bylineText() string {
 	return b.String()
 }
 
-// isBylineElem reports whether a kept element is a credit: byline/author class or id,
+// isBylineElem reports whether a candidate is a credit: byline/author class or id,
 // itemprop author/creator, or a link to an author page (Joomla: "createdby").
-func isBylineElem(e *html.Node) bool {
-	ip := strings.ToLower(attr(e, "itemprop"))
+func isBylineElem(e *schema.Candidate) bool {
+	ip := strings.ToLower(e.Itemprop)
 	if ip == "author" || ip == "creator" {
 		return true
 	}
-	s := strings.ToLower(attr(e, "class") + " " + attr(e, "id"))
+	s := strings.ToLower(e.Class + " " + e.ElemID)
 	if strings.Contains(s, "byline") || strings.Contains(s, "contributor") || strings.Contains(s, "writer") ||
 		strings.Contains(s, "createdby") {
 		return true
@@ -321,32 +320,36 @@ func isBylineElem(e *html.Node) bool {
 		!strings.Contains(s, "image") && !strings.Contains(s, "photo") && !strings.Contains(s, "desc") {
 		return true
 	}
-	return e.DataAtom == atom.A && isAuthorHref(attr(e, "href"), attr(e, "rel"))
+	return e.Tag == "a" && isAuthorHref(e.Href, e.Rel)
 }
 
-// parseCreditElem parses one byline element: microdata names, else author-link
-// texts, else its text.
-func parseCreditElem(e *html.Node, siteTok, pubTok []string) credit {
+// parseCreditElem parses the byline candidate i: the names of its nested
+// itemprop=name elements, else the texts of its author links, else its text (its
+// element texts as separate credit parts: a name, a job title and a date in adjacent
+// spans are not one glued word).
+func (p *page) parseCreditElem(i int, siteTok, pubTok []string) credit {
 	var names []string
 	var links []string
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode || attr(c, attrHidden) != "" {
-				continue
+	var walk func(int)
+	walk = func(i int) {
+		p.eachChild(i, func(j int) {
+			c := &p.cands[j]
+			if c.Hidden {
+				return
 			}
-			if strings.EqualFold(attr(c, "itemprop"), "name") {
-				names = append(names, collapse(textOr(c, "content")))
-				continue
+			if strings.EqualFold(c.Itemprop, "name") {
+				names = append(names, collapse(contentOr(c)))
+				return
 			}
-			if c.DataAtom == atom.A && isAuthorHref(attr(c, "href"), attr(c, "rel")) {
-				links = append(links, collapse(textOf(c)))
+			if c.Tag == "a" && isAuthorHref(c.Href, c.Rel) {
+				links = append(links, collapse(line(c)))
 			}
-			walk(c)
-		}
+			walk(j)
+		})
 	}
-	walk(e)
-	if len(names) == 0 && e.DataAtom != atom.A {
+	walk(i)
+	e := &p.cands[i]
+	if len(names) == 0 && e.Tag != "a" {
 		names = links
 	}
 	var c credit
@@ -360,66 +363,13 @@ func parseCreditElem(e *html.Node, siteTok, pubTok []string) credit {
 	if len(c.persons) > 0 {
 		return c
 	}
-	return parseCreditText(creditText(e), siteTok, pubTok, false)
+	return parseCreditText(creditParts(e), siteTok, pubTok, false)
 }
 
-// creditText returns the shown text under a byline element, with ", " where the
-// texts of two elements meet without any space: a name, a job title and a date
-// in adjacent spans ("<span>Jane Roe</span><span>Staff Writer</span>") are
-// separate credit parts, not one glued word.
-func creditText(n *html.Node) string {
-	var b strings.Builder
-	edge := false
-	var walk func(*html.Node, int)
-	walk = func(n *html.Node, depth int) {
-		if depth > 64 {
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			switch c.Type {
-			case html.TextNode:
-				if c.Data == "" {
-					continue
-				}
-				if edge && b.Len() > 0 {
-					last, _ := utf8.DecodeLastRuneInString(b.String())
-					first, _ := utf8.DecodeRuneInString(c.Data)
-					if !unicode.IsSpace(last) && (unicode.IsLetter(first) || unicode.IsDigit(first)) {
-						b.WriteString(", ")
-					}
-				}
-				edge = false
-				b.WriteString(c.Data)
-			case html.ElementNode:
-				if attr(c, attrHidden) != "" {
-					continue
-				}
-				if c.DataAtom == atom.Br {
-					b.WriteByte(' ')
-				}
-				edge = true
-				walk(c, depth+1)
-				edge = true
-			}
-		}
-	}
-	walk(n, 0)
-	return b.String()
-}
-
-// isAuthorHref reports whether a link points at an author page.
+// isAuthorHref reports whether a link points at an author page: its rel names an
+// author, or its URL has an author-page path (schema.AuthorPath).
 func isAuthorHref(href, rel string) bool {
-	if strings.Contains(strings.ToLower(rel), "author") {
-		return true
-	}
-	h := strings.ToLower(href)
-	for _, w := range [...]string{"/author/", "/authors/", "/by/", "/profile/", "/profiles/", "/staff/",
-		"/journalist/", "/journalists/", "/reporter/", "/columnist/", "/contributor/", "/writers/", "/autor/", "/autores/"} {
-		if strings.Contains(h, w) {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(strings.ToLower(rel), "author") || schema.AuthorPath(href)
 }
 
 // cutBylinePrefix removes a leading "By"-like word; ok reports whether one was found.

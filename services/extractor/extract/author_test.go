@@ -3,8 +3,6 @@ package extract
 import (
 	"strings"
 	"testing"
-
-	"golang.org/x/net/html"
 )
 
 func TestParseCreditText(t *testing.T) {
@@ -72,7 +70,7 @@ func TestAuthorsCrossCheck(t *testing.T) {
 		`<script type="application/ld+json">{"@type":"NewsArticle","headline":"T","author":[{"@type":"Person","name":"Ann Poe"},{"@type":"Person","name":"Bob Dee"},{"@type":"Person","name":"Carl Zed"}]}</script>`,
 		`<h1>T</h1><div data-newsjet="after-h1"><p>By Ann Poe</p><p>With reporting by Bob Dee</p></div><span class="byline" data-newsjet-ctx="article">By Ann Poe</span>`,
 		englishBody)
-	a := metaOf(t, doc, Options{})
+	a := metaOf(t, doc, options{})
 	if got := strings.Join(a.Authors, "|"); got != "Ann Poe|Bob Dee" {
 		t.Errorf("Authors = %q, want the byline's name plus the shown co-author only", got)
 	}
@@ -84,7 +82,7 @@ func TestAuthorsIgnoreRelatedAndComments(t *testing.T) {
 <div class="byline" data-newsjet-ctx="related">By Other Writer</div>
 <span class="comment-author" data-newsjet-ctx="comment">Guest Reader</span>`,
 		englishBody)
-	a := metaOf(t, doc, Options{})
+	a := metaOf(t, doc, options{})
 	if len(a.Authors) != 0 {
 		t.Errorf("Authors = %q, want none", a.Authors)
 	}
@@ -107,7 +105,7 @@ func TestSignOffCredit(t *testing.T) {
 		{"en", `<p>Jane Roe reporter</p>`, ""},
 	}
 	for _, c := range cases {
-		a := metaOf(t, cleanedDoc(c.lang, "", "<h1>T</h1>", c.body), Options{})
+		a := metaOf(t, cleanedDoc(c.lang, "", "<h1>T</h1>", c.body), options{})
 		if got := strings.Join(a.Authors, "|"); got != c.want {
 			t.Errorf("%s %q: Authors = %q, want %q", c.lang, c.body, got, c.want)
 		}
@@ -119,12 +117,12 @@ func TestAuthorsFromJSONLDGraphReference(t *testing.T) {
 {"@type":"Article","@id":"https://ex.example/a/#article","headline":"T","author":{"@id":"https://ex.example/#/schema/person/1"}},
 {"@type":"Person","@id":"https://ex.example/#/schema/person/1","name":"Jana Roe"}]}</script>`,
 		`<h1>T</h1><div data-newsjet="after-h1"><p>Jana Roe</p><p>March 3, 2024</p></div>`, englishBody)
-	if got := strings.Join(metaOf(t, doc, Options{}).Authors, "|"); got != "Jana Roe" {
+	if got := strings.Join(metaOf(t, doc, options{}).Authors, "|"); got != "Jana Roe" {
 		t.Errorf("Authors = %q, want the referenced Person", got)
 	}
 	// The same declaration on a page that credits nobody: a CMS account, no credit.
 	doc = strings.Replace(doc, "<p>Jana Roe</p>", "", 1)
-	if got := metaOf(t, doc, Options{}).Authors; len(got) != 0 {
+	if got := metaOf(t, doc, options{}).Authors; len(got) != 0 {
 		t.Errorf("Authors = %q, want none for a declared author the page never shows", got)
 	}
 }
@@ -134,7 +132,7 @@ func TestSiteNameFromJSONLDGraphReference(t *testing.T) {
 {"@type":"NewsArticle","headline":"T","publisher":{"@id":"https://ex.example/#org"}},
 {"@type":"Organization","@id":"https://ex.example/#org","name":"Example Times"}]}</script>`,
 		`<h1>T</h1>`, englishBody)
-	if got := metaOf(t, doc, Options{}).SiteName; got != "Example Times" {
+	if got := metaOf(t, doc, options{}).SiteName; got != "Example Times" {
 		t.Errorf("SiteName = %q, want the referenced publisher", got)
 	}
 }
@@ -163,43 +161,36 @@ func TestBylineElementsNotGlued(t *testing.T) {
 		doc := cleanedDoc("en",
 			`<script type="application/ld+json">{"@type":"NewsArticle","headline":"T","author":[{"@type":"Person","name":"Priya Kaur"}]}</script>`,
 			`<h1>T</h1>`+byline, englishBody)
-		a := metaOf(t, doc, Options{})
+		a := metaOf(t, doc, options{})
 		if got := strings.Join(a.Authors, "|"); got != "Priya Kaur" {
 			t.Errorf("authors %q, want Priya Kaur, from %s", got, byline)
 		}
 	}
 }
 
-func TestCreditText(t *testing.T) {
-	doc := cleanedDoc("en", "", `<div class="byline"><span>Jane Roe</span><span>Staff Writer</span>, <a href="/x">Metro</a> <b>Desk</b></div>`, englishBody)
-	var got string
-	var find func(n *html.Node)
-	find = func(n *html.Node) {
-		if n.Type == html.ElementNode && attr(n, "class") == "byline" {
-			got = creditText(n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			find(c)
-		}
+// TestCreditTextParts: the texts of adjacent elements of a byline are separate
+// credit parts (the candidate's lines), so a job title is not glued to the name.
+func TestCreditTextParts(t *testing.T) {
+	p := pageOf(cleanedDoc("en", "", `<div class="byline"><span>Jane Roe</span><span>Staff Writer</span>, <a href="/x">Metro</a> <b>Desk</b></div>`, englishBody))
+	if len(p.elems) != 1 {
+		t.Fatalf("candidates %+v", p.cands)
 	}
-	n, err := html.Parse(strings.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
+	if got, want := p.elem(0).Text, "Jane Roe\nStaff Writer, Metro Desk"; got != want {
+		t.Errorf("byline text %q, want %q", got, want)
 	}
-	find(n)
-	if want := "Jane Roe, Staff Writer, Metro Desk"; got != want {
-		t.Errorf("creditText = %q, want %q", got, want)
+	if got := p.parseCreditElem(p.elems[0], nil, nil); strings.Join(got.persons, "|") != "Jane Roe" {
+		t.Errorf("credit %+v, want Jane Roe", got)
 	}
 }
 
 func TestDeclaredAuthorShownInSignOff(t *testing.T) {
 	doc := cleanedDoc("vi", `<meta name="author" content="Minh Anh">`,
 		`<h1>T</h1><div data-newsjet="after-content"><p>Minh Anh</p></div>`, englishBody)
-	if a := metaOf(t, doc, Options{}); strings.Join(a.Authors, "|") != "Minh Anh" {
+	if a := metaOf(t, doc, options{}); strings.Join(a.Authors, "|") != "Minh Anh" {
 		t.Errorf("authors %q, want Minh Anh (declared and signed off)", a.Authors)
 	}
 	doc = cleanedDoc("vi", `<meta name="author" content="Minh Anh">`, `<h1>T</h1>`, englishBody)
-	if a := metaOf(t, doc, Options{}); len(a.Authors) != 0 {
+	if a := metaOf(t, doc, options{}); len(a.Authors) != 0 {
 		t.Errorf("authors %q, want none (declared, shown nowhere)", a.Authors)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/itlightning/dateparse"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
 // stamp is a date found on the page.
@@ -74,7 +74,7 @@ var langZone = map[string]*time.Location{
 // after every publication time, and a declared time that is another one's UTC clock
 // labelled with their shared local offset is corrected to that other time (see
 // fixMislabelled). Outside English pages, 05/10/2018 is 5 October.
-func (p *page) dates(opts Options, lang string) (pub, mod *when) {
+func (p *page) dates(opts options, lang string) (pub, mod *when) {
 	dayFirst := lang != "en"
 	if p.ld.isLive() {
 		// A live blog's publication is its declared start, not its latest post.
@@ -198,61 +198,54 @@ func (t textDates) first() (textDate, bool) {
 // shown texts to the visible lists.
 func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, visMod textDates) {
 	var created []stamp
-	for i, e := range p.elems {
-		if noiseCtx[attr(e, attrCtx)] {
+	var walk func(i int, updated bool)
+	walk = func(i int, updated bool) {
+		n := &p.cands[i]
+		cls := strings.ToLower(n.Class + " " + n.ElemID)
+		ip := strings.ToLower(n.Itemprop)
+		if isUpdatedClass(cls) || ip == "datemodified" {
+			updated = true
+		}
+		// hAtom/microformats put the machine value of an <abbr> in its title.
+		abbr := n.Title
+		switch {
+		case ip == "datepublished":
+			*machPub = appendStamp(*machPub, firstNonEmpty(n.Datetime, n.Content, abbr, line(n)))
+		case ip == "datecreated":
+			created = appendStamp(created, firstNonEmpty(n.Datetime, n.Content, abbr, line(n)))
+		case ip == "datemodified":
+			*machMod = appendStamp(*machMod, firstNonEmpty(n.Datetime, n.Content, abbr, line(n)))
+		case abbr != "" && hasWord(cls, "published"):
+			*machPub = appendStamp(*machPub, abbr)
+		case abbr != "" && hasWord(cls, "updated"):
+			*machMod = appendStamp(*machMod, abbr)
+		case n.Tag == "time" && n.Datetime != "":
+			if updated {
+				*machMod = appendStamp(*machMod, n.Datetime)
+			} else {
+				*machPub = appendStamp(*machPub, n.Datetime)
+			}
+		}
+		p.eachChild(i, func(j int) { walk(j, updated) })
+	}
+	for i := range p.elems {
+		e := p.elem(i)
+		if schema.NoiseRegion(e.Region) {
 			continue
 		}
-		hidden := attr(e, attrHidden) != "" || !p.nearTitle(i)
-		var walk func(n *html.Node, updated bool)
-		walk = func(n *html.Node, updated bool) {
-			if n.Type != html.ElementNode {
-				return
-			}
-			cls := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
-			ip := strings.ToLower(attr(n, "itemprop"))
-			if isUpdatedClass(cls) || ip == "datemodified" {
-				updated = true
-			}
-			// hAtom/microformats put the machine value of an <abbr> in its title.
-			abbr := ""
-			if n.DataAtom == atom.Abbr {
-				abbr = attr(n, "title")
-			}
-			switch {
-			case ip == "datepublished":
-				*machPub = appendStamp(*machPub, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
-			case ip == "datecreated":
-				created = appendStamp(created, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
-			case ip == "datemodified":
-				*machMod = appendStamp(*machMod, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
-			case abbr != "" && hasWord(cls, "published"):
-				*machPub = appendStamp(*machPub, abbr)
-			case abbr != "" && hasWord(cls, "updated"):
-				*machMod = appendStamp(*machMod, abbr)
-			case n.DataAtom == atom.Time && attr(n, "datetime") != "":
-				if updated {
-					*machMod = appendStamp(*machMod, attr(n, "datetime"))
-				} else {
-					*machPub = appendStamp(*machPub, attr(n, "datetime"))
-				}
-			}
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				walk(c, updated)
-			}
-		}
-		walk(e, false)
-		if hidden || e.DataAtom == atom.Meta || !isDateElem(e) {
+		walk(p.elems[i], false)
+		if e.Hidden || !p.nearTitle(i) || e.Tag == "meta" || !isDateElem(e) {
 			continue
 		}
-		text := collapse(textOf(e))
+		text := collapse(line(e))
 		if len(text) > 200 {
 			continue
 		}
 		parts := splitUpdated(text)
 		for _, part := range parts {
 			if d, ok := parseTextDate(part.text, dayFirst); ok {
-				if part.updated || isUpdatedClass(strings.ToLower(attr(e, "class"))) ||
-					strings.EqualFold(attr(e, "itemprop"), "dateModified") {
+				if part.updated || isUpdatedClass(strings.ToLower(e.Class)) ||
+					strings.EqualFold(e.Itemprop, "dateModified") {
 					d.fromWord = part.updated
 					visMod = append(visMod, d)
 				} else {
@@ -303,15 +296,15 @@ func isUpdatedClass(cls string) bool {
 
 // isDateElem reports whether a kept element shows a date: a <time>, a date
 // itemprop, or a date, time, dateline or byline class.
-func isDateElem(e *html.Node) bool {
-	if e.DataAtom == atom.Time {
+func isDateElem(e *schema.Candidate) bool {
+	if e.Tag == "time" {
 		return true
 	}
-	ip := strings.ToLower(attr(e, "itemprop"))
+	ip := strings.ToLower(e.Itemprop)
 	if strings.HasPrefix(ip, "date") {
 		return true
 	}
-	cls := strings.ToLower(attr(e, "class") + " " + attr(e, "id"))
+	cls := strings.ToLower(e.Class + " " + e.ElemID)
 	for _, w := range [...]string{"date", "time", "publish", "posted", "byline", "meta", "info"} {
 		if strings.Contains(cls, w) {
 			return true

@@ -171,16 +171,16 @@ func confirms(declared, sample string) bool {
 	return functionWordLang(sample) == declared
 }
 
-// iso1ToLang and langToISO1 map two-letter codes to whatlanggo's languages and
-// back. They are built once: whatlanggo's own conversions build a map per call.
-var iso1ToLang, langToISO1 = func() (map[string]whatlanggo.Lang, map[whatlanggo.Lang]string) {
-	to, from := map[string]whatlanggo.Lang{}, map[whatlanggo.Lang]string{}
+// langToISO1 maps whatlanggo's languages to two-letter codes. It is built once:
+// whatlanggo's own conversion builds a map per call.
+var langToISO1 = func() map[whatlanggo.Lang]string {
+	from := map[whatlanggo.Lang]string{}
 	for l := range whatlanggo.Lang(256) {
 		if code := l.Iso6391(); code != "" {
-			to[code], from[l] = l, code
+			from[l] = code
 		}
 	}
-	return to, from
+	return from
 }()
 
 // textSample returns the title and the start of the article text, falling back on

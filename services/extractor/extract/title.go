@@ -7,10 +7,9 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-)
 
-// noiseCtx are the page regions whose headings and bylines are not the article's.
-var noiseCtx = map[string]bool{"nav": true, "footer": true, "aside": true, "comment": true, "related": true}
+	"github.com/newsjet/newsjet/pkg/schema"
+)
 
 // titleSeps separate a headline from a site name or section in <title> and og:title.
 var titleSeps = [...]string{" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " ‹ ", " › ", " / ", ": "}
@@ -33,7 +32,7 @@ func (p *page) title(site, host string) string {
 	var idx []int
 	for i := range p.h1s {
 		h := &p.h1s[i]
-		if h.hidden || h.text == "" || noiseCtx[h.ctx] || utf8.RuneCountInString(h.text) > 400 ||
+		if h.hidden || h.text == "" || schema.NoiseRegion(h.ctx) || utf8.RuneCountInString(h.text) > 400 ||
 			isLogoHeading(h.text, siteTok, p.headTitle) {
 			continue
 		}
@@ -154,14 +153,15 @@ func cutWords(s string, n int) string {
 // top of the page that agrees with a machine title (a page whose only h1 is another
 // story's or the site's).
 func (p *page) shownHeadline(machine []string) string {
-	for _, e := range p.elems {
-		if attr(e, attrHidden) != "" || noiseCtx[attr(e, attrCtx)] || e.DataAtom == atom.Meta {
+	for i := range p.elems {
+		e := p.elem(i)
+		if e.Hidden || schema.NoiseRegion(e.Region) || e.Tag == "meta" {
 			continue
 		}
-		if !strings.EqualFold(attr(e, "itemprop"), "headline") && e.DataAtom != atom.H2 {
+		if !strings.EqualFold(e.Itemprop, "headline") && e.Tag != "h2" {
 			continue
 		}
-		t := collapse(textOf(e))
+		t := collapse(line(e))
 		for _, m := range machine {
 			if tokenF1(tokenize(t), tokenize(m)) >= 0.8 {
 				return t
@@ -202,9 +202,9 @@ func (p *page) machineTitles() []string {
 	add(p.ld.str("headline"))
 	add(p.metaVal("og:title"))
 	add(p.metaVal("twitter:title"))
-	for _, e := range p.elems {
-		if strings.EqualFold(attr(e, "itemprop"), "headline") && attr(e, attrHidden) == "" {
-			add(textOr(e, "content"))
+	for i := range p.elems {
+		if e := p.elem(i); strings.EqualFold(e.Itemprop, "headline") && !e.Hidden {
+			add(contentOr(e))
 		}
 	}
 	add(p.metaVal("headline", "title", "dc.title", "parsely-title", "sailthru.title"))

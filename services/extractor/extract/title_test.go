@@ -52,7 +52,7 @@ func TestTitleChoice(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{URL: "https://www.planet.example/a"})
+			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), options{URL: "https://www.planet.example/a"})
 			if a.Title != c.want {
 				t.Errorf("Title = %q, want %q", a.Title, c.want)
 			}
@@ -71,7 +71,7 @@ func TestTitleFallsBackToContent(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := metaOf(t, cleanedDoc("", "", "", c.content), Options{URL: "https://example.com/a"})
+			a := metaOf(t, cleanedDoc("", "", "", c.content), options{URL: "https://example.com/a"})
 			if a.Title != c.want {
 				t.Errorf("title %q, want %q", a.Title, c.want)
 			}

@@ -11,7 +11,7 @@ import (
 // rel=canonical link (else og:url, else opts.URL), resolved against the page URL and
 // normalised (tracking parameters removed); a canonical on another site's home page is
 // ignored.
-func fillURLs(a *schema.Article, p *page, opts Options) {
+func fillURLs(a *schema.Article, p *page, opts options) {
 	base := opts.URL
 	if p.base != "" {
 		base = resolveURL(opts.URL, p.base)
