@@ -190,9 +190,9 @@ type Headline struct {
 // element whose class or id names a paywall (kept without text).
 //
 // A candidate holding more than 400 bytes of text or 80 nodes is not kept whole: its
-// own candidates are kept instead. Inside a kept candidate, the nested elements that
-// carry metadata, and every nested link, <time>, <abbr>, <img> and <figcaption>,
-// follow it as candidates of their own, one Depth deeper.
+// own candidates are kept instead. Inside a kept candidate, the nested elements with
+// an itemprop, links, <time>s, <abbr>s, tag and category lists and (in a figure)
+// <img>s and <figcaption>s follow it as candidates of their own, one Depth deeper.
 type Candidate struct {
 	// Tag is the element's name, lower-case.
 	Tag string `json:"tag"`
@@ -216,10 +216,11 @@ type Candidate struct {
 	// attribute, aria-hidden="true", an inline style with display:none or
 	// visibility:hidden, or a class naming screen-reader-only text.
 	Hidden bool `json:"hidden,omitempty"`
-	// Region is the page region the element sits in (a Region* constant), "" for none.
-	Region string `json:"region,omitempty"`
-	// AfterHeadlines is the number of shown Headlines before the element in the page.
-	AfterHeadlines int `json:"after_headlines,omitempty"`
+	// Region is the page region the element sits in (a Region* constant), "" for
+	// none, and AfterHeadlines the number of shown Headlines before it in the page;
+	// both are set on top-level candidates only (a nested one shares its own).
+	Region         string `json:"region,omitempty"`
+	AfterHeadlines int    `json:"after_headlines,omitempty"`
 	// Text is the element's shown text: runs of white space folded to one space, a
 	// space at block elements and <br>, and a line break ("\n") where the texts of
 	// two elements meet with no white space between them in the markup (a name and

@@ -102,3 +102,12 @@ func TestAuthorPath(t *testing.T) {
 		}
 	}
 }
+
+func TestHeadMeta(t *testing.T) {
+	for key, want := range map[string]bool{"og:title": true, "article:published_time": true, "dc.creator": true,
+		"viewport": false, "fb:pages": false, "OG:TITLE": false} {
+		if got := HeadMeta(key); got != want {
+			t.Errorf("HeadMeta(%q) = %v", key, got)
+		}
+	}
+}

@@ -738,7 +738,7 @@ func declaredTitles(doc *html.Node) *metaCollector {
 				c.addTitle(n.FirstChild.Data)
 			}
 		case n.DataAtom == atom.Meta:
-			if attrVal(n, "property") == "og:title" || attrVal(n, "name") == "twitter:title" {
+			if attrVal(n, "property") == schema.MetaOGTitle || attrVal(n, "name") == schema.MetaTwitterTitle {
 				c.addTitle(attrVal(n, "content"))
 			}
 		}

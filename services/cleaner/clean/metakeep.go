@@ -71,8 +71,8 @@ type pageMeta struct {
 // text). Menus and page footers list many authors and dates: there only times,
 // rel=author links and microdata count. A candidate whose subtree holds more than 400
 // characters or 80 nodes, or an h1, is not kept: the walk looks inside it instead.
-// Inside a kept one, nested metadata elements, links, times, abbrs and (in a figure)
-// images and captions are candidates one depth deeper.
+// Inside a kept one, the elements with an itemprop, links, times, abbrs, tag lists
+// and (in a figure) images and captions are candidates one depth deeper.
 //
 // Elements nested deeper than 512 levels are skipped, and the body yields at most
 // 400 entries (headlines, candidates and text windows).
@@ -184,7 +184,7 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 				// Head metadata, also when a stray element made the parser move it
 				// into the body.
 				c.addHeadMeta(n)
-				if p := attrVal(n, "property"); p == "og:title" || attrVal(n, "name") == "twitter:title" {
+				if attrVal(n, "property") == schema.MetaOGTitle || attrVal(n, "name") == schema.MetaTwitterTitle {
 					c.addTitle(attrVal(n, "content"))
 				}
 			}
@@ -276,7 +276,8 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 
 // addHeadMeta adds a <meta> element to the head: its key is the property, else name,
 // else itemprop, else http-equiv (trimmed, lower-cased), its content the content,
-// else value attribute (trimmed); one without either is left out.
+// else value attribute (trimmed); one without content or whose key the contract
+// does not keep (schema.HeadMeta) is left out.
 func (c *metaCollector) addHeadMeta(n *html.Node) {
 	key := ""
 	for _, k := range [...]string{"property", "name", "itemprop", "http-equiv"} {
@@ -289,7 +290,7 @@ func (c *metaCollector) addHeadMeta(n *html.Node) {
 		val = attrVal(n, "value")
 	}
 	key, val = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(val)
-	if key != "" && val != "" {
+	if val != "" && schema.HeadMeta(key) {
 		c.m.head.Meta = append(c.m.head.Meta, schema.Meta{Key: key, Content: val})
 	}
 }
@@ -463,8 +464,8 @@ func (c *metaCollector) nested(n *html.Node, depth int, hidden, inFigure bool) {
 }
 
 // nestedCandidate reports whether an element inside a kept candidate is a candidate
-// of its own: it has an itemprop, is a link, <time> or <abbr>, has a class or id naming
-// metadata (a byline, date, tag list, headline), or is a figure's image or caption.
+// of its own: it has an itemprop, is a link, <time> or <abbr>, has a class or id
+// naming a tag or category list, or is a figure's image or caption.
 func nestedCandidate(n *html.Node, inFigure bool) bool {
 	switch n.DataAtom {
 	case atom.A, atom.Time, atom.Abbr:
@@ -475,7 +476,7 @@ func nestedCandidate(n *html.Node, inFigure bool) bool {
 	if attrVal(n, "itemprop") != "" {
 		return true
 	}
-	return (metaClassBits(attrVal(n, "class"))|metaClassBits(attrVal(n, "id")))&(wordMeta|wordTags|wordHeadline) != 0
+	return (metaClassBits(attrVal(n, "class"))|metaClassBits(attrVal(n, "id")))&wordTags != 0
 }
 
 // candidateOf returns the candidate a copied element is, without region and position.

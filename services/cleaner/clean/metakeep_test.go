@@ -58,10 +58,9 @@ func TestCollectMetaHead(t *testing.T) {
 	if h.Title != "Storm hits coast | Daily Planet" {
 		t.Errorf("title %q", h.Title)
 	}
-	want := []schema.Meta{{Key: "og:title", Content: "Storm hits coast"}, {Key: "author", Content: "Lois Lane"},
-		{Key: "viewport", Content: "width=device-width"}}
+	want := []schema.Meta{{Key: "og:title", Content: "Storm hits coast"}, {Key: "author", Content: "Lois Lane"}}
 	if !slices.Equal(h.Meta, want) {
-		t.Errorf("meta %+v, want %+v", h.Meta, want)
+		t.Errorf("meta %+v, want %+v (no viewport: the contract keeps the keys of schema.HeadMeta)", h.Meta, want)
 	}
 	if !slices.Equal(h.Links, []schema.Link{{Rel: "canonical", Href: "https://example.com/storm"}}) {
 		t.Errorf("links %+v (stylesheets are not kept)", h.Links)

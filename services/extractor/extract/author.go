@@ -261,7 +261,7 @@ func (p *page) machineCredit(siteTok, pubTok []string) credit {
 	if len(c.persons) > 0 {
 		return c
 	}
-	for _, k := range [...]string{"author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl", "cxenseparse:author"} {
+	for _, k := range schema.MetaAuthors {
 		for _, v := range p.metaVals(k) {
 			if strings.Contains(v, "://") || strings.HasPrefix(v, "/") {
 				continue

@@ -37,21 +37,6 @@ func (w *when) fields() (*time.Time, string) {
 	return &t, ""
 }
 
-// Meta keys of publication and modification times, most trusted first.
-var (
-	publishedKeys = [...]string{
-		"article:published_time", "og:article:published_time", "article:published", "published_time",
-		"datepublished", "date.published", "article.published", "parsely-pub-date", "sailthru.date",
-		"publishdate", "publish-date", "pubdate", "publication_date", "dc.date.issued", "dcterms.created",
-		"dc.date", "dcterms.date", "date", "cxenseparse:recs:publishtime", "og:published_time", "article_date_original",
-		"original-publish-date", "content_publish_date",
-	}
-	modifiedKeys = [...]string{
-		"article:modified_time", "og:article:modified_time", "og:updated_time", "article:modified", "datemodified",
-		"modified_time", "dc.date.modified", "dcterms.modified", "last-modified", "lastmod", "article.updated",
-	}
-)
-
 // updatedWords open a visible "updated" stamp, which is never the publication time.
 var updatedWords = [...]string{"updated", "update", "last modified", "modified", "atualizado", "actualizado",
 	"aktualisiert", "mis à jour", "aggiornato", "обновлено", "diperbarui", "edited", "revised"}
@@ -89,12 +74,12 @@ func (p *page) dates(opts options, lang string) (pub, mod *when) {
 	for _, v := range p.ld.allStrs("dateModified") {
 		machMod = appendStamp(machMod, v)
 	}
-	for _, k := range publishedKeys {
+	for _, k := range schema.MetaPublished {
 		for _, v := range p.metaVals(k) {
 			machPub = appendStamp(machPub, v)
 		}
 	}
-	for _, k := range modifiedKeys {
+	for _, k := range schema.MetaModified {
 		for _, v := range p.metaVals(k) {
 			machMod = appendStamp(machMod, v)
 		}

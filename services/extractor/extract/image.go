@@ -15,7 +15,7 @@ import (
 // (a figure the cleaner kept near the headline, else the first content figure); with
 // no declared image, the first such figure.
 func (p *page) leadImage(pageURL string) *schema.Image {
-	src := firstNonEmpty(p.metaVal("og:image:secure_url", "og:image", "twitter:image", "twitter:image:src"), p.ldImage(), p.link(schema.RelImageSrc))
+	src := firstNonEmpty(p.metaVal(schema.MetaImages[:]...), p.ldImage(), p.link(schema.RelImageSrc))
 	var figs []figure
 	for i := range p.elems {
 		if e := p.elem(i); e.Tag == "figure" && !e.Hidden {
@@ -31,9 +31,9 @@ func (p *page) leadImage(pageURL string) *schema.Image {
 		return nil
 	}
 	img := &schema.Image{URL: resolveURL(pageURL, src)}
-	img.Width, _ = strconv.Atoi(p.metaVal("og:image:width"))
-	img.Height, _ = strconv.Atoi(p.metaVal("og:image:height"))
-	img.Alt = collapse(p.metaVal("og:image:alt", "twitter:image:alt"))
+	img.Width, _ = strconv.Atoi(p.metaVal(schema.MetaImageWidth))
+	img.Height, _ = strconv.Atoi(p.metaVal(schema.MetaImageHeight))
+	img.Alt = collapse(p.metaVal(schema.MetaImageAlts[:]...))
 	for _, f := range figs {
 		if src != "" && !sameImage(src, f.src) {
 			continue

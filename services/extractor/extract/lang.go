@@ -8,6 +8,8 @@ import (
 	"github.com/RadhiFadlillah/whatlanggo"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
 // langSample is how much article text (in bytes) the language detector reads.
@@ -22,7 +24,7 @@ const langSample = 600
 // confident detection wins over the declaration. Below 40 letters of text the
 // declaration stands.
 func (p *page) language(title string) string {
-	declared := primarySubtag(firstNonEmpty(p.htmlLang, p.metaVal("og:locale", "content-language", "language", "dc.language"), p.ld.str("inLanguage")))
+	declared := primarySubtag(firstNonEmpty(p.htmlLang, p.metaVal(schema.MetaLanguages[:]...), p.ld.str("inLanguage")))
 	sample := p.textSample(title)
 	if utf8.RuneCountInString(sample) < 40 {
 		return declared

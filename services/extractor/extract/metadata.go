@@ -272,13 +272,13 @@ func (p *page) link(rel string) string {
 // declaredSiteName returns og:site_name, else the JSON-LD publisher name, else
 // application-name.
 func (p *page) declaredSiteName() string {
-	if s := collapse(p.metaVal("og:site_name")); s != "" {
+	if s := collapse(p.metaVal(schema.MetaSiteName)); s != "" {
 		return s
 	}
 	if s := p.ld.publisher; s != "" {
 		return s
 	}
-	return collapse(p.metaVal("application-name", "al:ios:app_name"))
+	return collapse(p.metaVal(schema.MetaAppNames[:]...))
 }
 
 // siteSuffixTokens and siteSuffixRunes bound a site name read from <title>.
@@ -315,7 +315,7 @@ func (p *page) titleSuffixSite(host string) string {
 
 // showsHeadline reports whether a shown h1 or og:title reads as the tokens t.
 func (p *page) showsHeadline(t []string) bool {
-	if tokenF1(t, tokenize(p.metaVal("og:title"))) >= 0.9 {
+	if tokenF1(t, tokenize(p.metaVal(schema.MetaOGTitle))) >= 0.9 {
 		return true
 	}
 	for _, h := range p.h1s {
@@ -347,7 +347,7 @@ func namesHost(t []string, host string) bool {
 
 // description returns the page's summary: og:description, description, JSON-LD.
 func (p *page) description() string {
-	if s := collapse(p.metaVal("og:description", "description", "twitter:description")); s != "" {
+	if s := collapse(p.metaVal(schema.MetaDescriptions[:]...)); s != "" {
 		return s
 	}
 	return collapse(p.ld.str("description"))
@@ -356,7 +356,7 @@ func (p *page) description() string {
 // section returns article:section, else the JSON-LD articleSection, else microdata,
 // else the first category link the page shows (rel="category tag").
 func (p *page) section(host string) string {
-	if s := collapse(p.metaVal("article:section", "section", "parsely-section", "sailthru.section")); s != "" {
+	if s := collapse(p.metaVal(schema.MetaSections[:]...)); s != "" {
 		return s
 	}
 	if s := collapse(p.ld.str("articleSection")); s != "" {
@@ -471,15 +471,15 @@ func tagListOf(s string) tagList {
 // tags returns article:tag values, else keywords (JSON-LD, then meta), deduplicated,
 // else the tag links the page shows.
 func (p *page) tags(host string) []string {
-	raw := p.metaVals("article:tag")
+	raw := p.metaVals(schema.MetaTag)
 	if len(raw) == 0 {
 		raw = p.ld.strs("keywords")
 	}
 	if len(raw) == 0 {
-		raw = p.metaVals("news_keywords")
+		raw = p.metaVals(schema.MetaNewsKeywords)
 	}
 	if len(raw) == 0 {
-		raw = p.metaVals("keywords")
+		raw = p.metaVals(schema.MetaKeywords)
 	}
 	if len(raw) == 0 {
 		_, shown := p.shownTags(host)

@@ -200,14 +200,14 @@ func (p *page) machineTitles() []string {
 		}
 	}
 	add(p.ld.str("headline"))
-	add(p.metaVal("og:title"))
-	add(p.metaVal("twitter:title"))
+	add(p.metaVal(schema.MetaOGTitle))
+	add(p.metaVal(schema.MetaTwitterTitle))
 	for i := range p.elems {
 		if e := p.elem(i); strings.EqualFold(e.Itemprop, "headline") && !e.Hidden {
 			add(contentOr(e))
 		}
 	}
-	add(p.metaVal("headline", "title", "dc.title", "parsely-title", "sailthru.title"))
+	add(p.metaVal(schema.MetaTitles[:]...))
 	add(p.headTitle)
 	return out
 }

@@ -20,7 +20,7 @@ func fillURLs(a *schema.Article, p *page, opts options) {
 		a.URL = opts.URL
 	}
 	canon := ""
-	for _, c := range [...]string{p.link("canonical"), p.metaVal("og:url"), opts.URL} {
+	for _, c := range [...]string{p.link(schema.RelCanonical), p.metaVal(schema.MetaURL), opts.URL} {
 		if c == "" {
 			continue
 		}
