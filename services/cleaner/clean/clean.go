@@ -20,6 +20,9 @@ import (
 	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
+// defaultParams is DefaultParams, made once.
+var defaultParams = DefaultParams()
+
 // MaxInput is the largest page Clean accepts, in bytes.
 const MaxInput = 64 << 20
 
@@ -33,10 +36,12 @@ var (
 	ErrTooLarge = errors.New("clean: page too large")
 )
 
-// Options describe where the raw bytes came from.
+// Options describe where the raw bytes came from, and how to clean them.
 type Options struct {
 	URL         string // page URL, may be empty
 	ContentType string // HTTP Content-Type header if known (may carry charset=)
+	// Params are the thresholds to clean with; nil means DefaultParams.
+	Params *Params
 }
 
 // Clean decodes raw (charset from a byte-order mark, opts.ContentType, a <meta>
@@ -68,13 +73,17 @@ func Clean(raw []byte, opts Options) (*schema.CleanedPage, error) {
 	if plain {
 		text = textToHTML(text)
 	}
+	par := opts.Params
+	if par == nil {
+		par = &defaultParams
+	}
 	doc := htmlparse.Document(string(text))
-	meta := collectMeta(doc)
+	meta := collectMeta(doc, par)
 	var content content
 	if plain {
 		content = plainContent(doc)
 	} else {
-		content = selectContent(doc, hostOf(opts.URL))
+		content = selectContent(doc, hostOf(opts.URL), par)
 	}
 	if content.empty() && len(meta.headlines) == 0 && len(meta.candidates) == 0 {
 		return nil, ErrEmpty

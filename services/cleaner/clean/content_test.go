@@ -402,7 +402,7 @@ func TestSentenceLine(t *testing.T) {
 		"Jane Roe, staff writer":                      false,
 		"All rights reserved.":                        false,
 	} {
-		if got := sentenceLine(s); got != want {
+		if got := sentenceLine(s, DefaultParams().SentenceMinWords); got != want {
 			t.Errorf("sentenceLine(%q) = %v, want %v", s, got, want)
 		}
 	}
@@ -498,6 +498,49 @@ func TestHostOf(t *testing.T) {
 	} {
 		if got := hostOf(ref); got != want {
 			t.Errorf("hostOf(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
+
+// TestPassTable: every pass and rule is named once, says what it does, and runs
+// after the passes it needs.
+func TestPassTable(t *testing.T) {
+	seen := map[string]int{}
+	for i, ps := range Passes {
+		if ps.name == "" || ps.does == "" || ps.run == nil {
+			t.Errorf("pass %d %q is not described", i, ps.name)
+		}
+		if _, dup := seen[ps.name]; dup {
+			t.Errorf("pass %q twice", ps.name)
+		}
+		if ps.after != "" {
+			if j, ok := seen[ps.after]; !ok || j >= i {
+				t.Errorf("pass %q must run after %q, which does not come before it", ps.name, ps.after)
+			}
+		}
+		seen[ps.name] = i
+	}
+	for _, r := range InsideRules {
+		if _, dup := seen[r.name]; dup || r.does == "" {
+			t.Errorf("rule %q twice or not described", r.name)
+		}
+		seen[r.name] = len(seen)
+	}
+}
+
+// TestSkipPass: a skipped pass or rule leaves what it drops.
+func TestSkipPass(t *testing.T) {
+	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
+	page := []byte(storyPage(filler, `<p class="small">Advertisement</p>`, filler, filler))
+	par := DefaultParams()
+	for _, skip := range [][]string{nil, {"ad-labels"}, {"inside"}} {
+		par.Skip = skip
+		res, err := Clean(page, Options{Params: &par})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept := strings.Contains(contentText(t, res.Content), "Advertisement"); kept != (skip != nil) {
+			t.Errorf("skip %q: ad label kept %v", skip, kept)
 		}
 	}
 }

@@ -17,18 +17,10 @@ import (
 // class): its text is left out of the copy's text.
 const attrHidden = "data-newsjet-hidden"
 
-// Limits that keep collectMeta linear and its output small.
-const (
-	metaMaxDepth   = 512  // elements nested deeper are not searched
-	copyMaxText    = 400  // characters of text copied per kept body element
-	copyMaxNodes   = 80   // nodes copied per kept body element
-	afterH1MaxText = 1200 // characters of text kept after a shown h1
-	afterH1MaxBlks = 24   // text blocks kept after a shown h1
-	afterH1MaxWins = 4    // shown h1s followed by a window of text
-	beforeH1Texts  = 6    // text nodes kept before a shown h1
-	maxBodyNodes   = 400  // body entries kept in all (metadata sits near the top)
-	maxFigures     = 2    // figures kept (with their image and caption)
-)
+// metaMaxDepth bounds the walk of collectMeta: elements nested deeper are not
+// searched, which keeps it linear (see also Params, whose metadata bounds keep the
+// cleaned page small).
+const metaMaxDepth = 512
 
 // metaItemprops are the microdata properties whose elements are copied from the body.
 var metaItemprops = map[string]bool{
@@ -76,8 +68,8 @@ type pageMeta struct {
 //
 // Elements nested deeper than 512 levels are skipped, and the body yields at most
 // 400 entries (headlines, candidates and text windows).
-func collectMeta(doc *html.Node) pageMeta {
-	c := metaCollector{afterTo: -1}
+func collectMeta(doc *html.Node, par *Params) pageMeta {
+	c := metaCollector{par: par, afterTo: -1, recent: make([]*html.Node, par.BeforeH1Texts)}
 	c.walk(doc, walkState{})
 	c.flushBlock()
 	return c.m
@@ -93,6 +85,7 @@ type walkState struct {
 }
 
 type metaCollector struct {
+	par       *Params
 	m         pageMeta
 	haveTitle bool
 	// entries counts the headlines, top-level candidates and text windows kept.
@@ -112,7 +105,7 @@ type metaCollector struct {
 	blockOpen bool
 	// recent holds the last shown text nodes of the body (a ring, next is the slot
 	// to write), and before the texts taken from it for the next headline.
-	recent [beforeH1Texts]*html.Node
+	recent []*html.Node
 	next   int
 	before []string
 	// titles are the declared titles read in <head>; titled is set once an element
@@ -137,7 +130,7 @@ func (c *metaCollector) walk(n *html.Node, st walkState) {
 		}
 		if st.ctx != schema.RegionNav && st.ctx != schema.RegionFooter && strings.TrimSpace(n.Data) != "" {
 			c.recent[c.next] = n
-			c.next = (c.next + 1) % beforeH1Texts
+			c.next = (c.next + 1) % len(c.recent)
 		}
 		return
 	}
@@ -224,26 +217,26 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	}
 	if n.DataAtom == atom.H1 {
 		c.endWindow()
-		if !st.hidden && c.windows < afterH1MaxWins {
+		if !st.hidden && c.windows < c.par.AfterH1MaxWins {
 			c.addBefore()
 		}
-		if cp := limitedCopy(n); cp != nil {
+		if cp := c.limitedCopy(n); cp != nil {
 			c.addHeadline(cp, st, false)
 			if !st.hidden && c.isTitle(strings.TrimSpace(copyText(cp))) {
 				c.titled = true
 			}
 		}
-		if !st.hidden && c.windows < afterH1MaxWins {
+		if !st.hidden && c.windows < c.par.AfterH1MaxWins {
 			c.startAfter()
 		}
 		return false
 	}
-	if !c.titled && c.windows < afterH1MaxWins && !st.hidden && c.showsTitle(n) {
+	if !c.titled && c.windows < c.par.AfterH1MaxWins && !st.hidden && c.showsTitle(n) {
 		// No h1 so far shows the declared title: the element that does stands in.
 		c.titled = true
 		c.endWindow()
 		c.addBefore()
-		if cp := limitedCopy(n); cp != nil {
+		if cp := c.limitedCopy(n); cp != nil {
 			c.addHeadline(cp, st, true)
 			c.startAfter()
 			return false
@@ -254,16 +247,16 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 		c.paywall = true
 		c.addCandidates(&html.Node{Type: html.ElementNode, Data: n.Data, DataAtom: n.DataAtom, Attr: keptAttrs(n.Attr)}, st)
 	}
-	if n.DataAtom == atom.Figure && c.figures < maxFigures && !st.hidden && !schema.NoiseRegion(st.ctx) {
+	if n.DataAtom == atom.Figure && c.figures < c.par.MaxFigures && !st.hidden && !schema.NoiseRegion(st.ctx) {
 		// The lead image often sits outside the content the cleaner keeps.
-		if cp := limitedCopy(n); cp != nil {
+		if cp := c.limitedCopy(n); cp != nil {
 			c.figures++
 			c.addCandidates(cp, st)
 			return false
 		}
 	}
 	if wanted(n, &ea, st.ctx) {
-		if cp := limitedCopy(n); cp != nil {
+		if cp := c.limitedCopy(n); cp != nil {
 			c.addCandidates(cp, st)
 			if c.afterOn && !st.hidden {
 				c.addAfterSubtree(n)
@@ -335,12 +328,12 @@ func metaItemprop(v string) bool {
 	return false
 }
 
-// limitedCopy copies n with its subtree cut to copyMaxText characters and copyMaxNodes
-// nodes. It returns nil when n's subtree is larger than that or holds an h1, so that
+// limitedCopy copies n with its subtree cut to Params.CopyMaxText characters and
+// Params.CopyMaxNodes nodes. It returns nil when n's subtree is larger than that or holds an h1, so that
 // the walk descends into it and keeps its parts instead (an h1 itself is copied cut),
 // and for elements never copied (script, form, media, ...).
-func limitedCopy(n *html.Node) *html.Node {
-	b := copyBudget{text: copyMaxText, nodes: copyMaxNodes}
+func (c *metaCollector) limitedCopy(n *html.Node) *html.Node {
+	b := copyBudget{text: c.par.CopyMaxText, nodes: c.par.CopyMaxNodes}
 	cp := b.copy(n, 0)
 	if cp == nil || (b.over && n.DataAtom != atom.H1) || b.h1 {
 		return nil
@@ -528,9 +521,9 @@ func elementText(n *html.Node, lines bool) string {
 	return htmlparse.Text(n, lines, func(e *html.Node) bool { return attrVal(e, attrHidden) != "" })
 }
 
-// full reports whether the body yielded maxBodyNodes entries.
+// full reports whether the body yielded Params.MaxBodyEntries entries.
 func (c *metaCollector) full() bool {
-	return c.entries >= maxBodyNodes
+	return c.entries >= c.par.MaxBodyEntries
 }
 
 // addTitle records a declared title, trimmed; short ones are ignored.
@@ -606,15 +599,15 @@ func copyText(n *html.Node) string {
 // and clears them.
 func (c *metaCollector) addBefore() {
 	kept := false
-	for i := range beforeH1Texts {
-		slot := (c.next + i) % beforeH1Texts
+	for i := range c.recent {
+		slot := (c.next + i) % len(c.recent)
 		t := c.recent[slot]
 		if t == nil {
 			continue
 		}
 		c.recent[slot] = nil
 		kept = true
-		if s := htmlparse.Fold(cutUTF8(t.Data, copyMaxText)); s != "" {
+		if s := htmlparse.Fold(cutUTF8(t.Data, c.par.CopyMaxText)); s != "" {
 			c.before = append(c.before, s)
 		}
 	}
@@ -661,7 +654,7 @@ func (c *metaCollector) addAfterText(n *html.Node) {
 		}
 		return
 	}
-	if rest := afterH1MaxText - c.afterText; len(s) > rest {
+	if rest := c.par.AfterH1MaxText - c.afterText; len(s) > rest {
 		s = cutUTF8(s, rest)
 	}
 	c.afterText += len(s)
@@ -675,7 +668,7 @@ func (c *metaCollector) addAfterText(n *html.Node) {
 		}
 		c.block = append(c.block, s...)
 	}
-	if c.afterText >= afterH1MaxText {
+	if c.afterText >= c.par.AfterH1MaxText {
 		c.endWindow()
 	}
 }
@@ -690,7 +683,7 @@ func glued(a, b string) bool {
 // addAfterSubtree appends the text of a kept element to the window, so the window
 // reads as the page does.
 func (c *metaCollector) addAfterSubtree(n *html.Node) {
-	budget := copyBudget{text: copyMaxText, nodes: copyMaxNodes}
+	budget := copyBudget{text: c.par.CopyMaxText, nodes: c.par.CopyMaxNodes}
 	var walk func(*html.Node)
 	walk = func(m *html.Node) {
 		if budget.nodes--; budget.nodes < 0 || !c.afterOn {
@@ -734,7 +727,7 @@ func (c *metaCollector) endAfterBlock() {
 		return
 	}
 	c.afterBlks++
-	if c.afterBlks >= afterH1MaxBlks {
+	if c.afterBlks >= c.par.AfterH1MaxBlks {
 		c.endWindow()
 	}
 }

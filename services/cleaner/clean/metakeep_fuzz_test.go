@@ -22,7 +22,7 @@ func FuzzCollectMeta(f *testing.F) {
 		if err := html.Render(&before, doc); err != nil {
 			return
 		}
-		m := collectMeta(doc)
+		m := collectMeta(doc, &defaultParams)
 		prev := -1
 		for _, c := range m.candidates {
 			if c.Depth > prev+1 {

@@ -40,7 +40,7 @@ const metaPage = `<!DOCTYPE html><html lang="en"><head>
 
 // metaOf parses a page and collects its metadata.
 func metaOf(page string) pageMeta {
-	return collectMeta(htmlparse.Document(page))
+	return collectMeta(htmlparse.Document(page), &defaultParams)
 }
 
 // find returns the first candidate with the given tag whose class is class, or nil.
@@ -121,7 +121,7 @@ func TestCollectMetaAfterH1(t *testing.T) {
 	if len(after) < 3 || after[0] != "By Jane Roe" || after[1] != "Posted 3 May 2023" {
 		t.Fatalf("after = %q", after)
 	}
-	if s := strings.Join(after, " "); strings.Contains(s, "late text") || len(s) > afterH1MaxText+len(after) {
+	if s := strings.Join(after, " "); strings.Contains(s, "late text") || len(s) > defaultParams.AfterH1MaxText+len(after) {
 		t.Errorf("window not limited: %d bytes", len(s))
 	}
 }
@@ -144,7 +144,7 @@ func TestCollectMetaDoesNotMutate(t *testing.T) {
 	if err := html.Render(&before, doc); err != nil {
 		t.Fatal(err)
 	}
-	collectMeta(doc)
+	collectMeta(doc, &defaultParams)
 	if err := html.Render(&after, doc); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestCollectMetaDeepNesting(t *testing.T) {
 	h := &html.Node{Type: html.ElementNode, Data: "h1", DataAtom: atom.H1}
 	h.AppendChild(&html.Node{Type: html.TextNode, Data: "deep"})
 	n.AppendChild(h)
-	m := collectMeta(doc)
+	m := collectMeta(doc, &defaultParams)
 	if len(m.headlines) != 1 || m.headlines[0].Text != "top" {
 		t.Errorf("want the shallow h1 only (deeper than %d levels is not searched): %+v", metaMaxDepth, m.headlines)
 	}
@@ -177,7 +177,7 @@ func BenchmarkCollectMeta(b *testing.B) {
 	doc := htmlparse.Document(page)
 	b.ReportAllocs()
 	for b.Loop() {
-		collectMeta(doc)
+		collectMeta(doc, &defaultParams)
 	}
 }
 
@@ -253,8 +253,8 @@ func TestCollectMetaBounded(t *testing.T) {
 	page := "<html><body><h1>T</h1>" + strings.Repeat(`<time datetime="2024-01-01">Jan 1</time><p class="byline">By A B</p>`, 5000) +
 		`<script type="application/ld+json">{"@type":"NewsArticle"}</script></body></html>`
 	m := metaOf(page)
-	if n := len(m.candidates) + len(m.headlines); n > maxBodyNodes {
-		t.Errorf("body holds %d entries, want at most %d", n, maxBodyNodes)
+	if n := len(m.candidates) + len(m.headlines); n > defaultParams.MaxBodyEntries {
+		t.Errorf("body holds %d entries, want at most %d", n, defaultParams.MaxBodyEntries)
 	}
 	if len(m.head.JSONLD) != 1 {
 		t.Errorf("head holds %d JSON-LD blocks, want the one after the cap too", len(m.head.JSONLD))
