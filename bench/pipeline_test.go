@@ -28,7 +28,7 @@ func TestPipelineAggregatorPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp.URL = pageURL
-	a, err := extract.Extract(cp)
+	a, err := extract.Extract(cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestPipelineLiveBlog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := extract.Extract(cp)
+	a, err := extract.Extract(cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func Newsjet() System {
 			return "", nil, err
 		}
 		cp.URL = p.URL
-		a, err := extract.Extract(cp)
+		a, err := extract.Extract(cp, nil)
 		if err != nil {
 			return "", nil, err
 		}

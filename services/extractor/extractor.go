@@ -75,7 +75,7 @@ func Handler(version string, maxPayload int64) stage.Handler {
 // of the canonical URL or URL), but for a page without any URL an id derived from the
 // raw page's. An extract error is permanent, reason schema.ReasonUnprocessable.
 func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Article, error) {
-	a, err := extract.Extract(cp)
+	a, err := extract.Extract(cp, nil)
 	if err != nil {
 		return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("extracting cleaned page %s: %w", cp.ID, err))
 	}

@@ -79,16 +79,16 @@ func Clean(raw []byte, opts Options) (*schema.CleanedPage, error) {
 	}
 	doc := htmlparse.Document(string(text))
 	meta := collectMeta(doc, par)
+	meta.head.Lang = htmlLang(doc)
 	var content content
 	if plain {
 		content = plainContent(doc)
 	} else {
-		content = selectContent(doc, hostOf(opts.URL), par)
+		content = selectContent(doc, hostOf(opts.URL), declaredLang(&meta.head), par)
 	}
 	if content.empty() && len(meta.headlines) == 0 && len(meta.candidates) == 0 {
 		return nil, ErrEmpty
 	}
-	meta.head.Lang = htmlLang(doc)
 	page := &schema.CleanedPage{
 		Charset: cs, Head: meta.head, Headlines: meta.headlines, Candidates: meta.candidates,
 		Content: renderContent(content.root), Tail: tailLines(content.tail),

@@ -110,9 +110,11 @@ var Passes = [...]pass{
 // selectContent finds the main content of doc by running Passes, and unlinks the
 // boilerplate inside it from the tree. It must run after collectMeta, which reads
 // the untouched tree. pageHost is the host of the page's URL without "www." (""
-// when unknown): links to other hosts are off-site.
-func selectContent(doc *html.Node, pageHost string, par *Params) content {
+// when unknown): links to other hosts are off-site; lang is the page's declared
+// language.
+func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 	p := flattenBody(doc, par)
+	p.adLabels = adLabelsFor(lang)
 	if len(p.els) == 0 || p.els[0].text == 0 {
 		return content{}
 	}
@@ -874,17 +876,6 @@ func normText(n *html.Node) string {
 	return strings.Join(strings.Fields(sb.String()), " ")
 }
 
-// adLabels are the texts (see wordsOf) of an ad slot's label, in the languages
-// detected: a block saying only this is an ad slot whose ad was not rendered.
-var adLabels = map[string]bool{
-	"advertisement": true, "advertisements": true, "advert": true, "ad": true, "ads": true, "sponsored": true,
-	"story continues below advertisement": true, "article continues below advertisement": true,
-	"continue reading below": true, "anzeige": true, "werbung": true, "publicité": true, "publicidad": true,
-	"publicidade": true, "pubblicità": true, "advertentie": true, "reclame": true, "reklame": true,
-	"reklam": true, "reklama": true, "mainos": true, "annons": true, "annonse": true, "iklan": true,
-	"quảng cáo": true, "реклама": true, "广告": true, "廣告": true, "광고": true, "広告": true, "إعلان": true,
-}
-
 // holdsTextInput reports whether element i holds a field for typing text
 // (input of type text, email, search or tel, or without a type).
 func (p *page) holdsTextInput(i int32) bool {
@@ -960,9 +951,10 @@ func (p *page) isAdSlot(e *elem) bool {
 	return e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= p.par.AdLabelMax
 }
 
-// isAdLabel reports whether a block says only an ad label (adLabels).
+// isAdLabel reports whether a block says only an ad label of the page's language
+// (see adLabelsFor).
 func (p *page) isAdLabel(e *elem) bool {
-	return e.flags&fBlock != 0 && e.text > 0 && e.text <= p.par.AdLabelMax && adLabels[wordsOf(normText(e.n))]
+	return e.flags&fBlock != 0 && e.text > 0 && e.text <= p.par.AdLabelMax && p.adLabels[wordsOf(normText(e.n))]
 }
 
 // isSignupBox reports whether block i holds a text field, ad code or controls and

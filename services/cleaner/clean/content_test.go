@@ -5,14 +5,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // storyPage wraps paragraphs in an article page long enough for the content
 // selection to pick the article.
 func storyPage(paras ...string) string {
+	return storyPageIn("en", paras...)
+}
+
+// storyPageIn is storyPage declared in language lang.
+func storyPageIn(lang string, paras ...string) string {
 	var sb strings.Builder
-	sb.WriteString(`<!DOCTYPE html><html lang="en"><head><title>Terminal opens</title></head><body>` +
+	sb.WriteString(`<!DOCTYPE html><html lang="` + lang + `"><head><title>Terminal opens</title></head><body>` +
 		`<nav><a href="/">Home</a> <a href="/news">News</a></nav><article><h1>Terminal opens</h1>`)
 	for _, p := range paras {
 		sb.WriteString(p)
@@ -301,9 +307,9 @@ func TestRepostNoteDropped(t *testing.T) {
 
 func TestAdLabelsDropped(t *testing.T) {
 	filler := `<p>The new ferry terminal on the north pier opened to passengers on Monday after two years of construction work and several delays.</p>`
-	for _, label := range []string{`<p class="small">Advertisement</p>`, `<div><p>Mainos</p><div id="x-77"></div></div>`,
-		`<p>- Anzeige -</p>`, `<div>광고</div>`} {
-		res, err := Clean([]byte(storyPage(filler, label, filler, filler)), Options{})
+	for label, lang := range map[string]string{`<p class="small">Advertisement</p>`: "en", `<div><p>Mainos</p><div id="x-77"></div></div>`: "fi",
+		`<p>- Anzeige -</p>`: "de-AT", `<div>광고</div>`: "ko", `<p>ADVERTISEMENT</p>`: "ko"} {
+		res, err := Clean([]byte(storyPageIn(lang, filler, label, filler, filler)), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -542,5 +548,16 @@ func TestSkipPass(t *testing.T) {
 		if kept := strings.Contains(contentText(t, res.Content), "Advertisement"); kept != (skip != nil) {
 			t.Errorf("skip %q: ad label kept %v", skip, kept)
 		}
+	}
+}
+
+// TestAdLabelsByLanguage: a page's ad labels are its language's and English's.
+func TestAdLabelsByLanguage(t *testing.T) {
+	de, en := adLabelsFor("de"), adLabelsFor("en")
+	if !de["anzeige"] || !de["advertisement"] || en["anzeige"] || !en["advertisement"] || adLabelsFor("")["reklama"] {
+		t.Errorf("ad labels: de %v, en %v", de, en)
+	}
+	if got := declaredLang(&schema.PageHead{Meta: []schema.Meta{{Key: "og:locale", Content: "pt_BR"}}}); got != "pt" {
+		t.Errorf("declared language from og:locale: %q", got)
 	}
 }

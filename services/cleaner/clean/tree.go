@@ -34,11 +34,13 @@ type elem struct {
 
 // page is the flattened body of a parsed document.
 type page struct {
-	par  *Params
-	els  []elem
-	body int32   // index of <body>, -1 when absent
-	h1   int32   // index of the first shown <h1>, -1 when none
-	h1s  []int32 // indices of all shown <h1> elements, in document order
+	par *Params
+	// adLabels are the ad labels of the page's language (see adLabelsFor).
+	adLabels map[string]bool
+	els      []elem
+	body     int32   // index of <body>, -1 when absent
+	h1       int32   // index of the first shown <h1>, -1 when none
+	h1s      []int32 // indices of all shown <h1> elements, in document order
 }
 
 // maxWalkDepth bounds the recursion over the parsed tree (html.Parse itself keeps

@@ -11,48 +11,61 @@ func TestParseCreditText(t *testing.T) {
 		in      string
 		persons string // names joined by "|"
 		org     string
+		lang    string // the page's language, "" for English
 	}{
-		{"By Lois Lane", "Lois Lane", ""},
-		{"By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER Associated Press", "Lisa Mascaro|Mary Clare Jalonick|Eric Tucker", ""},
-		{"By Steve Peoples, AP National Political Writer", "Steve Peoples", ""},
-		{"Tom Davies Associated Press | Published 11:34 PM EST Nov 19, 2019", "Tom Davies", ""},
-		{"Kevin Johnson and Kevin McCoy USA TODAY", "Kevin Johnson|Kevin McCoy", ""},
-		{"By Jeff Foust Monday, November 18, 2019", "Jeff Foust", ""},
-		{"Ilana Muhlstein, MS, RDN", "Ilana Muhlstein", ""},
-		{"Von Moritz Bachmann publiziert am 25. September 2018", "Moritz Bachmann", ""},
-		{"Jane Roe Jane Roe", "Jane Roe", ""},
-		{"By Catherine", "Catherine", ""},
-		{"Catherine", "", ""},
-		{"By Reuters", "", "Reuters"},
-		{"Practical Horseman Editorial Staff", "", "Practical Horseman Editorial Staff"},
-		{"European Space Agency", "", "European Space Agency"},
-		{"by jdadmin", "", ""},
-		{"By Sioux Falls Argus Leader", "", "Sioux Falls Argus Leader"},
-		{"The Russian and Syrian defense ministries", "", ""},
-		{"Follow @janeroe on Twitter", "", ""},
+		{"By Lois Lane", "Lois Lane", "", ""},
+		{"By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER Associated Press", "Lisa Mascaro|Mary Clare Jalonick|Eric Tucker", "", ""},
+		{"By Steve Peoples, AP National Political Writer", "Steve Peoples", "", ""},
+		{"Tom Davies Associated Press | Published 11:34 PM EST Nov 19, 2019", "Tom Davies", "", ""},
+		{"Kevin Johnson and Kevin McCoy USA TODAY", "Kevin Johnson|Kevin McCoy", "", ""},
+		{"By Jeff Foust Monday, November 18, 2019", "Jeff Foust", "", ""},
+		{"Ilana Muhlstein, MS, RDN", "Ilana Muhlstein", "", ""},
+		{"Von Moritz Bachmann publiziert am 25. September 2018", "Moritz Bachmann", "", "de"},
+		{"Jane Roe Jane Roe", "Jane Roe", "", ""},
+		{"By Catherine", "Catherine", "", ""},
+		{"Catherine", "", "", ""},
+		{"By Reuters", "", "Reuters", ""},
+		{"Practical Horseman Editorial Staff", "", "Practical Horseman Editorial Staff", ""},
+		{"European Space Agency", "", "European Space Agency", ""},
+		{"by jdadmin", "", "", ""},
+		{"By Sioux Falls Argus Leader", "", "Sioux Falls Argus Leader", ""},
+		{"The Russian and Syrian defense ministries", "", "", ""},
+		{"Follow @janeroe on Twitter", "", "", ""},
 		// Labels and datelines in other languages, job titles after CJK names.
-		{"Penulis: Dewi Lestari", "Dewi Lestari", ""},
-		{"كتبت: ليلى حداد", "ليلى حداد", ""},
-		{"作者：李明", "李明", ""},
-		{"Auteur : Clémence Fabre", "Clémence Fabre", ""},
-		{"Par Clémence Fabre Publié le 09 juin 2026 à 19h12", "Clémence Fabre", ""},
-		{"Von Jana Berg Veröffentlicht am 3. Mai", "Jana Berg", ""},
-		{"김서연 기자", "김서연", ""},
-		{"佐藤美咲記者", "佐藤美咲", ""},
-		{"Updated: 10:45", "", ""},
-		{"Autor: Jana Berg Veröffentlicht am 20.09.2026, 18:30 Uhr", "Jana Berg", ""},
-		{"Jane Roe and April Smith", "Jane Roe|April Smith", ""},
-		{"Γράφει η Μαρία Κωνσταντίνου Τρίτη, 12 Μαΐου 2026 20:30", "Μαρία Κωνσταντίνου", ""},
-		{"Par Jeanne Roux Mardi, 3 juin 2026", "Jeanne Roux", ""},
+		{"Penulis: Dewi Lestari", "Dewi Lestari", "", "id"},
+		{"كتبت: ليلى حداد", "ليلى حداد", "", "ar"},
+		{"作者：李明", "李明", "", "zh"},
+		{"Auteur : Clémence Fabre", "Clémence Fabre", "", "fr"},
+		{"Par Clémence Fabre Publié le 09 juin 2026 à 19h12", "Clémence Fabre", "", "fr"},
+		{"Von Jana Berg Veröffentlicht am 3. Mai", "Jana Berg", "", "de"},
+		{"김서연 기자", "김서연", "", "ko"},
+		{"佐藤美咲記者", "佐藤美咲", "", "ja"},
+		{"Updated: 10:45", "", "", ""},
+		{"Autor: Jana Berg Veröffentlicht am 20.09.2026, 18:30 Uhr", "Jana Berg", "", "de"},
+		{"Jane Roe and April Smith", "Jane Roe|April Smith", "", ""},
+		{"Γράφει η Μαρία Κωνσταντίνου Τρίτη, 12 Μαΐου 2026 20:30", "Μαρία Κωνσταντίνου", "", "el"},
+		{"Par Jeanne Roux Mardi, 3 juin 2026", "Jeanne Roux", "", "fr"},
+		// Byline words apply by the page's language: Italian "di" opens a credit,
+		// Indonesian "di" ("in") does not; German "von" is both a byline word and
+		// the particle of a name.
+		{"di Mario Rossi", "Mario Rossi", "", "it"},
+		{"Von Braun", "Von Braun", "", "de"},
+		{"Von Hans Müller", "Hans Müller", "", "de"},
+		{"von Heiner", "Heiner", "", "de"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			got := parseCreditText(c.in, site, nil, false)
+			got := lexFor(c.lang).parseCreditText(c.in, site, nil, false)
 			if strings.Join(got.persons, "|") != c.persons || got.org != c.org {
 				t.Errorf("got persons %q org %q, want %q / %q", got.persons, got.org, c.persons, c.org)
 			}
 		})
 	}
+}
+
+// lexFor is the lexicon of a page in language lang.
+func lexFor(lang string) *lexicon {
+	return &lexicon{vocab: vocabFor(lang), par: &defaultParams}
 }
 
 func TestIsCMSUser(t *testing.T) {
@@ -89,7 +102,7 @@ func TestAuthorsIgnoreRelatedAndComments(t *testing.T) {
 }
 
 func TestParseCreditTextDesk(t *testing.T) {
-	got := parseCreditText("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", nil, nil, false)
+	got := lexFor("en").parseCreditText("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", nil, nil, false)
 	if len(got.persons) != 0 || got.org != "JERUSALEM POST STAFF" {
 		t.Errorf("got persons %q org %q, want the desk as organisation", got.persons, got.org)
 	}
@@ -142,10 +155,9 @@ func TestParseCreditTextMonthNames(t *testing.T) {
 		"Gideon Marlowe Mar 20, 2026": "Gideon Marlowe",
 		"By Ana May":                  "Ana May",
 		"By Ana May, May 3, 2024":     "Ana May",
-		"記者：佐藤美咲":                     "佐藤美咲",
 	}
 	for in, want := range cases {
-		if got := strings.Join(parseCreditText(in, nil, nil, false).persons, "|"); got != want {
+		if got := strings.Join(lexFor("en").parseCreditText(in, nil, nil, false).persons, "|"); got != want {
 			t.Errorf("parseCreditText(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -192,5 +204,31 @@ func TestDeclaredAuthorShownInSignOff(t *testing.T) {
 	doc = cleanedDoc("vi", `<meta name="author" content="Minh Anh">`, `<h1>T</h1>`, englishBody)
 	if a := metaOf(t, doc, options{}); len(a.Authors) != 0 {
 		t.Errorf("authors %q, want none (declared, shown nowhere)", a.Authors)
+	}
+}
+
+// TestLanguageVocabulary: a page's byline is read with its language's words, the
+// English ones and no other language's.
+func TestLanguageVocabulary(t *testing.T) {
+	body := `<p>Pemerintah provinsi mengumumkan rencana baru untuk transportasi umum di ibu kota pada hari Senin, yang akan ` +
+		`mulai berlaku tahun depan dan mencakup jalur bus tambahan serta perluasan jaringan kereta ringan.</p>`
+	doc := cleanedDoc("id", "", `<h1>Rencana transportasi baru</h1><div data-newsjet="after-h1"><p>Di Jakarta</p></div>`, body)
+	if a := metaOf(t, doc, options{}); len(a.Authors) != 0 || a.Language != "id" {
+		t.Errorf("Indonesian page: authors %q (language %s), want none: \"di\" is no Indonesian byline word", a.Authors, a.Language)
+	}
+	body = `<p>Die Stadt hat am Montag einen neuen Plan für den Nahverkehr vorgestellt, der im nächsten Jahr in Kraft ` +
+		`treten soll und zusätzliche Buslinien sowie einen Ausbau des Straßenbahnnetzes vorsieht.</p>`
+	doc = cleanedDoc("de", "", `<h1>Neuer Plan für den Nahverkehr</h1><div class="byline" data-newsjet-ctx="article">Von Braun</div>`, body)
+	if a := metaOf(t, doc, options{}); strings.Join(a.Authors, "|") != "Von Braun" {
+		t.Errorf("German page: authors %q, want the author named Von Braun", a.Authors)
+	}
+	if v := vocabFor("id"); v.weekdays["montag"] || !v.weekdays["senin"] || !v.weekdays["monday"] {
+		t.Error("the Indonesian vocabulary is not Indonesian and English alone")
+	}
+	if _, ok := lexFor("en").parseTextDate("22 de janeiro de 2018", false); ok {
+		t.Error("Portuguese month names read on an English page")
+	}
+	if vocabFor("xx") != fallbackVocab || len(fallbackVocab.bylinePrefixes) == 0 {
+		t.Error("a language without a file is not read with the fallback set")
 	}
 }

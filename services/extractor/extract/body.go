@@ -12,22 +12,15 @@ import (
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
-// wordsPerMinute is the reading speed for space-separated scripts; cjkPerMinute
-// the speed in characters for Chinese, Japanese and Korean text.
-const (
-	wordsPerMinute = 230
-	cjkPerMinute   = 500
-)
-
 // fillBody sets the body fields of a from the content element.
-func fillBody(a *schema.Article, content *html.Node, base *url.URL) {
+func fillBody(a *schema.Article, content *html.Node, base *url.URL, par *Params) {
 	a.BodyText = bodyText(content)
 	a.BodyHTML = bodyHTML(content, base)
 	a.BodyMarkdown = bodyMarkdown(content, base)
 	words, cjk := countWords(a.BodyText)
 	a.WordCount = words + cjk
 	if a.WordCount > 0 {
-		minutes := float64(words)/wordsPerMinute + float64(cjk)/cjkPerMinute
+		minutes := float64(words)/par.WordsPerMinute + float64(cjk)/par.CJKPerMinute
 		a.ReadingTimeMinutes = max(1, int(minutes+0.999999))
 	}
 	a.Truncated = a.Truncated || endsCut(a.BodyText)

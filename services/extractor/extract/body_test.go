@@ -114,7 +114,7 @@ func TestCountWords(t *testing.T) {
 
 func TestExtractBodyFields(t *testing.T) {
 	long := strings.Repeat("word ", 500)
-	a, err := Extract(v1Page(cleaned("<title>T</title>", "<p>"+long+"</p><p>Second paragraph.</p>"), "https://news.example/s"))
+	a, err := Extract(v1Page(cleaned("<title>T</title>", "<p>"+long+"</p><p>Second paragraph.</p>"), "https://news.example/s"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestExtractBodyFields(t *testing.T) {
 
 func TestTruncatedBody(t *testing.T) {
 	text := strings.Repeat("The story goes on and on. ", 10) + "Subscribers can read the rest…"
-	a, err := Extract(v1Page(cleaned("", "<p>"+text+"</p>"), ""))
+	a, err := Extract(v1Page(cleaned("", "<p>"+text+"</p>"), ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestLivePosts(t *testing.T) {
 {"@type":"BlogPosting","headline":"Second","datePublished":"2026-05-07T23:05:00+01:00","articleBody":"Later &amp; update."},
 {"@type":"BlogPosting","headline":"First","datePublished":"2026-05-07T22:00:00+01:00","articleBody":"Polls closed."},
 {"@type":"BlogPosting","headline":"No text"}]}]}</script>`
-	a, err := Extract(v1Page(cleaned(ld, "<p>Intro.</p>"), ""))
+	a, err := Extract(v1Page(cleaned(ld, "<p>Intro.</p>"), ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,22 +165,22 @@ func TestLivePosts(t *testing.T) {
 
 func TestExtractErrors(t *testing.T) {
 	for _, in := range []string{"", "   \n"} {
-		if _, err := Extract(v1Page(in, "")); !errors.Is(err, ErrEmpty) {
+		if _, err := Extract(v1Page(in, ""), nil); !errors.Is(err, ErrEmpty) {
 			t.Errorf("v1 document %q: error %v, want ErrEmpty", in, err)
 		}
 	}
-	if _, err := Extract(&schema.CleanedPage{Schema: schema.CleanedPageV2, ID: "c", RawID: "r"}); !errors.Is(err, ErrEmpty) {
+	if _, err := Extract(&schema.CleanedPage{Schema: schema.CleanedPageV2, ID: "c", RawID: "r"}, nil); !errors.Is(err, ErrEmpty) {
 		t.Errorf("empty v2 page: error %v, want ErrEmpty", err)
 	}
 	deep := strings.Repeat("<div>", 100000) + "text"
-	a, err := Extract(&schema.CleanedPage{Schema: schema.CleanedPageV2, ID: "c", RawID: "r", Content: deep})
+	a, err := Extract(&schema.CleanedPage{Schema: schema.CleanedPageV2, ID: "c", RawID: "r", Content: deep}, nil)
 	if err != nil || a.BodyText != "text" {
 		t.Errorf("100000 nested elements: %v, body %q", err, a.BodyText)
 	}
 }
 
 func TestExtractNotCleanedDocument(t *testing.T) {
-	a, err := Extract(v1Page("<html><body><p>Plain page.</p><p>Two.</p></body></html>", ""))
+	a, err := Extract(v1Page("<html><body><p>Plain page.</p><p>Two.</p></body></html>", ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func FuzzExtract(f *testing.F) {
 		// The same bytes as a v1 document and as the content of a v2 page.
 		v2 := &schema.CleanedPage{Schema: schema.CleanedPageV2, ID: "c", RawID: "r", URL: pageURL, Content: doc}
 		for _, cp := range []*schema.CleanedPage{v1Page(doc, pageURL), v2} {
-			a, err := Extract(cp)
+			a, err := Extract(cp, nil)
 			if err != nil {
 				if !errors.Is(err, ErrEmpty) {
 					t.Fatalf("error without a sentinel: %v", err)
@@ -233,7 +233,7 @@ func TestExtractLargeDocument(t *testing.T) {
 		sb.WriteString("<div><p>Paragraph with <a href='/x'>a link</a> and <time datetime='2026-01-01T00:00:00Z'>a time</time>.</p></div>")
 	}
 	sb.WriteString("<p>" + strings.Repeat("word ", 2<<20) + "</p>")
-	a, err := Extract(v1Page(cleaned("", sb.String()), "https://news.example/"))
+	a, err := Extract(v1Page(cleaned("", sb.String()), "https://news.example/"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

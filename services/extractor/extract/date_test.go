@@ -34,7 +34,9 @@ func TestParseTextDate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			d, ok := parseTextDate(c.in, c.dayFirst)
+			// The month names of the page's language and English are read.
+			lang := map[string]string{"22 de janeiro de 2018 às 0:13": "pt", "24 сентября 2018": "ru"}[c.in]
+			d, ok := lexFor(lang).parseTextDate(c.in, c.dayFirst)
 			if ok != c.ok {
 				t.Fatalf("ok = %v, want %v (%+v)", ok, c.ok, d)
 			}
@@ -79,7 +81,7 @@ func TestParseStamp(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			s, ok := parseStamp(c.in)
+			s, ok := lexFor("").parseStamp(c.in)
 			if ok != c.ok {
 				t.Fatalf("ok = %v, want %v", ok, c.ok)
 			}
@@ -105,14 +107,14 @@ func mustTime(t *testing.T, s string) time.Time {
 
 func TestAgrees(t *testing.T) {
 	decl := func(s string) stamp {
-		st, ok := parseStamp(s)
+		st, ok := lexFor("").parseStamp(s)
 		if !ok {
 			t.Fatalf("bad stamp %q", s)
 		}
 		return st
 	}
 	shown := func(s string) textDate {
-		d, ok := parseTextDate(s, false)
+		d, ok := lexFor("").parseTextDate(s, false)
 		if !ok {
 			t.Fatalf("bad date %q", s)
 		}

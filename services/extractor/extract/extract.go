@@ -53,9 +53,13 @@ type options struct {
 // lineage ids and timestamps.
 //
 // A page without content still gives an article (with metadata only); a page
-// without anything to read is ErrEmpty.
-func Extract(cp *schema.CleanedPage) (*schema.Article, error) {
-	p, err := readPage(cp)
+// without anything to read is ErrEmpty. par are the thresholds to extract with;
+// nil means DefaultParams.
+func Extract(cp *schema.CleanedPage, par *Params) (*schema.Article, error) {
+	if par == nil {
+		par = &defaultParams
+	}
+	p, err := readPage(cp, par)
 	if err != nil {
 		return nil, err
 	}
@@ -63,24 +67,24 @@ func Extract(cp *schema.CleanedPage) (*schema.Article, error) {
 	a := &schema.Article{Schema: schema.ArticleV1, URL: opts.URL, Authors: []string{}}
 	fillMetadata(a, p, opts)
 	base, _ := url.Parse(opts.URL)
-	fillBody(a, p.content, base)
-	fillLivePosts(a, p.content)
+	fillBody(a, p.content, base, par)
+	fillLivePosts(a, p.content, par)
 	return a, nil
 }
 
 // readPage reads a cleaned page of either version into the form the extraction reads.
-func readPage(cp *schema.CleanedPage) (*page, error) {
+func readPage(cp *schema.CleanedPage, par *Params) (*page, error) {
 	if cp.Schema == schema.CleanedPageV1 || cp.V1HTML != "" {
 		if strings.TrimSpace(cp.V1HTML) == "" {
 			return nil, fmt.Errorf("%w: v1 page %s has no document", ErrEmpty, cp.ID)
 		}
 		v2, content := fromV1(cp.V1HTML)
-		return newPage(v2, content), nil
+		return newPage(v2, content, par), nil
 	}
 	h := &cp.Head
 	if cp.Content == "" && len(cp.Headlines) == 0 && len(cp.Candidates) == 0 && h.Title == "" &&
 		len(h.Meta) == 0 && len(h.Links) == 0 && len(h.JSONLD) == 0 && len(h.JSONLDText) == 0 {
 		return nil, fmt.Errorf("%w: page %s", ErrEmpty, cp.ID)
 	}
-	return newPage(cp, htmlparse.Body(cp.Content)), nil
+	return newPage(cp, htmlparse.Body(cp.Content), par), nil
 }

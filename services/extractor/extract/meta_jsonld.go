@@ -49,10 +49,11 @@ var articleTypes = map[string]int{
 }
 
 // parseJSONLD decodes every JSON-LD block and picks the article object: the first of
-// the highest-ranked article type, a live blog first. From the blocks that are not
+// the highest-ranked article type, a live blog first (with at most maxPosts of its
+// updates). From the blocks that are not
 // valid JSON (texts, and blocks whose numbers Go cannot hold) only the quoted date
 // and headline properties a lenient scan finds are kept.
-func parseJSONLD(blocks []json.RawMessage, texts []string) ldData {
+func parseJSONLD(blocks []json.RawMessage, texts []string, maxPosts int) ldData {
 	var d ldData
 	rank := 0
 	var visit func(v any, depth int)
@@ -74,7 +75,7 @@ func parseJSONLD(blocks []json.RawMessage, texts []string) ldData {
 			}
 			for _, t := range ldTypes(x) {
 				if t == "liveblogposting" && d.live == nil {
-					d.live = livePosts(x["liveBlogUpdate"])
+					d.live = livePosts(x["liveBlogUpdate"], maxPosts)
 				}
 				if r := articleTypes[t]; r > 0 {
 					d.pages = append(d.pages, x)

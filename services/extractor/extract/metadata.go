@@ -35,6 +35,7 @@ func fillMetadata(a *schema.Article, p *page, opts options) {
 	a.Section = p.section(hostOf(a.URL))
 	a.Tags = p.tags(hostOf(a.URL))
 	a.Language = p.language(a.Title)
+	p.lex = &lexicon{vocab: vocabFor(a.Language), par: p.par}
 	// A one-word credit that is part of a declared site name is the outlet; a name
 	// read from <title> is not sure enough for that (a pen name may share a word).
 	a.Authors, a.Organization = p.authors(declared, a.Language)
@@ -48,6 +49,10 @@ func fillMetadata(a *schema.Article, p *page, opts options) {
 
 // page is a cleaned page in the form the extraction reads.
 type page struct {
+	par *Params
+	// lex is the vocabulary the page is read with: the fallback set until its
+	// language is known, then its language's (see vocabFor).
+	lex       *lexicon
 	htmlLang  string
 	headTitle string
 	base      string // <base href>
@@ -84,11 +89,12 @@ type heading struct {
 	before, after []string
 }
 
-// newPage returns the page of cp, whose content was parsed into content.
-func newPage(cp *schema.CleanedPage, content *html.Node) *page {
+// newPage returns the page of cp, whose content was parsed into content, read with
+// par.
+func newPage(cp *schema.CleanedPage, content *html.Node, par *Params) *page {
 	h := &cp.Head
-	p := &page{htmlLang: h.Lang, headTitle: collapse(h.Title), base: h.Base, metas: h.Meta, links: h.Links,
-		ld: parseJSONLD(h.JSONLD, h.JSONLDText), cands: cp.Candidates, titleH1: -1, pos: -1,
+	p := &page{par: par, lex: &lexicon{vocab: fallbackVocab, par: par}, htmlLang: h.Lang, headTitle: collapse(h.Title), base: h.Base, metas: h.Meta, links: h.Links,
+		ld: parseJSONLD(h.JSONLD, h.JSONLDText, par.MaxLivePosts), cands: cp.Candidates, titleH1: -1, pos: -1,
 		content: content, tail: cp.Tail}
 	p.h1s = make([]heading, len(cp.Headlines))
 	for i, hl := range cp.Headlines {
@@ -197,13 +203,13 @@ func (p *page) nearTitle(i int) bool {
 	case pos:
 		// elemH1 never decreases: the headline's group starts at the first index
 		// holding pos.
-		return i-sort.SearchInts(p.elemH1, pos) < 30
+		return i-sort.SearchInts(p.elemH1, pos) < p.par.NearAfterHeadline
 	case pos - 1:
 		if e.Region == schema.RegionArticle {
 			return true
 		}
 		// The few elements right before the headline (a byline above it).
-		return sort.SearchInts(p.elemH1, pos)-1-i < 3
+		return sort.SearchInts(p.elemH1, pos)-1-i < p.par.NearBeforeHeadline
 	}
 	return false
 }
@@ -281,12 +287,6 @@ func (p *page) declaredSiteName() string {
 	return collapse(p.metaVal(schema.MetaAppNames[:]...))
 }
 
-// siteSuffixTokens and siteSuffixRunes bound a site name read from <title>.
-const (
-	siteSuffixTokens = 5
-	siteSuffixRunes  = 40
-)
-
 // siteTitleSeps separate a site name from the headline at the end of <title>.
 var siteTitleSeps = [...]string{" | ", " – ", " — ", " - ", " :: ", " · ", " » "}
 
@@ -303,7 +303,7 @@ func (p *page) titleSuffixSite(host string) string {
 		}
 		head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
 		ht, tt := tokenize(head), tokenize(tail)
-		if len(tt) == 0 || len(tt) > siteSuffixTokens || utf8.RuneCountInString(tail) > siteSuffixRunes || len(ht) < 2 {
+		if len(tt) == 0 || len(tt) > p.par.SiteSuffixTokens || utf8.RuneCountInString(tail) > p.par.SiteSuffixRunes || len(ht) < 2 {
 			continue
 		}
 		if p.showsHeadline(ht) || namesHost(tt, host) {
@@ -315,11 +315,11 @@ func (p *page) titleSuffixSite(host string) string {
 
 // showsHeadline reports whether a shown h1 or og:title reads as the tokens t.
 func (p *page) showsHeadline(t []string) bool {
-	if tokenF1(t, tokenize(p.metaVal(schema.MetaOGTitle))) >= 0.9 {
+	if tokenF1(t, tokenize(p.metaVal(schema.MetaOGTitle))) >= p.par.SiteHeadlineF1 {
 		return true
 	}
 	for _, h := range p.h1s {
-		if !h.hidden && tokenF1(t, tokenize(h.text)) >= 0.9 {
+		if !h.hidden && tokenF1(t, tokenize(h.text)) >= p.par.SiteHeadlineF1 {
 			return true
 		}
 	}
@@ -375,10 +375,6 @@ func (p *page) section(host string) string {
 	return ""
 }
 
-// maxShownTags is the most links a shown tag list may hold: a longer one is a
-// menu or a tag cloud, not this article's tags.
-const maxShownTags = 15
-
 // shownTags returns the texts of the category and tag links the page shows in its
 // kept metadata elements (outside menus, sidebars and comments): links with
 // rel="category tag" are categories, other rel=tag links and the links inside an
@@ -394,7 +390,7 @@ func (p *page) shownTags(host string) (cats, tags []string) {
 		}
 		t := collapse(line(n))
 		k := strings.ToLower(t)
-		if t == "" || seen[k] || utf8.RuneCountInString(t) > 60 {
+		if t == "" || seen[k] || utf8.RuneCountInString(t) > p.par.TagMaxRunes {
 			return
 		}
 		seen[k] = true
@@ -427,12 +423,12 @@ func (p *page) shownTags(host string) (cats, tags []string) {
 		}
 		found[0], found[1] = found[0][:0], found[1][:0]
 		walk(p.elems[i], noList)
-		if len(found[0])+len(found[1]) <= maxShownTags {
+		if len(found[0])+len(found[1]) <= p.par.MaxShownTags {
 			cats = append(cats, found[0]...)
 			tags = append(tags, found[1]...)
 		}
 	}
-	if len(cats)+len(tags) > maxShownTags {
+	if len(cats)+len(tags) > p.par.MaxShownTags {
 		return nil, nil // tags of teasers all over the page
 	}
 	return cats, tags
@@ -495,7 +491,7 @@ func (p *page) tags(host string) []string {
 		for _, t := range parts {
 			t = collapse(t)
 			k := strings.ToLower(t)
-			if t == "" || seen[k] || utf8.RuneCountInString(t) > 60 {
+			if t == "" || seen[k] || utf8.RuneCountInString(t) > p.par.TagMaxRunes {
 				continue
 			}
 			seen[k] = true

@@ -40,7 +40,7 @@ func FuzzParseTextDate(f *testing.F) {
 		f.Add(s, false)
 	}
 	f.Fuzz(func(t *testing.T, s string, dayFirst bool) {
-		d, ok := parseTextDate(s, dayFirst)
+		d, ok := lexFor("").parseTextDate(s, dayFirst)
 		if !ok {
 			return
 		}

@@ -24,7 +24,7 @@ func v1Page(doc, url string) *schema.CleanedPage {
 // pageOf reads a v1 cleaned document.
 func pageOf(doc string) *page {
 	cp, content := fromV1(doc)
-	return newPage(cp, content)
+	return newPage(cp, content, &defaultParams)
 }
 
 // metaOf runs fillMetadata on a v1 cleaned document.
@@ -359,7 +359,7 @@ func TestFillMetadataTitleSuffixNotASiteName(t *testing.T) {
 
 func TestFillMetadataTagCloudIsNotTags(t *testing.T) {
 	var links strings.Builder
-	for i := range maxShownTags + 1 {
+	for i := range defaultParams.MaxShownTags + 1 {
 		links.WriteString(`<a rel="tag" data-newsjet-ctx="article" href="/tag/t` + string(rune('a'+i)) + `">Topic ` + string(rune('A'+i)) + `</a>`)
 	}
 	doc := cleanedDoc("en", "", `<h1>T</h1>`+links.String(), englishBody)

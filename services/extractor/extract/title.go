@@ -24,7 +24,7 @@ func (p *page) title(site, host string) string {
 	siteTok := siteTokens(site, host)
 	var machine []string
 	for _, m := range p.machineTitles() {
-		if t := stripSite(m, siteTok); t != "" {
+		if t := p.lex.stripSite(m, siteTok); t != "" {
 			machine = append(machine, t)
 		}
 	}
@@ -32,8 +32,8 @@ func (p *page) title(site, host string) string {
 	var idx []int
 	for i := range p.h1s {
 		h := &p.h1s[i]
-		if h.hidden || h.text == "" || schema.NoiseRegion(h.ctx) || utf8.RuneCountInString(h.text) > 400 ||
-			isLogoHeading(h.text, siteTok, p.headTitle) {
+		if h.hidden || h.text == "" || schema.NoiseRegion(h.ctx) || utf8.RuneCountInString(h.text) > p.par.HeadlineMaxRunes ||
+			p.lex.isLogoHeading(h.text, siteTok, p.headTitle) {
 			continue
 		}
 		cands = append(cands, h)
@@ -52,7 +52,7 @@ func (p *page) title(site, host string) string {
 			}
 		}
 	}
-	if best >= 0 && bestSim >= 0.5 {
+	if best >= 0 && bestSim >= p.par.TitleAgreeF1 {
 		p.titleH1 = idx[best]
 		return cands[best].text
 	}
@@ -85,9 +85,6 @@ func (p *page) title(site, host string) string {
 	return p.contentTitle()
 }
 
-// fallbackTitleRunes bounds a title taken from the first line of the content.
-const fallbackTitleRunes = 120
-
 // contentTitle returns a title for a page that declares and shows none (plain
 // text, a list of links): the content's first heading, else its first line, cut
 // at a word boundary to at most fallbackTitleRunes runes; "" for empty content.
@@ -95,19 +92,19 @@ func (p *page) contentTitle() string {
 	if p.content == nil {
 		return ""
 	}
-	if h := firstHeading(p.content, 0); h != "" {
+	if h := firstHeading(p.content, p.par.FallbackTitleRunes, 0); h != "" {
 		return h
 	}
 	for line := range strings.Lines(contentText(p.content)) {
 		if line = collapse(line); line != "" {
-			return cutWords(line, fallbackTitleRunes)
+			return cutWords(line, p.par.FallbackTitleRunes)
 		}
 	}
 	return ""
 }
 
 // firstHeading returns the collapsed text of the first h1-h6 under n holding text.
-func firstHeading(n *html.Node, depth int) string {
+func firstHeading(n *html.Node, maxRunes, depth int) string {
 	if depth > 256 {
 		return ""
 	}
@@ -118,11 +115,11 @@ func firstHeading(n *html.Node, depth int) string {
 		switch c.DataAtom {
 		case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 			if t := collapse(textOf(c)); t != "" {
-				return cutWords(t, fallbackTitleRunes)
+				return cutWords(t, maxRunes)
 			}
 			continue
 		}
-		if t := firstHeading(c, depth+1); t != "" {
+		if t := firstHeading(c, maxRunes, depth+1); t != "" {
 			return t
 		}
 	}
@@ -163,7 +160,7 @@ func (p *page) shownHeadline(machine []string) string {
 		}
 		t := collapse(line(e))
 		for _, m := range machine {
-			if tokenF1(tokenize(t), tokenize(m)) >= 0.8 {
+			if tokenF1(tokenize(t), tokenize(m)) >= p.par.ShownHeadlineF1 {
 				return t
 			}
 		}
@@ -214,17 +211,17 @@ func (p *page) machineTitles() []string {
 
 // isLogoHeading reports whether an h1 is the site's name rather than a headline: it
 // matches the site name, or the site part after the last separator of <title>.
-func isLogoHeading(text string, siteTok []string, headTitle string) bool {
+func (l *lexicon) isLogoHeading(text string, siteTok []string, headTitle string) bool {
 	t := tokenize(text)
 	if len(t) == 0 {
 		return true
 	}
-	if len(siteTok) > 0 && tokenF1(t, siteTok) >= 0.6 {
+	if len(siteTok) > 0 && tokenF1(t, siteTok) >= l.par.LogoF1 {
 		return true
 	}
 	for _, sep := range titleSeps {
 		if i := strings.LastIndex(headTitle, sep); i > 0 {
-			if tokenF1(t, tokenize(headTitle[i+len(sep):])) >= 0.8 && len(tokenize(headTitle[:i])) > len(t) {
+			if tokenF1(t, tokenize(headTitle[i+len(sep):])) >= l.par.LogoSuffixF1 && len(tokenize(headTitle[:i])) > len(t) {
 				return true
 			}
 		}
@@ -234,7 +231,7 @@ func isLogoHeading(text string, siteTok []string, headTitle string) bool {
 
 // stripSite removes a site-name suffix or prefix and a one-word section prefix
 // ("Opinion | ...") from a declared title.
-func stripSite(t string, siteTok []string) string {
+func (l *lexicon) stripSite(t string, siteTok []string) string {
 	for range 3 {
 		cut := false
 		for _, sep := range titleSeps {
@@ -243,13 +240,13 @@ func stripSite(t string, siteTok []string) string {
 				continue
 			}
 			head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
-			if isSiteLike(tail, siteTok) && len(tokenize(head)) >= 2 {
+			if l.isSiteLike(tail, siteTok) && len(tokenize(head)) >= 2 {
 				t, cut = head, true
 				break
 			}
 			j := strings.Index(t, sep)
 			head, tail = strings.TrimSpace(t[:j]), strings.TrimSpace(t[j+len(sep):])
-			if (isSiteLike(head, siteTok) || isSectionLabel(head)) && len(tokenize(tail)) >= 2 && sep != ": " {
+			if (l.isSiteLike(head, siteTok) || l.isSectionLabel(head)) && len(tokenize(tail)) >= 2 && sep != ": " {
 				t, cut = tail, true
 				break
 			}
@@ -263,35 +260,30 @@ func stripSite(t string, siteTok []string) string {
 
 // isSiteLike reports whether a title part names the site: it matches the site name
 // or looks like a domain.
-func isSiteLike(part string, siteTok []string) bool {
+func (l *lexicon) isSiteLike(part string, siteTok []string) bool {
 	pt := tokenize(part)
 	if len(pt) == 0 {
 		return false
 	}
-	if len(siteTok) > 0 && tokenF1(pt, siteTok) >= 0.5 {
+	if len(siteTok) > 0 && tokenF1(pt, siteTok) >= l.par.SiteLikeF1 {
 		return true
 	}
 	if joined := strings.Join(pt, ""); len(siteTok) > 0 && (joined == siteTok[len(siteTok)-1] || joined == strings.Join(siteTok, "")) {
 		return true
 	}
-	l := strings.ToLower(part)
-	return !strings.Contains(part, " ") && (strings.HasSuffix(l, ".com") || strings.HasSuffix(l, ".org") ||
-		strings.HasSuffix(l, ".net") || strings.Count(l, ".") >= 1 && len(pt) <= 3)
+	low := strings.ToLower(part)
+	return !strings.Contains(part, " ") && (strings.HasSuffix(low, ".com") || strings.HasSuffix(low, ".org") ||
+		strings.HasSuffix(low, ".net") || strings.Count(low, ".") >= 1 && len(pt) <= 3)
 }
 
 // isSectionLabel reports whether a title prefix is a one-word section label such as
 // "Opinion" or "Analysis".
-func isSectionLabel(part string) bool {
+func (l *lexicon) isSectionLabel(part string) bool {
 	pt := tokenize(part)
 	if len(pt) != 1 {
 		return false
 	}
-	switch pt[0] {
-	case "opinion", "analysis", "review", "editorial", "live", "video", "watch", "exclusive", "breaking",
-		"commentary", "column", "podcast", "photos", "interview", "explainer", "news":
-		return true
-	}
-	return false
+	return l.sectionLabels[pt[0]]
 }
 
 // tokenize returns the case-folded word tokens of s (letters, digits, underscore).

@@ -18,7 +18,7 @@ func TestStripSite(t *testing.T) {
 		"Council approves budget | Politics | The Daily Planet": "Council approves budget | Politics",
 	}
 	for in, want := range cases {
-		if got := stripSite(in, site); got != want {
+		if got := lexFor("en").stripSite(in, site); got != want {
 			t.Errorf("stripSite(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -66,7 +66,7 @@ func TestTitleFallsBackToContent(t *testing.T) {
 		{"first heading", `<p>Intro line.</p><h2>Ferry <em>timetable</em></h2><p>Text.</p>`, "Ferry timetable"},
 		{"first line", `<p>Just a plain text file.</p><p>With two paragraphs.</p>`, "Just a plain text file."},
 		{"link list", `<ul><li><a href="a.html">a.html</a></li><li><a href="b.html">b.html</a></li></ul>`, "a.html"},
-		{"long first line cut at a word", `<p>` + long + `</p>`, strings.TrimSpace(long[:fallbackTitleRunes])},
+		{"long first line cut at a word", `<p>` + long + `</p>`, strings.TrimSpace(long[:defaultParams.FallbackTitleRunes])},
 		{"empty", ``, ""},
 	}
 	for _, c := range cases {
