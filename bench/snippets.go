@@ -31,7 +31,10 @@ func PyNorm(s string) string {
 
 // Confusion holds snippet or date counts summed over pages (a micro-average).
 type Confusion struct {
-	TP, FP, FN, TN int
+	TP int `json:"tp"`
+	FP int `json:"fp"`
+	FN int `json:"fn"`
+	TN int `json:"tn"`
 }
 
 // Add returns the sum of c and o.

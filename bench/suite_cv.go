@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -42,22 +43,19 @@ func DefaultFamilies(systems, dateSystems []System) []Family {
 // cvTask is one selection problem: the metrics of a family's candidates on the
 // corpora present, and which of them the choice maximises (their mean).
 type cvTask struct {
-	name      string
-	metrics   func(s *Suite, members []string) (ms []Metric, objective []int, ok bool)
-	objective string
+	name    string
+	metrics func(s *Suite, members []string) (ms []Metric, objective []int, ok bool)
 }
 
-var cvTasks = []cvTask{
-	{"body", bodyMetrics, "mean of aeb F1 and trafilatura-dev F"},
-	{"metadata", metaMetrics, "mean of the six figures"},
-	{"dates", dateMetrics, "htmldate-dev F"},
-}
+var cvTasks = []cvTask{{"body", bodyMetrics}, {"metadata", metaMetrics}, {"dates", dateMetrics}}
 
 // CVRow is one family's cross-validation on one task.
 type CVRow struct {
 	Task, Family string
 	Members      []string
 	Metrics      []string
+	// Objective lists the metrics whose mean the choice maximises.
+	Objective []int
 	CVResult
 }
 
@@ -70,7 +68,8 @@ func (s *Suite) CrossValidateSuite(fams []Family) []CVRow {
 			if !ok {
 				continue
 			}
-			row := CVRow{Task: t.name, Family: f.Name, Members: f.Members, CVResult: CrossValidate(ms, len(f.Members), s.K, obj)}
+			row := CVRow{Task: t.name, Family: f.Name, Members: f.Members, Objective: obj,
+				CVResult: CrossValidate(ms, len(f.Members), s.K, obj)}
 			for _, m := range ms {
 				row.Metrics = append(row.Metrics, m.Name)
 			}
@@ -267,30 +266,47 @@ func boolValue(b bool) float64 {
 	return 0
 }
 
-// PrintCV writes the fold layout and one line per family and task: each metric's
-// full figure (the candidate chosen on every page) beside its cross-validated one.
+// PrintCV writes the fold layout, then per task a table with one line per
+// family: each metric's full figure (the candidate chosen on all pages) beside its
+// cross-validated one, and what was chosen. It writes nothing without rows.
 func (s *Suite) PrintCV(w io.Writer, rows []CVRow) {
+	if len(rows) == 0 {
+		return
+	}
 	fmt.Fprintf(w, "\n== site-grouped cross-validation, k=%d\n", s.K)
 	s.printFolds(w)
 	fmt.Fprintln(w, "A family's candidates are chosen on k-1 folds of sites by the task's objective and score the held-out")
 	fmt.Fprintln(w, "fold; cv pools the held-out folds. full = the candidate chosen on all pages. A family of one candidate")
 	fmt.Fprintln(w, "has nothing to choose: its cv equals full by construction (marked =).")
-	task := ""
-	for _, r := range rows {
-		if r.Task != task {
-			task = r.Task
-			for _, t := range cvTasks {
-				if t.name == task {
-					fmt.Fprintf(w, "%s (objective: %s)\n", task, t.objective)
-				}
-			}
+	var prev *CVRow
+	for i := range rows {
+		r := &rows[i]
+		if prev == nil || prev.Task != r.Task || !slices.Equal(prev.Metrics, r.Metrics) {
+			printCVHead(w, r)
 		}
-		var cells []string
+		prev = r
+		line := fmt.Sprintf("  %-30s", r.Family)
 		for m, name := range r.Metrics {
-			cells = append(cells, fmt.Sprintf("%s %s/%s", name, f3(r.Full[m]), f3(r.Held[m])))
+			line += fmt.Sprintf(" %-*s", max(len(name), 11), f3(r.Full[m])+" "+f3(r.Held[m]))
 		}
-		fmt.Fprintf(w, "  %-34s %s  %s\n", r.Family, strings.Join(cells, "  "), r.choiceText())
+		fmt.Fprintf(w, "%s %s\n", line, r.choiceText())
 	}
+}
+
+// printCVHead writes the task, its objective and the column names of r's metrics.
+func printCVHead(w io.Writer, r *CVRow) {
+	var obj []string
+	for _, m := range r.Objective {
+		obj = append(obj, r.Metrics[m])
+	}
+	fmt.Fprintf(w, "%s (objective: the mean of %s)\n", r.Task, strings.Join(obj, ", "))
+	head, sub := fmt.Sprintf("  %-30s", "family"), fmt.Sprintf("  %-30s", "")
+	for _, name := range r.Metrics {
+		head += fmt.Sprintf(" %-*s", max(len(name), 11), name)
+		sub += fmt.Sprintf(" %-*s", max(len(name), 11), "full    cv")
+	}
+	fmt.Fprintln(w, strings.TrimRight(head, " "))
+	fmt.Fprintln(w, strings.TrimRight(sub, " "))
 }
 
 // choiceText says what was chosen: "=" for a single candidate, else the full
@@ -300,8 +316,13 @@ func (r CVRow) choiceText() string {
 		return "="
 	}
 	per := make([]string, len(r.Chosen))
+	same := true
 	for f, c := range r.Chosen {
 		per[f] = r.Members[c]
+		same = same && c == r.Chosen[0]
+	}
+	if same {
+		return fmt.Sprintf("full: %s; every fold: %s", r.Members[r.FullChoice], per[0])
 	}
 	return fmt.Sprintf("full: %s; per fold: %s", r.Members[r.FullChoice], strings.Join(per, ","))
 }

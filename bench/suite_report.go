@@ -93,7 +93,7 @@ func (s *Suite) printWorst(w io.Writer, n int, name string) {
 	if a := s.AEB; a != nil {
 		for _, r := range a.Runs {
 			if r.System == name {
-				fmt.Fprintln(w)
+				fmt.Fprintf(w, "\n(%s) ", CorpusAEB)
 				PrintWorst(w, r.SystemResult, n)
 			}
 		}
@@ -114,17 +114,19 @@ func (s *Suite) printWorst(w io.Writer, n int, name string) {
 	}
 }
 
-// printWorstTraf ranks pages by their share of wrong snippets (FN+FP over all),
-// then by FN, and shows the first missed and the first kept-boilerplate snippet.
+// printWorstTraf ranks the pages with a wrong snippet by their share of wrong
+// snippets (FN+FP over all), then by FN, and shows the first missed and the first kept-boilerplate snippet.
 func (s *Suite) printWorstTraf(w io.Writer, r *TrafRun, n int) {
 	t := s.Traf
-	idx := make([]int, len(t.Entries))
-	for i := range idx {
-		idx[i] = i
-	}
 	bad := func(i int) float64 {
 		c := r.Snip[i].Confusion
 		return ratio(c.FN+c.FP, c.TP+c.FP+c.FN+c.TN)
+	}
+	var idx []int
+	for i := range t.Entries {
+		if bad(i) > 0 {
+			idx = append(idx, i)
+		}
 	}
 	sort.SliceStable(idx, func(a, b int) bool {
 		if ba, bb := bad(idx[a]), bad(idx[b]); ba != bb {
@@ -133,7 +135,8 @@ func (s *Suite) printWorstTraf(w io.Writer, r *TrafRun, n int) {
 		return r.Snip[idx[a]].FN > r.Snip[idx[b]].FN
 	})
 	n = min(n, len(idx))
-	fmt.Fprintf(w, "\nworst %d pages of %s on %s (TP/FP/FN/TN; first missed / first kept boilerplate snippet):\n", n, r.Name, CorpusTraf)
+	fmt.Fprintf(w, "\n%d of %d pages of %s on %s with a wrong snippet, most wrong first (TP/FP/FN/TN; first missed /\n", n, len(idx), r.Name, CorpusTraf)
+	fmt.Fprintln(w, "first kept boilerplate snippet):")
 	for _, i := range idx[:n] {
 		e, sp, pr := t.Entries[i], r.Snip[i], r.Pages[i]
 		flag := ""
