@@ -220,6 +220,7 @@ func TestBadInputDeadLettered(t *testing.T) {
 		{"no text", []byte("<html><body>   </body></html>"), nats.Header{schema.HeaderContentType: {"text/html"}}, schema.ReasonUnprocessable},
 		{"bad gzip", []byte("not gzip"), nats.Header{schema.HeaderContentEncoding: {"gzip"}}, schema.ReasonInvalid},
 		{"claim check gone", missing, nil, schema.ReasonUnprocessable},
+		{"empty body", []byte{}, nil, schema.ReasonUnprocessable},
 	}
 	for _, tc := range cases {
 		e.publish("news.raw.example_com", tc.data, tc.header)
