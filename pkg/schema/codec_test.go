@@ -71,7 +71,16 @@ func TestGoldenV1(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Charset != "windows-1251" || !strings.Contains(m.HTML, "Привет") {
+		if m.Charset != "windows-1251" || m.CharsetSource != "" || !strings.Contains(m.HTML, "Привет") {
+			t.Errorf("decoded %+v", m)
+		}
+	})
+	t.Run("cleaned_page_detected", func(t *testing.T) {
+		m, err := DecodeCleanedPage(readGolden(t, "cleaned_page_detected.v1.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Charset != "koi8-r" || m.CharsetSource != CharsetFromDetected {
 			t.Errorf("decoded %+v", m)
 		}
 	})

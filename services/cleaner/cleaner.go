@@ -93,6 +93,7 @@ func CleanPage(raw *schema.RawPage, body []byte, version string, now time.Time) 
 		ID:             schema.CleanedPageID(raw.ID, version),
 		URL:            url,
 		Charset:        res.Charset,
+		CharsetSource:  res.CharsetSource,
 		HTML:           res.HTML,
 		FetchedAt:      raw.FetchedAt,
 		CleanedAt:      now.UTC(),
