@@ -29,10 +29,6 @@ import (
 	"github.com/newsjet/newsjet/services/fetcher/state"
 )
 
-// Version is the fetcher's default version, reported by --version, /healthz and logs
-// when the binary was built without -X main.version.
-const Version = "1.0.0"
-
 // ErrEmptyPage is wrapped when an article answers 2xx with no body.
 var ErrEmptyPage = errors.New("fetcher: empty page")
 

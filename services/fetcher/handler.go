@@ -83,7 +83,7 @@ func Service(cfg *Config) stage.Service {
 	)
 	return stage.Service{
 		Name:     Name,
-		Version:  Version,
+		Version:  stage.Version,
 		Consumer: schema.FetcherConsumer,
 		Streams:  []schema.StreamSpec{schema.FetchStream, schema.RawStream},
 		Setup: func(ctx context.Context, d stage.Deps) (stage.Handler, error) {
