@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -231,9 +232,10 @@ func (a *app) reportOnce(items []*onceItem, others []*schema.Article, otherDead 
 				line += fmt.Sprintf(", %d skipped (over --max-links)", it.overLimit)
 			}
 			fmt.Fprintln(a.stderr, line)
-		case it.requestID != "" && found != nil && hasDiscovery(found, it.reqs[0].URL):
-			reported[it.reqs[0].URL] = true
-			fmt.Fprintf(a.stderr, "newsjet run: %s\n", discoveryLine(found.bySource[it.reqs[0].URL]))
+		case it.requestID != "" && found.has(it.reqs[0].URL):
+			d, _ := found.get(it.reqs[0].URL)
+			reported[d.Source] = true
+			fmt.Fprintf(a.stderr, "newsjet run: %s\n", discoveryLine(d))
 		default:
 			fail("%s: no article came out of the pipeline", it.input)
 		}
@@ -258,9 +260,9 @@ func (a *app) reportOnce(items []*onceItem, others []*schema.Article, otherDead 
 		fail("%s: dead-lettered by %s (%s): %s", label, dl.Stage, dl.Reason, dl.Error)
 	}
 	if found != nil {
-		for _, src := range found.order {
-			if !reported[src] {
-				fmt.Fprintf(a.stderr, "newsjet run: %s\n", discoveryLine(found.bySource[src]))
+		for _, src := range found.sources() {
+			if d, _ := found.get(src); !reported[src] {
+				fmt.Fprintf(a.stderr, "newsjet run: %s\n", discoveryLine(d))
 			}
 		}
 	}
@@ -270,9 +272,28 @@ func (a *app) reportOnce(items []*onceItem, others []*schema.Article, otherDead 
 	return nil
 }
 
-func hasDiscovery(found *discoveries, source string) bool {
-	_, ok := found.bySource[source]
+// has reports whether source was read (false on a nil d).
+func (d *discoveries) has(source string) bool {
+	if d == nil {
+		return false
+	}
+	_, ok := d.get(source)
 	return ok
+}
+
+// get returns what the read of source gave, if it was read.
+func (d *discoveries) get(source string) (fetcher.Discovery, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	x, ok := d.bySource[source]
+	return x, ok
+}
+
+// sources returns the sources read, in the order they were first read.
+func (d *discoveries) sources() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.order)
 }
 
 // discoveryLine says what a feed or sitemap gave: "URL: feed, 5 links: 3 requested, 2
