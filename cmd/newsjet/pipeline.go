@@ -203,15 +203,10 @@ func (p *pipeline) serveHTTP(addr string, metrics *stage.Metrics) error {
 const embeddedStage = "newsjet"
 
 // writeJSON answers v as a JSON document with the status code.
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
+func writeJSON(w http.ResponseWriter, code int, v map[string]string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	w.Write(append(b, '\n')) //nolint:errcheck // the client went away
+	json.NewEncoder(w).Encode(v) //nolint:errcheck // a map of strings encodes; the client may be gone
 }
 
 // ready reports whether the server is up, every consumer is bound and every stage's own
