@@ -32,8 +32,11 @@ type CleanedPage struct {
 	ID  string `json:"id"`
 	URL string `json:"url,omitempty"`
 	// Charset is the charset the raw bytes were decoded from.
-	Charset string   `json:"charset"`
-	Head    PageHead `json:"head"`
+	Charset string `json:"charset"`
+	// CharsetSource says how Charset was decided, one of the CharsetFrom* values; empty
+	// in pages cleaned before it was recorded.
+	CharsetSource string   `json:"charset_source,omitempty"`
+	Head          PageHead `json:"head"`
 	// Headlines are the page's shown and hidden <h1> elements and, on a page whose
 	// body shows the declared title in another element, that element, in document
 	// order.
@@ -260,6 +263,7 @@ type cleanedPageV1 struct {
 	ID             string    `json:"id"`
 	URL            string    `json:"url,omitempty"`
 	Charset        string    `json:"charset"`
+	CharsetSource  string    `json:"charset_source,omitempty"`
 	HTML           string    `json:"html"`
 	Truncated      bool      `json:"truncated,omitempty"`
 	FetchedAt      time.Time `json:"fetched_at"`
@@ -276,7 +280,7 @@ func upcastCleanedPageV1(data []byte) (*CleanedPage, error) {
 		return nil, err
 	}
 	return &CleanedPage{
-		Schema: v1.Schema, ID: v1.ID, URL: v1.URL, Charset: v1.Charset, Truncated: v1.Truncated,
+		Schema: v1.Schema, ID: v1.ID, URL: v1.URL, Charset: v1.Charset, CharsetSource: v1.CharsetSource, Truncated: v1.Truncated,
 		FetchedAt: v1.FetchedAt, CleanedAt: v1.CleanedAt, CleanerVersion: v1.CleanerVersion,
 		RawID: v1.RawID, RequestID: v1.RequestID, V1HTML: v1.HTML,
 	}, nil

@@ -78,6 +78,22 @@ func (p *RawPage) PageURL() string {
 	return p.URL
 }
 
+// How a CleanedPage's charset was decided (CleanedPage.CharsetSource).
+const (
+	// CharsetFromBOM: a byte order mark.
+	CharsetFromBOM = "bom"
+	// CharsetFromHeader: the charset of the page's Content-Type.
+	CharsetFromHeader = "header"
+	// CharsetFromMeta: a <meta charset> or <meta http-equiv="Content-Type"> declaration.
+	CharsetFromMeta = "meta"
+	// CharsetFromDetected: read from the bytes, because nothing declared the charset or
+	// the page's non-ASCII bytes are valid UTF-8 under a legacy declaration.
+	CharsetFromDetected = "detected"
+	// CharsetFromDefault: nothing declared it and the bytes did not tell (ASCII only:
+	// utf-8; too little or too ambiguous text: windows-1252).
+	CharsetFromDefault = "default"
+)
+
 // Image is an article's lead image.
 type Image struct {
 	URL     string `json:"url"`

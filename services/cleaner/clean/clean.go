@@ -45,11 +45,11 @@ type Options struct {
 }
 
 // Clean decodes raw (charset from a byte-order mark, opts.ContentType, a <meta>
-// declaration, or UTF-8 validity, in that order), parses it once, collects its
+// declaration, or else read from the bytes, in that order), parses it once, collects its
 // metadata (see collectMeta), selects the main content and renders it. Plain text
 // (served as text/plain, or holding no markup at all) is all content, one paragraph
-// per blank-line-separated block. It returns the page's Charset, Head, Headlines,
-// Candidates, Content and Tail; the caller fills in the rest of the message. Invalid
+// per blank-line-separated block. It returns the page's Charset, CharsetSource,
+// Head, Headlines, Candidates, Content and Tail; the caller fills in the rest of the message. Invalid
 // UTF-8 in the page is replaced by U+FFFD in every field.
 //
 // It returns ErrEmpty for no bytes or a page with no text, ErrNotHTML for binary
@@ -65,7 +65,7 @@ func Clean(raw []byte, opts Options) (*schema.CleanedPage, error) {
 	if isBinary(raw) {
 		return nil, ErrNotHTML
 	}
-	text, cs, err := decode(raw, opts.ContentType)
+	text, cs, source, err := decode(raw, opts.ContentType)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func Clean(raw []byte, opts Options) (*schema.CleanedPage, error) {
 		return nil, ErrEmpty
 	}
 	page := &schema.CleanedPage{
-		Charset: cs, Head: meta.head, Headlines: meta.headlines, Candidates: meta.candidates,
+		Charset: cs, CharsetSource: source, Head: meta.head, Headlines: meta.headlines, Candidates: meta.candidates,
 		Content: renderContent(content.root), Tail: tailLines(content.tail),
 	}
 	validUTF8(page)

@@ -20,7 +20,9 @@ import (
 // whose function words clearly dominate is taken. Otherwise (a wrong declaration,
 // or text no cheap check settles) whatlanggo detects the language of the text; a
 // confident detection wins over the declaration. Below Params.LangMinRunes of text
-// the declaration stands.
+// the declaration stands; without a declaration, a detection below
+// Params.LangConfidence (gibberish, lists of names and numbers, one letter
+// repeated) gives no language rather than a guess.
 func (p *page) language(title string) string {
 	declared := primarySubtag(firstNonEmpty(p.htmlLang, p.metaVal(schema.MetaLanguages[:]...), p.ld.str("inLanguage")))
 	sample := p.textSample(title)
@@ -37,10 +39,15 @@ func (p *page) language(title string) string {
 	}
 	info := whatlanggo.Detect(sample)
 	detected := langToISO1[info.Lang]
-	if detected == "" {
+	switch {
+	case detected == "":
 		return declared
-	}
-	if declared == "" || declared == detected || (info.Confidence >= p.par.LangConfidence && utf8.RuneCountInString(sample) >= p.par.LangConfidentRunes) {
+	case declared == "":
+		if info.Confidence < p.par.LangConfidence {
+			return ""
+		}
+		return detected
+	case declared == detected || (info.Confidence >= p.par.LangConfidence && utf8.RuneCountInString(sample) >= p.par.LangConfidentRunes):
 		return detected
 	}
 	return declared

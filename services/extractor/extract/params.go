@@ -61,7 +61,8 @@ type Params struct {
 	// Language: the detector reads LangSample bytes of the title and text (with
 	// the description when the text gives less than LangDescription); under
 	// LangMinRunes the declared language stands; a detection of at least
-	// LangConfidence on LangConfidentRunes of text wins over the declaration;
+	// LangConfidence on LangConfidentRunes of text wins over the declaration, and
+	// without a declaration a detection below LangConfidence gives no language;
 	// function words making FunctionWordShare of the words name the language.
 	LangSample         int
 	LangDescription    int
