@@ -64,13 +64,7 @@ var Passes = [...]pass{
 		does: "moves the root up over sibling prose (an intro or standfirst set apart from the body), dropping " +
 			"short lines with digits before it (datelines)",
 		run: func(p *page, s *selection) { s.root = p.widen(s.root) }},
-	{name: "root-furniture", after: "widen",
-		does: "drops the furniture inside the root, now measured against the root's weight",
-		run:  func(p *page, s *selection) { p.dropBoiler(s.root) }},
-	{name: "other-articles", after: "root-furniture",
-		does: "keeps the <article> holding the headline when the root holds several (teasers, the next story)",
-		run:  func(p *page, s *selection) { p.dropOtherArticles(s.root) }},
-	{name: "next-story", after: "other-articles",
+	{name: "next-story", after: "widen",
 		does: "ends the content at the next story of a flat endless page (another h1 opening a story after prose)",
 		run:  func(p *page, s *selection) { p.cutAtNextStory(s.root) }},
 	{name: "head-lines", after: "next-story",
@@ -84,10 +78,7 @@ var Passes = [...]pass{
 				p.drop(h)
 			}
 		}},
-	{name: "threads", after: "root-furniture",
-		does: "drops comment threads whatever their class names: a reply box's ancestor with like-shaped entries",
-		run:  func(p *page, s *selection) { p.dropThreads(s.root) }},
-	{name: "partner-boxes", after: "root-furniture",
+	{name: "partner-boxes", after: "widen",
 		does: "drops the short boxes after the story that open with a heading and link to another site",
 		run:  func(p *page, s *selection) { p.dropPartnerBoxes(s.root, s.host) }},
 	{name: "inside", after: "head-lines",
@@ -345,54 +336,6 @@ func hasDigitText(n *html.Node, depth int) bool {
 	return false
 }
 
-// dropOtherArticles keeps one <article> element inside root when there are
-// several and one of them holds the page's first shown <h1>: the others are
-// teasers, comments or the next story of an endless page. (Articles beside an
-// h1 outside them are the posts of a live blog and all stay.) Articles nested in
-// the kept one are dropped when there are two or more of them (a list of
-// teasers or comments).
-func (p *page) dropOtherArticles(root int32) {
-	els := p.els
-	var arts []int32
-	for i := root + 1; i < els[root].end; i++ {
-		if e := &els[i]; e.flags&fDrop != 0 {
-			i = e.end - 1
-		} else if e.n.DataAtom == atom.Article {
-			arts = append(arts, i)
-			i = e.end - 1
-		}
-	}
-	keep := int32(-1)
-	for _, a := range arts {
-		if p.h1 > a && p.h1 < els[a].end {
-			keep = a
-			break
-		}
-	}
-	if keep < 0 {
-		return
-	}
-	for _, a := range arts {
-		if a != keep {
-			p.drop(a)
-		}
-	}
-	var nested []int32
-	for i := keep + 1; i < els[keep].end; i++ {
-		if e := &els[i]; e.flags&fDrop != 0 {
-			i = e.end - 1
-		} else if e.n.DataAtom == atom.Article {
-			nested = append(nested, i)
-			i = e.end - 1
-		}
-	}
-	if len(nested) >= 2 {
-		for _, a := range nested {
-			p.drop(a)
-		}
-	}
-}
-
 // cutAtNextStory ends the content at the next story of an endless page laid
 // out flat: a shown <h1> inside root, after the page's first shown <h1> (also
 // inside root) and after prose, whose text is another headline and which opens
@@ -492,60 +435,6 @@ func linksText(n *html.Node, text string, depth int) bool {
 		}
 	}
 	return false
-}
-
-// dropThreads drops, inside root, the comment threads whatever their class
-// names: the nearest ancestor of a <textarea> (a reply box) that holds at least
-// Params.ThreadMinEntries child elements of the same shape (the same sequence of child
-// tags, each with text). Article text has no reply box.
-func (p *page) dropThreads(root int32) {
-	els := p.els
-	for j := root + 1; j < els[root].end; j++ {
-		if els[j].n.DataAtom != atom.Textarea {
-			continue
-		}
-		for a := els[j].parent; a > root; a = els[a].parent {
-			if els[a].flags&fDrop != 0 {
-				continue // the reply form itself, dropped as furniture
-			}
-			if p.dropped(a, root) {
-				break
-			}
-			if p.likeEntries(a) >= p.par.ThreadMinEntries {
-				p.drop(a)
-				j = els[a].end - 1
-				break
-			}
-		}
-	}
-}
-
-// likeEntries returns the size of the largest group of element children of i
-// with text that have the same sequence of child tags.
-func (p *page) likeEntries(i int32) int {
-	els := p.els
-	groups := map[string]int{}
-	best := 0
-	var sig strings.Builder
-	for c := i + 1; c < els[i].end; c = els[c].end {
-		if els[c].text == 0 || els[c].flags&fDrop != 0 {
-			continue
-		}
-		sig.Reset()
-		for n := els[c].n.FirstChild; n != nil; n = n.NextSibling {
-			if n.Type == html.ElementNode {
-				sig.WriteString(n.Data)
-				sig.WriteByte(' ')
-			}
-		}
-		if sig.Len() == 0 {
-			continue
-		}
-		k := els[c].n.Data + ">" + sig.String()
-		groups[k]++
-		best = max(best, groups[k])
-	}
-	return best
 }
 
 // opensStory reports whether the <h1> x heads a story: it holds a link, or a

@@ -238,40 +238,6 @@ func TestSignupBoxInsideBodyDropped(t *testing.T) {
 	}
 }
 
-func TestFlatThreadWithReplyBoxDropped(t *testing.T) {
-	brief := `<p>The council decided on Monday that the harbour cycle path will be rebuilt this summer and the street closed for two weeks.</p>` +
-		`<p>Work starts in early June, with a signed detour through Station Street; bus routes change while the work goes on.</p>`
-	entry := func(name, when, text string) string {
-		return `<div class="k1"><span class="k2">` + name + `</span><span class="k3">` + when + `</span><p class="k4">` + text + `</p></div>`
-	}
-	var entries strings.Builder
-	for i := range 6 {
-		entries.WriteString(entry("Reader "+string(rune('A'+i)), string(rune('1'+i))+" h",
-			"Good decision, the path has been in poor shape for years and in winter you cannot ride it at all without falling."))
-	}
-	vox := `<div class="v"><div><strong>Ann, 34:</strong><p>I ride it every day and the roots have broken the surface in three places.</p></div>` +
-		`<div><strong>Ben, 61:</strong><p>Two weeks is fine if they finish on time, which they did not do last year on Park Street.</p></div>` +
-		`<div><strong>Cleo, 19:</strong><p>The detour through Station Street is already jammed every morning before school starts.</p></div></div>`
-	page := `<!DOCTYPE html><html lang="fi"><head><title>Harbour street closed</title></head><body><main><h1>Harbour street closed</h1>` +
-		`<div class="t">Sanna Laine 12.5.2026 14:20</div>` + brief + vox +
-		`<div class="k0"><h3>Comments (6)</h3>` + entries.String() + `<form><textarea></textarea><button>Send</button></form></div></main></body></html>`
-	res, err := Clean([]byte(page), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := contentText(t, res.Content)
-	for _, want := range []string{"cycle path will be rebuilt", "bus routes change", "roots have broken", "already jammed"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("lost %q:\n%s", want, text)
-		}
-	}
-	for _, junk := range []string{"Good decision", "Comments (6)", "Sanna Laine"} {
-		if strings.Contains(text, junk) {
-			t.Errorf("kept %q:\n%s", junk, text)
-		}
-	}
-}
-
 func TestNumericDate(t *testing.T) {
 	for s, want := range map[string]bool{
 		"Sanna Laine 12.5.2026 14:20": true, "2026-05-12": true, "5/12/26": true, "Updated 9:05": true,

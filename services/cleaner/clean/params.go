@@ -57,13 +57,9 @@ type Params struct {
 	// rather than prose (passes "widen", "head-lines", "partner-boxes").
 	HeadShort int32
 
-	// Furniture by tag, class, id or role (passes "page-furniture",
-	// "root-furniture") stays when it holds BoilerKeepShare of the weight.
+	// Furniture by tag, class, id or role (pass "page-furniture") stays when it
+	// holds BoilerKeepShare of the weight.
 	BoilerKeepShare float32
-
-	// Pass "threads": a reply box's ancestor with ThreadMinEntries like-shaped
-	// entries is a comment thread.
-	ThreadMinEntries int
 
 	// Pass "next-story": an h1 after at least H1BranchMin of prose opens the next
 	// story when a byline, author or date element follows it within StoryHeadScan
@@ -132,8 +128,7 @@ func DefaultParams() Params {
 		HeadShort:       80,
 		BoilerKeepShare: 0.4,
 
-		ThreadMinEntries: 3,
-		StoryHeadScan:    12, StoryProseLen: 80,
+		StoryHeadScan: 12, StoryProseLen: 80,
 		PartnerMax: 240,
 
 		AdLabelMax: 40, SignupMax: 240, SignupShare: 0.25, LinkListKeep: 0.15,
@@ -155,4 +150,24 @@ func (p *Params) skips(name string) bool {
 		}
 	}
 	return false
+}
+
+// PassInfo names and describes a pass or rule that Params.Skip can disable.
+type PassInfo struct {
+	Name, Does string
+}
+
+// SkippablePasses lists what Params.Skip takes, in the order it runs: the passes
+// of Passes that the others do not need, then InsideRules.
+func SkippablePasses() []PassInfo {
+	var out []PassInfo
+	for _, p := range Passes {
+		if !p.required {
+			out = append(out, PassInfo{p.name, p.does})
+		}
+	}
+	for _, r := range InsideRules {
+		out = append(out, PassInfo{r.name, r.does})
+	}
+	return out
 }
