@@ -580,12 +580,29 @@ func (p *treeParser) closeImplied(a atom.Atom) {
 		}
 	case atom.A:
 		if p.openA > 0 {
-			i = p.find(stopNone, atom.A)
+			i = p.openLink()
 		}
 	}
 	if i > 0 {
 		p.popTo(i)
 	}
+}
+
+// openLink returns the index of the open <a> a new <a> closes: the nearest one
+// with no block element opened inside it since. A link holding blocks (a teaser
+// card, a menu entry with its drop-down) stays open: the standard's adoption
+// agency keeps those blocks, and the new link in them, where they are.
+func (p *treeParser) openLink() int {
+	for i := len(p.stack) - 1; i > 0; i-- {
+		a := p.stack[i].DataAtom
+		if a == atom.A {
+			return i
+		}
+		if blocks[a] || scopeBoundary[a] {
+			return -1
+		}
+	}
+	return -1
 }
 
 // findInTable finds an open table part up to the nearest open table.
@@ -626,9 +643,13 @@ func (p *treeParser) endTag() {
 	tableEnd := a == atom.Table || a == atom.Tbody || a == atom.Thead || a == atom.Tfoot || a == atom.Tr
 	for i := len(p.stack) - 1; i > 0; i-- {
 		n := p.stack[i]
-		if n.DataAtom == a && (a != 0 || n.Data == name) {
+		if n.DataAtom == a && (a != 0 || n.Data == name) || heading(a) && heading(n.DataAtom) {
+			// Any heading's end tag closes the open heading (<h2>...</h3>).
 			p.popTo(i)
 			return
+		}
+		if a == atom.Li && (n.DataAtom == atom.Ul || n.DataAtom == atom.Ol) {
+			return // no list item in this list: a stray </li>
 		}
 		switch n.DataAtom {
 		case atom.Td, atom.Th, atom.Caption:
@@ -641,9 +662,22 @@ func (p *treeParser) endTag() {
 	}
 }
 
+func heading(a atom.Atom) bool {
+	switch a {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return true
+	}
+	return false
+}
+
 // text adds character data to the current element (the body once any
-// non-whitespace text is seen).
+// non-whitespace text is seen). NUL characters are dropped, as in a body.
 func (p *treeParser) text(t string) {
+	if strings.IndexByte(t, 0) >= 0 {
+		if t = strings.ReplaceAll(t, "\x00", ""); t == "" {
+			return
+		}
+	}
 	if !p.inBody {
 		k := 0
 		for k < len(t) && isSpace(t[k]) {
