@@ -40,6 +40,18 @@ func TestArticleIDStableAcrossSpellings(t *testing.T) {
 	}
 }
 
+func TestRawArticleIDNeverAnArticleID(t *testing.T) {
+	a, b := RawArticleID("r1"), RawArticleID("r2")
+	if a == b || len(a) != 32 {
+		t.Errorf("raw ids: %s %s", a, b)
+	}
+	for _, u := range []string{"raw", "r1", "https://example.com/raw/r1"} {
+		if a == ArticleID(u) {
+			t.Errorf("RawArticleID(r1) equals ArticleID(%q)", u)
+		}
+	}
+}
+
 func TestDomainToken(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://www.News.Example.com:8443/a", "news_example_com"},

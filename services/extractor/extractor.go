@@ -92,7 +92,7 @@ func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Art
 	case a.CanonicalURL == "" && a.URL == "":
 		// extract names a page by its URL; without any, every such page would share
 		// one id.
-		a.ID = schema.ID("article", "raw", cp.RawID)
+		a.ID = schema.RawArticleID(cp.RawID)
 	case a.ID != "":
 	case a.CanonicalURL != "":
 		a.ID = schema.ArticleID(a.CanonicalURL)
