@@ -108,6 +108,12 @@ func (l *lexicon) parseTextDate(s string, dayFirst bool) (textDate, bool) {
 	return d, true
 }
 
+// dayOnly returns d without its clock.
+func (d textDate) dayOnly() textDate {
+	d.hasClock, d.hour, d.min, d.sec = false, 0, 0, 0
+	return d
+}
+
 func (d *textDate) setClock(s string, c []int) {
 	h, m, sec := atoi(s[c[2]:c[3]]), atoi(s[c[4]:c[5]]), 0
 	if c[6] >= 0 {
