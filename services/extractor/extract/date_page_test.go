@@ -24,14 +24,20 @@ func articleOf(t *testing.T, raw, url string) *schema.Article {
 }
 
 // rawPage is a page with head markup, a header after the headline and a body of
-// prose.
+// prose in lang (English or German).
 func rawPage(lang, head, header, body string) string {
-	return `<!DOCTYPE html><html lang="` + lang + `"><head><meta charset="utf-8"><title>Harbour cranes idle</title>` + head +
-		`</head><body><nav><a href="/">Home</a></nav><article><h1>Harbour cranes idle</h1>` + header +
-		`<p>The cranes at the harbour stood still on Tuesday as the workers of the port walked out over a dispute
+	prose := `<p>The cranes at the harbour stood still on Tuesday as the workers of the port walked out over a dispute
 about pay and hours that has gone on for months, and the ships waiting in the bay had nowhere to unload.</p>
 <p>Union leaders said the strike would last until the port authority made an offer that matched the rise in
-the cost of living, while the authority said it had already offered more than the other ports in the region.</p>` +
+the cost of living, while the authority said it had already offered more than the other ports in the region.</p>`
+	if lang == "de" {
+		prose = `<p>Die Kräne im Hafen standen am Dienstag still, weil die Arbeiter des Hafens wegen eines Streits über
+Lohn und Arbeitszeit, der seit Monaten andauert, die Arbeit niederlegten und die Schiffe in der Bucht warten mussten.</p>
+<p>Die Gewerkschaft sagte, der Streik werde dauern, bis die Hafenbehörde ein Angebot mache, das mit den steigenden
+Kosten mithalte, während die Behörde erklärte, sie habe schon mehr geboten als die anderen Häfen der Region.</p>`
+	}
+	return `<!DOCTYPE html><html lang="` + lang + `"><head><meta charset="utf-8"><title>Harbour cranes idle</title>` + head +
+		`</head><body><nav><a href="/">Home</a></nav><article><h1>Harbour cranes idle</h1>` + header + prose +
 		body + `</article></body></html>`
 }
 
@@ -68,5 +74,70 @@ func TestDeclaredDatesOutrankShownDates(t *testing.T) {
 				t.Errorf("published day %q, want %q (%v)", got, c.want, a.PublishedAt)
 			}
 		})
+	}
+}
+
+func TestPublishedDayIsThePagesLocalDay(t *testing.T) {
+	cases := []struct {
+		name, lang, head, header, url, want string
+	}{
+		{"a zoneless local clock of the UTC instant gives the offset", "en",
+			`<meta property="article:published_time" content="2026-03-05T04:30:59+00:00">`,
+			`<div class="byline">By Ann Poe <time datetime="2026-03-04 22:30:59">March 4, 2026 at 10:30 p.m.</time></div>`,
+			"https://harbour.example/news/cranes", "2026-03-04T22:30:59-06:00"},
+		{"a non-zero offset declared on another time is the local zone", "en",
+			`<meta property="article:published_time" content="2026-03-05T06:35:29+00:00">`,
+			`<p class="meta"><time datetime="2026-03-04T22:35:29-08:00">Mar 4, 2026</time></p>`,
+			"https://harbour.example/news/cranes", "2026-03-04T22:35:29-08:00"},
+		{"the shown day places a UTC instant declared just before midnight", "de",
+			`<meta property="article:published_time" content="2026-03-04T23:00Z">`,
+			`<span class="meta-date">5. März 2026</span>`,
+			"https://harbour.example/news/cranes", "2026-03-05T00:00:00+01:00"},
+		{"the URL's date places a UTC instant", "en",
+			`<meta property="article:published_time" content="2026-03-04T23:11:59+00:00">`, ``,
+			"https://harbour.example/2026/03/05/cranes/", "2026-03-05T00:11:59+01:00"},
+		{"a UTC instant on the shown day stays in UTC", "en",
+			`<meta property="article:published_time" content="2026-03-04T12:00:00Z">`,
+			`<span class="meta-date">March 4, 2026</span>`,
+			"https://harbour.example/news/cranes", "2026-03-04T12:00:00Z"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := articleOf(t, rawPage(c.lang, c.head, c.header, ""), c.url)
+			if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != c.want {
+				t.Errorf("published %v, want %s", a.PublishedAt, c.want)
+			}
+		})
+	}
+}
+
+func TestURLDateAsEvidence(t *testing.T) {
+	// No date on the page: the URL's, as a day.
+	a := articleOf(t, rawPage("en", "", "", ""), "https://harbour.example/2026/3/5/cranes-idle/")
+	if publishedDay(a) != "2026-03-05" || a.PublishedPrecision != "day" {
+		t.Errorf("published %v (%q), want the URL's day 2026-03-05", a.PublishedAt, a.PublishedPrecision)
+	}
+	// A published time that looks like the UTC clock of the modification (labelled
+	// with its offset) stays when it is on the URL's date.
+	head := `<meta property="article:published_time" content="2026-03-04T23:39:42+08:00">` +
+		`<meta property="article:modified_time" content="2026-03-05T07:39:42+08:00">`
+	a = articleOf(t, rawPage("en", head, "", ""), "https://harbour.example/news/2026/03/04/cranes-idle/1854874")
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-03-04T23:39:42+08:00" {
+		t.Errorf("published %v, want the declared 2026-03-04T23:39:42+08:00", a.PublishedAt)
+	}
+	for _, u := range []string{"https://harbour.example/news/2026/13/04/x", "https://harbour.example/2026/02/30/x", "https://harbour.example/id/20260304/x"} {
+		if d, ok := urlDay(u); ok {
+			t.Errorf("urlDay(%q) = %v, want none", u, d)
+		}
+	}
+}
+
+func TestDatesInGluedElementsAreTwo(t *testing.T) {
+	// Two dates in elements meeting without white space: the first is the
+	// publication, not a misread "15/01/202614/01/2026".
+	header := `<span class="posted-on"><span class="entry-date">15/01/2026</span><span class="last-updated">14/01/2026</span></span>`
+	a := articleOf(t, rawPage("de", "", header, ""), "https://harbour.example/news/cranes")
+	if got := publishedDay(a); got != "2026-01-15" {
+		t.Errorf("published %q, want 2026-01-15", got)
 	}
 }

@@ -22,6 +22,13 @@
 // the day before anywhere west of Greenwich. Such a day-only time is flagged
 // with PublishedPrecision (ModifiedPrecision) "day"; both are empty for a full
 // time.
+//
+// The published day is the page's own local day. An instant the page declares in
+// UTC is given in its local offset when the page reveals it (another declared
+// offset, a zoneless local clock of the same instant, the zone of a one-zone
+// language), else at the offset nearest UTC that puts it on the day the page shows
+// or its URL names: the instant is kept, only the offset it is written in changes.
+// A page with no date but one in its URL path ("/2019/11/18/") takes that day.
 package extract
 
 import (

@@ -39,7 +39,11 @@ func fillMetadata(a *schema.Article, p *page, opts options) {
 	// A one-word credit that is part of a declared site name is the outlet; a name
 	// read from <title> is not sure enough for that (a pen name may share a word).
 	a.Authors, a.Organization = p.authors(declared, a.Language)
-	pub, mod := p.dates(opts, a.Language)
+	var ud *textDate
+	if d, ok := urlDay(a.CanonicalURL, opts.URL); ok {
+		ud = &d
+	}
+	pub, mod := p.dates(opts, a.Language, ud)
 	a.PublishedAt, a.PublishedPrecision = pub.fields()
 	a.ModifiedAt, a.ModifiedPrecision = mod.fields()
 	a.LeadImage = p.leadImage(a.URL)

@@ -2,7 +2,9 @@ package extract
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/newsjet/newsjet/pkg/schema"
 )
@@ -66,4 +68,28 @@ func resolveURL(base, ref string) string {
 		return ref
 	}
 	return b.ResolveReference(r).String()
+}
+
+// reURLDate finds a date in a URL path: "/2019/11/18/", "/2019/7/2/", "/2019-11-18/";
+// the day ends the segment or is followed by "-", "_" or ".".
+var reURLDate = regexp.MustCompile(`/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:[/_.-]|$)`)
+
+// urlDay returns the date in the path of the first of urls that has one (a
+// canonical URL, then the page's own), as a day without clock.
+func urlDay(urls ...string) (textDate, bool) {
+	for _, raw := range urls {
+		u, err := url.Parse(strings.TrimSpace(raw))
+		if err != nil {
+			continue
+		}
+		m := reURLDate.FindStringSubmatch(u.Path)
+		if m == nil {
+			continue
+		}
+		y, mo, d := atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3])
+		if t := time.Date(y, mo, d, 12, 0, 0, 0, time.UTC); t.Month() == mo && t.Day() == d {
+			return textDate{year: y, month: mo, day: d}, true
+		}
+	}
+	return textDate{}, false
 }
