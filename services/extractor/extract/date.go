@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/itlightning/dateparse"
 
@@ -406,22 +407,35 @@ func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) 
 }
 
 // datelineIn returns the first publication date in short lines (an "Updated" part
-// is skipped), stopping at the first long line: article text.
+// is skipped). Past the first long line (article text, a standfirst) only a bare
+// date line counts (see bareDate): the dateline some pages show below the
+// standfirst (carnegieendowment.org, autohaus.de, weltwoche.ch, dw.com), not a date
+// in a sentence.
 func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
+	prose := false
 	for _, line := range lines {
 		if len(line) > l.par.DatelineMaxLine {
-			break // the article's text has begun: no dateline beyond it
+			prose = true // the article's text has begun: only bare date lines beyond it
+			continue
 		}
 		for _, part := range l.splitUpdated(line) {
 			if part.updated {
 				continue
 			}
-			if d, ok := l.parseTextDate(part.text, dayFirst); ok {
+			if d, ok := l.parseTextDate(part.text, dayFirst); ok && (!prose || l.bareDate(part.text, d)) {
 				return d, true
 			}
 		}
 	}
 	return textDate{}, false
+}
+
+// bareDate reports whether the text read as d is little more than the date: what
+// is left around the date, its clock and zone holds at most BareDateRest runes
+// ("Datum: 03.02.2022", "Handball Schweiz • 02.02.2022").
+func (l *lexicon) bareDate(text string, d textDate) bool {
+	rest := collapse(text[:d.start] + " " + text[d.end:])
+	return utf8.RuneCountInString(rest) <= l.par.BareDateRest
 }
 
 // chooseStamp picks between declared times and the shown date: the first declared

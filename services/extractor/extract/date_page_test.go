@@ -26,19 +26,23 @@ func articleOf(t *testing.T, raw, url string) *schema.Article {
 // rawPage is a page with head markup, a header after the headline and a body of
 // prose in lang (English or German).
 func rawPage(lang, head, header, body string) string {
-	prose := `<p>The cranes at the harbour stood still on Tuesday as the workers of the port walked out over a dispute
-about pay and hours that has gone on for months, and the ships waiting in the bay had nowhere to unload.</p>
-<p>Union leaders said the strike would last until the port authority made an offer that matched the rise in
-the cost of living, while the authority said it had already offered more than the other ports in the region.</p>`
+	return `<!DOCTYPE html><html lang="` + lang + `"><head><meta charset="utf-8"><title>Harbour cranes idle</title>` + head +
+		`</head><body><nav><a href="/">Home</a></nav><article><h1>Harbour cranes idle</h1>` + header + prose(lang) +
+		body + `</article></body></html>`
+}
+
+// prose returns two paragraphs of article text in English or German (lang "de").
+func prose(lang string) string {
 	if lang == "de" {
-		prose = `<p>Die Kräne im Hafen standen am Dienstag still, weil die Arbeiter des Hafens wegen eines Streits über
+		return `<p>Die Kräne im Hafen standen am Dienstag still, weil die Arbeiter des Hafens wegen eines Streits über
 Lohn und Arbeitszeit, der seit Monaten andauert, die Arbeit niederlegten und die Schiffe in der Bucht warten mussten.</p>
 <p>Die Gewerkschaft sagte, der Streik werde dauern, bis die Hafenbehörde ein Angebot mache, das mit den steigenden
 Kosten mithalte, während die Behörde erklärte, sie habe schon mehr geboten als die anderen Häfen der Region.</p>`
 	}
-	return `<!DOCTYPE html><html lang="` + lang + `"><head><meta charset="utf-8"><title>Harbour cranes idle</title>` + head +
-		`</head><body><nav><a href="/">Home</a></nav><article><h1>Harbour cranes idle</h1>` + header + prose +
-		body + `</article></body></html>`
+	return `<p>The cranes at the harbour stood still on Tuesday as the workers of the port walked out over a dispute
+about pay and hours that has gone on for months, and the ships waiting in the bay had nowhere to unload.</p>
+<p>Union leaders said the strike would last until the port authority made an offer that matched the rise in
+the cost of living, while the authority said it had already offered more than the other ports in the region.</p>`
 }
 
 // publishedDay returns the day of a's publication as written (its own offset), ""
@@ -139,5 +143,40 @@ func TestDatesInGluedElementsAreTwo(t *testing.T) {
 	a := articleOf(t, rawPage("de", "", header, ""), "https://harbour.example/news/cranes")
 	if got := publishedDay(a); got != "2026-01-15" {
 		t.Errorf("published %q, want 2026-01-15", got)
+	}
+}
+
+func TestDatelineBelowTheStandfirst(t *testing.T) {
+	standfirst := `<p class="lead">Taxing capital inflows is a better way to balance trade than imposing tariffs: it would address
+the causes of the imbalances, improve the investment process and shift the costs of the adjustment onto the banks.</p>`
+	cases := []struct{ name, header, want string }{
+		{"a bare date line below the standfirst", standfirst + `<div>August 6, 2026</div>`, "2026-08-06"},
+		{"a labelled date line below the standfirst", standfirst + `<div><span>Date:</span> 06.08.2026</div>`, "2026-08-06"},
+		{"a date inside a sentence below the standfirst is no dateline", standfirst +
+			`<p>The talks open on August 6, 2026 in the capital, officials said.</p>`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := articleOf(t, rawPage("en", "", c.header, ""), "https://harbour.example/news/cranes")
+			if got := publishedDay(a); got != c.want {
+				t.Errorf("published %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestRepeatedHeadlineWithSoftHyphens(t *testing.T) {
+	// The headline shown twice, the second time with soft hyphens and the dateline
+	// after it: both are the headline.
+	raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Messengerdienste sind kein rechtsfreier Raum</title></head><body>
+<div class="stage"><h1>Messengerdienste sind kein rechtsfreier Raum</h1></div>
+<article><h1>Mes&shy;sen&shy;ger&shy;diens&shy;te sind kein rechts&shy;frei&shy;er Raum</h1><ul><li><span>Datum:</span>26. Januar 2026</li></ul>` +
+		prose("de") + `</article></body></html>`
+	a := articleOf(t, raw, "https://harbour.example/presse/messenger")
+	if got := publishedDay(a); got != "2026-01-26" {
+		t.Errorf("published %q, want 2026-01-26", got)
+	}
+	if a.Title != "Messengerdienste sind kein rechtsfreier Raum" {
+		t.Errorf("title %q", a.Title)
 	}
 }

@@ -25,6 +25,7 @@ func TestParseTextDate(t *testing.T) {
 		{"05/10/2018", false, "2018-05-10", true},
 		{"On 11/13/19 at 4:00 PM EST", false, "2019-11-13T16:00:00-05:00", true},
 		{"13.11.2019, 23:06", false, "2019-11-13T23:06:00Z", true},
+		{"Von Deutscher Tennis Bund 4. 2. 2022.", false, "2022-02-04", true},
 		{"Wednesday 20 May 2026 11:42, UK", false, "2026-05-20T11:42:00+01:00", true},
 		{"Wednesday 18 November 2026 11:42, UK", false, "2026-11-18T11:42:00Z", true},
 		{"November 20, 2026 - 11:28 AMT", false, "2026-11-20T11:28:00+04:00", true},

@@ -12,6 +12,8 @@ var (
 	reDayMonthYear = regexp.MustCompile(`(?i)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(\p{L}{3,})\.?,?\s+(?:de\s+)?(\d{4})`)
 	reYearMonthDay = regexp.MustCompile(`(\d{4})\s*(?:[-/.年년]\s*)(\d{1,2})\s*(?:[-/.月월]\s*)(\d{1,2})`)
 	reDayMonthNum  = regexp.MustCompile(`(\d{1,2})([./])(\d{1,2})[./](\d{4}|\d{2})\b`)
+	// reDayMonthDots is day.month.year with a space after the dots ("4. 2. 2022").
+	reDayMonthDots = regexp.MustCompile(`\b(\d{1,2})\.\s(\d{1,2})\.\s?(\d{4})\b`)
 	reClock        = regexp.MustCompile(`(?i)(\d{1,2})[:h](\d{2})(?::(\d{2}))?\s*(?:([ap])\.?\s?m\b\.?)?`)
 	reZone         = regexp.MustCompile(`(?:GMT|UTC)\s?([+-])(\d{1,2})(?::?(\d{2}))?|\b(ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|BST|CET|CEST|EET|EEST|IST|AEST|AEDT|JST|KST|MSK|WIB|HKT|SGT|HST|AKST|AKDT|NZST|NZDT|WET|WEST|SAST|PHT|ICT|EAT|WAT|PKT|BRT|ART|AMT|GST|TRT|CAT|UK)\b`)
 )
@@ -46,6 +48,9 @@ type textDate struct {
 	fromWord     bool
 	beforeTitle  bool
 	besideUpdate bool
+	// start and end delimit, in the text read, the date and the clock and zone
+	// read beside it.
+	start, end int
 }
 
 // parseTextDate finds the first calendar date in s (month names in several
@@ -92,18 +97,28 @@ func (l *lexicon) parseTextDate(s string, dayFirst bool) (textDate, bool) {
 		}
 		try(m, y, day, time.Month(mo))
 	}
+	if m := reDayMonthDots.FindStringSubmatchIndex(s); m != nil {
+		try(m, atoi(s[m[6]:m[7]]), atoi(s[m[2]:m[3]]), time.Month(atoi(s[m[4]:m[5]])))
+	}
 	if start < 0 {
 		return d, false
 	}
+	d.start, d.end = start, end
 	// A clock time within a short distance after the date, else just before it.
 	after := s[end:min(len(s), end+40)]
 	before := s[max(0, start-40):start]
 	if c := reClock.FindStringSubmatchIndex(after); c != nil {
 		d.setClock(after, c)
 		d.zone = findZone(after[c[1]:min(len(after), c[1]+16)], d)
+		if d.hasClock {
+			d.end += c[1]
+		}
 	} else if c := reClock.FindStringSubmatchIndex(before); c != nil {
 		d.setClock(before, c)
 		d.zone = findZone(before[c[1]:min(len(before), c[1]+16)], d)
+		if d.hasClock {
+			d.start -= len(before) - c[0]
+		}
 	}
 	return d, true
 }

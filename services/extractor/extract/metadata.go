@@ -102,7 +102,7 @@ func newPage(cp *schema.CleanedPage, content *html.Node, par *Params) *page {
 		content: content, tail: cp.Tail}
 	p.h1s = make([]heading, len(cp.Headlines))
 	for i, hl := range cp.Headlines {
-		p.h1s[i] = heading{text: hl.Text, hidden: hl.Hidden, pseudo: hl.StandIn, ctx: hl.Region, before: hl.Before, after: hl.After}
+		p.h1s[i] = heading{text: collapse(hl.Text), hidden: hl.Hidden, pseudo: hl.StandIn, ctx: hl.Region, before: hl.Before, after: hl.After}
 	}
 	for i := range p.cands {
 		if c := &p.cands[i]; c.Depth == 0 {
@@ -561,12 +561,17 @@ func blockElem(a atom.Atom) bool {
 	return false
 }
 
-// collapse trims s and folds every run of white space (NBSP included) to one space.
+// collapse trims s, folds every run of white space (NBSP included) to one space
+// and drops soft hyphens, which only mark where a word may break
+// ("Mes\u00adsen\u00adger" is "Messenger").
 func collapse(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
 	for _, r := range s {
+		if r == '\u00ad' {
+			continue
+		}
 		if unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' {
 			space = b.Len() > 0
 			continue

@@ -6,13 +6,16 @@ package extract
 type Params struct {
 	// Header lines (the text the cleaner read after the headline): a byline is
 	// looked for in the first BylineLines of them, a dateline in the first
-	// DatelineLines, stopping at a line of more than DatelineMaxLine (article text).
+	// DatelineLines.
 	// A byline continued on the next lines ("By Jane Roe" / ", John Doe") is read
-	// from the first BylineLines+1 lines, over at most BylineContinued lines.
+	// from the first BylineLines+1 lines, over at most BylineContinued lines. Past
+	// a line of more than DatelineMaxLine, only a bare date line counts as the
+	// dateline: its text around the date holds at most BareDateRest runes.
 	BylineLines     int
 	BylineContinued int
 	DatelineLines   int
 	DatelineMaxLine int
+	BareDateRest    int
 	// DateElemMaxText bounds the text of a date element read as a dateline.
 	DateElemMaxText int
 	// NearAfterHeadline and NearBeforeHeadline: the candidates of the article's
@@ -84,7 +87,8 @@ type Params struct {
 // DefaultParams returns the parameters the extractor runs with.
 func DefaultParams() Params {
 	return Params{
-		BylineLines: 12, BylineContinued: 3, DatelineLines: 10, DatelineMaxLine: 160, DateElemMaxText: 200,
+		BylineLines: 12, BylineContinued: 3, DatelineLines: 10, DatelineMaxLine: 160, BareDateRest: 24,
+		DateElemMaxText:   200,
 		NearAfterHeadline: 30, NearBeforeHeadline: 3,
 
 		CreditLabelRunes: 16, NameMaxRunes: 50, NameMaxWords: 5, OrgMaxRunes: 60, OrgSiteF1: 0.6, SignOffLen: 400,
