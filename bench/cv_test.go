@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -137,5 +138,30 @@ func TestDefaultFamilies(t *testing.T) {
 	want := []string{"newsjet", "trafilatura", "trafilatura-fallback", "htmldate-fast", "trafilatura (choose per fold)"}
 	if !slices.Equal(names, want) {
 		t.Errorf("families %q, want %q", names, want)
+	}
+
+	// Grid points are no family of their own: they join newsjet's grid family.
+	grid := NewsjetGrid()
+	fams = DefaultFamilies(append([]System{Newsjet()}, grid...), []System{Newsjet(), grid[0]})
+	if len(fams) != 2 || fams[0].Name != "newsjet" || fams[1].Name != "newsjet (grid)" || len(fams[1].Members) != 1+len(grid) ||
+		fams[1].Members[0] != "newsjet" || fams[1].Members[1] != grid[0].Name {
+		t.Errorf("families %+v", fams)
+	}
+}
+
+func TestNewsjetGrid(t *testing.T) {
+	grid := NewsjetGrid()
+	if len(grid) != 6 {
+		t.Fatalf("%d grid points, want 6", len(grid))
+	}
+	seen := map[string]bool{}
+	for _, s := range grid {
+		if s.GridOf != "newsjet" || seen[s.Name] || !strings.HasPrefix(s.Name, "newsjet ") {
+			t.Errorf("grid point %q (GridOf %q)", s.Name, s.GridOf)
+		}
+		seen[s.Name] = true
+	}
+	if !seen["newsjet BareDateRest=40"] {
+		t.Errorf("grid %v lacks newsjet BareDateRest=40", seen)
 	}
 }

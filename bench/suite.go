@@ -36,7 +36,14 @@ type Suite struct {
 	AEB  *AEBSet  // nil when the corpus is absent
 	Traf *TrafSet // nil when the corpus is absent
 	Date *DateSet // nil when the corpus is absent
+	// gridPoints names the systems run as grid points (System.GridOf): they are
+	// cross-validated but left out of the tables and the per-page file.
+	gridPoints map[string]bool
 }
+
+// shown reports whether the run of the named system is printed and recorded: it
+// is not a grid point.
+func (s *Suite) shown(name string) bool { return !s.gridPoints[name] }
 
 // Grouping is the site and fold of each page of a corpus.
 type Grouping struct {
@@ -111,7 +118,12 @@ type DateRun struct {
 // RunSuite loads the corpora cfg names (a missing corpus is skipped with a line
 // on cfg.Log) and runs the systems once over each, one page at a time.
 func RunSuite(cfg SuiteConfig) (*Suite, error) {
-	s := &Suite{K: cfg.K}
+	s := &Suite{K: cfg.K, gridPoints: map[string]bool{}}
+	for _, sys := range append(append([]System(nil), cfg.Systems...), cfg.DateSystems...) {
+		if sys.GridOf != "" {
+			s.gridPoints[sys.Name] = true
+		}
+	}
 	logf := func(format string, args ...any) { fmt.Fprintf(cfg.Log, format+"\n", args...) }
 	skip := func(name, dir string, err error) (bool, error) {
 		if errors.Is(err, ErrNoData) {

@@ -19,6 +19,9 @@ import (
 //	-k N               cross-validation folds (default 5)
 //	-worst N           the N worst pages per corpus of the -worst-of system (default 15)
 //	-out FILE          write per-page results as JSON lines (see PageRecord)
+//	-grid              with newsjet among the systems, also run its metadata grid
+//	                   (NewsjetGrid) and cross-validate the choice of its point
+//	                   (default true)
 func SuiteMain(args []string, w, log io.Writer) error {
 	fs := flag.NewFlagSet("devbench", flag.ContinueOnError)
 	fs.SetOutput(w)
@@ -32,6 +35,7 @@ func SuiteMain(args []string, w, log io.Writer) error {
 	worst := fs.Int("worst", 15, "print the N worst pages per corpus of the -worst-of system")
 	worstOf := fs.String("worst-of", "newsjet", "system whose worst pages are printed")
 	out := fs.String("out", "", "write per-page results to this file as JSON lines")
+	grid := fs.Bool("grid", true, "with newsjet among the systems, also run its metadata grid and cross-validate the choice of its point")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -46,6 +50,9 @@ func SuiteMain(args []string, w, log io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *grid {
+		syss, dsyss = withGrid(syss), withGrid(dsyss)
+	}
 	s, err := RunSuite(SuiteConfig{AEBDir: *aeb, TrafDir: *traf, DateDir: *dates, Systems: syss, DateSystems: dsyss, K: *k, Log: log})
 	if err != nil {
 		return err
@@ -56,6 +63,16 @@ func SuiteMain(args []string, w, log io.Writer) error {
 		return writeRecords(*out, s)
 	}
 	return nil
+}
+
+// withGrid appends newsjet's grid points to a list of systems that holds newsjet.
+func withGrid(syss []System) []System {
+	for _, s := range syss {
+		if s.Name == "newsjet" {
+			return append(syss, NewsjetGrid()...)
+		}
+	}
+	return syss
 }
 
 func systemList(list string) ([]System, error) {

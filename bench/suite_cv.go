@@ -17,16 +17,34 @@ type Family struct {
 }
 
 // DefaultFamilies returns one family per system in systems and dateSystems (by
-// name, once each), then "trafilatura" {trafilatura, trafilatura-fallback} and
-// "htmldate" {htmldate-fast, htmldate-extensive}: choosing go-trafilatura's
-// fallback switch or go-htmldate's mode per fold, a real two-way choice.
+// name, once each; a grid point is no family of its own), then, for a system with
+// grid points (GridOf), "<name> (grid)": the system and its points, the
+// parameter choice cross-validation makes per fold; then "trafilatura"
+// {trafilatura, trafilatura-fallback} and "htmldate" {htmldate-fast,
+// htmldate-extensive}: choosing go-trafilatura's fallback switch or go-htmldate's
+// mode per fold, a real two-way choice.
 func DefaultFamilies(systems, dateSystems []System) []Family {
 	var fams []Family
 	seen := map[string]bool{}
+	grids := map[string][]string{}
+	var gridOrder []string
 	for _, s := range append(append([]System(nil), systems...), dateSystems...) {
-		if !seen[s.Name] {
-			seen[s.Name] = true
-			fams = append(fams, Family{Name: s.Name, Members: []string{s.Name}})
+		if seen[s.Name] {
+			continue
+		}
+		seen[s.Name] = true
+		if s.GridOf != "" {
+			if grids[s.GridOf] == nil {
+				gridOrder = append(gridOrder, s.GridOf)
+			}
+			grids[s.GridOf] = append(grids[s.GridOf], s.Name)
+			continue
+		}
+		fams = append(fams, Family{Name: s.Name, Members: []string{s.Name}})
+	}
+	for _, g := range gridOrder {
+		if seen[g] {
+			fams = append(fams, Family{Name: g + " (grid)", Members: append([]string{g}, grids[g]...)})
 		}
 	}
 	for _, f := range []Family{

@@ -100,6 +100,9 @@ func (s *Suite) aebRecords() []PageRecord {
 	for i, p := range a.Pages {
 		recs[i] = PageRecord{Corpus: CorpusAEB, ID: p.ID, URL: p.URL, Site: a.Sites[i], Fold: a.Folds[i], Systems: map[string]SystemRecord{}}
 		for _, r := range a.Runs {
+			if !s.shown(r.System) {
+				continue
+			}
 			pr := r.Pages[i]
 			rec := outputRecord(pr)
 			rec.F1, rec.P, rec.R = ptrTo(pr.Score.F1()), ptrTo(pr.Score.Precision()), ptrTo(pr.Score.Recall())
@@ -124,6 +127,9 @@ func (s *Suite) trafRecords() []PageRecord {
 		recs[i] = PageRecord{Corpus: CorpusTraf, ID: e.ID, URL: e.URL, Key: keyIfOther(e.Key, e.URL), Site: t.Sites[i], Fold: t.Folds[i],
 			Systems: map[string]SystemRecord{}}
 		for _, r := range t.Runs {
+			if !s.shown(r.Name) {
+				continue
+			}
 			rec := outputRecord(r.Pages[i])
 			sp := r.Snip[i]
 			rec.Snippets, rec.MissedWith, rec.KeptWithout = &sp.Confusion, sp.MissedWith, sp.KeptWithout
@@ -148,6 +154,9 @@ func (s *Suite) dateRecords() []PageRecord {
 		recs[i] = PageRecord{Corpus: CorpusDate, ID: e.ID, URL: e.URL, Key: keyIfOther(e.Key, e.URL), Site: d.Sites[i], Fold: d.Folds[i],
 			Systems: map[string]SystemRecord{}}
 		for _, r := range d.Runs {
+			if !s.shown(r.Name) {
+				continue
+			}
 			rec := outputRecord(r.Pages[i])
 			rec.Date = r.Days[i]
 			rec.DateOutcome = dateOutcome(r.Counts[i])

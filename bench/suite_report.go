@@ -16,6 +16,9 @@ func (s *Suite) Print(w io.Writer, n int, worstOf string) {
 		fmt.Fprintln(w, "acc = share of pages whose tokens match exactly. Metadata: METADATA.md (n = pages a figure covers).")
 		fmt.Fprintf(w, "%-22s %6s %6s %6s %6s %5s\n", "system", "F1", "P", "R", "acc", "err")
 		for _, r := range a.Runs {
+			if !s.shown(r.System) {
+				continue
+			}
 			fmt.Fprintf(w, "%-22s %6s %6s %6s %6s %5d\n", r.System, f3(r.Score.F1), f3(r.Score.Precision), f3(r.Score.Recall), f3(r.Score.Accuracy), r.Errors)
 		}
 		s.printAEBMeta(w)
@@ -25,6 +28,9 @@ func (s *Suite) Print(w io.Writer, n int, worstOf string) {
 		fmt.Fprintln(w, "empty = no text (a full miss, still counted), err = extraction errors (also full misses).")
 		fmt.Fprintf(w, "%-22s %6s %6s %6s %6s %5s %5s %5s %5s %5s %4s\n", "system", "F", "P", "R", "acc", "TP", "FP", "FN", "TN", "empty", "err")
 		for _, r := range t.Runs {
+			if !s.shown(r.Name) {
+				continue
+			}
 			c := r.Body
 			fmt.Fprintf(w, "%-22s %6s %6s %6s %6s %5d %5d %5d %5d %5d %4d\n", r.Name, f3(c.F()), f3(c.Precision()), f3(c.Recall()), f3(c.Accuracy()),
 				c.TP, c.FP, c.FN, c.TN, r.Empty, r.Errors)
@@ -32,7 +38,7 @@ func (s *Suite) Print(w io.Writer, n int, worstOf string) {
 		fmt.Fprintln(w, "metadata (METRIC.md §2, correct/total): title = PyNorm-equal, author = exact \"; \"-joined string, date = same first 10 characters")
 		fmt.Fprintf(w, "%-22s %13s %13s %13s\n", "system", "title", "author", "date")
 		for _, r := range t.Runs {
-			if r.Meta == nil {
+			if r.Meta == nil || !s.shown(r.Name) {
 				continue
 			}
 			m := r.MetaScores
@@ -44,6 +50,9 @@ func (s *Suite) Print(w io.Writer, n int, worstOf string) {
 		fmt.Fprintln(w, "(no output: FN; any date: FP), so TN = 0 and acc = TP / entries. err = extraction errors (no date).")
 		fmt.Fprintf(w, "%-22s %6s %6s %6s %6s %5s %5s %5s %4s\n", "system", "F", "P", "R", "acc", "TP", "FP", "FN", "err")
 		for _, r := range d.Runs {
+			if !s.shown(r.Name) {
+				continue
+			}
 			c := r.Total
 			fmt.Fprintf(w, "%-22s %6s %6s %6s %6s %5d %5d %5d %4d\n", r.Name, f3(c.F()), f3(c.Precision()), f3(c.Recall()), f3(c.Accuracy()),
 				c.TP, c.FP, c.FN, r.Errors)
@@ -63,7 +72,7 @@ func (s *Suite) printAEBMeta(w io.Writer) {
 	fmt.Fprintf(w, "%-22s %6s %7s %7s %7s %6s %6s %6s %7s\n", "metadata", "title", "titleF1", "authors", "persons", "day", "minute", "lang", "mod-day")
 	nRow := false
 	for _, r := range a.Runs {
-		if r.Meta == nil {
+		if r.Meta == nil || !s.shown(r.System) {
 			continue
 		}
 		m := r.MetaScores

@@ -114,10 +114,15 @@ func TestSuiteMainAllCorpora(t *testing.T) {
 		"  newsjet                        0.500 0.500 0.667 0.667       =\n",
 		"dates (objective: the mean of htmldate-dev F)",
 		"  htmldate-fast                  0.500 0.500    0.333 0.333      =\n",
+		// newsjet's grid points are cross-validated as one family, not printed alone.
+		"  newsjet (grid)                 0.500 0.500 0.667 0.667       full: newsjet; every fold: newsjet\n",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
+	}
+	if strings.Contains(s, "\nnewsjet BareDateRest") {
+		t.Errorf("a grid point in the tables:\n%s", s)
 	}
 	if strings.Contains(s, "\nfloor                   0.000") {
 		t.Errorf("a metadata row for the floor:\n%s", s)
@@ -145,6 +150,9 @@ func TestSuiteMainAllCorpora(t *testing.T) {
 	if story.Site != "example.com" || nj.Snippets == nil || *nj.Snippets != (Confusion{TP: 1, TN: 1}) || nj.Author != "Jane Roe; John Doe" ||
 		nj.TitleOK == nil || !*nj.TitleOK || nj.DateOK == nil || !*nj.DateOK || !strings.HasPrefix(nj.Date, "2021-03-04T23:30:00") {
 		t.Errorf("story record %+v, newsjet %+v", story, nj)
+	}
+	if len(story.Systems) != 2 {
+		t.Errorf("story record holds %d systems, want newsjet and floor (no grid point)", len(story.Systems))
 	}
 	if fl := story.Systems["floor"]; len(fl.KeptWithout) != 1 || fl.TitleOK != nil {
 		t.Errorf("floor record %+v", fl)

@@ -22,18 +22,25 @@ import (
 type System struct {
 	Name    string
 	Extract func(p *Page) (text string, article *schema.Article, err error)
+	// GridOf names the system whose parameter grid this one is a point of ("" for
+	// none): it is run and cross-validated with that system's family, and left out
+	// of the tables and the per-page file.
+	GridOf string
 }
 
 // Newsjet runs the whole newsjet path in process: clean.Clean then extract.Extract
 // on the cleaned page it returns (no message encoding between them).
-func Newsjet() System {
-	return System{Name: "newsjet", Extract: func(p *Page) (string, *schema.Article, error) {
+func Newsjet() System { return NewsjetWith("newsjet", nil) }
+
+// NewsjetWith is Newsjet named name, extracting with par (nil: the defaults).
+func NewsjetWith(name string, par *extract.Params) System {
+	return System{Name: name, Extract: func(p *Page) (string, *schema.Article, error) {
 		cp, err := clean.Clean(p.Raw, clean.Options{URL: p.URL})
 		if err != nil {
 			return "", nil, err
 		}
 		cp.URL = p.URL
-		a, err := extract.Extract(cp, nil)
+		a, err := extract.Extract(cp, par)
 		if err != nil {
 			return "", nil, err
 		}

@@ -1,0 +1,38 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/newsjet/newsjet/services/extractor/extract"
+)
+
+// metaGrid lists the extract.Params fields newsjet's metadata grid varies and the
+// values tried besides each one's default: the thresholds its date rules introduce
+// or tune (see extract.Params).
+var metaGrid = []struct {
+	name   string
+	values []int
+	field  func(*extract.Params) *int
+}{
+	{"BareDateRest", []int{12, 40}, func(p *extract.Params) *int { return &p.BareDateRest }},
+	{"DatelineMaxLine", []int{120, 240}, func(p *extract.Params) *int { return &p.DatelineMaxLine }},
+	{"DatelineLines", []int{6, 16}, func(p *extract.Params) *int { return &p.DatelineLines }},
+}
+
+// NewsjetGrid returns the points of newsjet's metadata grid: for each varied
+// parameter and each value tried, newsjet with that value and every other
+// parameter at its default, named "newsjet Name=value" (GridOf "newsjet"). With
+// newsjet itself (the defaults) they are the family cross-validation chooses from.
+func NewsjetGrid() []System {
+	var out []System
+	for _, g := range metaGrid {
+		for _, v := range g.values {
+			par := extract.DefaultParams()
+			*g.field(&par) = v
+			s := NewsjetWith(fmt.Sprintf("newsjet %s=%d", g.name, v), &par)
+			s.GridOf = "newsjet"
+			out = append(out, s)
+		}
+	}
+	return out
+}
