@@ -305,3 +305,11 @@ func (r reader) Versions(ctx context.Context, id string) ([]store.Version, error
 	}
 	return st.Versions(ctx, id)
 }
+
+func (r reader) Story(ctx context.Context, id string) (*store.Story, error) {
+	st, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	return st.Story(ctx, id)
+}

@@ -1,0 +1,333 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/segmentio/encoding/json"
+
+	"github.com/newsjet/newsjet/services/sink/store"
+	"github.com/newsjet/newsjet/services/sink/story"
+)
+
+// AssignsStories implements store.StoryAssigner.
+func (s *Store) AssignsStories() bool { return s.opts.Stories }
+
+// assignStories runs the story step of a batch inside its transaction, under a
+// savepoint. A collision with a concurrent writer (a deadlock, a unique violation), a
+// cancelled context or a connection that no longer answers fails the transaction, to be
+// retried as a whole. Any other failure is the story step's own: the savepoint is
+// rolled back, the articles are stored without a new story, and each current row's
+// result carries the error.
+func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row, d *store.Decision) error {
+	if !s.opts.Stories {
+		return nil
+	}
+	cur := store.CurrentRows(rows, *d)
+	if len(cur) == 0 {
+		return nil
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := store.AssignStories(ctx, storyTx{sp}, cur, *d, store.Micro(time.Now()))
+	if err == nil {
+		err = sp.Commit(ctx)
+	}
+	if err != nil {
+		if retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		if rerr := sp.Rollback(ctx); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		for i := range d.Results {
+			if d.Results[i].Current {
+				d.Results[i].StoryErr = fmt.Errorf("postgres: assigning stories: %w", err)
+			}
+		}
+		return nil
+	}
+	for i := range d.Results {
+		if d.Results[i].Current {
+			d.Results[i].Story = res[d.Results[i].ID]
+		}
+	}
+	return nil
+}
+
+// storyTx implements store.StoryTx on a transaction (a savepoint of the put's).
+type storyTx struct{ tx pgx.Tx }
+
+func (t storyTx) Memberships(ctx context.Context, ids []string) (map[string]store.Membership, error) {
+	rows, err := t.tx.Query(ctx, `SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id, m.similarity,
+			coalesce(s.copies, 0), coalesce(s.origin::text, '{}')
+		FROM story_members m LEFT JOIN stories s ON s.id = m.story_id WHERE m.article_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.Membership, len(ids))
+	var id, origin string
+	var m store.Membership
+	var sim float32
+	_, err = pgx.ForEachRow(rows, []any{&id, &m.StoryID, &m.ContentHash, &m.Keys, &m.MatchedID, &sim, &m.Copies, &origin}, func() error {
+		m.Similarity = float64(sim)
+		m.Origin = story.Origin{}
+		if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
+			return fmt.Errorf("story %s origin: %w", m.StoryID, err)
+		}
+		out[id] = m
+		return nil
+	})
+	return out, err
+}
+
+func (t storyTx) ClaimKeys(ctx context.Context, drop, claim []store.KeyOwner) (map[int64]string, error) {
+	b := &pgx.Batch{}
+	if len(drop) > 0 {
+		keys, ids := keyColumns(drop)
+		b.Queue(`DELETE FROM story_keys k USING unnest($1::bigint[], $2::text[]) AS d (hash, article_id)
+			WHERE k.hash = d.hash AND k.article_id = d.article_id`, keys, ids)
+	}
+	owners := make(map[int64]string, len(claim))
+	if len(claim) > 0 {
+		keys, ids := keyColumns(claim)
+		// In the given order (by key): writers claiming shared keys wait for each other
+		// in one order and cannot deadlock on them.
+		b.Queue(`INSERT INTO story_keys (hash, article_id)
+			SELECT c.hash, c.article_id FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS c (hash, article_id, n)
+			ORDER BY c.n ON CONFLICT (hash) DO NOTHING`, keys, ids)
+		// A statement of its own: its snapshot is taken after the claim waited.
+		b.Queue(`SELECT hash, article_id FROM story_keys WHERE hash = ANY($1)`, keys).Query(func(rs pgx.Rows) error {
+			var k int64
+			var id string
+			_, err := pgx.ForEachRow(rs, []any{&k, &id}, func() error {
+				owners[k] = id
+				return nil
+			})
+			return err
+		})
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return owners, nil
+}
+
+func keyColumns(ko []store.KeyOwner) ([]int64, []string) {
+	keys, ids := make([]int64, len(ko)), make([]string, len(ko))
+	for i, k := range ko {
+		keys[i], ids[i] = k.Key, k.ArticleID
+	}
+	return keys, ids
+}
+
+func (t storyTx) Candidates(ctx context.Context, ids []string) (map[string]store.Candidate, error) {
+	out := make(map[string]store.Candidate, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT article_id, story_id, sketch FROM story_members WHERE article_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var id string
+	var c store.Candidate
+	var sketch []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &c.StoryID, &sketch}, func() error {
+		if err := c.Sketch.UnmarshalBinary(sketch); err != nil {
+			return fmt.Errorf("sketch of %s: %w", id, err)
+		}
+		out[id] = c
+		c = store.Candidate{}
+		return nil
+	})
+	return out, err
+}
+
+func (t storyTx) StoryPeers(ctx context.Context, storyIDs, exclude []string) (map[string][]store.Peer, error) {
+	out := make(map[string][]store.Peer, len(storyIDs))
+	if len(storyIDs) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT article_id, story_id, sketch, keys FROM story_members
+		WHERE story_id = ANY($1) AND article_id <> ALL($2)`, storyIDs, exclude)
+	if err != nil {
+		return nil, err
+	}
+	var p store.Peer
+	var sketch []byte
+	_, err = pgx.ForEachRow(rows, []any{&p.ArticleID, &p.StoryID, &sketch, &p.Keys}, func() error {
+		if err := p.Sketch.UnmarshalBinary(sketch); err != nil {
+			return fmt.Errorf("sketch of %s: %w", p.ArticleID, err)
+		}
+		out[p.StoryID] = append(out[p.StoryID], p)
+		p = store.Peer{}
+		return nil
+	})
+	return out, err
+}
+
+func (t storyTx) WriteMembers(ctx context.Context, members []store.MemberRow, touched []string, now time.Time) (map[string][]story.Member, error) {
+	n := len(members)
+	ids, stories, hashes, matched := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	urls, titles, sites, siteNames := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	keys, declared := make([]string, n), make([]string, n)
+	versions, sims := make([]int, n), make([]float64, n)
+	sketches := make([][]byte, n)
+	published, dayOnly := make([]pgtype.Timestamptz, n), make([]bool, n)
+	for i, m := range members {
+		r := m.Row
+		sk, err := r.Story.Sketch.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		dec, err := json.Marshal(r.Story.Declared)
+		if err != nil {
+			return nil, err
+		}
+		ids[i], stories[i], hashes[i], matched[i] = r.ID, m.StoryID, r.ContentHash, m.MatchedID
+		urls[i], titles[i], sites[i], siteNames[i] = r.CanonicalURL, r.Title, r.Site, stripNUL(r.Article.SiteName)
+		keys[i], declared[i], versions[i], sims[i], sketches[i] = int64Array(r.Story.Sketch.Keys), string(dec), m.Version, m.Similarity, sk
+		if p, day := store.PublishedOf(r); p != nil {
+			published[i], dayOnly[i] = pgtype.Timestamptz{Time: *p, Valid: true}, day
+		}
+	}
+	evidence := make(map[string][]story.Member, len(touched))
+	b := &pgx.Batch{}
+	b.Queue(`SELECT id FROM stories WHERE id = ANY($1) ORDER BY id FOR UPDATE`, touched)
+	b.Queue(`INSERT INTO story_members AS m (article_id, story_id, version, content_hash, similarity, matched_id, sketch,
+			keys, site, url, title, site_name, published_at, day_only, declared, joined_at, updated_at)
+		SELECT u.id, u.story, u.version, u.hash, u.sim, u.matched, u.sketch, u.keys::bigint[], u.site, u.url, u.title,
+			u.site_name, u.published, u.day_only, u.declared::jsonb, $16, $16
+		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::float8[], $6::text[], $7::bytea[], $8::text[],
+			$9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bool[], $15::text[])
+			AS u (id, story, version, hash, sim, matched, sketch, keys, site, url, title, site_name, published, day_only, declared)
+		ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id, version = EXCLUDED.version,
+			content_hash = EXCLUDED.content_hash, similarity = EXCLUDED.similarity, matched_id = EXCLUDED.matched_id,
+			sketch = EXCLUDED.sketch, keys = EXCLUDED.keys, site = EXCLUDED.site, url = EXCLUDED.url, title = EXCLUDED.title,
+			site_name = EXCLUDED.site_name, published_at = EXCLUDED.published_at, day_only = EXCLUDED.day_only,
+			declared = EXCLUDED.declared, updated_at = EXCLUDED.updated_at,
+			joined_at = CASE WHEN m.story_id = EXCLUDED.story_id THEN m.joined_at ELSE EXCLUDED.joined_at END`,
+		ids, stories, versions, hashes, sims, matched, sketches, keys, sites, urls, titles, siteNames, published, dayOnly,
+		declared, now)
+	b.Queue(`SELECT story_id, article_id, site, site_name, published_at, day_only, declared::text
+		FROM story_members WHERE story_id = ANY($1) ORDER BY story_id, article_id`, touched).Query(func(rs pgx.Rows) error {
+		var sid, dec string
+		var m story.Member
+		var pub pgtype.Timestamptz
+		_, err := pgx.ForEachRow(rs, []any{&sid, &m.ArticleID, &m.Site, &m.SiteName, &pub, &m.DayOnly, &dec}, func() error {
+			m.Published, m.Declared = nil, nil
+			if pub.Valid {
+				t := pub.Time.UTC()
+				m.Published = &t
+			}
+			if err := json.Unmarshal([]byte(dec), &m.Declared); err != nil {
+				return fmt.Errorf("declarations of %s: %w", m.ArticleID, err)
+			}
+			evidence[sid] = append(evidence[sid], m)
+			return nil
+		})
+		return err
+	})
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	return evidence, nil
+}
+
+func (t storyTx) WriteStories(ctx context.Context, states []store.StoryState, empty []string, now time.Time) error {
+	b := &pgx.Batch{}
+	if len(states) > 0 {
+		ids, copies, origins := make([]string, len(states)), make([]int, len(states)), make([]string, len(states))
+		for i, st := range states {
+			o, err := json.Marshal(st.Origin)
+			if err != nil {
+				return err
+			}
+			ids[i], copies[i], origins[i] = st.ID, st.Copies, string(o)
+		}
+		b.Queue(`INSERT INTO stories (id, copies, origin, created_at, updated_at)
+			SELECT u.id, u.copies, u.origin::jsonb, $4, $4 FROM unnest($1::text[], $2::int[], $3::text[]) AS u (id, copies, origin)
+			ON CONFLICT (id) DO UPDATE SET copies = EXCLUDED.copies, origin = EXCLUDED.origin, updated_at = EXCLUDED.updated_at`,
+			ids, copies, origins, now)
+	}
+	if len(empty) > 0 {
+		b.Queue(`DELETE FROM stories WHERE id = ANY($1)`, empty)
+	}
+	return t.tx.SendBatch(ctx, b).Close()
+}
+
+// int64Array spells keys as a PostgreSQL array literal: unnest cannot take the
+// ragged bigint[][] of several members' keys, so each travels as text.
+func int64Array(keys []int64) string {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(strconv.FormatInt(k, 10))
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
+
+// stripNUL removes NUL characters, which PostgreSQL text does not accept.
+func stripNUL(s string) string { return strings.ReplaceAll(s, "\x00", "") }
+
+// Story implements store.StoryReader.
+func (s *Store) Story(ctx context.Context, id string) (*store.Story, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	st := &store.Story{ID: id, Copies: []store.StoryCopy{}}
+	var origin string
+	err := s.pool.QueryRow(ctx, `SELECT origin::text, created_at, updated_at FROM stories WHERE id = $1`, id).
+		Scan(&origin, &st.CreatedAt, &st.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %q", store.ErrStoryNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: reading story %q: %w", id, err)
+	}
+	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
+	if err := json.Unmarshal([]byte(origin), &st.Origin); err != nil {
+		return nil, fmt.Errorf("postgres: story %q origin: %w", id, err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT article_id, site, url, title, published_at, day_only, version, similarity,
+		matched_id, joined_at, declared::text FROM story_members WHERE story_id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: reading story %q: %w", id, err)
+	}
+	var c store.StoryCopy
+	var pub pgtype.Timestamptz
+	var sim float32
+	var dec string
+	_, err = pgx.ForEachRow(rows, []any{&c.ArticleID, &c.Site, &c.URL, &c.Title, &pub, &c.PublishedDayOnly, &c.Version,
+		&sim, &c.MatchedID, &c.JoinedAt, &dec}, func() error {
+		cp := c
+		cp.JoinedAt, cp.Similarity = c.JoinedAt.UTC(), float64(sim)
+		if pub.Valid {
+			t := pub.Time.UTC()
+			cp.PublishedAt = &t
+		}
+		if err := json.Unmarshal([]byte(dec), &cp.Declared); err != nil {
+			return fmt.Errorf("declarations of %s: %w", c.ArticleID, err)
+		}
+		st.Copies = append(st.Copies, cp)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: reading story %q: %w", id, err)
+	}
+	store.SortCopies(st)
+	return st, nil
+}
