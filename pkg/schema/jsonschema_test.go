@@ -14,7 +14,7 @@ import (
 func TestJSONSchemaMatchesTypes(t *testing.T) {
 	types := map[string]any{
 		FetchRequestV1: FetchRequest{}, RawPageV1: RawPage{}, CleanedPageV1: CleanedPage{},
-		ArticleV1: Article{}, DeadLetterV1: DeadLetter{},
+		ArticleV1: Article{}, DeadLetterV1: DeadLetter{}, StoryUpdateV1: StoryUpdate{},
 	}
 	for _, name := range SchemaNames() {
 		doc, err := JSONSchema(name)

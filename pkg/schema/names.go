@@ -8,6 +8,7 @@ const (
 	CleanedPageV1  = "newsjet.cleaned_page.v1"
 	ArticleV1      = "newsjet.article.v1"
 	DeadLetterV1   = "newsjet.dead_letter.v1"
+	StoryUpdateV1  = "newsjet.story_update.v1"
 )
 
 // Header names newsjet reads and writes on NATS messages.
