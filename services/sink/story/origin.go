@@ -225,20 +225,20 @@ func sameSource(a, b Declaration) bool {
 	return sourceKey(a, nil) == sourceKey(b, nil)
 }
 
-// Origin statuses.
+// Origin statuses (the schema's, see schema.StoryOrigin).
 const (
 	// OriginEarliest: no copy declares an origin; the origin is the copy published
 	// first.
-	OriginEarliest = "earliest"
+	OriginEarliest = schema.StoryOriginEarliest
 	// OriginDeclared: the copies that declare an origin agree on one source; the
 	// origin is that source's copy when one is stored (else only the source is known).
-	OriginDeclared = "declared"
+	OriginDeclared = schema.StoryOriginDeclared
 	// OriginConflict: the evidence disagrees (copies declare different sources, or
 	// copies of several sites could each have been published first); no origin is
 	// chosen and the candidates are listed.
-	OriginConflict = "conflict"
+	OriginConflict = schema.StoryOriginConflict
 	// OriginUnknown: several copies, no declaration and no publication time.
-	OriginUnknown = "unknown"
+	OriginUnknown = schema.StoryOriginUnknown
 )
 
 // Member is what Resolve needs of one copy.
@@ -253,17 +253,9 @@ type Member struct {
 	Declared  []Declaration
 }
 
-// Origin is where a story comes from, as the evidence of its copies tells.
-type Origin struct {
-	Status string `json:"status"`
-	// ArticleID is the origin copy, "" when the origin is not decided or not stored.
-	ArticleID string `json:"article_id,omitempty"`
-	// Source names the declared source (OriginDeclared), or the conflicting ones.
-	Source string `json:"source,omitempty"`
-	// Candidates are the copies (OriginConflict on time) or sources (OriginConflict on
-	// declarations) between which the evidence does not decide.
-	Candidates []string `json:"candidates,omitempty"`
-}
+// Origin is where a story comes from, as the evidence of its copies tells: the
+// schema's StoryOrigin, which story updates carry.
+type Origin = schema.StoryOrigin
 
 // Resolve decides the origin of a story from its copies. When copies declare an
 // origin, their declarations decide: one source (declarations naming a wire, its
