@@ -260,7 +260,8 @@ type Origin = schema.StoryOrigin
 // Resolve decides the origin of a story from its copies. When copies declare an
 // origin, their declarations decide: one source (declarations naming a wire, its
 // site or a copy's site name count as one) gives OriginDeclared, with the earliest
-// stored copy of that source as the origin article; several give OriginConflict.
+// stored copy of that source (by id when undated) as the origin article; several give
+// OriginConflict.
 // Without declarations the origin is the copy published first: publication times
 // are intervals (a day-only date covers its whole day), and when copies of several
 // sites could each be first, the status is OriginConflict. Copies without a time do
@@ -299,8 +300,10 @@ func Resolve(members []Member) Origin {
 				of = append(of, m)
 			}
 		}
-		if len(of) > 0 {
-			o.ArticleID = earliest(of)[0].ArticleID
+		if first := earliest(of); len(first) > 0 {
+			o.ArticleID = first[0].ArticleID
+		} else if len(of) > 0 {
+			o.ArticleID = of[0].ArticleID // the source's copies are undated: the first by id
 		}
 		return o
 	case len(sources) > 1:

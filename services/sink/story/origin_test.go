@@ -128,6 +128,12 @@ func TestResolve(t *testing.T) {
 				{ArticleID: "late", Site: "other.example", Published: at("2019-11-01T10:00:00Z")},
 			},
 			Origin{Status: OriginDeclared, ArticleID: "wire", Source: "Associated Press"}},
+		{"the declared source's copy is undated",
+			[]Member{
+				{ArticleID: "a", Site: "a.example", Published: at("2019-11-01T08:00:00Z"), Declared: []Declaration{ap}},
+				{ArticleID: "wire", Site: "apnews.com", Declared: []Declaration{ap}},
+			},
+			Origin{Status: OriginDeclared, ArticleID: "wire", Source: "Associated Press"}},
 		{"a declared source that is not stored",
 			[]Member{
 				{ArticleID: "a", Site: "a.example", Published: at("2019-11-01T08:00:00Z"), Declared: []Declaration{reuters}},
