@@ -8,8 +8,20 @@ require (
 	github.com/newsjet/newsjet/pkg/schema v0.0.0
 	github.com/newsjet/newsjet/services/cleaner v0.0.0
 	github.com/newsjet/newsjet/services/extractor v0.0.0
+	github.com/newsjet/newsjet/services/sink v0.0.0
 	golang.org/x/net v0.62.0
 	golang.org/x/text v0.43.0
+)
+
+require (
+	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/ncruces/go-strftime v1.1.0 // indirect
+	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	modernc.org/libc v1.80.1 // indirect
+	modernc.org/mathutil v1.7.1 // indirect
+	modernc.org/memory v1.12.1 // indirect
+	modernc.org/sqlite v1.62.0 // indirect
 )
 
 require (
@@ -29,7 +41,7 @@ require (
 	github.com/markusmobius/go-domdistiller v0.0.0-20240926050704-25b8d046ffb4 // indirect
 	github.com/markusmobius/go-htmldate v1.9.1 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
-	github.com/mattn/go-isatty v0.0.20 // indirect
+	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/rs/zerolog v1.33.0 // indirect
 	github.com/segmentio/asm v1.1.3 // indirect
@@ -47,3 +59,7 @@ replace github.com/newsjet/newsjet/pkg/schema => ../pkg/schema
 replace github.com/newsjet/newsjet/services/cleaner => ../services/cleaner
 
 replace github.com/newsjet/newsjet/services/extractor => ../services/extractor
+
+replace github.com/newsjet/newsjet/services/sink => ../services/sink
+
+replace github.com/newsjet/newsjet/internal => ../internal
