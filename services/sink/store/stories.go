@@ -196,26 +196,28 @@ type StoryState struct {
 }
 
 // StoryTx is the part of an open store transaction the story step uses. Each store
-// implements it with its SQL; AssignStories holds the logic both share.
+// implements it with its SQL; AssignStories holds the logic both share, and calls
+// the methods in their order here.
 type StoryTx interface {
 	// Memberships returns the stored memberships of the articles that have one.
 	Memberships(ctx context.Context, ids []string) (map[string]Membership, error)
-	// ClaimKeys removes drop (keys their article no longer has), then inserts claim
-	// in key order where no article owns the key yet, waiting for a concurrent
-	// writer's claim of the same key to commit or roll back, and then returns the
-	// owner of every key of claim.
+	// StoryPeers returns the stored copies of the stories but those of exclude, by story.
+	StoryPeers(ctx context.Context, storyIDs, exclude []string) (map[string][]Peer, error)
+	// ClaimKeys removes drop (keys their article no longer has), then makes each key of
+	// claim, in order, owned by its article where no article owns it yet, and returns
+	// the owner of every key of claim. Where transactions may run concurrently, it
+	// waits for a concurrent writer's claim of the same key to commit or roll back
+	// before it reads the owners. A store whose transactions run one at a time may
+	// defer the writes to Write.
 	ClaimKeys(ctx context.Context, drop, claim []KeyOwner) (map[int64]string, error)
 	// Candidates returns the stored membership sketches of the articles that have one.
 	Candidates(ctx context.Context, ids []string) (map[string]Candidate, error)
-	// StoryPeers returns the stored copies of the stories but those of exclude, by story.
-	StoryPeers(ctx context.Context, storyIDs, exclude []string) (map[string][]Peer, error)
-	// WriteMembers locks the stories of touched (in id order, waiting for concurrent
-	// writers of them), writes members, and returns the origin evidence of every
-	// member of the touched stories, by story, read after the lock.
-	WriteMembers(ctx context.Context, members []MemberRow, touched []string, now time.Time) (map[string][]story.Member, error)
-	// WriteStories creates or updates the stories of states and deletes those of
+	// Evidence locks the stories (in id order, waiting for concurrent writers of them)
+	// and returns the origin evidence of their stored members, read after the lock.
+	Evidence(ctx context.Context, storyIDs []string) (map[string][]story.Member, error)
+	// Write writes the members and the story states, and deletes the stories of
 	// empty, which have no member left.
-	WriteStories(ctx context.Context, states []StoryState, empty []string, now time.Time) error
+	Write(ctx context.Context, members []MemberRow, states []StoryState, empty []string, now time.Time) error
 }
 
 // CurrentRows returns, per article of a batch, the row holding its current version
@@ -328,15 +330,15 @@ func AssignStories(ctx context.Context, tx StoryTx, rows []*Row, d Decision, now
 			known[p.ArticleID] = true
 		}
 	}
-	var stored []string
+	var owned []string
 	for _, o := range owners {
 		if _, in := inBatch[o]; !in && !known[o] {
 			known[o] = true
-			stored = append(stored, o)
+			owned = append(owned, o)
 		}
 	}
-	slices.Sort(stored)
-	cands, err := tx.Candidates(ctx, stored)
+	slices.Sort(owned)
+	cands, err := tx.Candidates(ctx, owned)
 	if err != nil {
 		return nil, fmt.Errorf("reading candidates: %w", err)
 	}
@@ -405,9 +407,22 @@ func AssignStories(ctx context.Context, tx StoryTx, rows []*Row, d Decision, now
 		ts = append(ts, id)
 	}
 	slices.Sort(ts)
-	evidence, err := tx.WriteMembers(ctx, members, ts, now)
+	stored, err := tx.Evidence(ctx, ts)
 	if err != nil {
-		return nil, fmt.Errorf("writing memberships: %w", err)
+		return nil, fmt.Errorf("reading the evidence of stories: %w", err)
+	}
+	// The stories' members after the batch: the stored ones but those reassessed,
+	// plus the reassessed ones in their story.
+	evidence := make(map[string][]story.Member, len(ts))
+	for id, ms := range stored {
+		for _, m := range ms {
+			if _, again := inBatch[m.ArticleID]; !again {
+				evidence[id] = append(evidence[id], m)
+			}
+		}
+	}
+	for _, m := range members {
+		evidence[m.StoryID] = append(evidence[m.StoryID], memberEvidence(m.Row))
 	}
 	var states []StoryState
 	var empty []string
@@ -422,7 +437,7 @@ func AssignStories(ctx context.Context, tx StoryTx, rows []*Row, d Decision, now
 		states = append(states, st)
 		byID[id] = st
 	}
-	if err := tx.WriteStories(ctx, states, empty, now); err != nil {
+	if err := tx.Write(ctx, members, states, empty, now); err != nil {
 		return nil, fmt.Errorf("writing stories: %w", err)
 	}
 	for _, res := range out {
@@ -431,6 +446,13 @@ func AssignStories(ctx context.Context, tx StoryTx, rows []*Row, d Decision, now
 		}
 	}
 	return out, nil
+}
+
+// memberEvidence is the origin evidence of a row, as the stores keep it.
+func memberEvidence(r *Row) story.Member {
+	published, dayOnly := PublishedOf(r)
+	return story.Member{ArticleID: r.ID, Site: r.Site, SiteName: stripNUL(r.Article.SiteName), Published: published,
+		DayOnly: dayOnly, Declared: r.Story.Declared}
 }
 
 // decide chooses the story of row r among the candidates found by its keys: the

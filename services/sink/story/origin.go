@@ -133,14 +133,14 @@ func Declarations(a *schema.Article) []Declaration {
 		if i >= 2 && i < len(paras)-3 {
 			continue
 		}
-		if i == 0 {
+		if i == 0 && strings.Contains(p[:min(len(p), 80)], "(") {
 			if m := dateline.FindStringSubmatch(p); m != nil {
 				if w := wireByAlias(m[1]); w != nil {
 					add(wireDeclaration(w))
 				}
 			}
 		}
-		if len(p) > maxDeclarationLine {
+		if len(p) > maxDeclarationLine || !mayDeclare(p) {
 			continue
 		}
 		if m := copyrightLine.FindStringSubmatch(p); m != nil {
@@ -159,6 +159,20 @@ func Declarations(a *schema.Article) []Declaration {
 		}
 	}
 	return out
+}
+
+// declarationWords are words every declaration line or copyright line has, looked
+// for before the patterns are tried.
+var declarationWords = []string{"appeared", "published", "posted", "ran ", "printed", "produced", "copyright", "©", "(c)"}
+
+func mayDeclare(p string) bool {
+	p = strings.ToLower(p)
+	for _, w := range declarationWords {
+		if strings.Contains(p, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func wireDeclaration(w *wire) Declaration {

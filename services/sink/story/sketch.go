@@ -149,7 +149,24 @@ const (
 func forEachToken(s string, fn func(uint64)) {
 	h, in := uint64(fnvOffset), false
 	var buf [utf8.UTFMax]byte
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf { // ASCII: the same hashes as below, faster
+			i++
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+				h, in = (h^uint64(c))*fnvPrime, true
+			case 'A' <= c && c <= 'Z':
+				h, in = (h^uint64(c+'a'-'A'))*fnvPrime, true
+			default:
+				if in {
+					fn(h)
+				}
+				h, in = fnvOffset, false
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
 		case isIdeographic(r):
 			if in {
@@ -163,8 +180,7 @@ func forEachToken(s string, fn func(uint64)) {
 			fn(h)
 			h, in = fnvOffset, false
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || (in && unicode.In(r, unicode.Mn, unicode.Mc)):
-			r = unicode.ToLower(r)
-			n := utf8.EncodeRune(buf[:], r)
+			n := utf8.EncodeRune(buf[:], unicode.ToLower(r))
 			for _, c := range buf[:n] {
 				h = (h ^ uint64(c)) * fnvPrime
 			}

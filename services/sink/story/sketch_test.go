@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // words returns the words w<from> ... w<to-1>, a text whose shingles are all distinct.
@@ -149,5 +150,36 @@ func TestSketchBinary(t *testing.T) {
 		if err := new(Sketch).UnmarshalBinary(bad); !errors.Is(err, ErrBadSketch) {
 			t.Errorf("UnmarshalBinary(% x...) = %v, want ErrBadSketch", bad[:min(len(bad), 8)], err)
 		}
+	}
+}
+
+// TestTokenHashesFastPath: the ASCII fast path hashes tokens as the rune path does.
+func TestTokenHashesFastPath(t *testing.T) {
+	reference := func(s string) []uint64 {
+		var out []uint64
+		h, in := uint64(fnvOffset), false
+		for _, r := range s {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				for _, c := range []byte(string(unicode.ToLower(r))) {
+					h = (h ^ uint64(c)) * fnvPrime
+				}
+				in = true
+				continue
+			}
+			if in {
+				out = append(out, h)
+			}
+			h, in = fnvOffset, false
+		}
+		if in {
+			out = append(out, h)
+		}
+		return out
+	}
+	text := "The HARBOUR reopened: Straße 42, ÉCOLE café, naïve résumé — 3.14% of Ürümqi's boats!"
+	var got []uint64
+	forEachToken(text, func(h uint64) { got = append(got, h) })
+	if want := reference(text); !slices.Equal(got, want) {
+		t.Errorf("tokens %v\nwant %v", got, want)
 	}
 }

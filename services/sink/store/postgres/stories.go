@@ -175,51 +175,13 @@ func (t storyTx) StoryPeers(ctx context.Context, storyIDs, exclude []string) (ma
 	return out, err
 }
 
-func (t storyTx) WriteMembers(ctx context.Context, members []store.MemberRow, touched []string, now time.Time) (map[string][]story.Member, error) {
-	n := len(members)
-	ids, stories, hashes, matched := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	urls, titles, sites, siteNames := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	keys, declared := make([]string, n), make([]string, n)
-	versions, sims := make([]int, n), make([]float64, n)
-	sketches := make([][]byte, n)
-	published, dayOnly := make([]pgtype.Timestamptz, n), make([]bool, n)
-	for i, m := range members {
-		r := m.Row
-		sk, err := r.Story.Sketch.MarshalBinary()
-		if err != nil {
-			return nil, err
-		}
-		dec, err := json.Marshal(r.Story.Declared)
-		if err != nil {
-			return nil, err
-		}
-		ids[i], stories[i], hashes[i], matched[i] = r.ID, m.StoryID, r.ContentHash, m.MatchedID
-		urls[i], titles[i], sites[i], siteNames[i] = r.CanonicalURL, r.Title, r.Site, stripNUL(r.Article.SiteName)
-		keys[i], declared[i], versions[i], sims[i], sketches[i] = int64Array(r.Story.Sketch.Keys), string(dec), m.Version, m.Similarity, sk
-		if p, day := store.PublishedOf(r); p != nil {
-			published[i], dayOnly[i] = pgtype.Timestamptz{Time: *p, Valid: true}, day
-		}
-	}
-	evidence := make(map[string][]story.Member, len(touched))
+func (t storyTx) Evidence(ctx context.Context, storyIDs []string) (map[string][]story.Member, error) {
+	evidence := make(map[string][]story.Member, len(storyIDs))
 	b := &pgx.Batch{}
-	b.Queue(`SELECT id FROM stories WHERE id = ANY($1) ORDER BY id FOR UPDATE`, touched)
-	b.Queue(`INSERT INTO story_members AS m (article_id, story_id, version, content_hash, similarity, matched_id, sketch,
-			keys, site, url, title, site_name, published_at, day_only, declared, joined_at, updated_at)
-		SELECT u.id, u.story, u.version, u.hash, u.sim, u.matched, u.sketch, u.keys::bigint[], u.site, u.url, u.title,
-			u.site_name, u.published, u.day_only, u.declared::jsonb, $16, $16
-		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::float8[], $6::text[], $7::bytea[], $8::text[],
-			$9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bool[], $15::text[])
-			AS u (id, story, version, hash, sim, matched, sketch, keys, site, url, title, site_name, published, day_only, declared)
-		ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id, version = EXCLUDED.version,
-			content_hash = EXCLUDED.content_hash, similarity = EXCLUDED.similarity, matched_id = EXCLUDED.matched_id,
-			sketch = EXCLUDED.sketch, keys = EXCLUDED.keys, site = EXCLUDED.site, url = EXCLUDED.url, title = EXCLUDED.title,
-			site_name = EXCLUDED.site_name, published_at = EXCLUDED.published_at, day_only = EXCLUDED.day_only,
-			declared = EXCLUDED.declared, updated_at = EXCLUDED.updated_at,
-			joined_at = CASE WHEN m.story_id = EXCLUDED.story_id THEN m.joined_at ELSE EXCLUDED.joined_at END`,
-		ids, stories, versions, hashes, sims, matched, sketches, keys, sites, urls, titles, siteNames, published, dayOnly,
-		declared, now)
+	b.Queue(`SELECT id FROM stories WHERE id = ANY($1) ORDER BY id FOR UPDATE`, storyIDs)
+	// A statement of its own: its snapshot is taken after the lock waited.
 	b.Queue(`SELECT story_id, article_id, site, site_name, published_at, day_only, declared::text
-		FROM story_members WHERE story_id = ANY($1) ORDER BY story_id, article_id`, touched).Query(func(rs pgx.Rows) error {
+		FROM story_members WHERE story_id = ANY($1) ORDER BY story_id, article_id`, storyIDs).Query(func(rs pgx.Rows) error {
 		var sid, dec string
 		var m story.Member
 		var pub pgtype.Timestamptz
@@ -243,21 +205,62 @@ func (t storyTx) WriteMembers(ctx context.Context, members []store.MemberRow, to
 	return evidence, nil
 }
 
-func (t storyTx) WriteStories(ctx context.Context, states []store.StoryState, empty []string, now time.Time) error {
+func (t storyTx) Write(ctx context.Context, members []store.MemberRow, states []store.StoryState, empty []string, now time.Time) error {
+	n := len(members)
+	ids, stories, hashes, matched := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	urls, titles, sites, siteNames := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	keys, declared := make([]string, n), make([]string, n)
+	versions, sims := make([]int, n), make([]float64, n)
+	sketches := make([][]byte, n)
+	published, dayOnly := make([]pgtype.Timestamptz, n), make([]bool, n)
+	for i, m := range members {
+		r := m.Row
+		sk, err := r.Story.Sketch.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		dec, err := json.Marshal(r.Story.Declared)
+		if err != nil {
+			return err
+		}
+		ids[i], stories[i], hashes[i], matched[i] = r.ID, m.StoryID, r.ContentHash, m.MatchedID
+		urls[i], titles[i], sites[i], siteNames[i] = r.CanonicalURL, r.Title, r.Site, stripNUL(r.Article.SiteName)
+		keys[i], declared[i], versions[i], sims[i], sketches[i] = int64Array(r.Story.Sketch.Keys), string(dec), m.Version, m.Similarity, sk
+		if p, day := store.PublishedOf(r); p != nil {
+			published[i], dayOnly[i] = pgtype.Timestamptz{Time: *p, Valid: true}, day
+		}
+	}
 	b := &pgx.Batch{}
+	if n > 0 {
+		b.Queue(`INSERT INTO story_members AS m (article_id, story_id, version, content_hash, similarity, matched_id, sketch,
+				keys, site, url, title, site_name, published_at, day_only, declared, joined_at, updated_at)
+			SELECT u.id, u.story, u.version, u.hash, u.sim, u.matched, u.sketch, u.keys::bigint[], u.site, u.url, u.title,
+				u.site_name, u.published, u.day_only, u.declared::jsonb, $16, $16
+			FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::float8[], $6::text[], $7::bytea[], $8::text[],
+				$9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::bool[], $15::text[])
+				AS u (id, story, version, hash, sim, matched, sketch, keys, site, url, title, site_name, published, day_only, declared)
+			ON CONFLICT (article_id) DO UPDATE SET story_id = EXCLUDED.story_id, version = EXCLUDED.version,
+				content_hash = EXCLUDED.content_hash, similarity = EXCLUDED.similarity, matched_id = EXCLUDED.matched_id,
+				sketch = EXCLUDED.sketch, keys = EXCLUDED.keys, site = EXCLUDED.site, url = EXCLUDED.url, title = EXCLUDED.title,
+				site_name = EXCLUDED.site_name, published_at = EXCLUDED.published_at, day_only = EXCLUDED.day_only,
+				declared = EXCLUDED.declared, updated_at = EXCLUDED.updated_at,
+				joined_at = CASE WHEN m.story_id = EXCLUDED.story_id THEN m.joined_at ELSE EXCLUDED.joined_at END`,
+			ids, stories, versions, hashes, sims, matched, sketches, keys, sites, urls, titles, siteNames, published, dayOnly,
+			declared, now)
+	}
 	if len(states) > 0 {
-		ids, copies, origins := make([]string, len(states)), make([]int, len(states)), make([]string, len(states))
+		sids, copies, origins := make([]string, len(states)), make([]int, len(states)), make([]string, len(states))
 		for i, st := range states {
 			o, err := json.Marshal(st.Origin)
 			if err != nil {
 				return err
 			}
-			ids[i], copies[i], origins[i] = st.ID, st.Copies, string(o)
+			sids[i], copies[i], origins[i] = st.ID, st.Copies, string(o)
 		}
 		b.Queue(`INSERT INTO stories (id, copies, origin, created_at, updated_at)
 			SELECT u.id, u.copies, u.origin::jsonb, $4, $4 FROM unnest($1::text[], $2::int[], $3::text[]) AS u (id, copies, origin)
 			ON CONFLICT (id) DO UPDATE SET copies = EXCLUDED.copies, origin = EXCLUDED.origin, updated_at = EXCLUDED.updated_at`,
-			ids, copies, origins, now)
+			sids, copies, origins, now)
 	}
 	if len(empty) > 0 {
 		b.Queue(`DELETE FROM stories WHERE id = ANY($1)`, empty)

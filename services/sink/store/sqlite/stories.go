@@ -17,11 +17,12 @@ import (
 // AssignsStories implements store.StoryAssigner.
 func (s *Store) AssignsStories() bool { return s.opts.Stories }
 
-// assignStories runs the story step of a batch inside its transaction, under a
-// savepoint. The transaction holds the database's write lock, so no other writer
-// assigns stories meanwhile. A cancelled context fails the transaction; any other
-// failure is the story step's own: the savepoint is rolled back, the articles are
-// stored without a new story, and each current row's result carries the error.
+// assignStories runs the story step of a batch inside its transaction. The
+// transaction holds the database's write lock, so no other writer assigns stories
+// meanwhile, and the step reads everything it needs before it writes anything (see
+// storyTx): a failure while reading is the story step's own, and the articles are
+// stored without a new story, each current row's result carrying the error. A
+// cancelled context, or a failure while writing, fails the transaction.
 func (s *Store) assignStories(ctx context.Context, tx *sql.Tx, rows []*store.Row, d *store.Decision) error {
 	if !s.opts.Stories {
 		return nil
@@ -30,27 +31,17 @@ func (s *Store) assignStories(ctx context.Context, tx *sql.Tx, rows []*store.Row
 	if len(cur) == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT stories`); err != nil {
-		return err
-	}
-	res, err := store.AssignStories(ctx, storyTx{tx}, cur, *d, store.Micro(time.Now()))
+	st := &storyTx{tx: tx}
+	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || st.writing {
 			return err
-		}
-		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO stories`); rerr != nil {
-			return errors.Join(err, rerr)
 		}
 		for i := range d.Results {
 			if d.Results[i].Current {
 				d.Results[i].StoryErr = fmt.Errorf("sqlite: assigning stories: %w", err)
 			}
 		}
-	}
-	if _, rerr := tx.ExecContext(ctx, `RELEASE stories`); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	if err != nil {
 		return nil
 	}
 	for i := range d.Results {
@@ -61,8 +52,17 @@ func (s *Store) assignStories(ctx context.Context, tx *sql.Tx, rows []*store.Row
 	return nil
 }
 
-// storyTx implements store.StoryTx on a write transaction.
-type storyTx struct{ tx *sql.Tx }
+// storyTx implements store.StoryTx on a write transaction. It only reads until Write:
+// the key claims are kept until then (no other transaction runs meanwhile), so a
+// story step that fails before Write has changed nothing and needs no savepoint (a
+// savepoint would make SQLite copy every page the step changes to a sub-journal).
+type storyTx struct {
+	tx *sql.Tx
+	// drop and claim are the key changes ClaimKeys decided, written by Write.
+	drop, claim []store.KeyOwner
+	// writing is set once Write has begun.
+	writing bool
+}
 
 // chunks calls fn with successive slices of at most n elements of all.
 func chunks[T any](all []T, n int, fn func([]T) error) error {
@@ -81,161 +81,220 @@ func placeholders(n, per int) string {
 	return strings.TrimSuffix(strings.Repeat(one+",", n), ",")
 }
 
-func inList(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+// jsonList encodes a list for json_each: the story step's statements take their sets
+// as one JSON parameter, so their SQL is the same whatever the batch's size.
+func jsonList(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
 
-func anys[T any](vs []T) []any {
-	out := make([]any, len(vs))
-	for i, v := range vs {
-		out[i] = v
+func keyPairs(ko []store.KeyOwner) []any {
+	out := make([]any, len(ko))
+	for i, k := range ko {
+		out[i] = []any{k.Key, k.ArticleID}
 	}
 	return out
 }
 
-func (t storyTx) Memberships(ctx context.Context, ids []string) (map[string]store.Membership, error) {
-	out := make(map[string]store.Membership, len(ids))
-	err := chunks(ids, maxParams, func(c []string) error {
-		rs, err := t.tx.QueryContext(ctx, `SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id,
-				m.similarity, coalesce(s.copies, 0), coalesce(s.origin, '{}')
-			FROM story_members m LEFT JOIN stories s ON s.id = m.story_id WHERE m.article_id IN (`+inList(len(c))+`)`, anys(c)...)
-		if err != nil {
+// scanAll runs a query and calls fn for each row.
+func scanAll(ctx context.Context, tx *sql.Tx, query string, args []any, fn func(rs *sql.Rows) error) error {
+	rs, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	for rs.Next() {
+		if err := fn(rs); err != nil {
+			rs.Close()
 			return err
 		}
-		for rs.Next() {
-			var id, keys, origin string
-			var m store.Membership
-			if err := rs.Scan(&id, &m.StoryID, &m.ContentHash, &keys, &m.MatchedID, &m.Similarity, &m.Copies, &origin); err != nil {
-				rs.Close()
-				return err
-			}
-			if err := json.Unmarshal([]byte(keys), &m.Keys); err != nil {
-				rs.Close()
-				return fmt.Errorf("keys of %s: %w", id, err)
-			}
-			if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
-				rs.Close()
-				return fmt.Errorf("story %s origin: %w", m.StoryID, err)
-			}
-			out[id] = m
+	}
+	return closeRows(rs)
+}
+
+func (t *storyTx) Memberships(ctx context.Context, ids []string) (map[string]store.Membership, error) {
+	out := make(map[string]store.Membership, len(ids))
+	list, err := jsonList(ids)
+	if err != nil {
+		return nil, err
+	}
+	err = scanAll(ctx, t.tx, `SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id, m.similarity,
+			coalesce(s.copies, 0), coalesce(s.origin, '{}')
+		FROM story_members m LEFT JOIN stories s ON s.id = m.story_id
+		WHERE m.article_id IN (SELECT value FROM json_each(?))`, []any{list}, func(rs *sql.Rows) error {
+		var id, keys, origin string
+		var m store.Membership
+		if err := rs.Scan(&id, &m.StoryID, &m.ContentHash, &keys, &m.MatchedID, &m.Similarity, &m.Copies, &origin); err != nil {
+			return err
 		}
-		return closeRows(rs)
+		if err := json.Unmarshal([]byte(keys), &m.Keys); err != nil {
+			return fmt.Errorf("keys of %s: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
+			return fmt.Errorf("story %s origin: %w", m.StoryID, err)
+		}
+		out[id] = m
+		return nil
 	})
 	return out, err
 }
 
-func (t storyTx) ClaimKeys(ctx context.Context, drop, claim []store.KeyOwner) (map[int64]string, error) {
-	flat := func(ko []store.KeyOwner) []any {
-		args := make([]any, 0, 2*len(ko))
-		for _, k := range ko {
-			args = append(args, k.Key, k.ArticleID)
-		}
-		return args
-	}
-	err := chunks(drop, maxParams/2, func(c []store.KeyOwner) error {
-		_, err := t.tx.ExecContext(ctx, `DELETE FROM story_keys WHERE (hash, article_id) IN (VALUES `+placeholders(len(c), 2)+`)`, flat(c)...)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = chunks(claim, maxParams/2, func(c []store.KeyOwner) error {
-		_, err := t.tx.ExecContext(ctx, `INSERT INTO story_keys (hash, article_id) VALUES `+placeholders(len(c), 2)+
-			` ON CONFLICT (hash) DO NOTHING`, flat(c)...)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
+// ClaimKeys implements store.StoryTx: it reads the owners of the keys of claim that
+// are claimed (drop's own keys no longer count), and keeps the changes for Write; the
+// first claimant in claim's order owns a key no article owned.
+func (t *storyTx) ClaimKeys(ctx context.Context, drop, claim []store.KeyOwner) (map[int64]string, error) {
 	owners := make(map[int64]string, len(claim))
+	t.drop = drop
+	if len(claim) == 0 {
+		return owners, nil
+	}
+	dropped := make(map[store.KeyOwner]bool, len(drop))
+	for _, k := range drop {
+		dropped[k] = true
+	}
 	keys := make([]int64, len(claim))
 	for i, k := range claim {
 		keys[i] = k.Key
 	}
-	err = chunks(keys, maxParams, func(c []int64) error {
-		rs, err := t.tx.QueryContext(ctx, `SELECT hash, article_id FROM story_keys WHERE hash IN (`+inList(len(c))+`)`, anys(c)...)
-		if err != nil {
-			return err
-		}
-		for rs.Next() {
-			var k int64
-			var id string
-			if err := rs.Scan(&k, &id); err != nil {
-				rs.Close()
+	list, err := jsonList(keys)
+	if err != nil {
+		return nil, err
+	}
+	err = scanAll(ctx, t.tx, `SELECT hash, article_id FROM story_keys WHERE hash IN (SELECT value FROM json_each(?))`,
+		[]any{list}, func(rs *sql.Rows) error {
+			var k store.KeyOwner
+			if err := rs.Scan(&k.Key, &k.ArticleID); err != nil {
 				return err
 			}
-			owners[k] = id
+			if !dropped[k] {
+				owners[k.Key] = k.ArticleID
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range claim {
+		if _, ok := owners[k.Key]; !ok {
+			owners[k.Key] = k.ArticleID
+			t.claim = append(t.claim, k)
 		}
-		return closeRows(rs)
-	})
-	return owners, err
+	}
+	return owners, nil
 }
 
-func (t storyTx) Candidates(ctx context.Context, ids []string) (map[string]store.Candidate, error) {
+func (t *storyTx) Candidates(ctx context.Context, ids []string) (map[string]store.Candidate, error) {
 	out := make(map[string]store.Candidate, len(ids))
-	err := chunks(ids, maxParams, func(c []string) error {
-		rs, err := t.tx.QueryContext(ctx, `SELECT article_id, story_id, sketch FROM story_members WHERE article_id IN (`+inList(len(c))+`)`, anys(c)...)
-		if err != nil {
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := jsonList(ids)
+	if err != nil {
+		return nil, err
+	}
+	err = scanAll(ctx, t.tx, `SELECT article_id, story_id, sketch FROM story_members
+		WHERE article_id IN (SELECT value FROM json_each(?))`, []any{list}, func(rs *sql.Rows) error {
+		var id string
+		var sketch []byte
+		var c store.Candidate
+		if err := rs.Scan(&id, &c.StoryID, &sketch); err != nil {
 			return err
 		}
-		for rs.Next() {
-			var id string
-			var sketch []byte
-			var c store.Candidate
-			if err := rs.Scan(&id, &c.StoryID, &sketch); err != nil {
-				rs.Close()
-				return err
-			}
-			if err := c.Sketch.UnmarshalBinary(sketch); err != nil {
-				rs.Close()
-				return fmt.Errorf("sketch of %s: %w", id, err)
-			}
-			out[id] = c
+		if err := c.Sketch.UnmarshalBinary(sketch); err != nil {
+			return fmt.Errorf("sketch of %s: %w", id, err)
 		}
-		return closeRows(rs)
+		out[id] = c
+		return nil
 	})
 	return out, err
 }
 
-func (t storyTx) StoryPeers(ctx context.Context, storyIDs, exclude []string) (map[string][]store.Peer, error) {
+func (t *storyTx) StoryPeers(ctx context.Context, storyIDs, exclude []string) (map[string][]store.Peer, error) {
 	out := make(map[string][]store.Peer, len(storyIDs))
-	skip := make(map[string]bool, len(exclude))
-	for _, id := range exclude {
-		skip[id] = true
+	if len(storyIDs) == 0 {
+		return out, nil
 	}
-	err := chunks(storyIDs, maxParams, func(c []string) error {
-		rs, err := t.tx.QueryContext(ctx, `SELECT article_id, story_id, sketch, keys FROM story_members WHERE story_id IN (`+inList(len(c))+`)`, anys(c)...)
-		if err != nil {
-			return err
-		}
-		for rs.Next() {
+	stories, err := jsonList(storyIDs)
+	if err != nil {
+		return nil, err
+	}
+	excluded, err := jsonList(exclude)
+	if err != nil {
+		return nil, err
+	}
+	err = scanAll(ctx, t.tx, `SELECT article_id, story_id, sketch, keys FROM story_members
+		WHERE story_id IN (SELECT value FROM json_each(?)) AND article_id NOT IN (SELECT value FROM json_each(?))`,
+		[]any{stories, excluded}, func(rs *sql.Rows) error {
 			var p store.Peer
 			var sketch []byte
 			var keys string
 			if err := rs.Scan(&p.ArticleID, &p.StoryID, &sketch, &keys); err != nil {
-				rs.Close()
 				return err
 			}
-			if skip[p.ArticleID] {
-				continue
-			}
 			if err := p.Sketch.UnmarshalBinary(sketch); err != nil {
-				rs.Close()
 				return fmt.Errorf("sketch of %s: %w", p.ArticleID, err)
 			}
 			if err := json.Unmarshal([]byte(keys), &p.Keys); err != nil {
-				rs.Close()
 				return fmt.Errorf("keys of %s: %w", p.ArticleID, err)
 			}
 			out[p.StoryID] = append(out[p.StoryID], p)
-		}
-		return closeRows(rs)
-	})
+			return nil
+		})
 	return out, err
 }
 
-// memberColumns is the number of columns WriteMembers writes per member.
+func (t *storyTx) Evidence(ctx context.Context, storyIDs []string) (map[string][]story.Member, error) {
+	evidence := make(map[string][]story.Member, len(storyIDs))
+	list, err := jsonList(storyIDs)
+	if err != nil {
+		return nil, err
+	}
+	err = scanAll(ctx, t.tx, `SELECT story_id, article_id, site, site_name, published_at, day_only, declared
+		FROM story_members WHERE story_id IN (SELECT value FROM json_each(?)) ORDER BY story_id, article_id`,
+		[]any{list}, func(rs *sql.Rows) error {
+			var sid, dec string
+			var pub sql.NullInt64
+			var m story.Member
+			if err := rs.Scan(&sid, &m.ArticleID, &m.Site, &m.SiteName, &pub, &m.DayOnly, &dec); err != nil {
+				return err
+			}
+			if pub.Valid {
+				t := time.UnixMicro(pub.Int64).UTC()
+				m.Published = &t
+			}
+			if err := json.Unmarshal([]byte(dec), &m.Declared); err != nil {
+				return fmt.Errorf("declarations of %s: %w", m.ArticleID, err)
+			}
+			evidence[sid] = append(evidence[sid], m)
+			return nil
+		})
+	return evidence, err
+}
+
+// memberColumns is the number of columns Write writes per member.
 const memberColumns = 17
 
-func (t storyTx) WriteMembers(ctx context.Context, members []store.MemberRow, touched []string, now time.Time) (map[string][]story.Member, error) {
+func (t *storyTx) Write(ctx context.Context, members []store.MemberRow, states []store.StoryState, empty []string, now time.Time) error {
+	t.writing = true
+	if len(t.drop) > 0 {
+		list, err := jsonList(keyPairs(t.drop))
+		if err != nil {
+			return err
+		}
+		if _, err := t.tx.ExecContext(ctx, `DELETE FROM story_keys WHERE (hash, article_id) IN
+			(SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) j)`, list); err != nil {
+			return err
+		}
+	}
+	if len(t.claim) > 0 {
+		list, err := jsonList(keyPairs(t.claim))
+		if err != nil {
+			return err
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO story_keys (hash, article_id)
+			SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) j`, list); err != nil {
+			return err
+		}
+	}
 	at := now.UnixMicro()
 	err := chunks(members, maxParams/memberColumns, func(c []store.MemberRow) error {
 		args := make([]any, 0, memberColumns*len(c))
@@ -259,7 +318,7 @@ func (t storyTx) WriteMembers(ctx context.Context, members []store.MemberRow, to
 				published = p.UnixMicro()
 			}
 			args = append(args, r.ID, m.StoryID, m.Version, r.ContentHash, m.Similarity, m.MatchedID, sk, string(keys),
-				r.Site, r.CanonicalURL, r.Title, r.Article.SiteName, published, day, string(dec), at, at)
+				r.Site, r.CanonicalURL, r.Title, strings.ReplaceAll(r.Article.SiteName, "\x00", ""), published, day, string(dec), at, at)
 		}
 		_, err := t.tx.ExecContext(ctx, `INSERT INTO story_members AS m (article_id, story_id, version, content_hash,
 				similarity, matched_id, sketch, keys, site, url, title, site_name, published_at, day_only, declared,
@@ -274,61 +333,37 @@ func (t storyTx) WriteMembers(ctx context.Context, members []store.MemberRow, to
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	evidence := make(map[string][]story.Member, len(touched))
-	err = chunks(touched, maxParams, func(c []string) error {
-		rs, err := t.tx.QueryContext(ctx, `SELECT story_id, article_id, site, site_name, published_at, day_only, declared
-			FROM story_members WHERE story_id IN (`+inList(len(c))+`) ORDER BY story_id, article_id`, anys(c)...)
-		if err != nil {
-			return err
-		}
-		for rs.Next() {
-			var sid, dec string
-			var pub sql.NullInt64
-			var m story.Member
-			if err := rs.Scan(&sid, &m.ArticleID, &m.Site, &m.SiteName, &pub, &m.DayOnly, &dec); err != nil {
-				rs.Close()
-				return err
-			}
-			if pub.Valid {
-				t := time.UnixMicro(pub.Int64).UTC()
-				m.Published = &t
-			}
-			if err := json.Unmarshal([]byte(dec), &m.Declared); err != nil {
-				rs.Close()
-				return fmt.Errorf("declarations of %s: %w", m.ArticleID, err)
-			}
-			evidence[sid] = append(evidence[sid], m)
-		}
-		return closeRows(rs)
-	})
-	return evidence, err
-}
-
-func (t storyTx) WriteStories(ctx context.Context, states []store.StoryState, empty []string, now time.Time) error {
-	at := now.UnixMicro()
-	err := chunks(states, maxParams/5, func(c []store.StoryState) error {
-		args := make([]any, 0, 5*len(c))
-		for _, st := range c {
+	if len(states) > 0 {
+		rows := make([]any, len(states))
+		for i, st := range states {
 			o, err := json.Marshal(st.Origin)
 			if err != nil {
 				return err
 			}
-			args = append(args, st.ID, st.Copies, string(o), at, at)
+			rows[i] = []any{st.ID, st.Copies, string(o)}
 		}
-		_, err := t.tx.ExecContext(ctx, `INSERT INTO stories (id, copies, origin, created_at, updated_at) VALUES `+
-			placeholders(len(c), 5)+` ON CONFLICT (id) DO UPDATE SET copies = excluded.copies, origin = excluded.origin,
-			updated_at = excluded.updated_at`, args...)
-		return err
-	})
+		list, err := jsonList(rows)
+		if err != nil {
+			return err
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO stories (id, copies, origin, created_at, updated_at)
+			SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, ? FROM json_each(?) j WHERE true
+			ON CONFLICT (id) DO UPDATE SET copies = excluded.copies, origin = excluded.origin, updated_at = excluded.updated_at`,
+			at, at, list); err != nil {
+			return err
+		}
+	}
+	if len(empty) == 0 {
+		return nil
+	}
+	list, err := jsonList(empty)
 	if err != nil {
 		return err
 	}
-	return chunks(empty, maxParams, func(c []string) error {
-		_, err := t.tx.ExecContext(ctx, `DELETE FROM stories WHERE id IN (`+inList(len(c))+`)`, anys(c)...)
-		return err
-	})
+	_, err = t.tx.ExecContext(ctx, `DELETE FROM stories WHERE id IN (SELECT value FROM json_each(?))`, list)
+	return err
 }
 
 // Story implements store.StoryReader.
