@@ -223,10 +223,11 @@ func TestStoryFailureRetried(t *testing.T) {
 	}
 	defer db.Close()
 	var sketch []byte
-	if err := db.QueryRow(`SELECT sketch FROM story_members WHERE article_id = ?`, orig.ID).Scan(&sketch); err != nil {
+	const member = `seq = (SELECT seq FROM articles WHERE id = ?)`
+	if err := db.QueryRow(`SELECT sketch FROM story_members WHERE `+member, orig.ID).Scan(&sketch); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`UPDATE story_members SET sketch = x'01' WHERE article_id = ?`, orig.ID); err != nil {
+	if _, err := db.Exec(`UPDATE story_members SET sketch = x'01' WHERE `+member, orig.ID); err != nil {
 		t.Fatal(err)
 	}
 	cp := storyCopy("https://digest-hub.example/cranes", "Cranes idle", wireStory[:4], storetest.Base.Add(time.Hour))
@@ -236,7 +237,7 @@ func TestStoryFailureRetried(t *testing.T) {
 	if err != nil || rec.StoryID != "" {
 		t.Fatalf("the copy while its story fails: %+v, %v; want it stored without a story", rec, err)
 	}
-	if _, err := db.Exec(`UPDATE story_members SET sketch = ? WHERE article_id = ?`, sketch, orig.ID); err != nil {
+	if _, err := db.Exec(`UPDATE story_members SET sketch = ? WHERE `+member, sketch, orig.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 15*time.Second, "the copy joined", func() bool { return h.metric(sink.StoriesMetric, "joined") == 1 })

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -28,6 +27,10 @@ import (
 //
 // Stories never merge: a copy joins one story, and a story keeps its copies until
 // their own content changes.
+//
+// Most stories have one copy. The stores keep a story row (copies, origin, times) only
+// for stories of two copies or more; a story of one is its copy's membership alone,
+// and reads of it derive the rest (SingleCopyStory).
 
 // ErrStoryNotFound: no story has the id.
 var ErrStoryNotFound = errors.New("store: story not found")
@@ -151,9 +154,12 @@ type Membership struct {
 	MatchedID string
 	// Similarity is with MatchedID.
 	Similarity float64
-	// Copies and Origin are the story's.
+	// Copies and Origin are the story's: 0 copies when the store has no row for it (a
+	// story of one copy; Evidence then gives its origin).
 	Copies int
 	Origin story.Origin
+	// Evidence is the member's own origin evidence.
+	Evidence story.Member
 }
 
 // Candidate is a stored copy the story step compares a body with.
@@ -187,312 +193,12 @@ type MemberRow struct {
 	Joined bool
 }
 
-// StoryState is a story row the story step writes: its copies and origin, recomputed
-// from its members.
+// StoryState is a story row the story step writes: its copies (two or more) and
+// origin, recomputed from its members.
 type StoryState struct {
 	ID     string
 	Copies int
 	Origin story.Origin
-}
-
-// StoryTx is the part of an open store transaction the story step uses. Each store
-// implements it with its SQL; AssignStories holds the logic both share, and calls
-// the methods in their order here.
-type StoryTx interface {
-	// Memberships returns the stored memberships of the articles that have one.
-	Memberships(ctx context.Context, ids []string) (map[string]Membership, error)
-	// StoryPeers returns the stored copies of the stories but those of exclude, by story.
-	StoryPeers(ctx context.Context, storyIDs, exclude []string) (map[string][]Peer, error)
-	// ClaimKeys removes drop (keys their article no longer has), then makes each key of
-	// claim, in order, owned by its article where no article owns it yet, and returns
-	// the owner of every key of claim. Where transactions may run concurrently, it
-	// waits for a concurrent writer's claim of the same key to commit or roll back
-	// before it reads the owners. A store whose transactions run one at a time may
-	// defer the writes to Write.
-	ClaimKeys(ctx context.Context, drop, claim []KeyOwner) (map[int64]string, error)
-	// Candidates returns the stored membership sketches of the articles that have one.
-	Candidates(ctx context.Context, ids []string) (map[string]Candidate, error)
-	// Evidence locks the stories (in id order, waiting for concurrent writers of them)
-	// and returns the origin evidence of their stored members, read after the lock.
-	Evidence(ctx context.Context, storyIDs []string) (map[string][]story.Member, error)
-	// Write writes the members and the story states, and deletes the stories of
-	// empty, which have no member left.
-	Write(ctx context.Context, members []MemberRow, states []StoryState, empty []string, now time.Time) error
-}
-
-// CurrentRows returns, per article of a batch, the row holding its current version
-// after the batch (the last such row in input order), in input order of those rows.
-func CurrentRows(rows []*Row, d Decision) []*Row {
-	last := make(map[string]int, len(rows))
-	for i, res := range d.Results {
-		if res.Current {
-			last[res.ID] = i
-		}
-	}
-	out := make([]*Row, 0, len(last))
-	for i, r := range rows {
-		if j, ok := last[r.ID]; ok && j == i {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// AssignStories runs the story step for rows, the current rows of a batch
-// (CurrentRows), whose versions d decided, and returns the story of each article. A row
-// whose article already has a membership for its content is left as it is; the others
-// are assigned in input order, a row seeing the rows before it. A row re-evaluated
-// (a new version of an article with a story) is also compared with the other copies
-// of its story, and the keys its old body owned and its new one lacks pass to a copy
-// of the story that has them, so the story stays findable by them.
-func AssignStories(ctx context.Context, tx StoryTx, rows []*Row, d Decision, now time.Time) (map[string]*StoryResult, error) {
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	version := make(map[string]int, len(d.Results))
-	for _, res := range d.Results {
-		if res.Current {
-			version[res.ID] = res.Version
-		}
-	}
-	ids := make([]string, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	have, err := tx.Memberships(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("reading memberships: %w", err)
-	}
-	out := make(map[string]*StoryResult, len(rows))
-	var todo []*Row
-	inBatch := make(map[string]int)
-	var prevStories []string
-	for _, r := range rows {
-		m, ok := have[r.ID]
-		if ok && m.ContentHash == r.ContentHash {
-			out[r.ID] = &StoryResult{ID: m.StoryID, Similarity: m.Similarity, MatchedID: m.MatchedID, Copies: m.Copies, Origin: m.Origin}
-			continue
-		}
-		SketchRow(r)
-		inBatch[r.ID] = len(todo)
-		todo = append(todo, r)
-		if ok && !slices.Contains(prevStories, m.StoryID) {
-			prevStories = append(prevStories, m.StoryID)
-		}
-	}
-	if len(todo) == 0 {
-		return out, nil
-	}
-	reassessed := make([]string, len(todo))
-	for i, r := range todo {
-		reassessed[i] = r.ID
-	}
-	peers, err := tx.StoryPeers(ctx, prevStories, reassessed)
-	if err != nil {
-		return nil, fmt.Errorf("reading the copies of re-evaluated stories: %w", err)
-	}
-
-	var drop, claim []KeyOwner
-	for _, r := range todo {
-		for _, k := range r.Story.Sketch.Keys {
-			claim = append(claim, KeyOwner{k, r.ID})
-		}
-		prev, ok := have[r.ID]
-		if !ok {
-			continue
-		}
-		for _, k := range prev.Keys {
-			drop = append(drop, KeyOwner{k, r.ID})
-			if slices.Contains(r.Story.Sketch.Keys, k) {
-				continue
-			}
-			for _, p := range peers[prev.StoryID] {
-				if slices.Contains(p.Keys, k) {
-					claim = append(claim, KeyOwner{k, p.ArticleID})
-					break
-				}
-			}
-		}
-	}
-	slices.SortFunc(claim, func(a, b KeyOwner) int {
-		if a.Key != b.Key {
-			return cmp.Compare(a.Key, b.Key)
-		}
-		return cmp.Compare(a.ArticleID, b.ArticleID)
-	})
-	owners, err := tx.ClaimKeys(ctx, drop, claim)
-	if err != nil {
-		return nil, fmt.Errorf("claiming candidate keys: %w", err)
-	}
-	known := make(map[string]bool)
-	for _, ps := range peers {
-		for _, p := range ps {
-			known[p.ArticleID] = true
-		}
-	}
-	var owned []string
-	for _, o := range owners {
-		if _, in := inBatch[o]; !in && !known[o] {
-			known[o] = true
-			owned = append(owned, o)
-		}
-	}
-	slices.Sort(owned)
-	cands, err := tx.Candidates(ctx, owned)
-	if err != nil {
-		return nil, fmt.Errorf("reading candidates: %w", err)
-	}
-	for _, ps := range peers {
-		for _, p := range ps {
-			cands[p.ArticleID] = p.Candidate
-		}
-	}
-
-	// Decide in input order. A batch row is a candidate of the rows after it, by the
-	// keys they share, whichever of them the claim made the owner.
-	firstWithKey := make(map[int64]int)
-	copies := make(map[string]int) // change of each story's copies in this batch
-	members := make([]MemberRow, len(todo))
-	touched := map[string]bool{}
-	for i, r := range todo {
-		var found []string
-		add := func(id string) {
-			if j, in := inBatch[id]; id != r.ID && (!in || j < i) && !slices.Contains(found, id) {
-				found = append(found, id)
-			}
-		}
-		for _, k := range r.Story.Sketch.Keys {
-			if o, ok := owners[k]; ok {
-				add(o)
-			}
-			if j, ok := firstWithKey[k]; ok {
-				add(todo[j].ID)
-			} else {
-				firstWithKey[k] = i
-			}
-		}
-		prev, hadStory := have[r.ID]
-		if hadStory {
-			for _, p := range peers[prev.StoryID] {
-				add(p.ArticleID)
-			}
-		}
-		candidate := func(id string) (Candidate, bool) {
-			if j, ok := inBatch[id]; ok {
-				return Candidate{StoryID: members[j].StoryID, Sketch: todo[j].Story.Sketch}, true
-			}
-			c, ok := cands[id]
-			return c, ok
-		}
-		m := decide(r, found, candidate, prev, hadStory, copies)
-		m.Version = version[r.ID]
-		m.Joined = !hadStory || prev.StoryID != m.StoryID
-		res := &StoryResult{ID: m.StoryID, Joined: m.Joined, Created: m.Joined && m.MatchedID == "",
-			Similarity: m.Similarity, MatchedID: m.MatchedID}
-		if m.Joined {
-			copies[m.StoryID]++
-			if hadStory {
-				res.PreviousID = prev.StoryID
-				copies[prev.StoryID]--
-				touched[prev.StoryID] = true
-			}
-		}
-		members[i] = m
-		touched[m.StoryID] = true
-		out[r.ID] = res
-	}
-
-	ts := make([]string, 0, len(touched))
-	for id := range touched {
-		ts = append(ts, id)
-	}
-	slices.Sort(ts)
-	stored, err := tx.Evidence(ctx, ts)
-	if err != nil {
-		return nil, fmt.Errorf("reading the evidence of stories: %w", err)
-	}
-	// The stories' members after the batch: the stored ones but those reassessed,
-	// plus the reassessed ones in their story.
-	evidence := make(map[string][]story.Member, len(ts))
-	for id, ms := range stored {
-		for _, m := range ms {
-			if _, again := inBatch[m.ArticleID]; !again {
-				evidence[id] = append(evidence[id], m)
-			}
-		}
-	}
-	for _, m := range members {
-		evidence[m.StoryID] = append(evidence[m.StoryID], memberEvidence(m.Row))
-	}
-	var states []StoryState
-	var empty []string
-	byID := make(map[string]StoryState, len(ts))
-	for _, id := range ts {
-		ev := evidence[id]
-		if len(ev) == 0 {
-			empty = append(empty, id)
-			continue
-		}
-		st := StoryState{ID: id, Copies: len(ev), Origin: story.Resolve(ev)}
-		states = append(states, st)
-		byID[id] = st
-	}
-	if err := tx.Write(ctx, members, states, empty, now); err != nil {
-		return nil, fmt.Errorf("writing stories: %w", err)
-	}
-	for _, res := range out {
-		if st, ok := byID[res.ID]; ok {
-			res.Copies, res.Origin = st.Copies, st.Origin
-		}
-	}
-	return out, nil
-}
-
-// memberEvidence is the origin evidence of a row, as the stores keep it.
-func memberEvidence(r *Row) story.Member {
-	published, dayOnly := PublishedOf(r)
-	return story.Member{ArticleID: r.ID, Site: r.Site, SiteName: stripNUL(r.Article.SiteName), Published: published,
-		DayOnly: dayOnly, Declared: r.Story.Declared}
-}
-
-// decide chooses the story of row r among the candidates found by its keys: the
-// story it had when a copy there still matches, else the story of the most similar
-// candidate at or above the threshold (ties by id), else the story it had when it is
-// that story's only copy, else a new story it founds.
-func decide(r *Row, found []string, candidate func(string) (Candidate, bool), prev Membership, hadStory bool,
-	copies map[string]int) MemberRow {
-	slices.Sort(found)
-	var best, bestOwn string
-	bestSim, bestOwnSim := -1.0, -1.0
-	bestStory := ""
-	for _, id := range found {
-		c, ok := candidate(id)
-		if !ok {
-			continue
-		}
-		s := story.Similarity(&r.Story.Sketch, &c.Sketch)
-		if s < story.Threshold {
-			continue
-		}
-		if s > bestSim {
-			best, bestSim, bestStory = id, s, c.StoryID
-		}
-		if hadStory && c.StoryID == prev.StoryID && s > bestOwnSim {
-			bestOwn, bestOwnSim = id, s
-		}
-	}
-	m := MemberRow{Row: r}
-	switch {
-	case bestOwn != "":
-		m.StoryID, m.MatchedID, m.Similarity = prev.StoryID, bestOwn, bestOwnSim
-	case best != "":
-		m.StoryID, m.MatchedID, m.Similarity = bestStory, best, bestSim
-	case hadStory && prev.Copies+copies[prev.StoryID] <= 1:
-		m.StoryID, m.Similarity = prev.StoryID, 1
-	default:
-		m.StoryID, m.Similarity = StoryID(r.ID, r.ContentHash), 1
-	}
-	return m
 }
 
 // PublishedOf returns a row's publication time and whether only its day is known.
@@ -502,6 +208,23 @@ func PublishedOf(r *Row) (*time.Time, bool) {
 	}
 	t := Micro(*r.Article.PublishedAt)
 	return &t, r.Article.PublishedPrecision == "day"
+}
+
+// SingleCopyStory completes st, a story the store has no row for, from its copies:
+// created when the first joined, updated when the last changed, its origin resolved
+// from their evidence.
+func SingleCopyStory(st *Story, evidence []story.Member, updated []time.Time) {
+	for i, c := range st.Copies {
+		if i == 0 || c.JoinedAt.Before(st.CreatedAt) {
+			st.CreatedAt = c.JoinedAt
+		}
+	}
+	for _, u := range updated {
+		if u.After(st.UpdatedAt) {
+			st.UpdatedAt = u
+		}
+	}
+	st.Origin = story.Resolve(evidence)
 }
 
 // SortCopies orders a story's copies for the read API: earliest published first,

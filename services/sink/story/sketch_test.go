@@ -28,9 +28,10 @@ func resemblance(n, off int) float64 {
 }
 
 func TestSimilarityExactOnSmallSets(t *testing.T) {
-	for _, off := range []int{0, 10, 50, 90, 100} {
-		a, b := Make(words(0, 100)), Make(words(off, off+100))
-		got, want := Similarity(&a, &b), resemblance(100, off)
+	// 60 words: 56 shingles each, a union of at most 112 < SketchSize.
+	for _, off := range []int{0, 10, 30, 50, 60} {
+		a, b := Make(words(0, 60)), Make(words(off, off+60))
+		got, want := Similarity(&a, &b), resemblance(60, off)
 		if math.Abs(got-want) > 1e-12 {
 			t.Errorf("offset %d: similarity %.6f, want exactly %.6f", off, got, want)
 		}
@@ -42,11 +43,11 @@ func TestSimilarityExactOnSmallSets(t *testing.T) {
 
 func TestSimilarityEstimatesLargeSets(t *testing.T) {
 	// Sketches are full (SketchSize of some 2000 shingles): the estimate's standard
-	// deviation is about sqrt(J(1-J)/SketchSize) < 0.032; allow three of them.
+	// deviation is about sqrt(J(1-J)/SketchSize) < 0.045; allow three of them.
 	for _, off := range []int{200, 800, 1000, 1400} {
 		a, b := Make(words(0, 2000)), Make(words(off, off+2000))
 		got, want := Similarity(&a, &b), resemblance(2000, off)
-		if math.Abs(got-want) > 0.095 {
+		if math.Abs(got-want) > 0.13 {
 			t.Errorf("offset %d: similarity %.3f, true resemblance %.3f", off, got, want)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/segmentio/encoding/json"
 
@@ -20,11 +21,12 @@ import (
 func (s *Store) AssignsStories() bool { return s.opts.Stories }
 
 // assignStories runs the story step of a batch inside its transaction, under a
-// savepoint. A collision with a concurrent writer (a deadlock, a unique violation), a
-// cancelled context or a connection that no longer answers fails the transaction, to be
-// retried as a whole. Any other failure is the story step's own: the savepoint is
-// rolled back, the articles are stored without a new story, and each current row's
-// result carries the error.
+// savepoint (set and released in the step's first and last round trips). A collision
+// with a concurrent writer (a deadlock, a unique violation), a cancelled context or a
+// connection that no longer answers fails the transaction, to be retried as a whole.
+// Any other failure is the story step's own: the savepoint is rolled back, the
+// articles are stored without a new story, and each current row's result carries the
+// error.
 func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row, d *store.Decision) error {
 	if !s.opts.Stories {
 		return nil
@@ -33,19 +35,16 @@ func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row,
 	if len(cur) == 0 {
 		return nil
 	}
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	res, err := store.AssignStories(ctx, storyTx{sp}, cur, *d, store.Micro(time.Now()))
-	if err == nil {
-		err = sp.Commit(ctx)
+	st := &storyTx{tx: tx}
+	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
+	if err == nil && !st.released {
+		_, err = tx.Exec(ctx, `RELEASE SAVEPOINT stories`)
 	}
 	if err != nil {
-		if retryable(err) || ctx.Err() != nil {
+		if retryable(err) || ctx.Err() != nil || !st.saved {
 			return err
 		}
-		if rerr := sp.Rollback(ctx); rerr != nil {
+		if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT stories`); rerr != nil {
 			return errors.Join(err, rerr)
 		}
 		for i := range d.Results {
@@ -63,47 +62,52 @@ func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row,
 	return nil
 }
 
-// storyTx implements store.StoryTx on a transaction (a savepoint of the put's).
-type storyTx struct{ tx pgx.Tx }
-
-func (t storyTx) Memberships(ctx context.Context, ids []string) (map[string]store.Membership, error) {
-	rows, err := t.tx.Query(ctx, `SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id, m.similarity,
-			coalesce(s.copies, 0), coalesce(s.origin::text, '{}')
-		FROM story_members m LEFT JOIN stories s ON s.id = m.story_id WHERE m.article_id = ANY($1)`, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]store.Membership, len(ids))
-	var id, origin string
-	var m store.Membership
-	var sim float32
-	_, err = pgx.ForEachRow(rows, []any{&id, &m.StoryID, &m.ContentHash, &m.Keys, &m.MatchedID, &sim, &m.Copies, &origin}, func() error {
-		m.Similarity = float64(sim)
-		m.Origin = story.Origin{}
-		if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
-			return fmt.Errorf("story %s origin: %w", m.StoryID, err)
-		}
-		out[id] = m
-		return nil
-	})
-	return out, err
+// storyTx implements store.StoryTx on the put's transaction, each call one round trip.
+type storyTx struct {
+	tx pgx.Tx
+	// saved is set once the savepoint is set, released once Write released it.
+	saved, released bool
 }
 
-func (t storyTx) ClaimKeys(ctx context.Context, drop, claim []store.KeyOwner) (map[int64]string, error) {
-	b := &pgx.Batch{}
-	if len(drop) > 0 {
-		keys, ids := keyColumns(drop)
-		b.Queue(`DELETE FROM story_keys k USING unnest($1::bigint[], $2::text[]) AS d (hash, article_id)
-			WHERE k.hash = d.hash AND k.article_id = d.article_id`, keys, ids)
-	}
+func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwner) (map[string]store.Membership, map[int64]string, error) {
+	have := make(map[string]store.Membership, len(ids))
 	owners := make(map[int64]string, len(claim))
+	b := &pgx.Batch{}
+	b.Queue(`SAVEPOINT stories`).Exec(func(pgconn.CommandTag) error {
+		t.saved = true
+		return nil
+	})
+	b.Queue(`SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id, m.similarity,
+			coalesce(s.copies, 0), coalesce(s.origin::text, '{}'), m.site, m.site_name, m.published_at, m.day_only,
+			m.declared::text
+		FROM story_members m LEFT JOIN stories s ON s.id = m.story_id WHERE m.article_id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
+		var id, origin, dec string
+		var m store.Membership
+		var sim float32
+		var pub pgtype.Timestamptz
+		_, err := pgx.ForEachRow(rows, []any{&id, &m.StoryID, &m.ContentHash, &m.Keys, &m.MatchedID, &sim, &m.Copies, &origin,
+			&m.Evidence.Site, &m.Evidence.SiteName, &pub, &m.Evidence.DayOnly, &dec}, func() error {
+			m.Similarity = float64(sim)
+			m.Evidence.ArticleID = id
+			if pub.Valid {
+				t := pub.Time.UTC()
+				m.Evidence.Published = &t
+			}
+			if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
+				return fmt.Errorf("story %s origin: %w", m.StoryID, err)
+			}
+			if err := json.Unmarshal([]byte(dec), &m.Evidence.Declared); err != nil {
+				return fmt.Errorf("declarations of %s: %w", id, err)
+			}
+			have[id] = m
+			m = store.Membership{}
+			return nil
+		})
+		return err
+	})
 	if len(claim) > 0 {
-		keys, ids := keyColumns(claim)
-		// In the given order (by key): writers claiming shared keys wait for each other
-		// in one order and cannot deadlock on them.
-		b.Queue(`INSERT INTO story_keys (hash, article_id)
-			SELECT c.hash, c.article_id FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS c (hash, article_id, n)
-			ORDER BY c.n ON CONFLICT (hash) DO NOTHING`, keys, ids)
+		queueClaim(b, claim)
+		keys, _ := keyColumns(claim)
 		// A statement of its own: its snapshot is taken after the claim waited.
 		b.Queue(`SELECT hash, article_id FROM story_keys WHERE hash = ANY($1)`, keys).Query(func(rs pgx.Rows) error {
 			var k int64
@@ -116,9 +120,18 @@ func (t storyTx) ClaimKeys(ctx context.Context, drop, claim []store.KeyOwner) (m
 		})
 	}
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return owners, nil
+	return have, owners, nil
+}
+
+// queueClaim queues the claim of keys, in their order: writers claiming shared keys
+// wait for each other in one order and cannot deadlock on them.
+func queueClaim(b *pgx.Batch, claim []store.KeyOwner) {
+	keys, ids := keyColumns(claim)
+	b.Queue(`INSERT INTO story_keys (hash, article_id)
+		SELECT c.hash, c.article_id FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS c (hash, article_id, n)
+		ORDER BY c.n ON CONFLICT (hash) DO NOTHING`, keys, ids)
 }
 
 func keyColumns(ko []store.KeyOwner) ([]int64, []string) {
@@ -129,53 +142,52 @@ func keyColumns(ko []store.KeyOwner) ([]int64, []string) {
 	return keys, ids
 }
 
-func (t storyTx) Candidates(ctx context.Context, ids []string) (map[string]store.Candidate, error) {
-	out := make(map[string]store.Candidate, len(ids))
-	if len(ids) == 0 {
-		return out, nil
+func (t *storyTx) Candidates(ctx context.Context, ids, peerStories, exclude []string) (map[string]store.Candidate, map[string][]store.Peer, error) {
+	cands := make(map[string]store.Candidate, len(ids))
+	peers := make(map[string][]store.Peer, len(peerStories))
+	b := &pgx.Batch{}
+	if len(ids) > 0 {
+		b.Queue(`SELECT article_id, story_id, sketch FROM story_members WHERE article_id = ANY($1)`, ids).Query(func(rs pgx.Rows) error {
+			var id string
+			var c store.Candidate
+			var sketch []byte
+			_, err := pgx.ForEachRow(rs, []any{&id, &c.StoryID, &sketch}, func() error {
+				if err := c.Sketch.UnmarshalBinary(sketch); err != nil {
+					return fmt.Errorf("sketch of %s: %w", id, err)
+				}
+				cands[id] = c
+				c = store.Candidate{}
+				return nil
+			})
+			return err
+		})
 	}
-	rows, err := t.tx.Query(ctx, `SELECT article_id, story_id, sketch FROM story_members WHERE article_id = ANY($1)`, ids)
-	if err != nil {
-		return nil, err
+	if len(peerStories) > 0 {
+		b.Queue(`SELECT article_id, story_id, sketch, keys FROM story_members
+			WHERE story_id = ANY($1) AND article_id <> ALL($2)`, peerStories, exclude).Query(func(rs pgx.Rows) error {
+			var p store.Peer
+			var sketch []byte
+			_, err := pgx.ForEachRow(rs, []any{&p.ArticleID, &p.StoryID, &sketch, &p.Keys}, func() error {
+				if err := p.Sketch.UnmarshalBinary(sketch); err != nil {
+					return fmt.Errorf("sketch of %s: %w", p.ArticleID, err)
+				}
+				peers[p.StoryID] = append(peers[p.StoryID], p)
+				p = store.Peer{}
+				return nil
+			})
+			return err
+		})
 	}
-	var id string
-	var c store.Candidate
-	var sketch []byte
-	_, err = pgx.ForEachRow(rows, []any{&id, &c.StoryID, &sketch}, func() error {
-		if err := c.Sketch.UnmarshalBinary(sketch); err != nil {
-			return fmt.Errorf("sketch of %s: %w", id, err)
-		}
-		out[id] = c
-		c = store.Candidate{}
-		return nil
-	})
-	return out, err
+	if b.Len() == 0 {
+		return cands, peers, nil
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, err
+	}
+	return cands, peers, nil
 }
 
-func (t storyTx) StoryPeers(ctx context.Context, storyIDs, exclude []string) (map[string][]store.Peer, error) {
-	out := make(map[string][]store.Peer, len(storyIDs))
-	if len(storyIDs) == 0 {
-		return out, nil
-	}
-	rows, err := t.tx.Query(ctx, `SELECT article_id, story_id, sketch, keys FROM story_members
-		WHERE story_id = ANY($1) AND article_id <> ALL($2)`, storyIDs, exclude)
-	if err != nil {
-		return nil, err
-	}
-	var p store.Peer
-	var sketch []byte
-	_, err = pgx.ForEachRow(rows, []any{&p.ArticleID, &p.StoryID, &sketch, &p.Keys}, func() error {
-		if err := p.Sketch.UnmarshalBinary(sketch); err != nil {
-			return fmt.Errorf("sketch of %s: %w", p.ArticleID, err)
-		}
-		out[p.StoryID] = append(out[p.StoryID], p)
-		p = store.Peer{}
-		return nil
-	})
-	return out, err
-}
-
-func (t storyTx) Evidence(ctx context.Context, storyIDs []string) (map[string][]story.Member, error) {
+func (t *storyTx) Evidence(ctx context.Context, storyIDs []string) (map[string][]story.Member, error) {
 	evidence := make(map[string][]story.Member, len(storyIDs))
 	b := &pgx.Batch{}
 	b.Queue(`SELECT id FROM stories WHERE id = ANY($1) ORDER BY id FOR UPDATE`, storyIDs)
@@ -205,7 +217,8 @@ func (t storyTx) Evidence(ctx context.Context, storyIDs []string) (map[string][]
 	return evidence, nil
 }
 
-func (t storyTx) Write(ctx context.Context, members []store.MemberRow, states []store.StoryState, empty []string, now time.Time) error {
+func (t *storyTx) Write(ctx context.Context, w store.StoryWrite) error {
+	members, states := w.Members, w.States
 	n := len(members)
 	ids, stories, hashes, matched := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	urls, titles, sites, siteNames := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -230,7 +243,16 @@ func (t storyTx) Write(ctx context.Context, members []store.MemberRow, states []
 			published[i], dayOnly[i] = pgtype.Timestamptz{Time: *p, Valid: true}, day
 		}
 	}
+	now := w.Now
 	b := &pgx.Batch{}
+	if len(w.Drop) > 0 {
+		keys, ids := keyColumns(w.Drop)
+		b.Queue(`DELETE FROM story_keys k USING unnest($1::bigint[], $2::text[]) AS d (hash, article_id)
+			WHERE k.hash = d.hash AND k.article_id = d.article_id`, keys, ids)
+	}
+	if len(w.Handover) > 0 {
+		queueClaim(b, w.Handover)
+	}
 	if n > 0 {
 		b.Queue(`INSERT INTO story_members AS m (article_id, story_id, version, content_hash, similarity, matched_id, sketch,
 				keys, site, url, title, site_name, published_at, day_only, declared, joined_at, updated_at)
@@ -262,9 +284,13 @@ func (t storyTx) Write(ctx context.Context, members []store.MemberRow, states []
 			ON CONFLICT (id) DO UPDATE SET copies = EXCLUDED.copies, origin = EXCLUDED.origin, updated_at = EXCLUDED.updated_at`,
 			sids, copies, origins, now)
 	}
-	if len(empty) > 0 {
-		b.Queue(`DELETE FROM stories WHERE id = ANY($1)`, empty)
+	if len(w.Unrowed) > 0 {
+		b.Queue(`DELETE FROM stories WHERE id = ANY($1)`, w.Unrowed)
 	}
+	b.Queue(`RELEASE SAVEPOINT stories`).Exec(func(pgconn.CommandTag) error {
+		t.released = true
+		return nil
+	})
 	return t.tx.SendBatch(ctx, b).Close()
 }
 
@@ -292,44 +318,57 @@ func (s *Store) Story(ctx context.Context, id string) (*store.Story, error) {
 		return nil, store.ErrClosed
 	}
 	st := &store.Story{ID: id, Copies: []store.StoryCopy{}}
+	var evidence []story.Member
+	var updated []time.Time
 	var origin string
-	err := s.pool.QueryRow(ctx, `SELECT origin::text, created_at, updated_at FROM stories WHERE id = $1`, id).
-		Scan(&origin, &st.CreatedAt, &st.UpdatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
+	found := false
+	b := &pgx.Batch{}
+	b.Queue(`SELECT article_id, site, site_name, url, title, published_at, day_only, version, similarity, matched_id,
+		joined_at, updated_at, declared::text FROM story_members WHERE story_id = $1`, id).Query(func(rs pgx.Rows) error {
+		var c store.StoryCopy
+		var siteName, dec string
+		var pub pgtype.Timestamptz
+		var sim float32
+		var up time.Time
+		_, err := pgx.ForEachRow(rs, []any{&c.ArticleID, &c.Site, &siteName, &c.URL, &c.Title, &pub, &c.PublishedDayOnly,
+			&c.Version, &sim, &c.MatchedID, &c.JoinedAt, &up, &dec}, func() error {
+			cp := c
+			cp.JoinedAt, cp.Similarity, cp.PublishedAt = c.JoinedAt.UTC(), float64(sim), nil
+			if pub.Valid {
+				t := pub.Time.UTC()
+				cp.PublishedAt = &t
+			}
+			if err := json.Unmarshal([]byte(dec), &cp.Declared); err != nil {
+				return fmt.Errorf("declarations of %s: %w", c.ArticleID, err)
+			}
+			st.Copies = append(st.Copies, cp)
+			evidence = append(evidence, story.Member{ArticleID: cp.ArticleID, Site: cp.Site, SiteName: siteName,
+				Published: cp.PublishedAt, DayOnly: cp.PublishedDayOnly, Declared: cp.Declared})
+			updated = append(updated, up.UTC())
+			return nil
+		})
+		return err
+	})
+	b.Queue(`SELECT origin::text, created_at, updated_at FROM stories WHERE id = $1`, id).Query(func(rs pgx.Rows) error {
+		_, err := pgx.ForEachRow(rs, []any{&origin, &st.CreatedAt, &st.UpdatedAt}, func() error {
+			found = true
+			return nil
+		})
+		return err
+	})
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("postgres: reading story %q: %w", id, err)
+	}
+	if len(st.Copies) == 0 {
 		return nil, fmt.Errorf("%w: %q", store.ErrStoryNotFound, id)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("postgres: reading story %q: %w", id, err)
-	}
-	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
-	if err := json.Unmarshal([]byte(origin), &st.Origin); err != nil {
-		return nil, fmt.Errorf("postgres: story %q origin: %w", id, err)
-	}
-	rows, err := s.pool.Query(ctx, `SELECT article_id, site, url, title, published_at, day_only, version, similarity,
-		matched_id, joined_at, declared::text FROM story_members WHERE story_id = $1`, id)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: reading story %q: %w", id, err)
-	}
-	var c store.StoryCopy
-	var pub pgtype.Timestamptz
-	var sim float32
-	var dec string
-	_, err = pgx.ForEachRow(rows, []any{&c.ArticleID, &c.Site, &c.URL, &c.Title, &pub, &c.PublishedDayOnly, &c.Version,
-		&sim, &c.MatchedID, &c.JoinedAt, &dec}, func() error {
-		cp := c
-		cp.JoinedAt, cp.Similarity = c.JoinedAt.UTC(), float64(sim)
-		if pub.Valid {
-			t := pub.Time.UTC()
-			cp.PublishedAt = &t
+	if found {
+		st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
+		if err := json.Unmarshal([]byte(origin), &st.Origin); err != nil {
+			return nil, fmt.Errorf("postgres: story %q origin: %w", id, err)
 		}
-		if err := json.Unmarshal([]byte(dec), &cp.Declared); err != nil {
-			return fmt.Errorf("declarations of %s: %w", c.ArticleID, err)
-		}
-		st.Copies = append(st.Copies, cp)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: reading story %q: %w", id, err)
+	} else {
+		store.SingleCopyStory(st, evidence, updated)
 	}
 	store.SortCopies(st)
 	return st, nil

@@ -322,7 +322,7 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Record, error) {
 const selectRecord = `SELECT a.id, a.site, a.version, a.versions, a.first_seen, a.updated_at, a.sort_at, v.doc,
 		coalesce(m.story_id, '')
 	FROM articles a JOIN versions v ON v.article_id = a.id AND v.number = a.version
-		LEFT JOIN story_members m ON m.article_id = a.id`
+		LEFT JOIN story_members m ON m.seq = a.seq`
 
 type scanner interface{ Scan(dest ...any) error }
 

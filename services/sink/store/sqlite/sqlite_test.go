@@ -137,7 +137,7 @@ func TestStories(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer db.Close()
-				if _, err := db.Exec(`UPDATE story_members SET sketch = x'01' WHERE article_id = ?`, articleID); err != nil {
+				if _, err := db.Exec(`UPDATE story_members SET sketch = x'01' WHERE seq = (SELECT seq FROM articles WHERE id = ?)`, articleID); err != nil {
 					t.Fatal(err)
 				}
 			},

@@ -8,9 +8,10 @@ CREATE TABLE stories (
 	updated_at INTEGER NOT NULL
 ) STRICT;
 
--- The story of each article's assessed version, with what the story step compares and the origin evidence.
+-- The story of each article's assessed version, with what the story step compares and the origin evidence; the
+-- article by its row (seq = articles.seq).
 CREATE TABLE story_members (
-	article_id   TEXT    PRIMARY KEY REFERENCES articles (id),
+	seq          INTEGER PRIMARY KEY REFERENCES articles (seq),
 	story_id     TEXT    NOT NULL,
 	version      INTEGER NOT NULL,
 	content_hash TEXT    NOT NULL,
@@ -31,8 +32,8 @@ CREATE TABLE story_members (
 
 CREATE INDEX story_members_by_story ON story_members (story_id);
 
--- Candidate keys: each key points to the first article whose sketch had it.
+-- Candidate keys: each key points to the first article whose sketch had it (seq = articles.seq).
 CREATE TABLE story_keys (
-	hash       INTEGER PRIMARY KEY,
-	article_id TEXT    NOT NULL
+	hash INTEGER PRIMARY KEY,
+	seq  INTEGER NOT NULL
 ) STRICT;
