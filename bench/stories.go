@@ -264,11 +264,12 @@ func retitle(r *rand.Rand, lede string) string {
 // pipelineArticle cleans and extracts raw as the pipeline would, then sets the
 // identity, title and times of the article the set needs.
 func pipelineArticle(raw []byte, pageURL, title string, published time.Time) (*schema.Article, error) {
-	res, err := clean.Clean(raw, clean.Options{URL: pageURL})
+	cp, err := clean.Clean(raw, clean.Options{URL: pageURL})
 	if err != nil {
 		return nil, err
 	}
-	a, err := extract.Extract(res.HTML, extract.Options{URL: pageURL})
+	cp.URL = pageURL
+	a, err := extract.Extract(cp, nil)
 	if err != nil {
 		return nil, err
 	}
