@@ -90,8 +90,9 @@ type PutResult struct {
 // Record is an article with its current version.
 type Record struct {
 	ID string `json:"id"`
-	// StoryID is the story of the current version, "" while it has none (stories off,
-	// or the story step failed and waits for a retry).
+	// StoryID is the story of the article (of its assessed version), "" while it has
+	// none: stories off, the story step failed and waits for a retry, or the article was
+	// stored before the store had stories and has not been stored again since.
 	StoryID string `json:"story_id"`
 	// Site is the host of the canonical URL, lower-cased, without "www."; "" for an
 	// article without a URL.
