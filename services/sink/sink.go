@@ -57,9 +57,8 @@ type Config struct {
 	Store string
 	// Batch tunes the group commit.
 	Batch store.BatcherConfig
-	// Stories turns story assignment and story updates on. Default true with
-	// RegisterFlags.
-	Stories bool
+	// NoStories turns story assignment and story updates off (the flag --stories=false).
+	NoStories bool
 }
 
 // RegisterFlags binds the configuration to flags of fs; each can also be set by its
@@ -78,7 +77,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Batch.MaxBatch, "batch-max", 256, "most articles stored in one transaction")
 	fs.DurationVar(&c.Batch.MaxDelay, "batch-delay", 0, "how long a transaction waits for more articles (0: commit what is waiting)")
 	fs.IntVar(&c.Batch.Writers, "batch-writers", 2, "store transactions running at once")
-	fs.BoolVar(&c.Stories, "stories", true, "group copies of one text into stories and publish story updates on news.stories.<site>")
+	fs.Var(storiesFlag{&c.NoStories}, "stories", "group copies of one text into stories and publish story updates on news.stories.<site>")
 	if f := fs.Lookup("concurrency"); f != nil {
 		// Set the value behind the flag, not the flag: NEWSJET_CONCURRENCY still applies.
 		if err := f.Value.Set(fmt.Sprint(DefaultConcurrency)); err == nil {
@@ -183,7 +182,7 @@ func storedCounters(reg prometheus.Registerer) (map[store.Outcome]prometheus.Cou
 func New(cfg *Config) *Sink { return &Sink{cfg: cfg} }
 
 // NewWithStore returns a sink writing to an open store, which it does not close (for
-// the embedded mode and tests). cfg.Store and cfg.Stories are ignored: the store was
+// the embedded mode and tests). cfg.Store and cfg.NoStories are ignored: the store was
 // opened with or without stories.
 func NewWithStore(st store.Store, cfg *Config) *Sink { return &Sink{cfg: cfg, given: st} }
 
@@ -213,7 +212,7 @@ func (s *Sink) setup(ctx context.Context, d stage.Deps) (stage.Handler, error) {
 	st := s.given
 	if st == nil {
 		var err error
-		if st, err = OpenStore(ctx, s.cfg.Store, store.WithStories(s.cfg.Stories)); err != nil {
+		if st, err = OpenStore(ctx, s.cfg.Store, store.WithStories(!s.cfg.NoStories)); err != nil {
 			return nil, fmt.Errorf("opening the store: %w", err)
 		}
 	}

@@ -3,6 +3,7 @@ package sink
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,6 +20,27 @@ import (
 const StoriesMetric = "newsjet_sink_story_assignments_total"
 
 const storyFailed = "failed"
+
+// storiesFlag is the boolean flag --stories (default true) over Config.NoStories.
+type storiesFlag struct{ off *bool }
+
+func (f storiesFlag) String() string {
+	if f.off == nil {
+		return "true"
+	}
+	return strconv.FormatBool(!*f.off)
+}
+
+func (f storiesFlag) Set(s string) error {
+	on, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*f.off = !on
+	return nil
+}
+
+func (f storiesFlag) IsBoolFlag() bool { return true }
 
 // storyCounters registers StoriesMetric on reg (nil: counted but not exported) and
 // returns its series by result, every one present from the start. A registry that

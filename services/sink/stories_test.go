@@ -3,6 +3,7 @@ package sink_test
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/newsjet/newsjet/internal/natstest"
+	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/internal/stagetest"
 	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/sink"
@@ -253,5 +255,36 @@ func TestStoryFailureRetried(t *testing.T) {
 	}
 	if n := h.metric(sink.StoredMetric, "new_article"); n != 2 {
 		t.Errorf("new_article = %d, want 2 (the copy stored once)", n)
+	}
+}
+
+// TestStoriesFlag: stories are on by default, off with --stories=false or
+// NEWSJET_STORIES=false; the zero Config has them on too.
+func TestStoriesFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		off  bool
+	}{
+		{nil, nil, false},
+		{[]string{"--stories=false"}, nil, true},
+		{[]string{"--stories"}, map[string]string{"NEWSJET_STORIES": "false"}, false},
+		{nil, map[string]string{"NEWSJET_STORIES": "false"}, true},
+	} {
+		var cfg sink.Config
+		fs := flag.NewFlagSet("sink", flag.ContinueOnError)
+		cfg.RegisterFlags(fs)
+		lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
+		if err := stage.ParseFlags(fs, tc.args, lookup); err != nil {
+			t.Fatalf("%v %v: %v", tc.args, tc.env, err)
+		}
+		if cfg.NoStories != tc.off {
+			t.Errorf("%v %v: NoStories = %v, want %v", tc.args, tc.env, cfg.NoStories, tc.off)
+		}
+	}
+	fs := flag.NewFlagSet("sink", flag.ContinueOnError)
+	new(sink.Config).RegisterFlags(fs)
+	if d := fs.Lookup("stories").DefValue; d != "true" {
+		t.Errorf("--stories default %q, want true", d)
 	}
 }
