@@ -12,11 +12,15 @@ import (
 	"github.com/newsjet/newsjet/services/cleaner/clean"
 )
 
-// DefaultDataDir is the benchmark directory: ../shared/bench/aeb relative to the
-// repository root (the directory holding go.work above the working directory),
-// or that path relative to the working directory when no go.work is found.
-func DefaultDataDir() string {
-	rel := filepath.Join("..", "shared", "bench", "aeb")
+// DefaultDataDir is the AEB benchmark directory, DefaultCorpusDir("aeb").
+func DefaultDataDir() string { return DefaultCorpusDir(CorpusAEB) }
+
+// DefaultCorpusDir is the directory of the named dev corpus: ../shared/bench/<name>
+// relative to the repository root (the directory holding go.work above the
+// working directory), or that path relative to the working directory when no
+// go.work is found.
+func DefaultCorpusDir(name string) string {
+	rel := filepath.Join("..", "shared", "bench", name)
 	dir, err := os.Getwd()
 	if err != nil {
 		return rel

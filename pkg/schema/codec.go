@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ var (
 	ErrUnknownVersion = errors.New("schema: unknown schema version")
 	// ErrInvalid: a known version with a required field missing or out of range.
 	ErrInvalid = errors.New("schema: invalid message")
+	// ErrEmptyBody: a raw page without any bytes (no body and no body_ref), an
+	// ErrInvalid that the cleaner dead-letters as an empty page (unprocessable).
+	ErrEmptyBody = fmt.Errorf("%w: empty page (no body bytes)", ErrInvalid)
 )
 
 // Message is implemented by every message type of this package.
@@ -88,7 +92,7 @@ func PeekSchema(data []byte) (string, error) {
 		Schema string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &env); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrMalformed, err)
+		return "", malformedJSON(data, err)
 	}
 	if env.Schema == "" {
 		return "", fmt.Errorf("%w: no \"schema\" member", ErrMalformed)
@@ -128,9 +132,28 @@ func decode[T any, PT interface {
 func direct[T any](data []byte) (*T, error) {
 	m := new(T)
 	if err := json.Unmarshal(data, m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, malformedJSON(data, err)
 	}
 	return m, nil
+}
+
+// quotedHead is how many bytes of a payload that is not JSON its error quotes.
+const quotedHead = 32
+
+// malformedJSON is the ErrMalformed error for data that does not decode. The JSON
+// library's syntax errors repeat the input's bytes as they are; this error quotes the
+// payload's first bytes escaped instead (strconv.Quote) and cuts them, so binary junk
+// never reaches a log line or a dead letter's error text.
+func malformedJSON(data []byte, err error) error {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	head, more := data, ""
+	if len(head) > quotedHead {
+		head, more = head[:quotedHead], "..."
+	}
+	return fmt.Errorf("%w: not JSON: %d bytes starting %s%s", ErrMalformed, len(data), strconv.Quote(string(head)), more)
 }
 
 func known[T any](versions map[string]func([]byte) (*T, error)) string {

@@ -89,7 +89,10 @@ type CleanedPage struct {
 	URL string `json:"url,omitempty"`
 	// Charset is the charset the raw bytes were decoded from.
 	Charset string `json:"charset"`
-	HTML    string `json:"html"`
+	// CharsetSource says how Charset was decided, one of the CharsetFrom* values; empty
+	// in pages cleaned before it was recorded.
+	CharsetSource string `json:"charset_source,omitempty"`
+	HTML          string `json:"html"`
 	// Truncated is set when the main content was cut short so the message fits the
 	// server's max payload.
 	Truncated      bool      `json:"truncated,omitempty"`
@@ -99,6 +102,22 @@ type CleanedPage struct {
 	RawID          string    `json:"raw_id"`
 	RequestID      string    `json:"request_id,omitempty"`
 }
+
+// How a CleanedPage's charset was decided (CleanedPage.CharsetSource).
+const (
+	// CharsetFromBOM: a byte order mark.
+	CharsetFromBOM = "bom"
+	// CharsetFromHeader: the charset of the page's Content-Type.
+	CharsetFromHeader = "header"
+	// CharsetFromMeta: a <meta charset> or <meta http-equiv="Content-Type"> declaration.
+	CharsetFromMeta = "meta"
+	// CharsetFromDetected: read from the bytes, because nothing declared the charset or
+	// the page's non-ASCII bytes are valid UTF-8 under a legacy declaration.
+	CharsetFromDetected = "detected"
+	// CharsetFromDefault: nothing declared it and the bytes did not tell (ASCII only:
+	// utf-8; too little or too ambiguous text: windows-1252).
+	CharsetFromDefault = "default"
+)
 
 // CleanedPageID is the id of the cleaned form of a raw page by a cleaner version.
 func CleanedPageID(rawID, cleanerVersion string) string {

@@ -91,3 +91,21 @@ func TestIDDeterministic(t *testing.T) {
 		t.Error("fetch request id depends on URL spelling")
 	}
 }
+
+func TestDomainTokenIPv6(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://[::1]:8080/feed.xml":     "0_0_0_0_0_0_0_1",
+		"https://[2001:db8::7]/a":        "2001_db8_0_0_0_0_0_7",
+		"http://[::ffff:127.0.0.1]:80/":  "127_0_0_1",
+		"[fe80::1%25eth0]:8080":          "fe80_0_0_0_0_0_0_1",
+		"[::1]":                          "0_0_0_0_0_0_0_1",
+		"https://[2001:DB8:0:0:1::1]/x/": "2001_db8_0_0_1_0_0_1",
+	} {
+		if got := DomainToken(in); got != want {
+			t.Errorf("DomainToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := FetchSubject("http://[::1]:8080/feed.xml"); got != "news.fetch.0_0_0_0_0_0_0_1" {
+		t.Errorf("FetchSubject = %q", got)
+	}
+}

@@ -26,8 +26,9 @@ func (m *FetchRequest) Validate() error {
 	return nil
 }
 
-// Validate implements Message: exactly one of body and body_ref is set, the id and
-// content hash are present, and url and final_url, when set, are absolute http(s) URLs.
+// Validate implements Message: exactly one of body and body_ref is set (neither is
+// ErrEmptyBody), the id and content hash are present, and url and final_url, when set,
+// are absolute http(s) URLs.
 func (m *RawPage) Validate() error {
 	for _, u := range []string{m.URL, m.FinalURL} {
 		if u == "" {
@@ -44,8 +45,11 @@ func (m *RawPage) Validate() error {
 		return invalid(RawPageV1, "content_hash is empty")
 	}
 	hasBody, hasRef := len(m.Body) > 0, m.BodyRef != nil
-	if hasBody == hasRef {
-		return invalid(RawPageV1, "exactly one of body and body_ref must be set")
+	switch {
+	case !hasBody && !hasRef:
+		return ErrEmptyBody
+	case hasBody && hasRef:
+		return invalid(RawPageV1, "body and body_ref are both set")
 	}
 	if hasRef && (m.BodyRef.Bucket == "" || m.BodyRef.Name == "") {
 		return invalid(RawPageV1, "body_ref needs bucket and name")

@@ -6,7 +6,7 @@
 //
 // Failures: a message that does not decode, and a page clean rejects (empty, binary,
 // too large), go to dead letters (reasons malformed, unknown_version, invalid,
-// unprocessable). A claim-checked body that is gone or does not match its hash is
+// unprocessable; a raw page without any bytes is unprocessable, like any empty page). A claim-checked body that is gone or does not match its hash is
 // unprocessable too. A cleaned page larger than the server's max payload (a page of
 // megabytes of text) is cut at a tag boundary to fit and marked truncated: a
 // best-effort result, not a lost page.
@@ -48,7 +48,10 @@ func Service(version string) stage.Service {
 func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) stage.Handler {
 	return func(ctx context.Context, m *stage.Msg) ([]stage.Output, error) {
 		raw, err := schema.DecodeRawPageMessage(m.Header, m.Data, m.Received)
-		if err != nil {
+		switch {
+		case errors.Is(err, schema.ErrEmptyBody):
+			return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("raw page: %w", err))
+		case err != nil:
 			return nil, fmt.Errorf("decoding raw page: %w", err)
 		}
 		body, err := claimcheck.PageBody(ctx, js, raw)
@@ -90,6 +93,7 @@ func CleanPage(raw *schema.RawPage, body []byte, version string, now time.Time) 
 		ID:             schema.CleanedPageID(raw.ID, version),
 		URL:            url,
 		Charset:        res.Charset,
+		CharsetSource:  res.CharsetSource,
 		HTML:           res.HTML,
 		FetchedAt:      raw.FetchedAt,
 		CleanedAt:      now.UTC(),

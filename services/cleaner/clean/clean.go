@@ -43,10 +43,12 @@ type Result struct {
 	HTML string
 	// Charset is the charset the raw bytes were decoded from, e.g. "utf-8".
 	Charset string
+	// CharsetSource says how Charset was decided: a schema.CharsetFrom* value.
+	CharsetSource string
 }
 
 // Clean decodes raw (charset from a byte-order mark, opts.ContentType, a <meta>
-// declaration, or UTF-8 validity, in that order), parses it once, selects the main
+// declaration, or else read from the bytes, in that order), parses it once, selects the main
 // content and renders the cleaned document. Plain text (served as text/plain, or
 // holding no markup at all) is all content, one paragraph per blank-line-separated
 // block. Invalid UTF-8 is kept as it is in the
@@ -65,7 +67,7 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	if isBinary(raw) {
 		return nil, ErrNotHTML
 	}
-	text, cs, err := decode(raw, opts.ContentType)
+	text, cs, source, err := decode(raw, opts.ContentType)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +86,7 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	if content.empty() && len(body) == 0 {
 		return nil, ErrEmpty
 	}
-	return &Result{HTML: renderDoc(doc, head, body, content), Charset: cs}, nil
+	return &Result{HTML: renderDoc(doc, head, body, content), Charset: cs, CharsetSource: source}, nil
 }
 
 // voidElements have no end tag and no content.

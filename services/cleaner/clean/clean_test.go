@@ -216,7 +216,7 @@ func TestDecode(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			text, cs, err := decode(c.raw, c.contentType)
+			text, cs, _, err := decode(c.raw, c.contentType)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -335,7 +335,7 @@ func TestParserText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text, _, err := decode(raw, "")
+		text, _, _, err := decode(raw, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,7 +20,9 @@ const langSample = 600
 // whose function words clearly dominate is taken. Otherwise (a wrong declaration,
 // or text no cheap check settles) whatlanggo detects the language of the text; a
 // confident detection wins over the declaration. Below 40 letters of text the
-// declaration stands.
+// declaration stands; without a declaration, a detection below minLangConfidence
+// (gibberish, lists of names and numbers, one letter repeated) gives no language
+// rather than a guess.
 func (p *page) language(title string) string {
 	declared := primarySubtag(firstNonEmpty(p.htmlLang, p.metaVal("og:locale", "content-language", "language", "dc.language"), p.ld.str("inLanguage")))
 	sample := p.textSample(title)
@@ -37,14 +39,23 @@ func (p *page) language(title string) string {
 	}
 	info := whatlanggo.Detect(sample)
 	detected := langToISO1[info.Lang]
-	if detected == "" {
+	switch {
+	case detected == "":
 		return declared
-	}
-	if declared == "" || declared == detected || (info.Confidence >= 0.5 && utf8.RuneCountInString(sample) >= 200) {
+	case declared == "":
+		if info.Confidence < minLangConfidence {
+			return ""
+		}
+		return detected
+	case declared == detected || (info.Confidence >= minLangConfidence && utf8.RuneCountInString(sample) >= 200):
 		return detected
 	}
 	return declared
 }
+
+// minLangConfidence is the least whatlanggo confidence (0..1) a detection needs to
+// be reported without a declaration, or to overrule one.
+const minLangConfidence = 0.5
 
 // nextWord returns the next word of s lower-cased in buf (a word longer than buf
 // comes back empty: no function word is long) and the rest of s.

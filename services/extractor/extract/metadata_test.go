@@ -177,6 +177,11 @@ Bürgermeister sagte, dass die Entscheidung für viele Jahre zu spüren sein wir
 		{"declared region subtag", "de-AT", german, "de"},
 		{"missing", "", german, "de"},
 		{"missing, other script", "", `<p>Правительство в четверг одобрило новый бюджет города, который обсуждался несколько месяцев жителями и чиновниками.</p>`, "ru"},
+		// Text that no language explains gives no language rather than a guess.
+		{"missing, gibberish", "", `<p>Kdjf qwe zxc vbn mlk jhg fds aqw sdr tyu iop lkj hgf dsa zxcv bnm qwer</p>`, ""},
+		{"missing, numbers and names", "", `<p>Tel 0123 456 789. Opening hours: Mon-Fri 9-17. Sat 10-14. Harbour office.</p>`, ""},
+		{"missing, one letter repeated", "", `<p>` + strings.Repeat("x", 80) + ` yyy zzz</p>`, ""},
+		{"declared, gibberish", "en", `<p>Kdjf qwe zxc vbn mlk jhg fds aqw sdr tyu iop lkj hgf dsa zxcv bnm qwer</p>`, "en"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
