@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -88,27 +89,66 @@ func Cached(release string, commands ...string) bool {
 }
 
 // Binaries returns the paths of the named commands of k8s.io/kubernetes at release (e.g.
-// "kube-apiserver", "kubectl"), building the missing ones into the cache. A build uses a
-// throwaway module that requires k8s.io/kubernetes and replaces each staging module it
-// lists (k8s.io/api, k8s.io/apiserver, ...) by the same module at the matching v0 version,
-// since k8s.io/kubernetes cannot be installed directly; binaries are static
-// (CGO_ENABLED=0), stripped and built with -trimpath. Progress goes to log.
+// "kube-apiserver", "kubectl"), building the missing ones into the cache. k8s.io/kubernetes
+// cannot be installed directly (its go.mod replaces its staging modules by local
+// directories), so the build module replaces each staging module (k8s.io/api,
+// k8s.io/apiserver, ...) by the same module at the matching v0 version.
 func Binaries(ctx context.Context, release string, log io.Writer, commands ...string) (map[string]string, error) {
-	dir, err := CacheDir("kubernetes", release)
+	minor := strings.Split(strings.TrimPrefix(release, "v"), ".")
+	b := GoBuild{
+		Component: "kubernetes", Module: "k8s.io/kubernetes", Version: release, Packages: map[string]string{},
+		LDFlags: []string{
+			"-X", "k8s.io/component-base/version.gitVersion=" + release,
+			"-X", "k8s.io/component-base/version.gitMajor=" + minor[0],
+			"-X", "k8s.io/component-base/version.gitMinor=" + minor[1],
+			"-X", "k8s.io/component-base/version.gitTreeState=clean",
+			"-X", "k8s.io/client-go/pkg/version.gitVersion=" + release,
+			"-X", "k8s.io/client-go/pkg/version.gitMajor=" + minor[0],
+			"-X", "k8s.io/client-go/pkg/version.gitMinor=" + minor[1],
+		},
+	}
+	for _, c := range commands {
+		b.Packages[c] = "k8s.io/kubernetes/cmd/" + c
+	}
+	return b.Binaries(ctx, log)
+}
+
+// GoBuild builds commands of a Go module at a version from the module proxy, outside any
+// workspace, into the cache: static (CGO_ENABLED=0), stripped, -trimpath. The throwaway
+// build module requires Module at Version and repeats its replace directives, a local
+// ./staging/src/<module> directory becoming <module> at the v0 version of a v1 release
+// (k8s.io/kubernetes's layout).
+type GoBuild struct {
+	// Component and Version name the cache directory: <cache>/newsjet/<Component>/<Version>.
+	Component, Module, Version string
+	// Packages maps each binary to the main package it is built from, a package of Module
+	// or, for "", Main.
+	Packages map[string]string
+	// Main is the source of a main package of the build module itself, for a binary that
+	// assembles the module's packages (CoreDNS with a chosen set of plugins).
+	Main []byte
+	// LDFlags are added to -s -w.
+	LDFlags []string
+}
+
+// Binaries returns the path of every binary of b, building the missing ones.
+func (b GoBuild) Binaries(ctx context.Context, log io.Writer) (map[string]string, error) {
+	dir, err := CacheDir(b.Component, b.Version)
 	if err != nil {
 		return nil, err
 	}
 	paths := map[string]string{}
 	var missing []string
-	for _, c := range commands {
-		paths[c] = filepath.Join(dir, c)
-		if !executable(paths[c]) {
-			missing = append(missing, c)
+	for name := range b.Packages {
+		paths[name] = filepath.Join(dir, name)
+		if !executable(paths[name]) {
+			missing = append(missing, name)
 		}
 	}
 	if len(missing) == 0 {
 		return paths, nil
 	}
+	sort.Strings(missing)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBuild, err)
 	}
@@ -117,54 +157,63 @@ func Binaries(ctx context.Context, release string, log io.Writer, commands ...st
 		return nil, fmt.Errorf("%w: %v", ErrBuild, err)
 	}
 	defer os.RemoveAll(work)
-	fmt.Fprintf(log, "kube: building %s %s into %s (once per version)\n", strings.Join(missing, ", "), release, dir)
-	if err := writeBuildModule(ctx, work, release); err != nil {
+	fmt.Fprintf(log, "kube: building %s (%s %s) into %s (once per version)\n", strings.Join(missing, ", "), b.Module, b.Version, dir)
+	if err := writeBuildModule(ctx, work, b.Module, b.Version); err != nil {
 		return nil, err
 	}
-	var pkgs, get []string
-	for _, c := range missing {
-		pkgs = append(pkgs, "k8s.io/kubernetes/cmd/"+c)
-		get = append(get, "k8s.io/kubernetes/cmd/"+c+"@"+release)
+	get := []string{"get"}
+	for _, name := range missing {
+		if pkg := b.Packages[name]; pkg != "" {
+			get = append(get, pkg+"@"+b.Version)
+		} else {
+			get = append(get, b.Module+"@"+b.Version)
+		}
 	}
-	if err := goCmd(ctx, work, log, append([]string{"get"}, get...)...); err != nil {
+	if b.Main != nil {
+		if err := os.MkdirAll(filepath.Join(work, "main"), 0o755); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBuild, err)
+		}
+		if err := os.WriteFile(filepath.Join(work, "main", "main.go"), b.Main, 0o644); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBuild, err)
+		}
+	}
+	if err := goCmd(ctx, work, log, get...); err != nil {
 		return nil, err
 	}
-	minor := strings.Split(strings.TrimPrefix(release, "v"), ".")
-	ldflags := strings.Join([]string{
-		"-s", "-w",
-		"-X", "k8s.io/component-base/version.gitVersion=" + release,
-		"-X", "k8s.io/component-base/version.gitMajor=" + minor[0],
-		"-X", "k8s.io/component-base/version.gitMinor=" + minor[1],
-		"-X", "k8s.io/component-base/version.gitTreeState=clean",
-		"-X", "k8s.io/client-go/pkg/version.gitVersion=" + release,
-		"-X", "k8s.io/client-go/pkg/version.gitMajor=" + minor[0],
-		"-X", "k8s.io/client-go/pkg/version.gitMinor=" + minor[1],
-	}, " ")
+	if b.Main != nil {
+		if err := goCmd(ctx, work, log, "mod", "tidy"); err != nil {
+			return nil, err
+		}
+	}
+	ldflags := strings.Join(append([]string{"-s", "-w"}, b.LDFlags...), " ")
 	out := filepath.Join(work, "bin")
-	args := append([]string{"build", "-trimpath", "-gcflags=all=-dwarf=false", "-ldflags", ldflags, "-o", out + "/"}, pkgs...)
-	if err := goCmd(ctx, work, log, args...); err != nil {
-		return nil, err
-	}
-	for _, c := range missing {
-		if err := os.Rename(filepath.Join(out, c), paths[c]); err != nil {
+	for _, name := range missing {
+		pkg := b.Packages[name]
+		if pkg == "" {
+			pkg = "./main"
+		}
+		if err := goCmd(ctx, work, log, "build", "-trimpath", "-gcflags=all=-dwarf=false", "-ldflags", ldflags, "-o", filepath.Join(out, name), pkg); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(filepath.Join(out, name), paths[name]); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBuild, err)
 		}
 	}
 	return paths, nil
 }
 
-// writeBuildModule writes the throwaway module that builds k8s.io/kubernetes at release.
-func writeBuildModule(ctx context.Context, dir, release string) error {
+// writeBuildModule writes the throwaway module that builds module at version.
+func writeBuildModule(ctx context.Context, dir, module, version string) error {
 	var dl struct {
 		GoMod string
 		Error string
 	}
 	var stdout bytes.Buffer
-	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", "k8s.io/kubernetes@"+release)
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", module+"@"+version)
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, goEnv(), &stdout, os.Stderr
 	runErr := cmd.Run()
 	if err := json.Unmarshal(stdout.Bytes(), &dl); err != nil || dl.Error != "" || runErr != nil {
-		return fmt.Errorf("%w: downloading k8s.io/kubernetes@%s: %v %s", ErrBuild, release, runErr, dl.Error)
+		return fmt.Errorf("%w: downloading %s@%s: %v %s", ErrBuild, module, version, runErr, dl.Error)
 	}
 	data, err := os.ReadFile(dl.GoMod)
 	if err != nil {
@@ -175,19 +224,24 @@ func writeBuildModule(ctx context.Context, dir, release string) error {
 		return fmt.Errorf("%w: %v", ErrBuild, err)
 	}
 	f := &modfile.File{}
-	staging := "v0" + strings.TrimPrefix(release, "v1")
 	if err := errors.Join(
-		f.AddModuleStmt("newsjet.invalid/kubernetes-build"),
+		f.AddModuleStmt("newsjet.invalid/build"),
 		f.AddGoStmt(upstream.Go.Version),
-		f.AddRequire("k8s.io/kubernetes", release),
+		f.AddRequire(module, version),
 	); err != nil {
 		return fmt.Errorf("%w: %v", ErrBuild, err)
 	}
+	staging := "v0" + strings.TrimPrefix(version, "v1")
 	for _, r := range upstream.Replace {
-		if !strings.HasPrefix(r.New.Path, "./staging/") {
-			continue
+		switch {
+		case r.New.Version != "":
+			err = f.AddReplace(r.Old.Path, r.Old.Version, r.New.Path, r.New.Version)
+		case strings.HasPrefix(r.New.Path, "./staging/"):
+			err = f.AddReplace(r.Old.Path, "", r.Old.Path, staging)
+		default:
+			err = fmt.Errorf("replace %s => %s: a local directory the module proxy does not serve", r.Old.Path, r.New.Path)
 		}
-		if err := f.AddReplace(r.Old.Path, "", r.Old.Path, staging); err != nil {
+		if err != nil {
 			return fmt.Errorf("%w: %v", ErrBuild, err)
 		}
 	}

@@ -32,6 +32,9 @@ type ControlPlaneOptions struct {
 	ServiceCIDR string
 	// ExtraArgs are appended to kube-apiserver's flags.
 	ExtraArgs []string
+	// PKI is the certificate authority to use (default: a new one in Dir/pki), so a caller
+	// can issue certificates named in ExtraArgs beforehand.
+	PKI *PKI
 }
 
 // ControlPlane is a running etcd and kube-apiserver, both on random ports.
@@ -46,7 +49,9 @@ type ControlPlane struct {
 	Kubeconfig string
 	// ServiceAccountKey and ServiceAccountPub sign and verify service-account tokens.
 	ServiceAccountKey, ServiceAccountPub string
-	Etcd, APIServer                      *Proc
+	// AdminCert and AdminKey are the administrator's client certificate.
+	AdminCert, AdminKey string
+	Etcd, APIServer     *Proc
 }
 
 // FreePort returns a TCP port on addr that nothing listens on now.
@@ -74,8 +79,10 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (cp *ControlP
 			cp.Stop()
 		}
 	}()
-	if cp.PKI, err = NewPKI(filepath.Join(o.Dir, "pki"), "ca"); err != nil {
-		return cp, err
+	if cp.PKI = o.PKI; cp.PKI == nil {
+		if cp.PKI, err = NewPKI(filepath.Join(o.Dir, "pki"), "ca"); err != nil {
+			return cp, err
+		}
 	}
 	_, svcNet, err := net.ParseCIDR(o.ServiceCIDR)
 	if err != nil {
@@ -97,6 +104,7 @@ func StartControlPlane(ctx context.Context, o ControlPlaneOptions) (cp *ControlP
 	if err != nil {
 		return cp, err
 	}
+	cp.AdminCert, cp.AdminKey = adminCert, adminKey
 	if cp.ServiceAccountKey, cp.ServiceAccountPub, err = cp.PKI.SigningKey("service-account"); err != nil {
 		return cp, err
 	}

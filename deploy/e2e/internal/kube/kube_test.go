@@ -41,7 +41,7 @@ func TestBuildModuleReplacesEveryStagingModule(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := writeBuildModule(context.Background(), dir, release); err != nil {
+	if err := writeBuildModule(context.Background(), dir, "k8s.io/kubernetes", release); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))

@@ -27,6 +27,11 @@ type Proc struct {
 
 // Start runs bin with args as component name, its output in dir/name.log.
 func Start(dir, name, bin string, args ...string) (*Proc, error) {
+	return StartAs(dir, name, nil, bin, args...)
+}
+
+// StartAs is Start with attrs' credentials (nil: this process's).
+func StartAs(dir, name string, attrs *syscall.SysProcAttr, bin string, args ...string) (*Proc, error) {
 	p := &Proc{Name: name, Log: filepath.Join(dir, name+".log"), done: make(chan struct{})}
 	log, err := os.Create(p.Log)
 	if err != nil {
@@ -35,6 +40,9 @@ func Start(dir, name, bin string, args ...string) (*Proc, error) {
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = log, log
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if attrs != nil {
+		p.cmd.SysProcAttr.Credential = attrs.Credential
+	}
 	if err := p.cmd.Start(); err != nil {
 		log.Close()
 		return nil, fmt.Errorf("starting %s: %w", name, err)

@@ -1,0 +1,513 @@
+// Command cluster runs newsjet end to end on a real one-node Kubernetes cluster that it
+// brings up on this machine and tears down again: control plane and kubelet v1.37.2 from the
+// Go module proxy, containerd, runc and CNI plugins from Debian, a pause image and CoreDNS
+// built here, the project's images (scripts/build-images.sh, tagged with `git describe`)
+// loaded into a private containerd; NATS from the official chart with
+// deploy/nats/values-dev.yaml and newsjet-image.yaml, NACK in its control-loop mode, a
+// PostgreSQL of its own, kube-router enforcing NetworkPolicies, KEDA, and the dev overlay with
+// the KEDA component, applied with `kubectl apply --server-side` twice (the second must
+// change nothing).
+//
+// Then: a pod publishes -pages pages, a stage pod is deleted mid-stream, and every page must
+// be stored exactly once in PostgreSQL; KEDA must scale a stage up on its consumer's lag and
+// back down; a pod without the newsjet.io/sink-client label must not reach the sink's API,
+// one with it must. It prints a summary with timings and exits 1 on any failure.
+//
+// It needs root and changes the host's network: a bridge (nj0, 10.244.0.1/24), iptables rules
+// that keep pod traffic on that bridge (pods reach nothing beyond this host), kube-proxy's and
+// kube-router's rules; all are removed at the end, and every process it started is stopped by
+// its PID. Cold, the builds take most of an hour; they are cached for later runs.
+//
+//	go run ./deploy/e2e/cluster [-pages 500] [-chart DIR] [-keep]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/newsjet/newsjet/deploy/e2e/internal/apicheck"
+	"github.com/newsjet/newsjet/deploy/e2e/internal/cluster"
+	"github.com/newsjet/newsjet/deploy/e2e/internal/deploysets"
+	"github.com/newsjet/newsjet/deploy/e2e/internal/kube"
+	"github.com/newsjet/newsjet/deploy/tools/crd"
+	"github.com/newsjet/newsjet/deploy/tools/manifests"
+)
+
+func main() {
+	pages := flag.Int("pages", 500, "pages to publish")
+	chartDir := flag.String("chart", "", "the NATS chart (default: the 1.x chart under $NEWSJET_NATS_CHARTS or ../shared/k8s)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s := &summary{start: time.Now(), out: os.Stdout}
+	err := run(ctx, s, *pages, *chartDir)
+	s.print(err)
+	if err != nil {
+		stop()
+		os.Exit(1)
+	}
+}
+
+// summary collects the timed phases and figures the run prints at the end.
+type summary struct {
+	start  time.Time
+	out    io.Writer
+	phases []string
+	facts  []string
+	last   time.Time
+}
+
+func (s *summary) phase(name string) {
+	now := time.Now()
+	if s.last.IsZero() {
+		s.last = s.start
+	}
+	line := fmt.Sprintf("%-48s %6.1fs", name, now.Sub(s.last).Seconds())
+	s.phases = append(s.phases, line)
+	fmt.Fprintln(s.out, "cluster: done:", line)
+	s.last = now
+}
+
+func (s *summary) fact(format string, args ...any) {
+	f := fmt.Sprintf(format, args...)
+	s.facts = append(s.facts, f)
+	fmt.Fprintln(s.out, "cluster:", f)
+}
+
+func (s *summary) print(err error) {
+	fmt.Fprintln(s.out, "\n=== newsjet cluster end-to-end summary")
+	for _, p := range s.phases {
+		fmt.Fprintln(s.out, "  "+p)
+	}
+	for _, f := range s.facts {
+		fmt.Fprintln(s.out, "  "+f)
+	}
+	fmt.Fprintf(s.out, "  total %.0fs\n", time.Since(s.start).Seconds())
+	if err != nil {
+		fmt.Fprintln(s.out, "  FAILED:", err)
+	} else {
+		fmt.Fprintln(s.out, "  PASSED")
+	}
+}
+
+func run(ctx context.Context, s *summary, pages int, chartDir string) (err error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	repo, err := deploysets.RepoRoot(wd)
+	if err != nil {
+		return err
+	}
+	if chartDir == "" {
+		charts, err := deploysets.Charts(deploysets.ChartsDir(repo))
+		if err != nil {
+			return err
+		}
+		for _, c := range charts {
+			if strings.HasPrefix(filepath.Base(c), "nats-chart-1.") {
+				chartDir = c
+			}
+		}
+		if chartDir == "" {
+			return fmt.Errorf("no NATS 1.x chart under %s: give -chart", deploysets.ChartsDir(repo))
+		}
+	}
+
+	// Binaries and images.
+	release, err := kube.Version()
+	if err != nil {
+		return err
+	}
+	bins, err := kube.Binaries(ctx, release, os.Stderr, "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl")
+	if err != nil {
+		return err
+	}
+	if bins["etcd"], err = kube.Etcd(ctx, os.Stderr); err != nil {
+		return err
+	}
+	addons, err := cluster.BuildAddons(ctx, crd.NACKVersion, os.Stderr)
+	if err != nil {
+		return err
+	}
+	for k, v := range addons {
+		bins[k] = v
+	}
+	s.phase("binaries (built or cached)")
+	build := exec.CommandContext(ctx, filepath.Join(repo, "scripts", "build-images.sh"))
+	build.Dir, build.Stdout, build.Stderr = repo, os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("scripts/build-images.sh: %w", err)
+	}
+	tagOut, err := exec.CommandContext(ctx, "git", "-C", repo, "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return err
+	}
+	tag := strings.TrimSpace(string(tagOut))
+	images := []string{}
+	for _, n := range []string{"nats", "fetcher", "cleaner", "extractor", "sink", "newsjet"} {
+		images = append(images, "newsjet/"+n+":"+tag)
+	}
+	pause, err := cluster.PauseBinary(ctx, release)
+	if err != nil {
+		return err
+	}
+	addonImages := map[string]string{}
+	for name, spec := range map[string][2]string{
+		"pause": {pause, "3.10"}, "coredns": {bins["coredns"], cluster.CoreDNSVersion},
+		"keda": {bins["keda"], cluster.KEDAVersion}, "keda-adapter": {bins["keda-adapter"], cluster.KEDAVersion},
+	} {
+		ref, err := cluster.ScratchImage(ctx, name, spec[1], spec[0])
+		if err != nil {
+			return err
+		}
+		addonImages[name] = ref
+		images = append(images, ref)
+	}
+	s.phase("images (newsjet " + tag + ", pause, CoreDNS, KEDA)")
+
+	dir, err := os.MkdirTemp("", "newsjet-cluster-")
+	if err != nil {
+		return err
+	}
+	c, err := cluster.Up(ctx, cluster.Options{Dir: dir, Log: os.Stdout, Bins: bins, Images: images, AddonImages: addonImages})
+	defer func() {
+		derr := c.Down()
+		if derr == nil && err == nil {
+			derr = os.RemoveAll(dir)
+		} else {
+			fmt.Fprintf(s.out, "cluster: logs kept in %s\n", dir)
+		}
+		err = errors.Join(err, derr)
+		s.phase(fmt.Sprintf("teardown (%d processes stopped by PID)", len(c.Procs())))
+	}()
+	if err != nil {
+		return err
+	}
+	s.phase("cluster up: node Ready, CoreDNS ready")
+
+	dec, err := manifests.NewDecoder(ctx)
+	if err != nil {
+		return err
+	}
+	checker, err := apicheck.New(c.CP.Config, io.Discard)
+	if err != nil {
+		return err
+	}
+	if err := checker.InstallCRDs(ctx, dec.CRDs().Definitions); err != nil {
+		return err
+	}
+	if err := c.KubeRouter(ctx, bins["kube-router"]); err != nil {
+		return err
+	}
+	values := []string{filepath.Join(repo, "deploy", "nats", "values-dev.yaml"), filepath.Join(repo, "deploy", "nats", "newsjet-image.yaml")}
+	if err := c.NATS(ctx, chartDir, values, tag); err != nil {
+		return err
+	}
+	if err := c.NACK(ctx, bins["jetstream-controller"]); err != nil {
+		return err
+	}
+	dsn, err := c.Postgres(ctx)
+	if err != nil {
+		return err
+	}
+	kedaDir, err := crd.ModuleDir(ctx, "github.com/kedacore/keda/v2", cluster.KEDAVersion)
+	if err != nil {
+		return err
+	}
+	if err := c.KEDA(ctx, kedaDir, addonImages["keda"], addonImages["keda-adapter"]); err != nil {
+		return err
+	}
+	s.phase("NATS (chart " + filepath.Base(chartDir) + "), NACK, PostgreSQL, kube-router, KEDA")
+
+	if err := applyOverlay(ctx, c, s, repo, tag); err != nil {
+		return err
+	}
+	if err := pipeline(ctx, c, s, dsn, tag, pages); err != nil {
+		return err
+	}
+	if err := sinkPolicy(ctx, c, s, tag); err != nil {
+		return err
+	}
+	return scaleDown(ctx, c, s)
+}
+
+// stages are the Deployments of the dev overlay.
+var stages = []string{"fetcher", "cleaner", "extractor", "sink"}
+
+// applyOverlay applies the dev overlay with the KEDA component and the run's image tag,
+// server-side, twice, and fails if the second apply changed any object.
+func applyOverlay(ctx context.Context, c *cluster.Cluster, s *summary, repo, tag string) error {
+	dir := filepath.Join(c.Dir, "overlay")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	rel := func(p string) string {
+		r, _ := filepath.Rel(dir, filepath.Join(repo, p))
+		return r
+	}
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [" + rel("deploy/overlays/dev") +
+		"]\ncomponents: [" + rel("deploy/components/keda") + "]\nimages:\n"
+	for _, st := range stages {
+		k += "  - {name: newsjet/" + st + ", newTag: " + tag + "}\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(k), 0o644); err != nil {
+		return err
+	}
+	if _, err := c.Kubectl(ctx, "", "apply", "--server-side", "-k", dir); err != nil {
+		return err
+	}
+	before, err := versions(ctx, c, dir)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Kubectl(ctx, "", "apply", "--server-side", "-k", dir); err != nil {
+		return err
+	}
+	after, err := versions(ctx, c, dir)
+	if err != nil {
+		return err
+	}
+	var changed []string
+	for id, v := range before {
+		if after[id] != v {
+			changed = append(changed, id)
+		}
+	}
+	if len(changed) > 0 {
+		return fmt.Errorf("the second kubectl apply --server-side changed %v", changed)
+	}
+	s.fact("kubectl apply --server-side -k (dev + KEDA component), twice: second apply changed none of %d objects", len(before))
+	for _, st := range stages {
+		if err := c.WaitDeployment(ctx, "newsjet", st, 5*time.Minute); err != nil {
+			return err
+		}
+	}
+	s.phase("dev overlay applied, stages ready")
+	return nil
+}
+
+// versions returns, for every object of the kustomization, its generation when it has one
+// (controllers keep writing status, which moves resourceVersion) and its resourceVersion
+// otherwise.
+func versions(ctx context.Context, c *cluster.Cluster, dir string) (map[string]string, error) {
+	out, err := c.Kubectl(ctx, "", "get", "-k", dir, "-o", `jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name} {.metadata.generation} {.metadata.resourceVersion}{"\n"}{end}`)
+	if err != nil {
+		return nil, err
+	}
+	v := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(line)
+		switch len(f) {
+		case 3:
+			v[f[0]] = "generation " + f[1]
+		case 2:
+			v[f[0]] = "resourceVersion " + f[1]
+		}
+	}
+	return v, nil
+}
+
+func psqlCount(ctx context.Context, dsn, query string) (int, error) {
+	out, err := exec.CommandContext(ctx, "psql", dsn, "-qAtc", query).Output()
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(out)))
+}
+
+// pagesConfigMap is n distinct small news pages, each naming itself by its canonical link.
+func pagesConfigMap(n int) (string, []string) {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: pages, namespace: e2e}\ndata:\n")
+	var files []string
+	for i := range n {
+		name := fmt.Sprintf("p%04d.html", i)
+		files = append(files, "/pages/"+name)
+		fmt.Fprintf(&b, "  %s: |\n    <html lang=\"en\"><head><title>Harbour report %d</title>"+
+			"<link rel=\"canonical\" href=\"https://e2e.newsjet.test/news/%d\"></head><body><article><h1>Harbour report %d</h1>"+
+			"<p>The harbour authority counted %d ships on day %d of the season, a figure the port office publishes every morning.</p>"+
+			"<p>Pilots said the fog lifted early, and the ferries kept to their timetable for the %dth day in a row.</p></article></body></html>\n",
+			name, i, i, i, 40+i%17, i, i)
+	}
+	return b.String(), files
+}
+
+// pipeline publishes the pages from a pod, deletes a stage pod mid-stream, and waits until
+// PostgreSQL holds every page exactly once, watching the stages' replica counts (KEDA).
+func pipeline(ctx context.Context, c *cluster.Cluster, s *summary, dsn, tag string, pages int) error {
+	cm, files := pagesConfigMap(pages)
+	ns := "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e, labels: {pod-security.kubernetes.io/enforce: restricted}}\n---\n"
+	if _, err := c.Kubectl(ctx, ns+cm, "apply", "--server-side", "-f", "-"); err != nil {
+		return err
+	}
+	args := `["publish", "--nats-url", "nats://nats.nats.svc.cluster.local:4222", "` + strings.Join(files, `", "`) + `"]`
+	job := `apiVersion: batch/v1
+kind: Job
+metadata: {name: publish, namespace: e2e}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      automountServiceAccountToken: false
+      securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: publish
+          image: newsjet/newsjet:` + tag + `
+          imagePullPolicy: IfNotPresent
+          args: ` + args + `
+          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+          volumeMounts: [{name: pages, mountPath: /pages}]
+      volumes: [{name: pages, configMap: {name: pages}}]
+`
+	t0 := time.Now()
+	if _, err := c.Kubectl(ctx, job, "apply", "--server-side", "-f", "-"); err != nil {
+		return err
+	}
+	maxReplicas := map[string]int32{}
+	var scaleUp time.Duration
+	watch := func() {
+		for _, st := range stages {
+			d, err := c.Core.AppsV1().Deployments("newsjet").Get(ctx, st, metav1.GetOptions{})
+			if err != nil || d.Spec.Replicas == nil {
+				continue
+			}
+			if *d.Spec.Replicas > maxReplicas[st] {
+				if maxReplicas[st] > 0 && scaleUp == 0 {
+					scaleUp = time.Since(t0)
+					s.fact("KEDA scaled %s %d -> %d replicas %.0fs after publishing began", st, maxReplicas[st], *d.Spec.Replicas, scaleUp.Seconds())
+				}
+				maxReplicas[st] = *d.Spec.Replicas
+			}
+		}
+	}
+	deleted := ""
+	err := c.WaitFor(ctx, fmt.Sprintf("%d articles in PostgreSQL", pages), 15*time.Minute, func() (bool, error) {
+		watch()
+		n, err := psqlCount(ctx, dsn, "SELECT count(*) FROM articles")
+		if err != nil {
+			return false, nil
+		}
+		if deleted == "" && n >= pages/10 {
+			pods, err := c.Core.CoreV1().Pods("newsjet").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=extractor"})
+			if err == nil && len(pods.Items) > 0 {
+				deleted = pods.Items[0].Name
+				if err := c.Core.CoreV1().Pods("newsjet").Delete(ctx, deleted, metav1.DeleteOptions{}); err != nil {
+					return false, err
+				}
+				s.fact("deleted stage pod %s with %d of %d articles stored", deleted, n, pages)
+			}
+		}
+		return n >= pages, nil
+	})
+	if err != nil {
+		return err
+	}
+	elapsed := time.Since(t0)
+	articles, err1 := psqlCount(ctx, dsn, "SELECT count(*) FROM articles")
+	versions, err2 := psqlCount(ctx, dsn, "SELECT count(*) FROM article_versions")
+	distinct, err3 := psqlCount(ctx, dsn, "SELECT count(DISTINCT canonical_url) FROM articles")
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return err
+	}
+	s.fact("published %d pages from a pod; PostgreSQL holds %d articles, %d versions, %d distinct URLs (%.0fs)", pages, articles, versions, distinct, elapsed.Seconds())
+	if articles != pages || versions != pages || distinct != pages {
+		return fmt.Errorf("want every page stored exactly once: %d articles, %d versions, %d URLs for %d pages", articles, versions, distinct, pages)
+	}
+	if deleted == "" {
+		return errors.New("no stage pod was deleted mid-stream")
+	}
+	s.fact("stage replicas at most %v during the run", maxReplicas)
+	if scaleUp == 0 {
+		return errors.New("KEDA scaled no stage up on the consumer lag")
+	}
+	s.phase("pipeline: every page stored once")
+	return nil
+}
+
+// sinkPolicy checks the sink's NetworkPolicy: its read API answers a pod labelled
+// newsjet.io/sink-client=true and stays unreachable for one without the label.
+func sinkPolicy(ctx context.Context, c *cluster.Cluster, s *summary, tag string) error {
+	probe := func(name string, client bool) (bool, error) {
+		label := ""
+		if client {
+			label = `, labels: {newsjet.io/sink-client: "true"}`
+		}
+		pod := `apiVersion: v1
+kind: Pod
+metadata: {name: ` + name + `, namespace: e2e` + label + `}
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  activeDeadlineSeconds: 60
+  securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
+  containers:
+    - name: probe
+      image: newsjet/newsjet:` + tag + `
+      imagePullPolicy: IfNotPresent
+      args: [articles, --api, "http://sink.newsjet.svc.cluster.local:8080", list, --limit, "1"]
+      securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+`
+		if _, err := c.Kubectl(ctx, pod, "apply", "--server-side", "-f", "-"); err != nil {
+			return false, err
+		}
+		var phase string
+		err := c.WaitFor(ctx, "probe pod "+name, 2*time.Minute, func() (bool, error) {
+			p, err := c.Core.CoreV1().Pods("e2e").Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return false, nil
+			}
+			phase = string(p.Status.Phase)
+			return phase == "Succeeded" || phase == "Failed", nil
+		})
+		return phase == "Succeeded", err
+	}
+	with, err := probe("sink-client", true)
+	if err != nil {
+		return err
+	}
+	without, err := probe("no-label", false)
+	if err != nil {
+		return err
+	}
+	s.fact("sink API from a pod with newsjet.io/sink-client=true: reached %v; without the label: reached %v", with, without)
+	if !with || without {
+		return errors.New("the sink's NetworkPolicy is not enforced as declared")
+	}
+	s.phase("NetworkPolicy: only sink clients reach the sink")
+	return nil
+}
+
+// scaleDown waits for KEDA to bring every stage back to its minimum once the lag is gone.
+func scaleDown(ctx context.Context, c *cluster.Cluster, s *summary) error {
+	t0 := time.Now()
+	err := c.WaitFor(ctx, "stages back at their minimum replicas", 15*time.Minute, func() (bool, error) {
+		for _, st := range stages {
+			d, err := c.Core.AppsV1().Deployments("newsjet").Get(ctx, st, metav1.GetOptions{})
+			if err != nil || d.Spec.Replicas == nil || *d.Spec.Replicas > 2 {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.fact("KEDA scaled every stage back to 2 replicas %.0fs after the pipeline drained", time.Since(t0).Seconds())
+	s.phase("KEDA scale-down")
+	return nil
+}
