@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/newsjet/newsjet/deploy/e2e/internal/apicheck"
@@ -49,11 +50,12 @@ import (
 func main() {
 	pages := flag.Int("pages", 500, "pages to publish")
 	chartDir := flag.String("chart", "", "the NATS chart (default: the 1.x chart under $NEWSJET_NATS_CHARTS or ../shared/k8s)")
+	withKEDA := flag.Bool("keda", true, "build and run KEDA, apply the KEDA component and check scaling (false: a shorter run without them)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s := &summary{start: time.Now(), out: os.Stdout}
-	err := run(ctx, s, *pages, *chartDir)
+	err := run(ctx, s, *pages, *chartDir, *withKEDA)
 	s.print(err)
 	if err != nil {
 		stop()
@@ -103,7 +105,7 @@ func (s *summary) print(err error) {
 	}
 }
 
-func run(ctx context.Context, s *summary, pages int, chartDir string) (err error) {
+func run(ctx context.Context, s *summary, pages int, chartDir string, withKEDA bool) (err error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return err
@@ -139,7 +141,7 @@ func run(ctx context.Context, s *summary, pages int, chartDir string) (err error
 	if bins["etcd"], err = kube.Etcd(ctx, os.Stderr); err != nil {
 		return err
 	}
-	addons, err := cluster.BuildAddons(ctx, crd.NACKVersion, os.Stderr)
+	addons, err := cluster.BuildAddons(ctx, crd.NACKVersion, withKEDA, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -166,10 +168,12 @@ func run(ctx context.Context, s *summary, pages int, chartDir string) (err error
 		return err
 	}
 	addonImages := map[string]string{}
-	for name, spec := range map[string][2]string{
-		"pause": {pause, "3.10"}, "coredns": {bins["coredns"], cluster.CoreDNSVersion},
-		"keda": {bins["keda"], cluster.KEDAVersion}, "keda-adapter": {bins["keda-adapter"], cluster.KEDAVersion},
-	} {
+	specs := map[string][2]string{"pause": {pause, "3.10"}, "coredns": {bins["coredns"], cluster.CoreDNSVersion}}
+	if withKEDA {
+		specs["keda"] = [2]string{bins["keda"], cluster.KEDAVersion}
+		specs["keda-adapter"] = [2]string{bins["keda-adapter"], cluster.KEDAVersion}
+	}
+	for name, spec := range specs {
 		ref, err := cluster.ScratchImage(ctx, name, spec[1], spec[0])
 		if err != nil {
 			return err
@@ -184,7 +188,18 @@ func run(ctx context.Context, s *summary, pages int, chartDir string) (err error
 		return err
 	}
 	c, err := cluster.Up(ctx, cluster.Options{Dir: dir, Log: os.Stdout, Bins: bins, Images: images, AddonImages: addonImages})
+	up := err == nil
 	defer func() {
+		if up {
+			hooks, derr := c.DeleteWorkloads(context.Background(), 3*time.Minute, "e2e", "newsjet", "keda", "nats")
+			if derr == nil {
+				s.fact("workloads deleted through the API; FailedPreStopHook events: %d %v", len(hooks), hooks)
+				if len(hooks) > 0 {
+					derr = fmt.Errorf("preStop hooks failed: %v", hooks)
+				}
+			}
+			err = errors.Join(err, derr)
+		}
 		derr := c.Down()
 		if derr == nil && err == nil {
 			derr = os.RemoveAll(dir)
@@ -224,23 +239,28 @@ func run(ctx context.Context, s *summary, pages int, chartDir string) (err error
 	if err != nil {
 		return err
 	}
-	kedaDir, err := crd.ModuleDir(ctx, "github.com/kedacore/keda/v2", cluster.KEDAVersion)
-	if err != nil {
-		return err
-	}
-	if err := c.KEDA(ctx, kedaDir, addonImages["keda"], addonImages["keda-adapter"]); err != nil {
-		return err
+	if withKEDA {
+		kedaDir, err := crd.ModuleDir(ctx, "github.com/kedacore/keda/v2", cluster.KEDAVersion)
+		if err != nil {
+			return err
+		}
+		if err := c.KEDA(ctx, kedaDir, addonImages["keda"], addonImages["keda-adapter"]); err != nil {
+			return err
+		}
 	}
 	s.phase("NATS (chart " + filepath.Base(chartDir) + "), NACK, PostgreSQL, kube-router, KEDA")
 
-	if err := applyOverlay(ctx, c, s, repo, tag); err != nil {
+	if err := applyOverlay(ctx, c, s, repo, tag, withKEDA); err != nil {
 		return err
 	}
-	if err := pipeline(ctx, c, s, dsn, tag, pages); err != nil {
+	if err := pipeline(ctx, c, s, dsn, tag, pages, withKEDA); err != nil {
 		return err
 	}
 	if err := sinkPolicy(ctx, c, s, tag); err != nil {
 		return err
+	}
+	if !withKEDA {
+		return nil
 	}
 	return scaleDown(ctx, c, s)
 }
@@ -250,7 +270,7 @@ var stages = []string{"fetcher", "cleaner", "extractor", "sink"}
 
 // applyOverlay applies the dev overlay with the KEDA component and the run's image tag,
 // server-side, twice, and fails if the second apply changed any object.
-func applyOverlay(ctx context.Context, c *cluster.Cluster, s *summary, repo, tag string) error {
+func applyOverlay(ctx context.Context, c *cluster.Cluster, s *summary, repo, tag string, withKEDA bool) error {
 	dir := filepath.Join(c.Dir, "overlay")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -259,8 +279,11 @@ func applyOverlay(ctx context.Context, c *cluster.Cluster, s *summary, repo, tag
 		r, _ := filepath.Rel(dir, filepath.Join(repo, p))
 		return r
 	}
-	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [" + rel("deploy/overlays/dev") +
-		"]\ncomponents: [" + rel("deploy/components/keda") + "]\nimages:\n"
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [" + rel("deploy/overlays/dev") + "]\n"
+	if withKEDA {
+		k += "components: [" + rel("deploy/components/keda") + "]\n"
+	}
+	k += "images:\n"
 	for _, st := range stages {
 		k += "  - {name: newsjet/" + st + ", newTag: " + tag + "}\n"
 	}
@@ -290,7 +313,7 @@ func applyOverlay(ctx context.Context, c *cluster.Cluster, s *summary, repo, tag
 	if len(changed) > 0 {
 		return fmt.Errorf("the second kubectl apply --server-side changed %v", changed)
 	}
-	s.fact("kubectl apply --server-side -k (dev + KEDA component), twice: second apply changed none of %d objects", len(before))
+	s.fact("kubectl apply --server-side -k (dev overlay, KEDA component %v), twice: second apply changed none of %d objects", withKEDA, len(before))
 	for _, st := range stages {
 		if err := c.WaitDeployment(ctx, "newsjet", st, 5*time.Minute); err != nil {
 			return err
@@ -348,7 +371,7 @@ func pagesConfigMap(n int) (string, []string) {
 
 // pipeline publishes the pages from a pod, deletes a stage pod mid-stream, and waits until
 // PostgreSQL holds every page exactly once, watching the stages' replica counts (KEDA).
-func pipeline(ctx context.Context, c *cluster.Cluster, s *summary, dsn, tag string, pages int) error {
+func pipeline(ctx context.Context, c *cluster.Cluster, s *summary, dsn, tag string, pages int, withKEDA bool) error {
 	cm, files := pagesConfigMap(pages)
 	ns := "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e, labels: {pod-security.kubernetes.io/enforce: restricted}}\n---\n"
 	if _, err := c.Kubectl(ctx, ns+cm, "apply", "--server-side", "-f", "-"); err != nil {
@@ -395,24 +418,32 @@ spec:
 			}
 		}
 	}
-	deleted := ""
+	// As soon as the first article is stored (pages are in flight in every stage), delete
+	// the extractor's pod: the Deployment replaces it, and the messages it held are
+	// redelivered to the new one.
+	deleted, storedAtDelete := "", 0
+	if err := c.WaitEvery(ctx, "the first article in PostgreSQL", 5*time.Minute, 20*time.Millisecond, func() (bool, error) {
+		n, err := psqlCount(ctx, dsn, "SELECT count(*) FROM articles")
+		if err != nil || n == 0 {
+			return false, nil
+		}
+		pods, err := c.Core.CoreV1().Pods("newsjet").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=extractor"})
+		if err != nil || len(pods.Items) == 0 {
+			return false, err
+		}
+		deleted, storedAtDelete = pods.Items[0].Name, n
+		return true, c.Core.CoreV1().Pods("newsjet").Delete(ctx, deleted, metav1.DeleteOptions{})
+	}); err != nil {
+		return err
+	}
+	s.fact("deleted stage pod %s with %d of %d articles stored", deleted, storedAtDelete, pages)
+	if storedAtDelete >= pages {
+		return fmt.Errorf("the pipeline finished before the stage pod was deleted: not mid-stream")
+	}
 	err := c.WaitFor(ctx, fmt.Sprintf("%d articles in PostgreSQL", pages), 15*time.Minute, func() (bool, error) {
 		watch()
 		n, err := psqlCount(ctx, dsn, "SELECT count(*) FROM articles")
-		if err != nil {
-			return false, nil
-		}
-		if deleted == "" && n >= pages/10 {
-			pods, err := c.Core.CoreV1().Pods("newsjet").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=extractor"})
-			if err == nil && len(pods.Items) > 0 {
-				deleted = pods.Items[0].Name
-				if err := c.Core.CoreV1().Pods("newsjet").Delete(ctx, deleted, metav1.DeleteOptions{}); err != nil {
-					return false, err
-				}
-				s.fact("deleted stage pod %s with %d of %d articles stored", deleted, n, pages)
-			}
-		}
-		return n >= pages, nil
+		return err == nil && n >= pages, nil
 	})
 	if err != nil {
 		return err
@@ -428,11 +459,8 @@ spec:
 	if articles != pages || versions != pages || distinct != pages {
 		return fmt.Errorf("want every page stored exactly once: %d articles, %d versions, %d URLs for %d pages", articles, versions, distinct, pages)
 	}
-	if deleted == "" {
-		return errors.New("no stage pod was deleted mid-stream")
-	}
 	s.fact("stage replicas at most %v during the run", maxReplicas)
-	if scaleUp == 0 {
+	if withKEDA && scaleUp == 0 {
 		return errors.New("KEDA scaled no stage up on the consumer lag")
 	}
 	s.phase("pipeline: every page stored once")
@@ -474,15 +502,26 @@ spec:
 			phase = string(p.Status.Phase)
 			return phase == "Succeeded" || phase == "Failed", nil
 		})
+		logs, lerr := c.Core.CoreV1().Pods("e2e").GetLogs(name, &corev1.PodLogOptions{}).Do(ctx).Raw()
+		fmt.Fprintf(s.out, "cluster: probe %s (%s): %s %v\n", name, phase, strings.TrimSpace(string(logs)), lerr)
 		return phase == "Succeeded", err
 	}
-	with, err := probe("sink-client", true)
-	if err != nil {
-		return err
+	// kube-router admits a new client pod a moment after it starts: the labelled client
+	// tries up to five times; the unlabelled one must fail every one of three tries.
+	with, without := false, false
+	for i := 0; i < 5 && !with; i++ {
+		ok, err := probe(fmt.Sprintf("sink-client-%d", i), true)
+		if err != nil {
+			return err
+		}
+		with = ok
 	}
-	without, err := probe("no-label", false)
-	if err != nil {
-		return err
+	for i := range 3 {
+		ok, err := probe(fmt.Sprintf("no-label-%d", i), false)
+		if err != nil {
+			return err
+		}
+		without = without || ok
 	}
 	s.fact("sink API from a pod with newsjet.io/sink-client=true: reached %v; without the label: reached %v", with, without)
 	if !with || without {

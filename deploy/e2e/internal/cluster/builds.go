@@ -22,7 +22,7 @@ const (
 	KEDAVersion       = "v2.20.2"
 )
 
-// addons are the binaries built for the cluster besides Kubernetes' own.
+// addons are the binaries built for the cluster besides Kubernetes' own; KEDA's last.
 func addons(nackVersion string) []kube.GoBuild {
 	return []kube.GoBuild{
 		{Component: "coredns", Module: "github.com/coredns/coredns", Version: CoreDNSVersion,
@@ -36,10 +36,14 @@ func addons(nackVersion string) []kube.GoBuild {
 	}
 }
 
-// BuildAddons builds (or finds in the cache) every add-on and returns binary name → path.
-func BuildAddons(ctx context.Context, nackVersion string, log io.Writer) (map[string]string, error) {
+// BuildAddons builds (or finds in the cache) the add-ons, KEDA's only when withKEDA, and
+// returns binary name → path.
+func BuildAddons(ctx context.Context, nackVersion string, withKEDA bool, log io.Writer) (map[string]string, error) {
 	out := map[string]string{}
 	for _, b := range addons(nackVersion) {
+		if b.Component == "keda" && !withKEDA {
+			continue
+		}
 		paths, err := b.Binaries(ctx, log)
 		if err != nil {
 			return nil, err

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -89,6 +90,43 @@ func (c *Cluster) start(name, bin string, args ...string) (*kube.Proc, error) {
 	return p, nil
 }
 
+// DeleteWorkloads deletes the namespaces and waits (at most timeout) until their pods are
+// gone, so the kubelet stops them as a cluster would, preStop hooks included. It returns
+// the FailedPreStopHook events seen meanwhile.
+func (c *Cluster) DeleteWorkloads(ctx context.Context, timeout time.Duration, namespaces ...string) ([]string, error) {
+	var hooks []string
+	for _, ns := range namespaces {
+		evs, err := c.Core.CoreV1().Events(ns).List(ctx, metav1.ListOptions{})
+		if err == nil {
+			for _, e := range evs.Items {
+				if e.Reason == "FailedPreStopHook" {
+					hooks = append(hooks, e.InvolvedObject.Name+": "+e.Message)
+				}
+			}
+		}
+		if err := c.Core.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return hooks, err
+		}
+	}
+	err := c.waitFor(ctx, "pods of "+strings.Join(namespaces, ", ")+" gone", timeout, func() (bool, error) {
+		for _, ns := range namespaces {
+			pods, err := c.Core.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+			if err != nil || len(pods.Items) > 0 {
+				if e, lerr := c.Core.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "reason=FailedPreStopHook"}); lerr == nil {
+					for _, ev := range e.Items {
+						if h := ev.InvolvedObject.Name + ": " + ev.Message; !slices.Contains(hooks, h) {
+							hooks = append(hooks, h)
+						}
+					}
+				}
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	return hooks, err
+}
+
 // Procs returns the processes the cluster runs.
 func (c *Cluster) Procs() []*kube.Proc { return c.procs }
 
@@ -126,6 +164,7 @@ func Up(ctx context.Context, o Options) (c *Cluster, err error) {
 	if err := preflight(ctx); err != nil {
 		return c, err
 	}
+	c.onDown("unmount what remains mounted under "+c.Dir, func() error { return unmountUnder(c.Dir) })
 	if err := c.network(ctx); err != nil {
 		return c, err
 	}
@@ -179,6 +218,13 @@ type iptablesRule []string
 // network creates the bridge and the forwarding rules: pods reach each other and the host
 // (the node's address), and are never forwarded anywhere else.
 func (c *Cluster) network(ctx context.Context) error {
+	before, err := snapshotNet(ctx)
+	if err != nil {
+		return err
+	}
+	c.onDown("remove the iptables chains and ipsets the cluster's components created", func() error {
+		return restoreNet(context.Background(), before)
+	})
 	if err := run(ctx, "ip", "link", "add", Bridge, "type", "bridge"); err != nil {
 		return err
 	}
@@ -189,19 +235,22 @@ func (c *Cluster) network(ctx context.Context) error {
 	if err := run(ctx, "ip", "link", "set", Bridge, "up"); err != nil {
 		return err
 	}
-	// Inserted at the top in this order, so DROP ends first: nothing from a pod leaves
-	// through another interface, whatever rules Docker or kube-proxy add.
+	// Bridged pod traffic passes the filter table's FORWARD chain (bridge netfilter), where
+	// Docker's policy is DROP: accept it there. Anything from a pod or the bridge that would
+	// leave through another interface is dropped earlier, in mangle's FORWARD chain, which
+	// neither Docker, kube-proxy nor kube-router write to: pods reach nothing beyond this host.
 	for _, r := range []iptablesRule{
-		{"FORWARD", "-i", Bridge, "-o", Bridge, "-j", "ACCEPT"},
-		{"FORWARD", "-s", PodCIDR, "!", "-o", Bridge, "-j", "DROP"},
-		{"FORWARD", "-i", Bridge, "!", "-o", Bridge, "-j", "DROP"},
+		{"filter", "FORWARD", "-i", Bridge, "-o", Bridge, "-j", "ACCEPT"},
+		{"mangle", "FORWARD", "-s", PodCIDR, "!", "-o", Bridge, "-j", "DROP"},
+		{"mangle", "FORWARD", "-i", Bridge, "!", "-o", Bridge, "-j", "DROP"},
 	} {
-		args := append(append([]string{}, r[1:]...), "-m", "comment", "--comment", ruleComment)
-		if err := run(ctx, "iptables", append([]string{"-I", r[0], "1"}, args...)...); err != nil {
+		match := append(append([]string{}, r[2:]...), "-m", "comment", "--comment", ruleComment)
+		if err := run(ctx, "iptables", append([]string{"-t", r[0], "-I", r[1], "1"}, match...)...); err != nil {
 			return err
 		}
+		del := append([]string{"-t", r[0], "-D", r[1]}, match...)
 		c.onDown("delete iptables rule "+strings.Join(r, " "), func() error {
-			return run(context.Background(), "iptables", append([]string{"-D", r[0]}, args...)...)
+			return run(context.Background(), "iptables", del...)
 		})
 	}
 	return nil
@@ -244,7 +293,7 @@ func (c *Cluster) controlPlane(ctx context.Context) error {
 			"--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
 			"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 			"--proxy-client-cert-file=" + proxyCert, "--proxy-client-key-file=" + proxyKey,
-			"--enable-aggregator-routing=true",
+			"--enable-aggregator-routing=true", "--kubelet-preferred-address-types=InternalIP",
 		},
 	})
 	if c.CP != nil {
@@ -269,7 +318,7 @@ func (c *Cluster) controlPlane(ctx context.Context) error {
 		"--cluster-signing-cert-file="+pki.CAFile, "--cluster-signing-key-file="+pki.KeyFile(),
 		"--use-service-account-credentials=true", "--leader-elect=false",
 		"--bind-address=127.0.0.1", "--secure-port=0", "--service-cluster-ip-range="+ServiceCIDR,
-		"--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller"); err != nil {
+		"--controllers=*,-nodeipam"); err != nil {
 		return err
 	}
 	sched, err := c.kubeconfig("scheduler", "system:kube-scheduler")
@@ -317,7 +366,7 @@ const cniConfig = `{
   "name": "newsjet-e2e",
   "plugins": [
     {"type": "bridge", "bridge": "` + Bridge + `", "isGateway": true, "ipMasq": false, "hairpinMode": true,
-     "ipam": {"type": "host-local", "ranges": [[{"subnet": "` + PodCIDR + `", "gateway": "10.244.0.1"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+     "ipam": {"type": "host-local", "dataDir": "{{ipam}}", "ranges": [[{"subnet": "` + PodCIDR + `", "gateway": "10.244.0.1"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
     {"type": "portmap", "capabilities": {"portMappings": true}}
   ]
 }
@@ -339,10 +388,14 @@ func (c *Cluster) containerd(ctx context.Context, images []string) error {
 	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte(cfg), 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(cni, "10-newsjet-e2e.conflist"), []byte(cniConfig), 0o644); err != nil {
+	conf := strings.ReplaceAll(cniConfig, "{{ipam}}", filepath.Join(c.Dir, "cni-ipam"))
+	if err := os.WriteFile(filepath.Join(cni, "10-newsjet-e2e.conflist"), []byte(conf), 0o644); err != nil {
 		return err
 	}
 	c.Containerd = filepath.Join(dir, "containerd.sock")
+	// These run after the pods' containers are gone (registered before their removal).
+	c.onDown("remove the pods' cgroups", removeKubepodsCgroups)
+	c.onDown("unmount kubelet volumes", func() error { return unmountUnder(filepath.Join(c.Dir, "kubelet")) })
 	if _, err := c.start("containerd", "/usr/bin/containerd", "--config", filepath.Join(dir, "config.toml")); err != nil {
 		return err
 	}
@@ -438,11 +491,12 @@ serializeImagePulls: false
 evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
+podLogsDir: {{logs}}
 `
 
 // node starts the kubelet and kube-proxy and waits until the node is Ready.
 func (c *Cluster) node(ctx context.Context) error {
-	cert, key, err := c.CP.PKI.Serving("kubelet", []net.IP{NodeIP}, []string{NodeName})
+	cert, key, err := c.CP.PKI.Serving("kubelet-serving", []net.IP{NodeIP}, []string{NodeName})
 	if err != nil {
 		return err
 	}
@@ -451,7 +505,8 @@ func (c *Cluster) node(ctx context.Context) error {
 		return err
 	}
 	cfg := strings.NewReplacer("{{ip}}", NodeIP.String(), "{{port}}", strconv.Itoa(port), "{{ca}}", c.CP.PKI.CAFile,
-		"{{cert}}", cert, "{{key}}", key, "{{dns}}", DNSServiceIP, "{{sock}}", c.Containerd).Replace(kubeletConfig)
+		"{{cert}}", cert, "{{key}}", key, "{{dns}}", DNSServiceIP, "{{sock}}", c.Containerd,
+		"{{logs}}", filepath.Join(c.Dir, "pod-logs")).Replace(kubeletConfig)
 	cfgFile := filepath.Join(c.Dir, "kubelet.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
 		return err
@@ -461,12 +516,15 @@ func (c *Cluster) node(ctx context.Context) error {
 		return err
 	}
 	root := filepath.Join(c.Dir, "kubelet")
-	c.onDown("unmount kubelet volumes", func() error { return unmountUnder(root) })
 	if _, err := c.start("kubelet", c.bins["kubelet"], "--config="+cfgFile, "--kubeconfig="+kc,
-		"--root-dir="+root, "--node-ip="+NodeIP.String(), "--hostname-override="+NodeName, "--v=1"); err != nil {
+		"--root-dir="+root, "--cert-dir="+filepath.Join(root, "pki"), "--node-ip="+NodeIP.String(), "--hostname-override="+NodeName, "--v=1"); err != nil {
 		return err
 	}
 	proxy, err := c.kubeconfig("kube-proxy", "system:kube-proxy", "system:node-proxier")
+	if err != nil {
+		return err
+	}
+	metricsPort, err := kube.FreePort(net.IPv4(127, 0, 0, 1))
 	if err != nil {
 		return err
 	}
@@ -478,7 +536,7 @@ clientConnection: {kubeconfig: `+proxy+`}
 hostnameOverride: `+NodeName+`
 clusterCIDR: `+PodCIDR+`
 bindAddress: `+NodeIP.String()+`
-metricsBindAddress: 127.0.0.1:0
+metricsBindAddress: 127.0.0.1:`+strconv.Itoa(metricsPort)+`
 healthzBindAddress: ""
 conntrack: {maxPerCore: 0, min: 0}
 iptables: {localhostNodePorts: false}
@@ -505,6 +563,109 @@ iptables: {localhostNodePorts: false}
 	})
 }
 
+// removeKubepodsCgroups removes the (empty, once the pods are gone) cgroups the kubelet
+// created for pods, deepest first.
+func removeKubepodsCgroups() error {
+	var dirs []string
+	roots, _ := filepath.Glob("/sys/fs/cgroup/*/kubepods")
+	roots = append(roots, "/sys/fs/cgroup/kubepods")
+	for _, r := range roots {
+		_ = filepath.WalkDir(r, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				dirs = append(dirs, p)
+			}
+			return nil
+		})
+	}
+	slices.SortFunc(dirs, func(a, b string) int { return len(b) - len(a) })
+	var errs []error
+	for _, d := range dirs {
+		if err := os.Remove(d); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// tables are the iptables tables the cluster's components write.
+var tables = []string{"filter", "nat", "mangle", "raw"}
+
+// netState is what iptables chains ("table/chain") and ipsets exist.
+type netState struct {
+	chains, sets map[string]bool
+}
+
+func snapshotNet(ctx context.Context) (netState, error) {
+	st := netState{chains: map[string]bool{}, sets: map[string]bool{}}
+	for _, t := range tables {
+		out, err := exec.CommandContext(ctx, "iptables-save", "-t", t).Output()
+		if err != nil {
+			return st, fmt.Errorf("iptables-save -t %s: %w", t, err)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if name, ok := strings.CutPrefix(line, ":"); ok {
+				st.chains[t+"/"+strings.Fields(name)[0]] = true
+			}
+		}
+	}
+	if out, err := exec.CommandContext(ctx, "ipset", "list", "-n").Output(); err == nil {
+		for _, n := range strings.Fields(string(out)) {
+			st.sets[n] = true
+		}
+	}
+	return st, nil
+}
+
+// restoreNet removes the iptables chains and ipsets that did not exist in before (those
+// kube-proxy, kube-router and the kubelet created), with every rule jumping to them.
+func restoreNet(ctx context.Context, before netState) error {
+	now, err := snapshotNet(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range tables {
+		var created []string
+		for tc := range now.chains {
+			if chain, ok := strings.CutPrefix(tc, t+"/"); ok && !before.chains[tc] {
+				created = append(created, chain)
+			}
+		}
+		if len(created) == 0 {
+			continue
+		}
+		out, err := exec.CommandContext(ctx, "iptables-save", "-t", t).Output()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 2 || f[0] != "-A" || slices.Contains(created, f[1]) {
+				continue
+			}
+			if i := slices.Index(f, "-j"); i > 0 && i+1 < len(f) && slices.Contains(created, f[i+1]) {
+				del := exec.CommandContext(ctx, "sh", "-c", "iptables -t "+t+" -D "+strings.TrimPrefix(line, "-A "))
+				if out, err := del.CombinedOutput(); err != nil {
+					errs = append(errs, fmt.Errorf("iptables -D %s: %v: %s", line, err, out))
+				}
+			}
+		}
+		for _, ch := range created {
+			errs = append(errs, run(ctx, "iptables", "-t", t, "-F", ch))
+		}
+		for _, ch := range created {
+			errs = append(errs, run(ctx, "iptables", "-t", t, "-X", ch))
+		}
+	}
+	for n := range now.sets {
+		if !before.sets[n] {
+			errs = append(errs, run(ctx, "ipset", "destroy", n))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // unmountUnder unmounts every mount point below dir, deepest first.
 func unmountUnder(dir string) error {
 	f, err := os.Open("/proc/self/mounts")
@@ -516,7 +677,7 @@ func unmountUnder(dir string) error {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) > 1 && strings.HasPrefix(fields[1], dir+"/") {
+		if len(fields) > 1 && (strings.HasPrefix(fields[1], dir+"/") || fields[1] == dir) {
 			points = append(points, fields[1])
 		}
 	}
@@ -533,6 +694,10 @@ func unmountUnder(dir string) error {
 // waitFor polls cond every half second until it holds, fails or timeout passes; a cluster
 // process that exits meanwhile ends the wait.
 func (c *Cluster) waitFor(ctx context.Context, what string, timeout time.Duration, cond func() (bool, error)) error {
+	return c.poll(ctx, what, timeout, 500*time.Millisecond, cond)
+}
+
+func (c *Cluster) poll(ctx context.Context, what string, timeout, every time.Duration, cond func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		ok, err := cond()
@@ -553,12 +718,18 @@ func (c *Cluster) waitFor(ctx context.Context, what string, timeout time.Duratio
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		case <-time.After(every):
 		}
 	}
 }
 
-// WaitFor is waitFor for callers.
+// WaitFor polls cond every half second until it holds, fails or timeout passes; a cluster
+// process that exits meanwhile ends the wait.
 func (c *Cluster) WaitFor(ctx context.Context, what string, timeout time.Duration, cond func() (bool, error)) error {
 	return c.waitFor(ctx, what, timeout, cond)
+}
+
+// WaitEvery is WaitFor polling every interval.
+func (c *Cluster) WaitEvery(ctx context.Context, what string, timeout, every time.Duration, cond func() (bool, error)) error {
+	return c.poll(ctx, what, timeout, every, cond)
 }
