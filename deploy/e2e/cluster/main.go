@@ -18,7 +18,7 @@
 // kube-router's rules; all are removed at the end, and every process it started is stopped by
 // its PID. Cold, the builds take most of an hour; they are cached for later runs.
 //
-//	go run ./deploy/e2e/cluster [-pages 500] [-chart DIR] [-keep]
+//	go run ./deploy/e2e/cluster [-pages 500] [-chart DIR] [-keda=false]
 package main
 
 import (
@@ -256,13 +256,7 @@ func run(ctx context.Context, s *summary, pages int, chartDir string, withKEDA b
 	if err := pipeline(ctx, c, s, dsn, tag, pages, withKEDA); err != nil {
 		return err
 	}
-	if err := sinkPolicy(ctx, c, s, tag); err != nil {
-		return err
-	}
-	if !withKEDA {
-		return nil
-	}
-	return scaleDown(ctx, c, s)
+	return sinkPolicy(ctx, c, s, tag)
 }
 
 // stages are the Deployments of the dev overlay.
@@ -279,7 +273,7 @@ func applyOverlay(ctx context.Context, c *cluster.Cluster, s *summary, repo, tag
 		r, _ := filepath.Rel(dir, filepath.Join(repo, p))
 		return r
 	}
-	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [" + rel("deploy/overlays/dev") + "]\n"
+	k := "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: newsjet\nresources: [" + rel("deploy/overlays/dev") + "]\n"
 	if withKEDA {
 		k += "components: [" + rel("deploy/components/keda") + "]\n"
 	}
@@ -352,12 +346,13 @@ func psqlCount(ctx context.Context, dsn, query string) (int, error) {
 	return strconv.Atoi(strings.TrimSpace(string(out)))
 }
 
-// pagesConfigMap is n distinct small news pages, each naming itself by its canonical link.
-func pagesConfigMap(n int) (string, []string) {
+// pagesConfigMap is the ConfigMap name holding pages from..from+n-1: distinct small news
+// pages, each naming itself by its canonical link.
+func pagesConfigMap(name string, from, n int) (string, []string) {
 	var b strings.Builder
-	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: pages, namespace: e2e}\ndata:\n")
+	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", namespace: e2e}\ndata:\n")
 	var files []string
-	for i := range n {
+	for i := from; i < from+n; i++ {
 		name := fmt.Sprintf("p%04d.html", i)
 		files = append(files, "/pages/"+name)
 		fmt.Fprintf(&b, "  %s: |\n    <html lang=\"en\"><head><title>Harbour report %d</title>"+
@@ -372,51 +367,13 @@ func pagesConfigMap(n int) (string, []string) {
 // pipeline publishes the pages from a pod, deletes a stage pod mid-stream, and waits until
 // PostgreSQL holds every page exactly once, watching the stages' replica counts (KEDA).
 func pipeline(ctx context.Context, c *cluster.Cluster, s *summary, dsn, tag string, pages int, withKEDA bool) error {
-	cm, files := pagesConfigMap(pages)
-	ns := "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e, labels: {pod-security.kubernetes.io/enforce: restricted}}\n---\n"
-	if _, err := c.Kubectl(ctx, ns+cm, "apply", "--server-side", "-f", "-"); err != nil {
+	ns := "apiVersion: v1\nkind: Namespace\nmetadata: {name: e2e, labels: {pod-security.kubernetes.io/enforce: restricted}}\n"
+	if _, err := c.Kubectl(ctx, ns, "apply", "--server-side", "-f", "-"); err != nil {
 		return err
 	}
-	args := `["publish", "--nats-url", "nats://nats.nats.svc.cluster.local:4222", "` + strings.Join(files, `", "`) + `"]`
-	job := `apiVersion: batch/v1
-kind: Job
-metadata: {name: publish, namespace: e2e}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      automountServiceAccountToken: false
-      securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
-      containers:
-        - name: publish
-          image: newsjet/newsjet:` + tag + `
-          imagePullPolicy: IfNotPresent
-          args: ` + args + `
-          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-          volumeMounts: [{name: pages, mountPath: /pages}]
-      volumes: [{name: pages, configMap: {name: pages}}]
-`
 	t0 := time.Now()
-	if _, err := c.Kubectl(ctx, job, "apply", "--server-side", "-f", "-"); err != nil {
+	if err := publish(ctx, c, tag, "pages", 0, pages); err != nil {
 		return err
-	}
-	maxReplicas := map[string]int32{}
-	var scaleUp time.Duration
-	watch := func() {
-		for _, st := range stages {
-			d, err := c.Core.AppsV1().Deployments("newsjet").Get(ctx, st, metav1.GetOptions{})
-			if err != nil || d.Spec.Replicas == nil {
-				continue
-			}
-			if *d.Spec.Replicas > maxReplicas[st] {
-				if maxReplicas[st] > 0 && scaleUp == 0 {
-					scaleUp = time.Since(t0)
-					s.fact("KEDA scaled %s %d -> %d replicas %.0fs after publishing began", st, maxReplicas[st], *d.Spec.Replicas, scaleUp.Seconds())
-				}
-				maxReplicas[st] = *d.Spec.Replicas
-			}
-		}
 	}
 	// As soon as the first article is stored (pages are in flight in every stage), delete
 	// the extractor's pod: the Deployment replaces it, and the messages it held are
@@ -440,10 +397,21 @@ spec:
 	if storedAtDelete >= pages {
 		return fmt.Errorf("the pipeline finished before the stage pod was deleted: not mid-stream")
 	}
-	err := c.WaitFor(ctx, fmt.Sprintf("%d articles in PostgreSQL", pages), 15*time.Minute, func() (bool, error) {
-		watch()
+	if err := storedOnce(ctx, c, s, dsn, pages, t0); err != nil {
+		return err
+	}
+	s.phase("pipeline: every page stored once")
+	if withKEDA {
+		return kedaScale(ctx, c, s, dsn, tag, pages)
+	}
+	return nil
+}
+
+// storedOnce waits until PostgreSQL holds want articles and checks each is stored once.
+func storedOnce(ctx context.Context, c *cluster.Cluster, s *summary, dsn string, want int, t0 time.Time) error {
+	err := c.WaitFor(ctx, fmt.Sprintf("%d articles in PostgreSQL", want), 15*time.Minute, func() (bool, error) {
 		n, err := psqlCount(ctx, dsn, "SELECT count(*) FROM articles")
-		return err == nil && n >= pages, nil
+		return err == nil && n >= want, nil
 	})
 	if err != nil {
 		return err
@@ -455,16 +423,89 @@ spec:
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return err
 	}
-	s.fact("published %d pages from a pod; PostgreSQL holds %d articles, %d versions, %d distinct URLs (%.0fs)", pages, articles, versions, distinct, elapsed.Seconds())
-	if articles != pages || versions != pages || distinct != pages {
-		return fmt.Errorf("want every page stored exactly once: %d articles, %d versions, %d URLs for %d pages", articles, versions, distinct, pages)
+	s.fact("%d pages published from a pod; PostgreSQL holds %d articles, %d versions, %d distinct URLs (%.0fs)", want, articles, versions, distinct, elapsed.Seconds())
+	if articles != want || versions != want || distinct != want {
+		return fmt.Errorf("want every page stored exactly once: %d articles, %d versions, %d URLs for %d pages", articles, versions, distinct, want)
 	}
-	s.fact("stage replicas at most %v during the run", maxReplicas)
-	if withKEDA && scaleUp == 0 {
-		return errors.New("KEDA scaled no stage up on the consumer lag")
-	}
-	s.phase("pipeline: every page stored once")
 	return nil
+}
+
+// publish runs a Job in namespace e2e that publishes pages from..from+n-1 (a ConfigMap
+// named name) with `newsjet publish`.
+func publish(ctx context.Context, c *cluster.Cluster, tag, name string, from, n int) error {
+	cm, files := pagesConfigMap(name, from, n)
+	args := `["publish", "--nats-url", "nats://nats.nats.svc.cluster.local:4222", "` + strings.Join(files, `", "`) + `"]`
+	job := `apiVersion: batch/v1
+kind: Job
+metadata: {name: ` + name + `, namespace: e2e}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      automountServiceAccountToken: false
+      securityContext: {runAsNonRoot: true, runAsUser: 65532, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: publish
+          image: newsjet/newsjet:` + tag + `
+          imagePullPolicy: IfNotPresent
+          args: ` + args + `
+          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+          volumeMounts: [{name: pages, mountPath: /pages}]
+      volumes: [{name: pages, configMap: {name: ` + name + `}}]
+`
+	_, err := c.Kubectl(ctx, cm+"---\n"+job, "apply", "--server-side", "-f", "-")
+	return err
+}
+
+// kedaScale makes real consumer lag on the cleaner's consumer: it stops (SIGSTOP) the
+// cleaner's processes on the node and publishes another batch of pages, waits for KEDA to
+// scale the cleaner above its minimum, resumes the stopped processes, and checks that every
+// page of both batches is stored once.
+func kedaScale(ctx context.Context, c *cluster.Cluster, s *summary, dsn, tag string, pages int) error {
+	const stage = "cleaner"
+	d, err := c.Core.AppsV1().Deployments("newsjet").Get(ctx, stage, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	min := *d.Spec.Replicas
+	pids, err := c.StagePIDs(ctx, "newsjet", "app.kubernetes.io/name="+stage)
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+			return fmt.Errorf("stopping %s (pid %d): %w", stage, pid, err)
+		}
+	}
+	resume := func() {
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	defer resume()
+	t0 := time.Now()
+	if err := publish(ctx, c, tag, "pages-lag", pages, pages); err != nil {
+		return err
+	}
+	var up int32
+	if err := c.WaitFor(ctx, "KEDA to scale "+stage+" up", 5*time.Minute, func() (bool, error) {
+		d, err := c.Core.AppsV1().Deployments("newsjet").Get(ctx, stage, metav1.GetOptions{})
+		if err != nil || d.Spec.Replicas == nil {
+			return false, nil
+		}
+		up = *d.Spec.Replicas
+		return up > min, nil
+	}); err != nil {
+		return err
+	}
+	s.fact("KEDA scaled %s %d -> %d replicas %.0fs after %d pages queued behind its stopped pods", stage, min, up, time.Since(t0).Seconds(), pages)
+	resume()
+	if err := storedOnce(ctx, c, s, dsn, 2*pages, t0); err != nil {
+		return err
+	}
+	s.phase("KEDA scale-up on consumer lag")
+	return scaleDown(ctx, c, s, stage, min)
 }
 
 // sinkPolicy checks the sink's NetworkPolicy: its read API answers a pod labelled
@@ -531,22 +572,17 @@ spec:
 	return nil
 }
 
-// scaleDown waits for KEDA to bring every stage back to its minimum once the lag is gone.
-func scaleDown(ctx context.Context, c *cluster.Cluster, s *summary) error {
+// scaleDown waits for KEDA to bring the stage back to min replicas once the lag is gone.
+func scaleDown(ctx context.Context, c *cluster.Cluster, s *summary, stage string, min int32) error {
 	t0 := time.Now()
-	err := c.WaitFor(ctx, "stages back at their minimum replicas", 15*time.Minute, func() (bool, error) {
-		for _, st := range stages {
-			d, err := c.Core.AppsV1().Deployments("newsjet").Get(ctx, st, metav1.GetOptions{})
-			if err != nil || d.Spec.Replicas == nil || *d.Spec.Replicas > 2 {
-				return false, nil
-			}
-		}
-		return true, nil
+	err := c.WaitFor(ctx, stage+" back at "+strconv.Itoa(int(min))+" replicas", 20*time.Minute, func() (bool, error) {
+		d, err := c.Core.AppsV1().Deployments("newsjet").Get(ctx, stage, metav1.GetOptions{})
+		return err == nil && d.Spec.Replicas != nil && *d.Spec.Replicas <= min, nil
 	})
 	if err != nil {
 		return err
 	}
-	s.fact("KEDA scaled every stage back to 2 replicas %.0fs after the pipeline drained", time.Since(t0).Seconds())
+	s.fact("KEDA scaled %s back to %d replicas %.0fs after its lag was gone", stage, min, time.Since(t0).Seconds())
 	s.phase("KEDA scale-down")
 	return nil
 }

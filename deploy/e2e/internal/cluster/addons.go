@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -190,4 +191,44 @@ func deploymentReady(d *appsv1.Deployment) bool {
 	}
 	s := d.Status
 	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.AvailableReplicas == want && s.Replicas == want
+}
+
+// StagePIDs returns the host PIDs of the containers of the pods selected in ns (their
+// main processes, as the private containerd's tasks list them).
+func (c *Cluster) StagePIDs(ctx context.Context, ns, selector string) ([]int, error) {
+	pods, err := c.Core.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.CommandContext(ctx, "ctr", "--address", c.Containerd, "-n", "k8s.io", "tasks", "ls").Output()
+	if err != nil {
+		return nil, err
+	}
+	pidOf := map[string]int{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[2] == "RUNNING" {
+			if pid, err := strconv.Atoi(f[1]); err == nil {
+				pidOf[f[0]] = pid
+			}
+		}
+	}
+	var pids []int
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp != nil {
+			continue
+		}
+		for _, cs := range p.Status.ContainerStatuses {
+			id := strings.TrimPrefix(cs.ContainerID, "containerd://")
+			pid, ok := pidOf[id]
+			if !ok {
+				return nil, fmt.Errorf("pod %s: container %s has no running task", p.Name, cs.Name)
+			}
+			pids = append(pids, pid)
+		}
+	}
+	if len(pids) == 0 {
+		return nil, fmt.Errorf("no running container selected by %s in %s", selector, ns)
+	}
+	return pids, nil
 }

@@ -223,12 +223,15 @@ func (c *Cluster) KEDA(ctx context.Context, moduleDir, operatorImage, adapterIma
 	}
 	var objs []*unstructured.Unstructured
 	for _, r := range m.Resources() {
-		obj, err := r.Map()
+		j, err := r.MarshalJSON()
 		if err != nil {
 			return err
 		}
-		u := &unstructured.Unstructured{Object: obj}
-		if u.GetKind() == "ValidatingWebhookConfiguration" || strings.Contains(u.GetName(), "webhook") {
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(j); err != nil {
+			return err
+		}
+		if u.GetKind() == "ValidatingWebhookConfiguration" || strings.Contains(u.GetName(), "webhook") || strings.Contains(u.GetName(), "admission") {
 			continue
 		}
 		if u.GetKind() == "Deployment" {
@@ -256,7 +259,7 @@ func (c *Cluster) KEDA(ctx context.Context, moduleDir, operatorImage, adapterIma
 	if _, err := c.Kubectl(ctx, y, "apply", "--server-side", "--force-conflicts", "-f", "-"); err != nil {
 		return err
 	}
-	for _, d := range []string{"keda-operator", "keda-operator-metrics-apiserver"} {
+	for _, d := range []string{"keda-operator", "keda-metrics-apiserver"} {
 		if err := c.WaitDeployment(ctx, "keda", d, 5*time.Minute); err != nil {
 			return err
 		}
