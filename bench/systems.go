@@ -24,14 +24,16 @@ type System struct {
 	Extract func(p *Page) (text string, article *schema.Article, err error)
 }
 
-// Newsjet runs the whole newsjet path: clean.Clean then extract.Extract.
+// Newsjet runs the whole newsjet path in process: clean.Clean then extract.Extract
+// on the cleaned page it returns (no message encoding between them).
 func Newsjet() System {
 	return System{Name: "newsjet", Extract: func(p *Page) (string, *schema.Article, error) {
-		res, err := clean.Clean(p.Raw, clean.Options{URL: p.URL})
+		cp, err := clean.Clean(p.Raw, clean.Options{URL: p.URL})
 		if err != nil {
 			return "", nil, err
 		}
-		a, err := extract.Extract(res.HTML, extract.Options{URL: p.URL})
+		cp.URL = p.URL
+		a, err := extract.Extract(cp, nil)
 		if err != nil {
 			return "", nil, err
 		}

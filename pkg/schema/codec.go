@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func (*FetchRequest) SchemaName() string { return FetchRequestV1 }
 func (*RawPage) SchemaName() string { return RawPageV1 }
 
 // SchemaName implements Message.
-func (*CleanedPage) SchemaName() string { return CleanedPageV1 }
+func (*CleanedPage) SchemaName() string { return CleanedPageV2 }
 
 // SchemaName implements Message.
 func (*Article) SchemaName() string { return ArticleV1 }
@@ -56,7 +57,7 @@ func (*DeadLetter) SchemaName() string { return DeadLetterV1 }
 
 func (m *FetchRequest) setSchema() { m.Schema = FetchRequestV1 }
 func (m *RawPage) setSchema()      { m.Schema = RawPageV1 }
-func (m *CleanedPage) setSchema()  { m.Schema = CleanedPageV1 }
+func (m *CleanedPage) setSchema()  { m.Schema = CleanedPageV2 }
 func (m *Article) setSchema()      { m.Schema = ArticleV1 }
 func (m *DeadLetter) setSchema()   { m.Schema = DeadLetterV1 }
 
@@ -101,8 +102,7 @@ func PeekSchema(data []byte) (string, error) {
 }
 
 // decode reads data as the message type whose versions are listed. Each entry maps a
-// schema name to a function that decodes that version and upcasts it to the newest type;
-// today every type has one version, read directly.
+// schema name to a function that decodes that version and upcasts it to the newest type.
 func decode[T any, PT interface {
 	*T
 	Message
@@ -161,6 +161,7 @@ func known[T any](versions map[string]func([]byte) (*T, error)) string {
 	for n := range versions {
 		names = append(names, n)
 	}
+	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
 
@@ -169,9 +170,11 @@ func known[T any](versions map[string]func([]byte) (*T, error)) string {
 var (
 	fetchRequestVersions = map[string]func([]byte) (*FetchRequest, error){FetchRequestV1: direct[FetchRequest]}
 	rawPageVersions      = map[string]func([]byte) (*RawPage, error){RawPageV1: direct[RawPage]}
-	cleanedPageVersions  = map[string]func([]byte) (*CleanedPage, error){CleanedPageV1: direct[CleanedPage]}
-	articleVersions      = map[string]func([]byte) (*Article, error){ArticleV1: direct[Article]}
-	deadLetterVersions   = map[string]func([]byte) (*DeadLetter, error){DeadLetterV1: direct[DeadLetter]}
+	cleanedPageVersions  = map[string]func([]byte) (*CleanedPage, error){
+		CleanedPageV1: upcastCleanedPageV1, CleanedPageV2: direct[CleanedPage],
+	}
+	articleVersions    = map[string]func([]byte) (*Article, error){ArticleV1: direct[Article]}
+	deadLetterVersions = map[string]func([]byte) (*DeadLetter, error){DeadLetterV1: direct[DeadLetter]}
 )
 
 // DecodeFetchRequest decodes any version of a FetchRequest.
@@ -184,7 +187,8 @@ func DecodeRawPage(data []byte) (*RawPage, error) {
 	return decode[RawPage](data, "newsjet.raw_page", rawPageVersions)
 }
 
-// DecodeCleanedPage decodes any version of a CleanedPage.
+// DecodeCleanedPage decodes any version of a CleanedPage. A v1 message keeps its
+// schema name and has its document in V1HTML (see CleanedPage).
 func DecodeCleanedPage(data []byte) (*CleanedPage, error) {
 	return decode[CleanedPage](data, "newsjet.cleaned_page", cleanedPageVersions)
 }

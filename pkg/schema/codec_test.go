@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestGoldenV1(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Charset != "windows-1251" || m.CharsetSource != "" || !strings.Contains(m.HTML, "Привет") {
+		if m.Schema != CleanedPageV1 || m.Charset != "windows-1251" || m.CharsetSource != "" || !strings.Contains(m.V1HTML, "Привет") {
 			t.Errorf("decoded %+v", m)
 		}
 	})
@@ -315,6 +316,76 @@ func TestBarePageURLMustBeHTTP(t *testing.T) {
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "page url") {
 			t.Errorf("Newsjet-Url %q: err = %v, want ErrInvalid naming the page url", u, err)
 		}
+	}
+}
+
+// TestGoldenV2 decodes the v2 golden file of every type that has a v2.
+func TestGoldenV2(t *testing.T) {
+	t.Run("cleaned_page", func(t *testing.T) {
+		m, err := DecodeCleanedPage(readGolden(t, "cleaned_page.v2.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Schema != CleanedPageV2 || m.V1HTML != "" || m.Head.Lang != "ru" || len(m.Head.JSONLD) != 1 ||
+			len(m.Headlines) != 1 || m.Headlines[0].Region != RegionArticle || len(m.Candidates) != 3 ||
+			m.Candidates[1].Depth != 1 || m.Candidates[1].Rel != "author" || !strings.Contains(m.Content, "<figcaption>") {
+			t.Errorf("decoded %+v", m)
+		}
+	})
+}
+
+func TestCleanedPageRoundTrip(t *testing.T) {
+	m, err := DecodeCleanedPage(readGolden(t, "cleaned_page.v2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeCleanedPage(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, m) {
+		t.Errorf("round trip changed the page:\n%+v\n%+v", back, m)
+	}
+	if !bytes.Contains(b, []byte(`"json_ld":[{"@context":"https://schema.org","@type":"NewsArticle"`)) {
+		t.Errorf("JSON-LD not carried as JSON: %s", b)
+	}
+}
+
+func TestCleanedPageVersions(t *testing.T) {
+	_, err := DecodeCleanedPage([]byte(`{"schema":"newsjet.cleaned_page.v3","id":"x","raw_id":"r"}`))
+	if !errors.Is(err, ErrUnknownVersion) || !strings.Contains(err.Error(), "newsjet.cleaned_page.v1, newsjet.cleaned_page.v2") {
+		t.Errorf("v3: %v", err)
+	}
+	page := &CleanedPage{ID: "c", RawID: "r", Candidates: []Candidate{{Tag: "div"}, {Tag: "a", Depth: 2}}}
+	if _, err := Encode(page); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a candidate two levels below its parent encoded: %v", err)
+	}
+	page.Candidates[1].Depth = 1
+	b, err := Encode(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := PeekSchema(b); name != CleanedPageV2 || bytes.Contains(b, []byte("V1HTML")) {
+		t.Errorf("encoded %s", b)
+	}
+}
+
+func TestAddJSONLD(t *testing.T) {
+	var h PageHead
+	for _, raw := range []string{
+		"<!-- {\"a\": 1} -->", "{\"headline\": \"two\nlines\"};", "  ", "{\"datePublished\": \"2024-05-01\", broken",
+	} {
+		h.AddJSONLD(raw)
+	}
+	if len(h.JSONLD) != 2 || string(h.JSONLD[0]) != `{"a":1}` || string(h.JSONLD[1]) != `{"headline":"two lines"}` {
+		t.Errorf("JSON-LD %q", h.JSONLD)
+	}
+	if len(h.JSONLDText) != 1 || !strings.Contains(h.JSONLDText[0], `"datePublished": "2024-05-01"`) {
+		t.Errorf("invalid blocks %q", h.JSONLDText)
 	}
 }
 

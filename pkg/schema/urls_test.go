@@ -40,6 +40,18 @@ func TestArticleIDStableAcrossSpellings(t *testing.T) {
 	}
 }
 
+func TestRawArticleIDNeverAnArticleID(t *testing.T) {
+	a, b := RawArticleID("r1"), RawArticleID("r2")
+	if a == b || len(a) != 32 {
+		t.Errorf("raw ids: %s %s", a, b)
+	}
+	for _, u := range []string{"raw", "r1", "https://example.com/raw/r1"} {
+		if a == ArticleID(u) {
+			t.Errorf("RawArticleID(r1) equals ArticleID(%q)", u)
+		}
+	}
+}
+
 func TestDomainToken(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://www.News.Example.com:8443/a", "news_example_com"},
@@ -89,6 +101,26 @@ func TestIDDeterministic(t *testing.T) {
 	}
 	if FetchRequestID(KindArticle, "https://e.com/a?utm_source=x") != FetchRequestID(KindArticle, "https://E.com/a") {
 		t.Error("fetch request id depends on URL spelling")
+	}
+}
+
+func TestAuthorPath(t *testing.T) {
+	for href, want := range map[string]bool{
+		"/author/jane-roe": true, "https://example.com/staff/jroe/": true, "/AUTOR/ana": true, "/by/jane": true,
+		"/author/": true, "/authority/x": false, "/news/author": false, "": false, "author/jane": false,
+	} {
+		if got := AuthorPath(href); got != want {
+			t.Errorf("AuthorPath(%q) = %v, want %v", href, got, want)
+		}
+	}
+}
+
+func TestHeadMeta(t *testing.T) {
+	for key, want := range map[string]bool{"og:title": true, "article:published_time": true, "dc.creator": true,
+		"viewport": false, "fb:pages": false, "OG:TITLE": false} {
+		if got := HeadMeta(key); got != want {
+			t.Errorf("HeadMeta(%q) = %v", key, got)
+		}
 	}
 }
 

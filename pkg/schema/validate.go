@@ -60,10 +60,18 @@ func (m *RawPage) Validate() error {
 	return nil
 }
 
-// Validate implements Message: id and raw_id are present.
+// Validate implements Message: id and raw_id are present, and every candidate's depth
+// is at most one more than the one before it (the first's is 0).
 func (m *CleanedPage) Validate() error {
 	if m.ID == "" || m.RawID == "" {
-		return invalid(CleanedPageV1, "id and raw_id are required")
+		return invalid(m.SchemaName(), "id and raw_id are required")
+	}
+	prev := -1
+	for i, c := range m.Candidates {
+		if c.Depth < 0 || c.Depth > prev+1 {
+			return invalid(m.SchemaName(), "candidate %d has depth %d after depth %d", i, c.Depth, prev)
+		}
+		prev = c.Depth
 	}
 	return nil
 }

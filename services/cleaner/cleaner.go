@@ -71,7 +71,7 @@ func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) 
 		}
 		return []stage.Output{{
 			Subject: subject(schema.CleanedSubjectPrefix, page.URL, m.Subject),
-			Schema:  schema.CleanedPageV1,
+			Schema:  schema.CleanedPageV2,
 			MsgID:   page.ID,
 			Data:    data,
 		}}, nil
@@ -85,22 +85,18 @@ func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) 
 // with reason schema.ReasonUnprocessable, wrapping clean's sentinel.
 func CleanPage(raw *schema.RawPage, body []byte, version string, now time.Time) (*schema.CleanedPage, error) {
 	url := raw.PageURL()
-	res, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType})
+	page, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType})
 	if err != nil {
 		return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("cleaning raw page %s: %w", raw.ID, err))
 	}
-	return &schema.CleanedPage{
-		ID:             schema.CleanedPageID(raw.ID, version),
-		URL:            url,
-		Charset:        res.Charset,
-		CharsetSource:  res.CharsetSource,
-		HTML:           res.HTML,
-		FetchedAt:      raw.FetchedAt,
-		CleanedAt:      now.UTC(),
-		CleanerVersion: version,
-		RawID:          raw.ID,
-		RequestID:      raw.RequestID,
-	}, nil
+	page.ID = schema.CleanedPageID(raw.ID, version)
+	page.URL = url
+	page.FetchedAt = raw.FetchedAt
+	page.CleanedAt = now.UTC()
+	page.CleanerVersion = version
+	page.RawID = raw.ID
+	page.RequestID = raw.RequestID
+	return page, nil
 }
 
 // subject is prefix.<domain of url>, or, for a page without URL, prefix followed by the

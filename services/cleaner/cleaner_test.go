@@ -90,7 +90,7 @@ func (e *env) cleaned(n int) map[string]*schema.CleanedPage {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if m.Header.Get(schema.HeaderMsgID) != cp.ID || m.Header.Get(schema.HeaderSchema) != schema.CleanedPageV1 {
+		if m.Header.Get(schema.HeaderMsgID) != cp.ID || m.Header.Get(schema.HeaderSchema) != schema.CleanedPageV2 {
 			e.t.Errorf("headers %v for %s", m.Header, cp.ID)
 		}
 		if want := schema.CleanedSubject(cp.URL); cp.URL != "" && m.Subject != want {
@@ -139,8 +139,8 @@ func TestBarePagesInLegacyCharsets(t *testing.T) {
 		if cp.Charset != tc.charset || cp.CharsetSource != tc.source {
 			t.Errorf("%s: charset %q (%s), want %q (%s)", tc.url, cp.Charset, cp.CharsetSource, tc.charset, tc.source)
 		}
-		if !strings.Contains(cp.HTML, tc.title) || !strings.Contains(cp.HTML, tc.para) {
-			t.Errorf("%s: cleaned HTML lacks the decoded title or paragraph:\n%s", tc.url, cp.HTML)
+		if cp.Head.Title != tc.title || !strings.Contains(cp.Content, tc.para) {
+			t.Errorf("%s: cleaned page lacks the decoded title or paragraph: %q\n%s", tc.url, cp.Head.Title, cp.Content)
 		}
 		if cp.FetchedAt.IsZero() || cp.CleanedAt.Before(cp.FetchedAt) {
 			t.Errorf("%s: times fetched %v cleaned %v", tc.url, cp.FetchedAt, cp.CleanedAt)
@@ -179,7 +179,7 @@ func TestRawPageJSONBodies(t *testing.T) {
 	got := e.cleaned(4)
 	for _, u := range []string{"https://example.com/harbour/a", "https://example.com/harbour/b", "https://example.com/harbour/c", ""} {
 		cp := got[u]
-		if cp == nil || !strings.Contains(cp.HTML, "Fishing boats returned") || cp.Charset != "utf-8" {
+		if cp == nil || cp.Head.Title != "Harbour reopens after storm repairs" || !strings.Contains(cp.Content, "Engineers rebuilt the wall") || cp.Charset != "utf-8" {
 			t.Errorf("%q: cleaned page %+v", u, cp)
 			continue
 		}

@@ -62,7 +62,7 @@ func TestDetectUndeclaredCharsets(t *testing.T) {
 				if res.Charset != p.charset || res.CharsetSource != schema.CharsetFromDetected {
 					t.Errorf("Content-Type %q: charset %q (%s), want %q detected", ct, res.Charset, res.CharsetSource, p.charset)
 				}
-				if text := contentText(t, res.HTML); !strings.Contains(text, p.want) {
+				if text := contentText(t, res.Content); !strings.Contains(text, p.want) {
 					t.Errorf("Content-Type %q: text lacks %q:\n%s", ct, p.want, text)
 				}
 			}
