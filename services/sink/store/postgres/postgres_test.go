@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"github.com/jackc/pgx/v5"
 	"testing"
 	"time"
 
@@ -51,4 +52,29 @@ func TestOpenBadDSN(t *testing.T) {
 	if _, err := postgres.Open(ctx, "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"); err == nil {
 		t.Fatal("Open of an unreachable server succeeded")
 	}
+}
+
+func TestStories(t *testing.T) {
+	storetest.RunStories(t, func(t *testing.T) storetest.StoryDB {
+		dsn := pgtest.DSN(t)
+		return storetest.StoryDB{
+			Open: func(t *testing.T, opts ...store.Option) store.Store {
+				s, err := postgres.Open(context.Background(), dsn, opts...)
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				return s
+			},
+			CorruptSketch: func(t *testing.T, articleID string) {
+				conn, err := pgx.Connect(context.Background(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close(context.Background())
+				if _, err := conn.Exec(context.Background(), `UPDATE story_members SET sketch = '\x01'::bytea WHERE article_id = $1`, articleID); err != nil {
+					t.Fatal(err)
+				}
+			},
+		}
+	})
 }
