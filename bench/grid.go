@@ -7,8 +7,8 @@ import (
 )
 
 // metaGrid lists the extract.Params fields newsjet's metadata grid varies and the
-// values tried besides each one's default: the thresholds its date rules introduce
-// or tune (see extract.Params).
+// values tried besides each one's default: the thresholds its date and title rules
+// introduce or tune (see extract.Params).
 var metaGrid = []struct {
 	name   string
 	values []int
@@ -17,6 +17,8 @@ var metaGrid = []struct {
 	{"BareDateRest", []int{12, 40}, func(p *extract.Params) *int { return &p.BareDateRest }},
 	{"DatelineMaxLine", []int{120, 240}, func(p *extract.Params) *int { return &p.DatelineMaxLine }},
 	{"DatelineLines", []int{6, 16}, func(p *extract.Params) *int { return &p.DatelineLines }},
+	{"KickerMinWords", []int{2, 5}, func(p *extract.Params) *int { return &p.KickerMinWords }},
+	{"KickerMaxWords", []int{3, 9}, func(p *extract.Params) *int { return &p.KickerMaxWords }},
 }
 
 // NewsjetGrid returns the points of newsjet's metadata grid: for each varied

@@ -561,10 +561,12 @@ func blockElem(a atom.Atom) bool {
 	return false
 }
 
-// collapse trims s, folds every run of white space (NBSP included) to one space
-// and drops soft hyphens, which only mark where a word may break
-// ("Mes\u00adsen\u00adger" is "Messenger").
+// collapse trims s, folds every run of white space (NBSP included) to one space,
+// drops soft hyphens, which only mark where a word may break
+// ("Mes\u00adsen\u00adger" is "Messenger"), and decodes the HTML entities left in
+// it (see unescapeMeta).
 func collapse(s string) string {
+	s = unescapeMeta(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -583,4 +585,24 @@ func collapse(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// unescapeMeta decodes the HTML entities of a metadata string: JSON-LD is raw
+// JSON that no HTML parser decoded ("Signa in Sorge &#8211; Finanzdaten"), and
+// attribute values escaped twice by their CMS still hold an entity once parsed
+// ("Children&#x27;s" from content="Children&amp;#x27;s"). A second pass decodes
+// what the first one revealed, so a value is decoded as often as it was escaped, at
+// most twice; a string without "&" is returned as is.
+func unescapeMeta(s string) string {
+	for range 2 {
+		if !strings.Contains(s, "&") {
+			break
+		}
+		u := html.UnescapeString(s)
+		if u == s {
+			break
+		}
+		s = u
+	}
+	return s
 }

@@ -55,6 +55,11 @@ type Params struct {
 	SiteSuffixTokens int
 	SiteSuffixRunes  int
 	SiteHeadlineF1   float64
+	// A shown headline ending with a declared title of at least KickerMinWords
+	// words shows a kicker before it when the rest holds at most KickerMaxWords
+	// words: the title is the part without it.
+	KickerMinWords int
+	KickerMaxWords int
 
 	// Tags: a tag has at most TagMaxRunes; a shown tag list of more than
 	// MaxShownTags links is a menu or a tag cloud.
@@ -95,6 +100,7 @@ func DefaultParams() Params {
 
 		TitleAgreeF1: 0.5, ShownHeadlineF1: 0.8, HeadlineMaxRunes: 400, LogoF1: 0.6, LogoSuffixF1: 0.8,
 		SiteLikeF1: 0.5, FallbackTitleRunes: 120, SiteSuffixTokens: 5, SiteSuffixRunes: 40, SiteHeadlineF1: 0.9,
+		KickerMinWords: 3, KickerMaxWords: 6,
 
 		TagMaxRunes: 60, MaxShownTags: 15,
 

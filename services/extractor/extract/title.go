@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -54,10 +55,10 @@ func (p *page) title(site, host string) string {
 	}
 	if best >= 0 && bestSim >= p.par.TitleAgreeF1 {
 		p.titleH1 = idx[best]
-		return cands[best].text
+		return p.lex.dropKicker(cands[best].text, machine)
 	}
 	if t := p.shownHeadline(machine); t != "" {
-		return t
+		return p.lex.dropKicker(t, machine)
 	}
 	first := -1
 	for i, h := range cands {
@@ -83,6 +84,129 @@ func (p *page) title(site, host string) string {
 		return machine[0]
 	}
 	return p.contentTitle()
+}
+
+// dropKicker returns the shown headline h without the kicker shown before it in
+// the same element ("Klimaschutz" in "KlimaschutzBohren, bis es heiß wird"): when a
+// declared title, or the part after the first separator of one ("Klimaschutz:
+// Bohren, bis es heiß wird"), of at least KickerMinWords words, is all of h but for
+// a prefix of at most KickerMaxWords words that meets it without punctuation (glued
+// or a space; a section bar " | " after a label of at most two words), h's part
+// showing that title. Letters and digits are compared, case folded. A prefix the
+// headline shows with a colon or a dash ("Fact Check: ...") is part of it, and so is
+// one of function words only ("The") or holding a separator itself; h is then returned as it is (zeit.de,
+// cicero.de, tagesschau.de, lebensmittelpraxis.de, economist.com, swim.de,
+// finanzmarktwelt.de, bundesrat.de, tagesanzeiger.ch, bostonherald.com,
+// twincities.com in the dev corpora).
+func (l *lexicon) dropKicker(h string, machine []string) string {
+	hc := compactRunes(h)
+	for _, m := range machine {
+		for _, d := range titleParts(m) {
+			if len(tokenize(d)) < l.par.KickerMinWords {
+				continue
+			}
+			dc := compactRunes(d)
+			if len(dc) >= len(hc) || !slices.Equal(hc[len(hc)-len(dc):], dc) {
+				continue
+			}
+			kicker, junction, rest := splitCompact(h, len(hc)-len(dc))
+			if l.isKicker(kicker, junction) {
+				return rest
+			}
+		}
+	}
+	return h
+}
+
+// isKicker reports whether kicker, shown before a headline with junction between
+// them, is a label of its own (see dropKicker).
+func (l *lexicon) isKicker(kicker, junction string) bool {
+	words := tokenize(kicker)
+	if len(words) == 0 || len(words) > l.par.KickerMaxWords {
+		return false
+	}
+	for _, sep := range titleSeps {
+		if strings.Contains(kicker, sep) {
+			return false // a part of a longer headline ("Milan Design Week 2018 | Michael")
+		}
+	}
+	switch strings.TrimSpace(strings.TrimRightFunc(junction, isOpeningQuote)) {
+	case "":
+	case "|":
+		if len(words) > 2 {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, w := range words {
+		if !l.functionWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// splitCompact splits s after its first n letters and digits: the part holding
+// them, what lies between them and the next letter or digit (separators, spaces,
+// quotes), and the rest, from that letter or digit or the opening quote right
+// before it.
+func splitCompact(s string, n int) (head, junction, rest string) {
+	for i, r := range s {
+		if n == 0 {
+			j := strings.IndexFunc(s[i:], func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) })
+			if j < 0 {
+				return s[:i], s[i:], ""
+			}
+			k := i + j
+			for k > i {
+				r, size := utf8.DecodeLastRuneInString(s[:k])
+				if !isOpeningQuote(r) {
+					break
+				}
+				k -= size
+			}
+			return s[:i], s[i : i+j], s[k:]
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n--
+		}
+	}
+	return s, "", ""
+}
+
+// titleParts returns a declared title and, when it has a separator, the part after
+// its first one.
+func titleParts(t string) []string {
+	out := []string{t}
+	best := -1
+	sepLen := 0
+	for _, sep := range titleSeps {
+		if i := strings.Index(t, sep); i > 0 && (best < 0 || i < best) {
+			best, sepLen = i, len(sep)
+		}
+	}
+	if best > 0 {
+		out = append(out, strings.TrimSpace(t[best+sepLen:]))
+	}
+	return out
+}
+
+// compactRunes returns the letters and digits of s, lower-cased.
+func compactRunes(s string) []rune {
+	var out []rune
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			out = append(out, unicode.ToLower(r))
+		}
+	}
+	return out
+}
+
+// isOpeningQuote reports whether r can open a quotation (or is ¿, ¡, "("), which
+// belongs to the headline that follows a kicker.
+func isOpeningQuote(r rune) bool {
+	return strings.ContainsRune("„“\"«»‹›‚‘'¿¡(", r)
 }
 
 // contentTitle returns a title for a page that declares and shows none (plain

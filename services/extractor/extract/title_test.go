@@ -78,3 +78,52 @@ func TestTitleFallsBackToContent(t *testing.T) {
 		})
 	}
 }
+
+func TestDropKicker(t *testing.T) {
+	cases := []struct {
+		name, h1, declared, want string
+	}{
+		{"a kicker glued to the headline", "HarbourCranes stand idle as the port strikes", "Harbour: Cranes stand idle as the port strikes",
+			"Cranes stand idle as the port strikes"},
+		{"a kicker before the declared title", "Port strike Cranes stand idle as the port strikes", "Cranes stand idle as the port strikes",
+			"Cranes stand idle as the port strikes"},
+		{"a quoted headline after a kicker", "Port strike „Wir bleiben draußen“, sagen die Arbeiter", "Port strike - „Wir bleiben draußen“, sagen die Arbeiter",
+			"„Wir bleiben draußen“, sagen die Arbeiter"},
+		{"a section label before a bar", "Local News | Cranes stand idle as the port strikes", "Cranes stand idle as the port strikes",
+			"Cranes stand idle as the port strikes"},
+		{"a prefix shown with a colon is part of the headline", "Fact Check: Cranes stand idle as the port strikes",
+			"Cranes stand idle as the port strikes", "Fact Check: Cranes stand idle as the port strikes"},
+		{"a prefix of function words is part of the headline", "The Harbour Cranes Stand Idle", "Harbour Cranes Stand Idle",
+			"The Harbour Cranes Stand Idle"},
+		{"a longer label before a bar is part of the headline", "Design Week 2026 in Milan | Cranes stand idle",
+			"Cranes stand idle", "Design Week 2026 in Milan | Cranes stand idle"},
+		{"a declared title of two words is no evidence", "Port strike Cranes idle", "Cranes idle", "Port strike Cranes idle"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := lexFor("en").dropKicker(c.h1, []string{c.declared}); got != c.want {
+				t.Errorf("dropKicker(%q) = %q, want %q", c.h1, got, c.want)
+			}
+		})
+	}
+}
+
+func TestMetadataEntitiesDecodedOnce(t *testing.T) {
+	head := `<meta property="og:title" content="Children&amp;#x27;s ferry returns">` +
+		`<script type="application/ld+json">{"@type":"NewsArticle","headline":"Children&#x27;s ferry returns","description":"Tom &amp; Jerry &#8211; again",` +
+		`"author":{"@type":"Person","name":"Ann O&#039;Neil"}}</script>`
+	// The declared author is credited on the page, so it counts.
+	a := articleOf(t, rawPage("en", head, "", "<p>Reporting by Ann O'Neil in the harbour town.</p>"), "https://harbour.example/news/ferry")
+	if a.Description != "Tom & Jerry – again" {
+		t.Errorf("description %q", a.Description)
+	}
+	if len(a.Authors) != 1 || a.Authors[0] != "Ann O'Neil" {
+		t.Errorf("authors %q", a.Authors)
+	}
+	if got := collapse("Children&amp;#x27;s"); got != "Children's" {
+		t.Errorf("collapse of a double-escaped entity = %q", got)
+	}
+	if got := collapse("AT&T &amp;amp; more"); got != "AT&T & more" {
+		t.Errorf("collapse = %q", got)
+	}
+}

@@ -63,6 +63,7 @@ type vocab struct {
 	nameLikeMonths map[string]bool
 	datelineVerbs  map[string]bool
 	sectionLabels  map[string]bool
+	functionWords  map[string]bool // articles, prepositions, ...: never a label of their own
 	months         map[string]time.Month
 }
 
@@ -122,7 +123,7 @@ func mergeVocab(lang string) *vocab {
 	v := &vocab{roleWords: map[string]bool{}, orgWords: map[string]bool{}, deskWords: map[string]bool{},
 		particles: map[string]bool{}, credentials: map[string]bool{}, weekdays: map[string]bool{},
 		nameLikeMonths: map[string]bool{}, datelineVerbs: map[string]bool{}, sectionLabels: map[string]bool{},
-		months: map[string]time.Month{}}
+		functionWords: map[string]bool{}, months: map[string]time.Month{}}
 	codes := fallbackLangs[:]
 	if lang != "" {
 		codes = append([]string{lang}, codes...)
@@ -159,6 +160,7 @@ func mergeVocab(lang string) *vocab {
 		set(v.nameLikeMonths, f.NameLikeMonths)
 		set(v.datelineVerbs, f.DatelineVerbs)
 		set(v.sectionLabels, f.SectionLabels)
+		set(v.functionWords, strings.Fields(f.FunctionWords))
 		for _, l := range f.Months {
 			for i, name := range strings.Fields(l) {
 				mo := time.Month(i + 1)
