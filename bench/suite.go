@@ -3,6 +3,7 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"github.com/newsjet/newsjet/pkg/schema"
 	"io"
 	"os"
 	"path/filepath"
@@ -280,11 +281,22 @@ func trafMetaOf(pr PageResult) TrafMeta {
 	if pr.Err != nil || a == nil {
 		return TrafMeta{}
 	}
-	m := TrafMeta{Title: a.Title, Author: strings.Join(a.Authors, "; ")}
+	m := TrafMeta{Title: a.Title, Author: creditOf(a)}
 	if a.PublishedAt != nil {
 		m.Date = a.PublishedAt.Format(time.RFC3339)
 	}
 	return m
+}
+
+// creditOf returns an article's credit as one string, in the form of trafilatura's
+// author field: the person authors joined with "; ", else the organisation credited
+// instead (trafilatura's field holds whatever the byline credits, a desk or agency
+// included; newsjet keeps those apart in Organization).
+func creditOf(a *schema.Article) string {
+	if len(a.Authors) > 0 {
+		return strings.Join(a.Authors, "; ")
+	}
+	return a.Organization
 }
 
 func fileExists(path string) bool {
