@@ -29,10 +29,20 @@ type credit struct {
 
 // authors returns the person names credited in the visible byline (cross-checked
 // with and completed from machine metadata), else the declared persons the page
-// shows, else a Korean or Chinese sign-off credit, or an organisation-only credit.
+// shows (before an organisation the byline credits: a job title read as one must not
+// hide the declared person), else the organisation the byline credits, else a Korean
+// or Chinese sign-off credit, or a declared organisation.
 func (p *page) authors(site, lang string) ([]string, string) {
 	siteTok := tokenize(site)
 	pubTok := tokenize(p.ld.publisher)
+	if p.ld.publisherPerson {
+		// A one-person site: its publisher, and the site name taken from it, name
+		// the author.
+		pubTok = nil
+		if site == p.ld.publisher {
+			siteTok = nil
+		}
+	}
 	vis := p.visibleCredit(siteTok, pubTok)
 	mach := p.machineCredit(siteTok, pubTok)
 	if len(vis.persons) > 0 {
@@ -43,13 +53,13 @@ func (p *page) authors(site, lang string) ([]string, string) {
 				out = append(out, m)
 			}
 		}
-		return out, ""
-	}
-	if vis.org != "" {
-		return []string{}, vis.org
+		return dropLabelled(out), ""
 	}
 	if shown := p.shownPersons(mach.persons); len(shown) > 0 {
 		return shown, ""
+	}
+	if vis.org != "" {
+		return []string{}, vis.org
 	}
 	if name := p.signOffCredit(lang); name != "" {
 		return []string{name}, ""
@@ -137,6 +147,30 @@ func (p *page) shownPersons(names []string) []string {
 			}
 		}
 		out = append(out, n)
+	}
+	return out
+}
+
+// dropLabelled drops from names each one that is another of them with words
+// around it: a label the byline glued to the name ("Folge Oliver Baroni", "Artikel
+// von Alexa von Heyden", "Itamar Turner-Trauring Last" beside the declared "Oliver
+// Baroni", "Alexa von Heyden", "Itamar Turner-Trauring"; watson.ch, elle.de,
+// pythonspeed.com, ladiaria.com.uy, stackoverflow.blog). The shorter name must
+// have two words at least: "Jane" beside "Jane Roe" is no evidence.
+func dropLabelled(names []string) []string {
+	out := names[:0:0]
+	for i, n := range names {
+		w := " " + strings.ToLower(n) + " "
+		labelled := false
+		for j, m := range names {
+			if i != j && len(strings.Fields(m)) >= 2 && len(m) < len(n) && strings.Contains(w, " "+strings.ToLower(m)+" ") {
+				labelled = true
+				break
+			}
+		}
+		if !labelled {
+			out = append(out, n)
+		}
 	}
 	return out
 }
@@ -398,7 +432,8 @@ func (l *lexicon) parseCreditText(s string, siteTok, pubTok []string, single boo
 }
 
 // splitNames splits a credit line into cleaned person names: roles, outlets and
-// handles dropped, ALL-CAPS names title-cased.
+// handles dropped, each name as the page writes it (ALL-CAPS too: a scorer folds
+// case, and title-casing would garble "McDONALD" or "O'NEIL").
 func (l *lexicon) splitNames(s string, siteTok, pubTok []string, single bool) []string {
 	parts := []string{s}
 	for _, sep := range l.nameSeps {
@@ -444,7 +479,7 @@ func splitFold(s, sep string) []string {
 }
 
 // cleanName trims a name candidate: handles, trailing "for Outlet", an outlet or
-// date after the name, surrounding punctuation; ALL-CAPS becomes title case.
+// date after the name, surrounding punctuation.
 func (l *lexicon) cleanName(s string, siteTok, pubTok []string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.Index(s, "@"); i >= 0 {
@@ -457,12 +492,9 @@ func (l *lexicon) cleanName(s string, siteTok, pubTok []string) string {
 		}
 	}
 	s = strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '.' })
-	s = l.cutCJKRole(strings.TrimSpace(strings.TrimLeft(s, ".")))
+	s = l.cutUILabels(l.cutCJKRole(strings.TrimSpace(strings.TrimLeft(s, "."))))
 	if s == "" {
 		return ""
-	}
-	if isAllCaps(s) {
-		s = titleCase(s)
 	}
 	// A name printed twice (link text and label): "Jane Roe Jane Roe".
 	if w := strings.Fields(s); len(w)%2 == 0 && len(w) >= 2 && slices.Equal(w[:len(w)/2], w[len(w)/2:]) {
@@ -471,10 +503,35 @@ func (l *lexicon) cleanName(s string, siteTok, pubTok []string) string {
 	return s
 }
 
+// cutUILabels removes the interface labels (lang ui_labels: "Follow", "Subscribe",
+// "Watch Live", "All articles") a byline shows before or after the name; a credit
+// that is only labels becomes "". Labels are not people.
+func (l *lexicon) cutUILabels(s string) string {
+	for changed := true; changed && s != ""; {
+		changed = false
+		low := strings.ToLower(s)
+		for _, lab := range l.uiLabels {
+			switch {
+			case low == lab:
+				return ""
+			case strings.HasPrefix(low, lab+" "):
+				s, changed = strings.TrimSpace(s[len(lab)+1:]), true
+			case strings.HasSuffix(low, " "+lab):
+				s, changed = strings.TrimSpace(s[:len(s)-len(lab)-1]), true
+			}
+			if changed {
+				break
+			}
+		}
+	}
+	return s
+}
+
 // cutTrailer cuts what follows a name in the same credit part: a weekday or month
 // (a dateline), the site's or publisher's name, an organisation name ("Tom Davies
 // Associated Press"; a last word like "Agency" makes the whole part an organisation
-// instead), ALL-CAPS words after mixed-case ones ("Kevin McCoy USA TODAY") or a
+// instead), a job title after two words or more ("Christoph Hein Chefredakteur"),
+// ALL-CAPS words after mixed-case ones ("Kevin McCoy USA TODAY") or a
 // lower-case word after two names ("Moritz Bachmann publiziert am").
 func (l *lexicon) cutTrailer(s string, siteTok, pubTok []string) string {
 	words := strings.Fields(l.cutDateline(s))
@@ -486,6 +543,7 @@ func (l *lexicon) cutTrailer(s string, siteTok, pubTok []string) string {
 		lw := strings.ToLower(strings.Trim(w, ".,:;"))
 		r, _ := utf8.DecodeRuneInString(w)
 		cut := (l.orgWords[lw] && i < len(words)-1 && !l.deskWords[strings.ToLower(words[len(words)-1])]) ||
+			(i >= 2 && l.roleWords[lw] && !l.orgWords[lw]) ||
 			(!caps && isAllCaps(w) && len(w) >= 2 && i >= 2) ||
 			(i >= 2 && unicode.IsLower(r) && !l.particles[lw])
 		if !cut {
@@ -678,25 +736,6 @@ func isAllCaps(s string) bool {
 		}
 	}
 	return letters >= 2
-}
-
-// titleCase upper-cases the first letter of each word and lower-cases the rest.
-func titleCase(s string) string {
-	var b strings.Builder
-	first := true
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r) && first:
-			b.WriteRune(unicode.ToUpper(r))
-			first = false
-		case unicode.IsLetter(r):
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			b.WriteRune(r)
-			first = r == ' ' || r == '-' || r == '\''
-		}
-	}
-	return b.String()
 }
 
 // containsName reports whether names holds n, ignoring case.

@@ -14,7 +14,7 @@ func TestParseCreditText(t *testing.T) {
 		lang    string // the page's language, "" for English
 	}{
 		{"By Lois Lane", "Lois Lane", "", ""},
-		{"By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER Associated Press", "Lisa Mascaro|Mary Clare Jalonick|Eric Tucker", "", ""},
+		{"By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER Associated Press", "LISA MASCARO|MARY CLARE JALONICK|ERIC TUCKER", "", ""},
 		{"By Steve Peoples, AP National Political Writer", "Steve Peoples", "", ""},
 		{"Tom Davies Associated Press | Published 11:34 PM EST Nov 19, 2019", "Tom Davies", "", ""},
 		{"Kevin Johnson and Kevin McCoy USA TODAY", "Kevin Johnson|Kevin McCoy", "", ""},
@@ -52,6 +52,13 @@ func TestParseCreditText(t *testing.T) {
 		{"Von Braun", "Von Braun", "", "de"},
 		{"Von Hans Müller", "Hans Müller", "", "de"},
 		{"von Heiner", "Heiner", "", "de"},
+		// Interface labels next to a name are not part of it; job titles of the
+		// page's language are not names.
+		{"Folge Oliver Baroni", "Oliver Baroni", "", "de"},
+		{"Johanna Kropfitsch Alle Artikel", "Johanna Kropfitsch", "", "de"},
+		{"Watch Live", "", "", ""},
+		{"Christoph Hein Chefredakteur", "Christoph Hein", "", "de"},
+		{"Eine Kolumne von Nils Pickert", "Nils Pickert", "", "de"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
@@ -230,5 +237,25 @@ func TestLanguageVocabulary(t *testing.T) {
 	}
 	if vocabFor("xx") != fallbackVocab || len(fallbackVocab.bylinePrefixes) == 0 {
 		t.Error("a language without a file is not read with the fallback set")
+	}
+}
+
+func TestDropLabelled(t *testing.T) {
+	got := dropLabelled([]string{"Artikel von Alexa von Heyden", "Alexa von Heyden", "Jane Roe", "Jane"})
+	if strings.Join(got, "|") != "Alexa von Heyden|Jane Roe|Jane" {
+		t.Errorf("dropLabelled = %q", got)
+	}
+}
+
+func TestAuthorsOfOnePersonSites(t *testing.T) {
+	// Yoast's graph types the site's owner Person and Organization and names it the
+	// publisher: the owner is the author, not an outlet.
+	head := `<script type="application/ld+json">{"@graph":[` +
+		`{"@type":["Person","Organization"],"@id":"https://harbour.example/#owner","name":"Christa Holm"},` +
+		`{"@type":"Article","headline":"Harbour cranes idle","author":{"@id":"https://harbour.example/#owner"},"publisher":{"@id":"https://harbour.example/#owner"}}]}</script>`
+	a := articleOf(t, rawPage("de", head, `<div class="author-box"><span>Christa Holm</span> <span>Chefredakteurin</span></div>`, ""),
+		"https://harbour.example/kraene")
+	if strings.Join(a.Authors, "|") != "Christa Holm" || a.Organization != "" {
+		t.Errorf("authors %q organization %q, want Christa Holm", a.Authors, a.Organization)
 	}
 }

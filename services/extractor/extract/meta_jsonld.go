@@ -2,6 +2,7 @@ package extract
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/segmentio/encoding/json"
@@ -20,6 +21,9 @@ type ldData struct {
 	// pages holds every article and web page object, main first.
 	pages     []map[string]any
 	publisher string
+	// publisherPerson is set when the article's publisher is a Person node (a
+	// one-person site): its name is the author's, not an outlet's.
+	publisherPerson bool
 	// webPage is a WebPage object, used when no article object exists.
 	webPage map[string]any
 	// loose holds "key": "value" pairs found in blocks that are not valid JSON.
@@ -115,8 +119,12 @@ func parseJSONLD(blocks []json.RawMessage, texts []string, maxPosts int) ldData 
 	}
 	if d.main != nil {
 		if pub, ok := d.main["publisher"]; ok {
-			if n := ldName(d.resolve(pub)); n != "" {
+			node := d.resolve(pub)
+			if n := ldName(node); n != "" {
 				d.publisher = n
+				if m, ok := node.(map[string]any); ok {
+					d.publisherPerson = slices.Contains(ldTypes(m), "person")
+				}
 			}
 		}
 	}
@@ -330,12 +338,16 @@ func (d ldData) credits() []ldCredit {
 			}
 		case map[string]any:
 			x = d.resolve(x).(map[string]any)
-			org := false
+			// A node typed both Person and Organization (Yoast's for a one-person
+			// site, angelmagazin.de) is the person.
+			org, person := false, false
 			for _, t := range ldTypes(x) {
-				if strings.Contains(t, "organization") || t == "corporation" || t == "newsmediaorganization" {
+				if strings.Contains(t, "organization") || t == "corporation" {
 					org = true
 				}
+				person = person || t == "person"
 			}
+			org = org && !person
 			if s := ldName(x["name"]); s != "" {
 				out = append(out, ldCredit{name: s, org: org})
 			}

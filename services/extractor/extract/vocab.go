@@ -44,6 +44,7 @@ type vocabFile struct {
 	DatelineVerbs  []string       `json:"dateline_verbs"`   // open a dateline after a name ("updated")
 	UpdatedWords   []string       `json:"updated_words"`    // open a visible update stamp
 	SectionLabels  []string       `json:"section_labels"`   // one-word section prefixes of a title
+	UILabels       []string       `json:"ui_labels"`        // interface labels next to a byline ("follow")
 	FunctionWords  string         `json:"function_words"`   // frequent short words, for detection
 }
 
@@ -54,6 +55,7 @@ type vocab struct {
 	nameTrailers   []string
 	rolesAfterName []string // longest first
 	updatedWords   []string
+	uiLabels       []string // longest first
 	roleWords      map[string]bool
 	orgWords       map[string]bool
 	deskWords      map[string]bool
@@ -151,6 +153,7 @@ func mergeVocab(lang string) *vocab {
 		v.nameTrailers = add(v.nameTrailers, f.NameTrailers)
 		v.rolesAfterName = add(v.rolesAfterName, f.RolesAfterName)
 		v.updatedWords = add(v.updatedWords, f.UpdatedWords)
+		v.uiLabels = add(v.uiLabels, f.UILabels)
 		set(v.roleWords, f.RoleWords)
 		set(v.orgWords, f.OrgWords)
 		set(v.deskWords, f.DeskWords)
@@ -183,6 +186,7 @@ func mergeVocab(lang string) *vocab {
 	byLen := func(a, b string) int { return utf8.RuneCountInString(b) - utf8.RuneCountInString(a) }
 	slices.SortStableFunc(v.bylinePrefixes, byLen)
 	slices.SortStableFunc(v.rolesAfterName, byLen)
+	slices.SortStableFunc(v.uiLabels, byLen)
 	return v
 }
 
