@@ -7,8 +7,8 @@ import (
 )
 
 // metaGrid lists the extract.Params fields newsjet's metadata grid varies and the
-// values tried besides each one's default: the thresholds its date and title rules
-// introduce or tune (see extract.Params).
+// values tried besides each one's default: the thresholds its date, title and
+// author rules introduce or tune (see extract.Params).
 var metaGrid = []struct {
 	name   string
 	values []int
@@ -19,6 +19,7 @@ var metaGrid = []struct {
 	{"DatelineLines", []int{6, 16}, func(p *extract.Params) *int { return &p.DatelineLines }},
 	{"KickerMinWords", []int{2, 5}, func(p *extract.Params) *int { return &p.KickerMinWords }},
 	{"KickerMaxWords", []int{3, 9}, func(p *extract.Params) *int { return &p.KickerMaxWords }},
+	{"SignOffMaxRunes", []int{32, 72}, func(p *extract.Params) *int { return &p.SignOffMaxRunes }},
 }
 
 // NewsjetGrid returns the points of newsjet's metadata grid: for each varied

@@ -259,3 +259,21 @@ func TestAuthorsOfOnePersonSites(t *testing.T) {
 		t.Errorf("authors %q organization %q, want Christa Holm", a.Authors, a.Organization)
 	}
 }
+
+func TestTailSignOff(t *testing.T) {
+	cases := []struct{ name, tail, want string }{
+		{"a byline-prefixed sign-off", "<p>Von Cosima Künzel</p>", "Cosima Künzel"},
+		{"a bare name", "<p>Stefan Wasmer</p>", "Stefan Wasmer"},
+		{"one word and a date", "<p>Benni<br>10. September 2026</p>", "Benni"},
+		{"an exclamation signs nothing", "<p>Danke Junior!</p>", ""},
+		{"a label and a phone number sign nothing", "<p>Anfrage 02-751-1500</p>", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := articleOf(t, rawPage("de", "", "", c.tail), "https://harbour.example/kraene")
+			if got := strings.Join(a.Authors, "|"); got != c.want {
+				t.Errorf("authors %q, want %q", got, c.want)
+			}
+		})
+	}
+}

@@ -34,8 +34,10 @@ type Params struct {
 	OrgMaxRunes      int
 	OrgSiteF1        float64
 	// SignOffLen is how much text at each end of the content is searched for a
-	// Korean or Chinese sign-off credit.
-	SignOffLen int
+	// Korean or Chinese sign-off credit; a sign-off line cut from the end of the
+	// content holds at most SignOffMaxRunes.
+	SignOffLen      int
+	SignOffMaxRunes int
 
 	// Titles: a shown h1 agreeing with a declared title by TitleAgreeF1 (token F1)
 	// is the headline; an h2 or itemprop=headline by ShownHeadlineF1; an h1 of more
@@ -96,7 +98,7 @@ func DefaultParams() Params {
 		DateElemMaxText:   200,
 		NearAfterHeadline: 30, NearBeforeHeadline: 3,
 
-		CreditLabelRunes: 16, NameMaxRunes: 50, NameMaxWords: 5, OrgMaxRunes: 60, OrgSiteF1: 0.6, SignOffLen: 400,
+		CreditLabelRunes: 16, NameMaxRunes: 50, NameMaxWords: 5, OrgMaxRunes: 60, OrgSiteF1: 0.6, SignOffLen: 400, SignOffMaxRunes: 48,
 
 		TitleAgreeF1: 0.5, ShownHeadlineF1: 0.8, HeadlineMaxRunes: 400, LogoF1: 0.6, LogoSuffixF1: 0.8,
 		SiteLikeF1: 0.5, FallbackTitleRunes: 120, SiteSuffixTokens: 5, SiteSuffixRunes: 40, SiteHeadlineF1: 0.9,
