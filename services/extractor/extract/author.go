@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -123,6 +124,12 @@ func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 	}
 	lines = append(lines[:len(lines):len(lines)], p.beforeLines()...)
 	for i, line := range lines {
+		if p.lex.isCreditLabel(line) && i+1 < len(lines) {
+			line += " " + lines[i+1] // "Autor:" / "Peter Maahn" (autohaus.de)
+		}
+		if got := p.lex.labelledCredit(line, siteTok, pubTok); len(got.persons) > 0 {
+			return got
+		}
 		// A byline broken over lines: "By Jane Roe" / ", John Doe".
 		for j := i + 1; j < len(lines) && j <= i+p.par.BylineContinued; j++ {
 			next := lines[j]
@@ -144,6 +151,44 @@ func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 		}
 	}
 	return c
+}
+
+// isCreditLabel reports whether a header line is a byline label alone, the name
+// on the next line ("Autor:", "By").
+func (l *lexicon) isCreditLabel(line string) bool {
+	low := strings.ToLower(strings.TrimSpace(line))
+	for _, pre := range l.bylinePrefixes {
+		if low == strings.TrimSpace(pre) {
+			return true
+		}
+	}
+	return false
+}
+
+// reLabel finds the next "Label:" of a line of labelled fields.
+var reLabel = regexp.MustCompile(`\s\p{L}+\s?:\s`)
+
+// labelledCredit reads a credit from a line of labelled fields, where the author's
+// label follows others ("Datum: 19.11.2021 Autor: Fritz Imhof Quelle: Livenet"):
+// the value after a byline prefix that is a label (ends in a colon), up to the next
+// label.
+func (l *lexicon) labelledCredit(line string, siteTok, pubTok []string) credit {
+	low := strings.ToLower(line)
+	for _, pre := range l.bylinePrefixes {
+		if !strings.HasSuffix(strings.TrimSpace(pre), ":") {
+			continue
+		}
+		i := strings.Index(low, " "+pre)
+		if i < 0 {
+			continue
+		}
+		rest := line[i+1+len(pre):]
+		if m := reLabel.FindStringIndex(rest); m != nil {
+			rest = rest[:m[0]]
+		}
+		return l.parseCreditText(rest, siteTok, pubTok, true)
+	}
+	return credit{}
 }
 
 // shownPersons returns the declared persons whose names the page shows: in its kept
@@ -374,7 +419,42 @@ func (p *page) parseCreditElem(i int, siteTok, pubTok []string) credit {
 	if len(c.persons) > 0 {
 		return c
 	}
+	for _, n := range links {
+		if p.lex.isHandle(n, siteTok, pubTok) {
+			return credit{persons: []string{n}}
+		}
+	}
+	if got := p.lex.labelledCredit(" "+collapse(line(e)), siteTok, pubTok); len(got.persons) > 0 {
+		return got
+	}
 	return p.lex.parseCreditText(creditParts(e), siteTok, pubTok, false)
+}
+
+// isHandle reports whether the text of a link to an author page is the author's
+// user name ("tlow", "karstenruppert", "c1ph4": blogs and forums credit their
+// authors so): one word of 2 to 30 letters and digits that is no job title,
+// interface label, function word, CMS account ("admin"), site or publisher name
+// (ritinardo.wordpress.com, achtundvierzig.hypotheses.org, gizmeo.eu in the dev
+// corpora).
+func (l *lexicon) isHandle(s string, siteTok, pubTok []string) bool {
+	if strings.ContainsAny(s, " \t") || utf8.RuneCountInString(s) < 2 || utf8.RuneCountInString(s) > 30 {
+		return false
+	}
+	letters := 0
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case unicode.IsDigit(r) || r == '_' || r == '-' || r == '.':
+		default:
+			return false
+		}
+	}
+	low := strings.ToLower(s)
+	if letters == 0 || strings.Contains(low, "admin") || l.roleWords[low] || l.functionWords[low] || l.cutUILabels(s) == "" {
+		return false
+	}
+	return !l.isOrgName(s, siteTok, pubTok)
 }
 
 // isAuthorHref reports whether a link points at an author page: its rel names an

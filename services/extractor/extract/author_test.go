@@ -277,3 +277,25 @@ func TestTailSignOff(t *testing.T) {
 		})
 	}
 }
+
+func TestLabelledCredits(t *testing.T) {
+	cases := []struct{ name, lang, header, want string }{
+		{"a label alone on its line, the name on the next", "de",
+			`<div class="info"><h5>Datum:</h5> 03.02.2026</div><div class="info"><h5>Autor:</h5> Peter Maahn/SP-X</div>`, "Peter Maahn"},
+		{"By alone on its line", "en", `<div class="meta"><div>By</div><div>Todd Bates</div></div>`, "Todd Bates"},
+		{"the author's label among other labelled fields", "de",
+			`<div class="article-author-date">Datum: 19.11.2026 Autor: Fritz Imhof Quelle: Hafenblatt</div>`, "Fritz Imhof"},
+		{"a user name linked to its author page", "de",
+			`<span class="byline"><a href="https://harbour.example/author/tlow/">tlow</a></span>`, "tlow"},
+		{"a CMS account linked to its author page is no author", "de",
+			`<span class="byline"><a href="https://harbour.example/author/admin/">admin</a></span>`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := articleOf(t, rawPage(c.lang, "", c.header, ""), "https://harbour.example/kraene")
+			if got := strings.Join(a.Authors, "|"); got != c.want {
+				t.Errorf("authors %q, want %q", got, c.want)
+			}
+		})
+	}
+}
