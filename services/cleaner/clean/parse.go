@@ -19,7 +19,9 @@ import (
 // without crossing a table cell. It does not reconstruct misnested formatting
 // elements nor foster-parent table text, which only moves text around inline.
 // Open elements nest at most maxOpen deep; deeper ones are flattened into their
-// ancestor, so any input parses in linear time.
+// ancestor: their tags are dropped (a block's leaves a line break between texts) and
+// their text and children kept, so any input parses in linear time and the cleaned
+// document stays as small as its text.
 
 // maxOpen is the deepest nesting of open elements the parser keeps: under the
 // 512 that golang.org/x/net/html.Parse accepts, with room for the cleaned
@@ -27,16 +29,18 @@ import (
 const maxOpen = 480
 
 type treeParser struct {
-	s        string
-	pos      int
-	doc      *html.Node
-	htmlEl   *html.Node
-	head     *html.Node
-	body     *html.Node
-	inBody   bool
-	stack    []*html.Node
-	openP    int
-	openA    int
+	s      string
+	pos    int
+	doc    *html.Node
+	htmlEl *html.Node
+	head   *html.Node
+	body   *html.Node
+	inBody bool
+	stack  []*html.Node
+	openP  int
+	openA  int
+	// flat counts the start tags dropped beyond maxOpen whose end tags are still due.
+	flat     int
 	nodeSlab []html.Node
 	attrSlab []html.Attribute
 	scratch  []html.Attribute
@@ -337,8 +341,12 @@ func (p *treeParser) startTag() {
 		p.inBody = true
 	}
 	p.closeImplied(a)
-	n := p.newNode(html.ElementNode, name, a, attrs)
 	parent := p.stack[len(p.stack)-1]
+	if len(p.stack) >= maxOpen && !raw && !voidElements[name] && !selfClosing {
+		p.flatten(parent, a)
+		return
+	}
+	n := p.newNode(html.ElementNode, name, a, attrs)
 	switch {
 	case parent.Namespace != "" && parent.DataAtom != atom.ForeignObject:
 		n.Namespace = parent.Namespace
@@ -423,10 +431,17 @@ func mergeAttrs(n *html.Node, attrs []html.Attribute) {
 	}
 }
 
-func (p *treeParser) push(n *html.Node) {
-	if len(p.stack) >= maxOpen {
-		return
+// flatten drops the start tag of an element nested beyond maxOpen: what it holds goes
+// into parent, after a line break when it is a block, so the texts of sibling blocks
+// stay apart.
+func (p *treeParser) flatten(parent *html.Node, a atom.Atom) {
+	p.flat++
+	if last := parent.LastChild; blockTags[a] && (last == nil || last.Type != html.TextNode || last.Data != "\n") {
+		link(parent, p.newNode(html.TextNode, "\n", 0, nil))
 	}
+}
+
+func (p *treeParser) push(n *html.Node) {
 	p.stack = append(p.stack, n)
 	switch n.DataAtom {
 	case atom.P:
@@ -570,6 +585,11 @@ func (p *treeParser) endTag() {
 		link(p.stack[len(p.stack)-1], p.newNode(html.ElementNode, "br", atom.Br, nil))
 		return
 	}
+	if p.flat > 0 {
+		// The end tag of an element flattened beyond maxOpen.
+		p.flat--
+		return
+	}
 	tableEnd := a == atom.Table || a == atom.Tbody || a == atom.Thead || a == atom.Tfoot || a == atom.Tr
 	for i := len(p.stack) - 1; i > 0; i-- {
 		n := p.stack[i]
@@ -604,7 +624,9 @@ func (p *treeParser) text(t string) {
 	}
 	t = unescape(t)
 	parent := p.stack[len(p.stack)-1]
-	if last := parent.LastChild; last != nil && last.Type == html.TextNode {
+	// Beyond maxOpen texts are not joined: joining each to a growing text would be
+	// quadratic.
+	if last := parent.LastChild; last != nil && last.Type == html.TextNode && p.flat == 0 {
 		last.Data += t
 		return
 	}
