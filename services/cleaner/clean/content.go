@@ -72,6 +72,27 @@ func selectContent(doc *html.Node, pageHost string) content {
 	}
 	p.dropBoiler(0)
 	root := p.widen(p.descend(0))
+	tail := p.clearRoot(doc, root, pageHost)
+	for try := 1; root > 0 && try <= reselectMax && (p.els[root].text == 0 || p.isThread(root)); try++ {
+		// The heaviest branch held only furniture, or was a comment thread
+		// outweighing a short story: the story is in another branch.
+		p.drop(root)
+		root = p.widen(p.descend(0))
+		tail = p.clearRoot(doc, root, pageHost)
+	}
+	if p.els[root].text == 0 {
+		return content{}
+	}
+	p.unlinkDropped(root)
+	return content{root: p.els[root].n, tail: tail}
+}
+
+// reselectMax bounds how often selectContent gives up a content root for another.
+const reselectMax = 3
+
+// clearRoot drops the boilerplate inside the content root and returns the short lines
+// trimmed from its end (see trimTail).
+func (p *page) clearRoot(doc *html.Node, root int32, pageHost string) []*html.Node {
 	p.dropBoiler(root)
 	p.dropOtherArticles(root)
 	p.cutAtNextStory(root)
@@ -87,11 +108,7 @@ func selectContent(doc *html.Node, pageHost string) content {
 	p.dropRepostNote(root)
 	tail := p.trimTail(root)
 	p.markFigures(root)
-	if p.els[root].text == 0 {
-		return content{}
-	}
-	p.unlinkDropped(root)
-	return content{root: p.els[root].n, tail: tail}
+	return tail
 }
 
 // dropBoiler marks the junk and hidden elements inside root (root itself
@@ -485,6 +502,21 @@ func (p *page) dropThreads(root int32) {
 			}
 		}
 	}
+}
+
+// isThread reports whether element i is itself a comment thread, as dropThreads
+// finds them: it holds a reply box (a <textarea>) and at least threadMinEntries
+// like-shaped child entries.
+func (p *page) isThread(i int32) bool {
+	if p.likeEntries(i) < threadMinEntries {
+		return false
+	}
+	for j := i + 1; j < p.els[i].end; j++ {
+		if p.els[j].n.DataAtom == atom.Textarea {
+			return true
+		}
+	}
+	return false
 }
 
 // likeEntries returns the size of the largest group of element children of i
