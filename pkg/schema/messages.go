@@ -131,7 +131,8 @@ type Lineage struct {
 // Article is the pipeline's output: one structured news article.
 //
 // Times are RFC 3339 with the offset the page gave (published_at 2024-05-01T09:30:00+02:00
-// stays +02:00); a field the page does not give is omitted.
+// stays +02:00); a field the page does not give is omitted. No string field holds a
+// C0 control character (U+0000-U+001F) other than tab and newline.
 type Article struct {
 	Schema string `json:"schema"`
 	// ID is stable across fetches: ArticleID(CanonicalURL).
@@ -222,6 +223,7 @@ const (
 	ReasonUnprocessable  = "unprocessable"   // the stage rejected the content (binary junk, empty page, ...)
 	ReasonMaxDeliveries  = "max_deliveries"  // transient failures outlasted every delivery
 	ReasonFetchFailed    = "fetch_failed"    // the fetcher gave up on a URL (4xx, robots, SSRF guard, ...)
+	ReasonNoContent      = "no_content"      // the page yields no article body: nothing worth storing
 )
 
 // DeadLetterID is the id of a dead letter: the same failure of the same payload at the
