@@ -22,10 +22,12 @@ const Name = "fetcher"
 // dead-lettered by the runtime) and carries it out with Fetch:
 //
 //   - an article becomes one RawPage on schema.RawSubject(page URL) with message id
-//     RawPage.ID; its body travels inline, gzip-compressed or as a claim check in the
-//     object store, whichever first fits maxPayload (the server's max_payload);
+//     RawPage.ID scoped to the request's delivery (a page fetched again by another
+//     request is published again, so a reverted edit reaches the sink); its body
+//     travels inline, gzip-compressed or as a claim check in the object store,
+//     whichever first fits maxPayload (the server's max_payload);
 //   - a feed or sitemap becomes one FetchRequest per unseen link on
-//     schema.FetchSubject(link) with message id FetchRequest.ID;
+//     schema.FetchSubject(link) with message id FetchRequest.ID, content-scoped;
 //   - a 304 publishes nothing.
 //
 // Permanent failures (see Fetch) are dead-lettered with their reason; transient ones are
@@ -62,7 +64,9 @@ func (f *Fetcher) outputs(ctx context.Context, js jetstream.ObjectStoreManager, 
 		if err != nil {
 			return nil, err
 		}
-		outs = append(outs, stage.Output{Subject: schema.FetchSubject(r.URL), Schema: schema.FetchRequestV1, MsgID: r.ID, Data: data})
+		// Content-scoped: a link that several feeds list is requested once.
+		outs = append(outs, stage.Output{Subject: schema.FetchSubject(r.URL), Schema: schema.FetchRequestV1, MsgID: r.ID, Data: data,
+			ContentScoped: true})
 	}
 	f.log.Debug("discovered", zap.String("url", req.URL), zap.String("kind", res.Kind), zap.Int("requests", len(outs)))
 	return outs, nil
