@@ -225,12 +225,12 @@ func consume(ctx, workCtx context.Context, cancelWork context.CancelFunc, cons j
 	var wg sync.WaitGroup
 	var lastErr atomic.Pointer[error]
 	onMsg := func(jm jetstream.Msg) {
-		_, opened, closed := st.gate.state()
+		_, _, closed := st.gate.state()
 		select {
 		case slots <- struct{}{}:
 		case <-closed:
 			// Paused with every worker busy: hold the message until the gate opens.
-			wg.Go(func() { w.hold(workCtx, jm, opened, slots) })
+			wg.Go(func() { w.hold(workCtx, jm, slots) })
 			return
 		case <-workCtx.Done():
 			// Past the drain deadline with every worker stuck: hand the message back.

@@ -104,8 +104,9 @@ func (w *worker) process(ctx context.Context, jm jetstream.Msg) {
 // hold keeps a delivered message that no worker could start on before the stage paused,
 // signalling progress, until the gate opens; then it handles it like any other, in one
 // of the slots. It hands the message back when the stage stops first.
-func (w *worker) hold(ctx context.Context, jm jetstream.Msg, opened <-chan struct{}, slots chan struct{}) {
+func (w *worker) hold(ctx context.Context, jm jetstream.Msg, slots chan struct{}) {
 	stop := w.keepAlive(jm)
+	_, opened, _ := w.gate.state()
 	select {
 	case <-opened:
 	case <-w.stopping:
