@@ -48,6 +48,8 @@ type Fetcher struct {
 	state   *state.Store
 	log     *zap.Logger
 	now     func() time.Time
+	// bucketReady checks the page bucket large pages go to (set by Service).
+	bucketReady func(context.Context) error
 }
 
 // New builds a fetcher from cfg (defaults for zero fields) keeping its state in st. It

@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -53,7 +54,10 @@ func (f *Fetcher) outputs(ctx context.Context, js jetstream.ObjectStoreManager, 
 		return nil, nil
 	case res.Page != nil:
 		data, err := claimcheck.EncodeRawPage(ctx, js, res.Page, res.Body, maxPayload)
-		if err != nil {
+		switch {
+		case errors.Is(err, claimcheck.ErrNoBucket):
+			return nil, stage.Unavailable(fmt.Errorf("encoding raw page of %s: %w", req.URL, err))
+		case err != nil:
 			return nil, fmt.Errorf("encoding raw page of %s: %w", req.URL, err)
 		}
 		return []stage.Output{{Subject: schema.RawSubject(res.Page.PageURL()), Schema: schema.RawPageV1, MsgID: res.Page.ID, Data: data}}, nil
@@ -73,9 +77,11 @@ func (f *Fetcher) outputs(ctx context.Context, js jetstream.ObjectStoreManager, 
 }
 
 // Service returns the fetcher stage for stage.Run or stage.Main. cfg is read when the
-// stage starts, so flags bound with cfg.RegisterFlags are parsed by then. Setup opens
-// the state buckets, builds the Fetcher and, when sources are configured, starts the
-// poller, which stops with the stage.
+// stage starts, so flags bound with cfg.RegisterFlags are parsed by then. Setup checks
+// the page bucket (created with provisioning on; with it off, waited for), opens the
+// state buckets (waiting while JetStream cannot serve them), builds the Fetcher and,
+// when sources are configured, starts the poller, which stops with the stage. The
+// stage is not ready while the page bucket is missing.
 func Service(cfg *Config) stage.Service {
 	var (
 		mu      sync.Mutex
@@ -97,14 +103,19 @@ func Service(cfg *Config) stage.Service {
 			if err != nil {
 				return nil, err
 			}
+			if err := claimcheck.Check(ctx, d.JS, d.Provision); err != nil {
+				return nil, stage.Unavailable(err)
+			}
 			st, err := state.Open(ctx, d.JS, state.Options{Horizon: c.Horizon})
 			if err != nil {
-				return nil, err
+				// JetStream not ready yet (a cluster forming): wait for it.
+				return nil, stage.Unavailable(err)
 			}
 			fe, err := New(c, st, d.Log)
 			if err != nil {
 				return nil, err
 			}
+			fe.bucketReady = func(ctx context.Context) error { return claimcheck.Check(ctx, d.JS, d.Provision) }
 			mu.Lock()
 			f = fe
 			mu.Unlock()
@@ -117,6 +128,15 @@ func Service(cfg *Config) stage.Service {
 				d.Log.Info("polling sources", zap.Int("sources", len(sources)), zap.Duration("interval", c.PollInterval))
 			}
 			return fe.Handler(d.JS, d.MaxPayload()), nil
+		},
+		Ready: func(ctx context.Context) error {
+			mu.Lock()
+			fe := f
+			mu.Unlock()
+			if fe == nil {
+				return nil
+			}
+			return fe.bucketReady(ctx)
 		},
 		Close: func() error {
 			pollers.Wait()
