@@ -53,6 +53,9 @@ func (f *Fetcher) outputs(ctx context.Context, js jetstream.ObjectStoreManager, 
 		f.log.Debug("not modified", zap.String("url", req.URL))
 		return nil, nil
 	case res.Page != nil:
+		if len(res.Body) >= largePage {
+			defer f.release.touch()
+		}
 		data, err := claimcheck.EncodeRawPage(ctx, js, res.Page, res.Body, maxPayload)
 		switch {
 		case errors.Is(err, claimcheck.ErrNoBucket):
