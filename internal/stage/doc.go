@@ -60,7 +60,7 @@
 //
 // Connecting is retried until it succeeds; so are provisioning, binding the consumer
 // (with provisioning off: until it is declared) and a Setup that reports an
-// unavailable dependency, with back-off from 500ms to 15s, the error on /readyz and in
+// unavailable dependency, with back-off from 500ms to 5s, the error on /readyz and in
 // the log. Only a configuration error ends the start.
 //
 // # Health and metrics

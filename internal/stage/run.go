@@ -60,7 +60,7 @@ func (s *state) ready(ctx context.Context, svc *Service) error {
 // Back-off of the start steps that are retried.
 const (
 	startRetryFirst = 500 * time.Millisecond
-	startRetryMax   = 15 * time.Second
+	startRetryMax   = 5 * time.Second
 )
 
 // Run runs a stage until ctx ends: it serves HTTP (when cfg.HTTPAddr is set), connects
@@ -68,7 +68,7 @@ const (
 // (unless cfg.NoProvision: then it binds to the existing consumer), builds the handler
 // with svc.Setup, and handles messages with cfg.Concurrency workers. A start step that
 // fails (the broker or a cluster still forming, a stream or consumer not declared yet,
-// Setup reporting an unavailable dependency) is retried with back-off from 500ms to 15s
+// Setup reporting an unavailable dependency) is retried with back-off from 500ms to 5s
 // until it succeeds or ctx ends; meanwhile /readyz answers 503 with the step's error and
 // every failure is logged. While a handler reports its dependency unavailable the stage
 // pauses (see Unavailable). When ctx ends it drains: no new messages are pulled, those
