@@ -84,21 +84,8 @@ func TestStagesWaitForAFormingCluster(t *testing.T) {
 		}
 	}
 
-	quorum := time.Now()
 	startNode(clusterNodes[1])
 	startNode(clusterNodes[2])
-	recovered := map[string]time.Duration{}
-	for name, c := range stages {
-		clusterWait(ctx, t, name+" ready", func(ctx context.Context) error {
-			if code, body := readyz(ctx, t, c); code != http.StatusOK {
-				return fmt.Errorf("/readyz %d %s", code, body)
-			}
-			return nil
-		})
-		recovered[name] = time.Since(quorum).Round(100 * time.Millisecond)
-	}
-
-	// The pipeline works: a page published now is stored.
 	u, err := nodes[clusterNodes[0]].PortEndpoint(ctx, "4222/tcp", "nats")
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +99,23 @@ func TestStagesWaitForAFormingCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clusterWait(ctx, t, "JetStream meta leader", func(ctx context.Context) error {
+		_, err := js.AccountInfo(ctx)
+		return err
+	})
+	quorum := time.Now()
+	recovered := map[string]time.Duration{}
+	for name, c := range stages {
+		clusterWait(ctx, t, name+" ready", func(ctx context.Context) error {
+			if code, body := readyz(ctx, t, c); code != http.StatusOK {
+				return fmt.Errorf("/readyz %d %s", code, body)
+			}
+			return nil
+		})
+		recovered[name] = time.Since(quorum).Round(100 * time.Millisecond)
+	}
+
+	// The pipeline works: a page published now is stored.
 	page := clusterPublish(ctx, t, js, 1)
 	api, err := stages["sink"].PortEndpoint(ctx, "8080/tcp", "http")
 	if err != nil {
@@ -132,7 +136,7 @@ func TestStagesWaitForAFormingCluster(t *testing.T) {
 		if err != nil || info.RestartCount != 0 || info.State == nil || !info.State.Running {
 			t.Errorf("%s: %v; want running, never restarted", name, err)
 		}
-		t.Logf("%s: ready %v after the quorum formed; waited %s from its first provisioning failure", name, recovered[name], waited(ctx, t, c))
+		t.Logf("%s: ready %v after JetStream answered; waited %s from its first provisioning failure", name, recovered[name], waited(ctx, t, c))
 	}
 }
 
