@@ -9,14 +9,19 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/cleaner/clean"
 )
 
-// DefaultDataDir is the benchmark directory: ../shared/bench/aeb relative to the
-// repository root (the directory holding go.work above the working directory),
-// or that path relative to the working directory when no go.work is found.
-func DefaultDataDir() string {
-	rel := filepath.Join("..", "shared", "bench", "aeb")
+// DefaultDataDir is the AEB benchmark directory, DefaultCorpusDir("aeb").
+func DefaultDataDir() string { return DefaultCorpusDir(CorpusAEB) }
+
+// DefaultCorpusDir is the directory of the named dev corpus: ../shared/bench/<name>
+// relative to the repository root (the directory holding go.work above the
+// working directory), or that path relative to the working directory when no
+// go.work is found.
+func DefaultCorpusDir(name string) string {
+	rel := filepath.Join("..", "shared", "bench", name)
 	dir, err := os.Getwd()
 	if err != nil {
 		return rel
@@ -37,7 +42,7 @@ func DefaultDataDir() string {
 //	-systems LIST    comma-separated systems (default newsjet,trafilatura,readeck,floor)
 //	-rounds N        timed rounds over the corpus, systems taking turns (default 3)
 //	-worst N         print newsjet's N worst pages with precision and recall
-//	-dump ID         print newsjet's text (and -cleaned: the cleaned document) for the
+//	-dump ID         print newsjet's text (and -cleaned: the cleaned page's JSON) for the
 //	                 page whose id starts with ID, with its score, then exit
 func Main(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("aebbench", flag.ContinueOnError)
@@ -47,7 +52,7 @@ func Main(args []string, w io.Writer) error {
 	rounds := fs.Int("rounds", 3, "timed rounds over the corpus, systems taking turns")
 	worst := fs.Int("worst", 0, "print newsjet's N worst pages")
 	dump := fs.String("dump", "", "print newsjet's output for the page whose id starts with this prefix")
-	cleaned := fs.Bool("cleaned", false, "with -dump: also print the cleaned document")
+	cleaned := fs.Bool("cleaned", false, "with -dump: also print the cleaned page (its message JSON)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -87,11 +92,16 @@ func dumpPage(w io.Writer, pages []Page, prefix string, cleaned bool) error {
 			continue
 		}
 		if cleaned {
-			res, err := clean.Clean(p.Raw, clean.Options{URL: p.URL})
+			cp, err := clean.Clean(p.Raw, clean.Options{URL: p.URL})
 			if err != nil {
 				return fmt.Errorf("cleaning %s: %w", p.ID, err)
 			}
-			fmt.Fprintf(w, "=== cleaned (%s)\n%s\n", res.Charset, res.HTML)
+			cp.ID, cp.RawID, cp.URL = p.ID, p.ID, p.URL
+			b, err := schema.Encode(cp)
+			if err != nil {
+				return fmt.Errorf("encoding the cleaned page of %s: %w", p.ID, err)
+			}
+			fmt.Fprintf(w, "=== cleaned (%s)\n%s\n", cp.Charset, b)
 		}
 		text, _, err := Newsjet().Extract(p)
 		if err != nil {

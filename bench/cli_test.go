@@ -65,7 +65,7 @@ func TestMainTableWorstAndDump(t *testing.T) {
 	if err := Main([]string{"-data", dir, "-dump", "aaaa", "-cleaned"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if s := out.String(); !strings.Contains(s, "=== P 1.000 R 1.000 F1 1.000") || !strings.Contains(s, `<article data-newsjet="content">`) {
+	if s := out.String(); !strings.Contains(s, "=== P 1.000 R 1.000 F1 1.000") || !strings.Contains(s, `"schema":"newsjet.cleaned_page.v2"`) {
 		t.Errorf("dump output:\n%s", s)
 	}
 }

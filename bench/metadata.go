@@ -265,23 +265,27 @@ func (m Mean) Value() float64 {
 func ScoreMetadata(truth map[string]MetaTruth, preds map[string]MetaPrediction) MetaScores {
 	var s MetaScores
 	for id, g := range truth {
-		ps := ScoreMetaPage(preds[id], g)
-		s.TitleExact.addBool(ps.TitleExact)
-		s.TitleF1.add(ps.TitleF1)
-		s.AuthorsF1.add(ps.AuthorsF1)
-		if ps.PersonAuthors {
-			s.AuthorsPersonF1.add(ps.AuthorsF1)
-		}
-		s.PublishedDay.addBool(ps.PublishedDay)
-		if ps.PublishedMin != nil {
-			s.PublishedMinute.addBool(*ps.PublishedMin)
-		}
-		s.Language.addBool(ps.Language)
-		if ps.ModifiedDay != nil {
-			s.ModifiedDay.addBool(*ps.ModifiedDay)
-		}
+		s.add(ScoreMetaPage(preds[id], g))
 	}
 	return s
+}
+
+// add counts one page's scores in the means that cover it.
+func (s *MetaScores) add(ps MetaPageScore) {
+	s.TitleExact.addBool(ps.TitleExact)
+	s.TitleF1.add(ps.TitleF1)
+	s.AuthorsF1.add(ps.AuthorsF1)
+	if ps.PersonAuthors {
+		s.AuthorsPersonF1.add(ps.AuthorsF1)
+	}
+	s.PublishedDay.addBool(ps.PublishedDay)
+	if ps.PublishedMin != nil {
+		s.PublishedMinute.addBool(*ps.PublishedMin)
+	}
+	s.Language.addBool(ps.Language)
+	if ps.ModifiedDay != nil {
+		s.ModifiedDay.addBool(*ps.ModifiedDay)
+	}
 }
 
 // Print writes the figures, one per line, with the targets.

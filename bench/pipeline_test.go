@@ -23,11 +23,12 @@ func TestPipelineAggregatorPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	const pageURL = "https://digest-hub.example/2026/03/harbour-cranes-idle/"
-	res, err := clean.Clean(raw, clean.Options{URL: pageURL, ContentType: "text/html; charset=UTF-8"})
+	cp, err := clean.Clean(raw, clean.Options{URL: pageURL, ContentType: "text/html; charset=UTF-8"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := extract.Extract(res.HTML, extract.Options{URL: pageURL})
+	cp.URL = pageURL
+	a, err := extract.Extract(cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,11 +60,11 @@ func TestPipelineLiveBlog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := clean.Clean(raw, clean.Options{})
+	cp, err := clean.Clean(raw, clean.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := extract.Extract(res.HTML, extract.Options{})
+	a, err := extract.Extract(cp, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,5 +79,35 @@ func TestPipelineLiveBlog(t *testing.T) {
 		if !strings.Contains(a.BodyText, s) {
 			t.Errorf("body lacks post text %q", s)
 		}
+	}
+}
+
+// TestRunPipeline runs the sample pages through both paths of the pipeline
+// benchmark: every page becomes one article, none is dead-lettered, and both costs
+// are measured (the figures themselves are for a quiet machine, not a test).
+func TestRunPipeline(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(samplePages, "*.html"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sample pages: %v", err)
+	}
+	var pages []Page
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, Page{ID: filepath.Base(f), URL: "https://news.example/" + filepath.Base(f), Raw: raw})
+	}
+	res, err := RunPipeline(t.Context(), pages, 2, 2, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Pages != 2*len(pages) || res.Articles != len(pages) || res.DeadLetters != 0 || res.InProcess.Wall <= 0 || res.Pipeline.Wall <= 0 {
+		t.Errorf("result %+v", res)
+	}
+	var out strings.Builder
+	res.Print(&out)
+	if !strings.Contains(out.String(), "pipeline/in-process throughput ") || !strings.Contains(out.String(), "pipeline/in-process cpu ") {
+		t.Errorf("output:\n%s", out.String())
 	}
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
-// PageResult is one system's output on one page. Article is the full newsjet
-// article (nil for the other systems): metadata scorers read it.
+// PageResult is one system's output on one page. Article is the system's
+// metadata as a newsjet article (the full article for newsjet; nil for systems
+// without metadata): metadata scorers read it.
 type PageResult struct {
 	Page    *Page
 	Text    string

@@ -16,21 +16,24 @@ import (
 	"github.com/newsjet/newsjet/services/extractor/extract"
 )
 
-// System is one extractor under test: it turns a page's raw bytes into body text.
-// Article is set only by systems that produce a newsjet article.
+// System is one extractor under test: it turns a page's raw bytes into body text
+// and, for systems that find metadata, an article holding it in newsjet's terms
+// (nil for systems without metadata, such as the floor).
 type System struct {
 	Name    string
 	Extract func(p *Page) (text string, article *schema.Article, err error)
 }
 
-// Newsjet runs the whole newsjet path: clean.Clean then extract.Extract.
+// Newsjet runs the whole newsjet path in process: clean.Clean then extract.Extract
+// on the cleaned page it returns (no message encoding between them).
 func Newsjet() System {
 	return System{Name: "newsjet", Extract: func(p *Page) (string, *schema.Article, error) {
-		res, err := clean.Clean(p.Raw, clean.Options{URL: p.URL})
+		cp, err := clean.Clean(p.Raw, clean.Options{URL: p.URL})
 		if err != nil {
 			return "", nil, err
 		}
-		a, err := extract.Extract(res.HTML, extract.Options{URL: p.URL})
+		cp.URL = p.URL
+		a, err := extract.Extract(cp, nil)
 		if err != nil {
 			return "", nil, err
 		}
@@ -38,31 +41,59 @@ func Newsjet() System {
 	}}
 }
 
-// Trafilatura runs go-trafilatura's public Extract on the raw bytes.
-func Trafilatura() System {
-	return System{Name: "trafilatura", Extract: func(p *Page) (string, *schema.Article, error) {
+// Trafilatura runs go-trafilatura's public Extract on the raw bytes, without its
+// fallback extractors (htmldate then runs in its fast mode). The article holds
+// its title, authors (its "; "-joined string split), date and language.
+func Trafilatura() System { return trafilaturaSystem("trafilatura", false) }
+
+// TrafilaturaFallback is Trafilatura with EnableFallback: readability and
+// dom-distiller candidates are compared, and htmldate runs in its extensive mode.
+func TrafilaturaFallback() System { return trafilaturaSystem("trafilatura-fallback", true) }
+
+func trafilaturaSystem(name string, fallback bool) System {
+	return System{Name: name, Extract: func(p *Page) (string, *schema.Article, error) {
 		u, _ := nurl.Parse(p.URL)
-		r, err := trafilatura.Extract(bytes.NewReader(p.Raw), trafilatura.Options{OriginalURL: u})
+		r, err := trafilatura.Extract(bytes.NewReader(p.Raw), trafilatura.Options{OriginalURL: u, EnableFallback: fallback})
 		if err != nil {
 			return "", nil, err
 		}
-		return r.ContentText, nil, nil
+		m := r.Metadata
+		a := &schema.Article{Title: m.Title, Language: m.Language}
+		if m.Author != "" {
+			a.Authors = strings.Split(m.Author, "; ")
+		}
+		if !m.Date.IsZero() {
+			a.PublishedAt = &m.Date
+		}
+		return r.ContentText, a, nil
 	}}
 }
 
-// Readeck runs readeck go-readability on the raw bytes and renders its text.
+// Readeck runs readeck go-readability on the raw bytes and renders its text. The
+// article holds its title, byline (as one author), published and modified times
+// and language.
 func Readeck() System {
 	return System{Name: "readeck", Extract: func(p *Page) (string, *schema.Article, error) {
 		u, _ := nurl.Parse(p.URL)
-		a, err := readability.FromReader(bytes.NewReader(p.Raw), u)
+		r, err := readability.FromReader(bytes.NewReader(p.Raw), u)
 		if err != nil {
 			return "", nil, err
 		}
 		var sb strings.Builder
-		if err := a.RenderText(&sb); err != nil {
+		if err := r.RenderText(&sb); err != nil {
 			return "", nil, err
 		}
-		return sb.String(), nil, nil
+		a := &schema.Article{Title: r.Title(), Language: r.Language()}
+		if b := r.Byline(); b != "" {
+			a.Authors = []string{b}
+		}
+		if t, err := r.PublishedTime(); err == nil {
+			a.PublishedAt = &t
+		}
+		if t, err := r.ModifiedTime(); err == nil {
+			a.ModifiedAt = &t
+		}
+		return sb.String(), a, nil
 	}}
 }
 
@@ -93,9 +124,12 @@ func Floor() System {
 	}}
 }
 
-// SystemsByName returns the named systems ("newsjet", "trafilatura", "readeck", "floor").
+// SystemsByName returns the named systems: "newsjet", "trafilatura",
+// "trafilatura-fallback", "readeck", "floor", "htmldate-fast" and
+// "htmldate-extensive".
 func SystemsByName(names []string) ([]System, error) {
-	all := map[string]func() System{"newsjet": Newsjet, "trafilatura": Trafilatura, "readeck": Readeck, "floor": Floor}
+	all := map[string]func() System{"newsjet": Newsjet, "trafilatura": Trafilatura, "trafilatura-fallback": TrafilaturaFallback,
+		"readeck": Readeck, "floor": Floor, "htmldate-fast": HtmldateFast, "htmldate-extensive": HtmldateExtensive}
 	out := make([]System, 0, len(names))
 	for _, n := range names {
 		f, ok := all[strings.TrimSpace(n)]

@@ -29,7 +29,8 @@ services=(fetcher cleaner extractor sink)
 
 mkdir -p "$dist"
 export CGO_ENABLED=0 GOOS=linux GOFLAGS="${GOFLAGS:-} -buildvcs=false"
-ldflags="-s -w -X main.version=$version"
+# One version for every binary of the commit: stage.Version, which each reports.
+ldflags="-s -w -X github.com/newsjet/newsjet/internal/stage.Version=$version"
 
 echo "build-images: version $version" >&2
 echo "build-images: nats-server $nats_version" >&2

@@ -13,8 +13,8 @@ import (
 
 	"github.com/segmentio/encoding/json"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
+	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/services/sink/client"
 )
 
@@ -52,36 +52,60 @@ func commands() map[string]command {
 	}
 }
 
-// run executes the subcommand named by args[0] and returns the process exit code:
-// 0 on success, 1 on failure, 2 on a usage error.
+// Exit codes of the newsjet command.
+const (
+	exitOK           = 0 // everything asked for was done
+	exitFailed       = 1 // the command or the pipeline failed
+	exitUsage        = 2 // the command line cannot be run
+	exitInputsFailed = 3 // run --once, extract: some inputs failed (each reported on stderr), the others were done
+)
+
+// ErrInputsFailed is returned by run --once and extract when some of their inputs
+// failed, each already reported on stderr; the command exits 3.
+var ErrInputsFailed = errors.New("some inputs failed")
+
+// run executes the subcommand named by args[0] and returns the process exit code (see
+// exitOK and the others). "help", -h and --help print the usage on stdout; --version
+// and -version are the version command.
 func (a *app) run(ctx context.Context, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		a.usage()
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	if len(args) == 0 {
+		a.usage(a.stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		a.usage(a.stdout)
+		return exitOK
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(a.stderr, "newsjet: unknown command %q\n", args[0])
-		a.usage()
-		return 2
+		a.usage(a.stderr)
+		return exitUsage
 	}
 	err := cmd.run(a, ctx, args[1:])
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
+		return exitOK
 	case errors.Is(err, ErrUsage), errors.Is(err, client.ErrUsage):
 		fmt.Fprintf(a.stderr, "newsjet %s: %v\n", args[0], err)
-		return 2
+		if errors.Is(err, errBadFlag) {
+			fmt.Fprintf(a.stderr, "(newsjet %s -h lists its flags)\n", args[0])
+		}
+		return exitUsage
+	case errors.Is(err, ErrInputsFailed):
+		fmt.Fprintf(a.stderr, "newsjet %s: %v\n", args[0], err)
+		return exitInputsFailed
 	default:
 		fmt.Fprintf(a.stderr, "newsjet %s: %v\n", args[0], err)
-		return 1
+		return exitFailed
 	}
 }
 
-func (a *app) usage() {
+// usage writes the list of commands to w.
+func (a *app) usage(w io.Writer) {
 	cmds := commands()
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
@@ -94,15 +118,18 @@ func (a *app) usage() {
 		fmt.Fprintf(&b, "  %-9s %s\n", n, cmds[n].summary)
 	}
 	b.WriteString("\nRun `newsjet <command> -h` for a command's flags. stdout carries only JSON lines; logs go to stderr.\n")
-	io.WriteString(a.stderr, b.String())
+	b.WriteString("Exit codes: 0 done, 1 failed, 2 bad command line, 3 (run --once, extract) some inputs failed.\n")
+	io.WriteString(w, b.String())
 }
 
-// flagSet returns a flag set for a subcommand that reports errors to stderr.
+// flagSet returns a flag set for a subcommand; parse it with a.parse. It prints
+// nothing itself: a.parse prints the help on stdout for -h, and a bad flag's error is
+// printed once, by run.
 func (a *app) flagSet(name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet("newsjet "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "usage: newsjet %s [flags] %s\n\n%s.\n\nflags:\n", name, args, commands()[name].summary)
+		fmt.Fprintf(fs.Output(), "usage: newsjet %s [flags] %s\n\n%s.\n\nflags:\n", name, args, commands()[name].summary)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -111,18 +138,29 @@ func (a *app) flagSet(name, args string) *flag.FlagSet {
 // lookupEnv reads the NEWSJET_* variables behind the flags (see stage.ParseFlags).
 var lookupEnv = os.LookupEnv
 
-// usageErr turns a flag error into ErrUsage (the flag package has already printed it);
-// flag.ErrHelp passes through, so -h exits 0.
-func usageErr(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
+// errBadFlag marks a flag or environment value that does not parse.
+var errBadFlag = fmt.Errorf("%w: bad flag", ErrUsage)
+
+// parse reads args and the NEWSJET_* environment into fs (stage.ParseFlags). For -h it
+// prints the command's help on stdout and returns flag.ErrHelp (exit 0); a bad flag or
+// value is an error wrapping ErrUsage.
+func (a *app) parse(fs *flag.FlagSet, args []string) error {
+	err := stage.ParseFlags(fs, args, lookupEnv)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(a.stdout)
+		fs.Usage()
+		fs.SetOutput(io.Discard)
 		return err
 	}
-	return fmt.Errorf("%w: %v", ErrUsage, err)
+	return fmt.Errorf("%w: %v", errBadFlag, err)
 }
 
 // contentTypeFlag registers --content-type, the Content-Type recorded for page files.
 func contentTypeFlag(fs *flag.FlagSet) *string {
-	return fs.String("content-type", "", "Content-Type of the page files, e.g. \"text/html; charset=shift_jis\" for pages that do not declare their charset")
+	return fs.String("content-type", "", "Content-Type of the page files, e.g. \"text/html; charset=shift_jis\" (a charset declared nowhere is detected from the bytes)")
 }
 
 // logFlags registers --log-level (NEWSJET_LOG_LEVEL through stage.ParseFlags).
@@ -130,24 +168,22 @@ func logFlags(fs *flag.FlagSet) *string {
 	return fs.String("log-level", "info", "log level: debug, info, warn, error")
 }
 
-// logger returns a zap JSON logger writing to stderr at the named level.
+// logger returns the JSON logger of every newsjet binary (stage.NewLoggerTo) on stderr
+// at the named level.
 func (a *app) logger(level string) (*zap.Logger, error) {
-	lvl, err := zapcore.ParseLevel(level)
+	log, err := stage.NewLoggerTo(a.stderr, level)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --log-level: %v", ErrUsage, err)
 	}
-	enc := zap.NewProductionEncoderConfig()
-	enc.EncodeTime = zapcore.ISO8601TimeEncoder
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(lockedWriter{w: a.stderr, mu: &sync.Mutex{}}), lvl)
-	return zap.New(core), nil
+	return log, nil
 }
 
 func (a *app) cmdVersion(_ context.Context, args []string) error {
 	fs := a.flagSet("version", "")
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
-	return a.stdout.write(map[string]string{"version": version})
+	return a.stdout.write(map[string]string{"version": stage.Version})
 }
 
 // jsonLines writes one JSON value per line (HTML characters unescaped); safe for
@@ -173,16 +209,4 @@ func (j *jsonLines) Write(p []byte) (int, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.w.Write(p)
-}
-
-// lockedWriter serialises writes to a shared writer (stderr in tests is a buffer).
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/segmentio/encoding/json"
 
-	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/sink/api"
 )
 
 // ErrNotFound: no dead letter has the id asked for.
@@ -70,17 +70,12 @@ func (f *timeFlag) String() string {
 }
 
 func (f *timeFlag) Set(s string) error {
-	if d, err := time.ParseDuration(s); err == nil {
-		f.t = time.Now().Add(-d)
-		return nil
+	t, err := api.ParseTime("time", s)
+	if err != nil || t.IsZero() {
+		return fmt.Errorf("%q is not an RFC 3339 time, a YYYY-MM-DD date or a duration", s)
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			f.t = t
-			return nil
-		}
-	}
-	return fmt.Errorf("%q is not an RFC 3339 time, a YYYY-MM-DD date or a duration", s)
+	f.t = t
+	return nil
 }
 
 // scanStream reads the messages of stream on subject through an ordered consumer (no
@@ -189,8 +184,8 @@ func (a *app) cmdDead(ctx context.Context, args []string) error {
 	filter.register(fs)
 	follow := fs.Bool("follow", false, "after the stored ones, print new dead letters as they come, until interrupted")
 	limit := fs.Int("limit", 0, "stop after this many lines (0: no limit)")
-	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
-		return usageErr(err)
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
 		return fmt.Errorf("%w: dead takes no arguments (dead show ID prints one)", ErrUsage)
@@ -231,8 +226,8 @@ func (a *app) cmdDeadShow(ctx context.Context, args []string) error {
 	fs := a.flagSet("dead", "show ID")
 	var cf clientFlags
 	cf.register(fs)
-	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
-		return usageErr(err)
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("%w: dead show takes one dead-letter id", ErrUsage)

@@ -31,8 +31,8 @@ type serverOptions struct {
 	ReadyTimeout time.Duration
 }
 
-// startServer starts an embedded nats-server with JetStream and waits until it accepts
-// clients. The caller shuts it down with shutdownServer. It returns an error wrapping
+// startServer starts an embedded nats-server with JetStream, waits until it accepts
+// clients and logs one info line saying where it listens and stores. The caller shuts it down with shutdownServer. It returns an error wrapping
 // ErrServerStart when the options are unusable or the server is not ready in time.
 func startServer(opts serverOptions, log *zap.Logger) (*server.Server, error) {
 	sopts := &server.Options{
@@ -81,6 +81,11 @@ func startServer(opts serverOptions, log *zap.Logger) (*server.Server, error) {
 		ns.Shutdown()
 		return nil, fmt.Errorf("%w: JetStream is not enabled", ErrServerStart)
 	}
+	listen := "in-process only"
+	if opts.Listen != "" {
+		listen = ns.ClientURL()
+	}
+	log.Named("nats").Info("embedded NATS server ready", zap.String("listen", listen), zap.String("store", sopts.StoreDir))
 	return ns, nil
 }
 
@@ -98,10 +103,12 @@ func shutdownServer(ctx context.Context, ns *server.Server) {
 	}
 }
 
-// serverLogger routes the embedded server's log lines to zap.
+// serverLogger routes the embedded server's log lines to zap (logger "nats"). Its
+// notices (the start-up banner: version, limits, JetStream settings, one line each) are
+// debug lines: startServer logs the one info line a user needs.
 type serverLogger struct{ s *zap.SugaredLogger }
 
-func (l serverLogger) Noticef(format string, v ...any) { l.s.Infof(format, v...) }
+func (l serverLogger) Noticef(format string, v ...any) { l.s.Debugf(format, v...) }
 func (l serverLogger) Warnf(format string, v ...any)   { l.s.Warnf(format, v...) }
 func (l serverLogger) Fatalf(format string, v ...any)  { l.s.Errorf(format, v...) }
 func (l serverLogger) Errorf(format string, v ...any)  { l.s.Errorf(format, v...) }

@@ -21,15 +21,16 @@ type extracted struct {
 
 // cmdExtract cleans and extracts HTML files without a broker, through the very functions
 // the cleaner and extractor stages run, and prints one JSON line per file in argument
-// order. A file that cannot be read, cleaned or extracted gets a line with its error;
-// that does not make the command fail.
+// order. A file that cannot be read, cleaned or extracted gets a line with its error,
+// is named on stderr too, and makes the command return ErrInputsFailed (exit 3) once
+// every file was handled.
 func (a *app) cmdExtract(ctx context.Context, args []string) error {
 	fs := a.flagSet("extract", "FILE... (- for standard input)")
-	pageURL := fs.String("url", "", "page URL of the file (only with one file); default https://file.invalid/<absolute path>")
+	pageURL := fs.String("url", "", "page URL of the file (only with one file); default none: the page is named by its canonical link, else by its content")
 	contentType := contentTypeFlag(fs)
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "files processed at once")
-	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
-		return usageErr(err)
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
 	files := fs.Args()
 	switch {
@@ -63,15 +64,23 @@ func (a *app) cmdExtract(ctx context.Context, args []string) error {
 			}
 		}
 	}()
+	failed := 0
 	for i := range files {
 		select {
 		case r := <-results[i]:
 			if err := a.stdout.write(r); err != nil {
 				return err
 			}
+			if r.Error != "" {
+				failed++
+				fmt.Fprintf(a.stderr, "newsjet extract: %s: %s\n", r.File, r.Error)
+			}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%w: %d of %d files", ErrInputsFailed, failed, len(files))
 	}
 	return nil
 }
@@ -96,9 +105,9 @@ func pageArticle(path string, src pageSource) (*schema.Article, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp, err := cleaner.CleanPage(page, body, version, now)
+	cp, err := cleaner.CleanPage(page, body, stage.Version, now)
 	if err != nil {
 		return nil, err
 	}
-	return extractor.Article(cp, version, now)
+	return extractor.Article(cp, stage.Version, now)
 }

@@ -18,8 +18,13 @@ func TestExtractOneLinePerFileInOrder(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing.html")
 	files := []string{"testdata/bridge-cp1251.html", junk, gz, missing, "testdata/harbour.html"}
 	code, out, errOut := runCLI(ctx, t, append([]string{"extract", "--jobs", "3"}, files...)...)
-	if code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	if code != exitInputsFailed {
+		t.Fatalf("exit %d, want 3 (two files failed); stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"newsjet extract: " + junk + ": ", "newsjet extract: " + missing + ": ", "some inputs failed: 2 of 5 files"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 	lines := decodeLines[extracted](t, out)
 	if len(lines) != len(files) {
@@ -97,6 +102,18 @@ func TestExtractInputForms(t *testing.T) {
 	if l := decodeLines[extracted](t, out); code != 0 || len(l) != 1 || l[0].Article == nil || l[0].Article.Title != bridgeTitle {
 		t.Errorf("--content-type: exit %d, %s%s", code, out, errOut)
 	}
+	// Without it, the charset is detected from the bytes.
+	code, out, errOut = runCLI(ctx, t, "extract", bare)
+	if l := decodeLines[extracted](t, out); code != 0 || len(l) != 1 || l[0].Article == nil || l[0].Article.Title != bridgeTitle {
+		t.Errorf("undeclared charset: exit %d, %s%s", code, out, errOut)
+	}
+
+	// A page without URL or canonical link is named by nothing local: no path.
+	code, out, errOut = runCLI(ctx, t, "extract", writeFile(t, "plain.html", []byte(testPage)))
+	if l := decodeLines[extracted](t, out); code != 0 || len(l) != 1 || l[0].Article == nil || l[0].Article.URL != "" ||
+		l[0].Article.CanonicalURL != "" || l[0].Article.ID != schema.ID("article", "raw", l[0].Article.Lineage.RawID) {
+		t.Errorf("page without URL: exit %d, %s%s", code, out, errOut)
+	}
 
 	// A RawPage JSON file: its URL and bytes are the page's.
 	body := readTestdata(t, "harbour.html")
@@ -115,7 +132,7 @@ func TestExtractInputForms(t *testing.T) {
 	// Standard input, and a URL of a scheme newsjet does not fetch.
 	code, out, errOut = runCLIStdin(ctx, t, body, "extract", "-", "ftp://example.com/page.html")
 	l := decodeLines[extracted](t, out)
-	if code != 0 || len(l) != 2 || l[0].Article == nil || l[0].Article.Title != harbourTitle ||
+	if code != exitInputsFailed || len(l) != 2 || l[0].Article == nil || l[0].Article.Title != harbourTitle ||
 		!strings.Contains(l[1].Error, "unsupported URL scheme") {
 		t.Errorf("stdin and ftp: exit %d, %s%s", code, out, errOut)
 	}

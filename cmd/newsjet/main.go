@@ -9,10 +9,13 @@
 //	newsjet dead [filters] | dead show ID  dead letters, from the dead-letter stream
 //	newsjet replay dead|raw            republish dead letters; re-extract stored raw pages
 //
-// stdout carries only JSON lines; logs (zap, JSON) and progress go to stderr. Exit codes:
-// 0 success, 1 failure, 2 bad command line. Every flag can also be set by its NEWSJET_*
-// environment variable (flag --data-dir from NEWSJET_DATA_DIR); `newsjet <command> -h`
-// lists a command's flags.
+// stdout carries only JSON lines (and the help asked for with -h); logs (zap, JSON, the
+// format of every newsjet binary) and progress go to stderr. Exit codes: 0 success, 1
+// failure, 2 bad command line, 3 when run --once or extract could not handle some of
+// their inputs (each reported on stderr; the others were handled). Every flag can also
+// be set by its NEWSJET_* environment variable (flag --data-dir from NEWSJET_DATA_DIR);
+// `newsjet <command> -h` lists a command's flags. The version (newsjet version,
+// newsjet --version) is stage.Version, set at build time.
 package main
 
 import (
@@ -21,9 +24,6 @@ import (
 	"os/signal"
 	"syscall"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/cleaner"
 	"github.com/newsjet/newsjet/services/extractor"
@@ -25,30 +29,99 @@ var lookback = schema.RawStream.Duplicates + time.Minute
 
 // onceItem is one argument of run --once and what became of it.
 type onceItem struct {
-	input     string
+	input string
+	// err: the input could not be read or is not something newsjet handles; it is
+	// reported and nothing is published for it.
+	err       error
 	rawID     string // a page: its raw page id
 	page      *schema.RawPage
 	body      []byte
-	requestID string // a URL: its fetch request id
-	document  bool   // a feed or sitemap file: its links were requested
+	reqs      []*schema.FetchRequest // a URL, or the links of a feed or sitemap file
+	requestID string                 // a URL: its fetch request id
+	document  bool                   // a feed or sitemap file: its links were requested
+	overLimit int                    // a feed or sitemap file: links past --max-links
 	article   *schema.Article
 	dead      *schema.DeadLetter
 }
 
-// once publishes the arguments into the running pipeline, waits until the pipeline is
-// idle (every stage's consumer has nothing pending and nothing unacknowledged), then
-// prints the articles on stdout, in argument order, followed by the articles of pages
-// found in feeds and sitemaps. Arguments with the same story get the same article (the
-// broker drops a repeated article, so it is looked up by the id the stages give it). An
-// argument that was dead-lettered is reported on stderr with its stage and reason; so
-// is one that produced no article. Neither makes it fail: it returns an error only when
-// the pipeline itself fails or times out.
-func (a *app) once(ctx context.Context, p *pipeline, args []string, src pageSource, timeout time.Duration, log *zap.Logger) error {
+// readInputs reads every argument of run --once before anything runs: an http(s) URL
+// becomes a fetch request, a feed or sitemap file the fetch requests of its first
+// maxLinks links, any other file a raw page. An argument that cannot be read, or is a
+// URL newsjet does not fetch, keeps its error in the item.
+func readInputs(args []string, src pageSource, maxLinks int, now time.Time) []*onceItem {
+	items := make([]*onceItem, 0, len(args))
+	for _, arg := range args {
+		it := &onceItem{input: arg}
+		items = append(items, it)
+		if isURL(arg) {
+			reqs, err := fetcher.Requests([]string{arg}, now)
+			if err != nil {
+				it.err = err
+				continue
+			}
+			it.reqs, it.requestID = reqs, reqs[0].ID
+			continue
+		}
+		page, body, err := readPageFile(arg, src, now)
+		if err != nil {
+			it.err = err
+			continue
+		}
+		reqs, isDoc, err := fetcher.DocumentRequests(body, "", now)
+		switch {
+		case isDoc && err != nil:
+			it.err = err
+		case isDoc:
+			if maxLinks > 0 && len(reqs) > maxLinks {
+				it.overLimit, reqs = len(reqs)-maxLinks, reqs[:maxLinks]
+			}
+			it.document, it.reqs = true, reqs
+		default:
+			it.rawID, it.page, it.body = page.ID, page, body
+		}
+	}
+	return items
+}
+
+// anyReadable reports whether some item has something to publish.
+func anyReadable(items []*onceItem) bool {
+	for _, it := range items {
+		if it.err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// discoveries collects what the fetcher read in each feed and sitemap, by source URL
+// (a redelivery's read replaces the first); safe for concurrent use.
+type discoveries struct {
+	mu       sync.Mutex
+	bySource map[string]fetcher.Discovery
+	order    []string
+}
+
+func (d *discoveries) add(x fetcher.Discovery) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.bySource[x.Source]; !ok {
+		d.order = append(d.order, x.Source)
+	}
+	d.bySource[x.Source] = x
+}
+
+// once publishes the readable items into the running pipeline, waits until the
+// pipeline is idle (every stage's consumer has nothing pending and nothing
+// unacknowledged), then prints the articles on stdout, in argument order, followed by
+// the articles of pages found in feeds and sitemaps (see reportOnce). Arguments with the
+// same story get the same article (the broker drops a repeated article, so it is looked
+// up by the id the stages give it). It returns an error when the pipeline itself fails
+// or times out, else reportOnce's.
+func (a *app) once(ctx context.Context, p *pipeline, items []*onceItem, found *discoveries, timeout time.Duration, log *zap.Logger) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	items, err := publishInputs(ctx, p.js, p.nc.MaxPayload(), args, src, log)
-	if err != nil {
+	if err := publishItems(ctx, p.js, p.nc.MaxPayload(), items, log); err != nil {
 		return err
 	}
 	if err := p.waitIdle(ctx); err != nil {
@@ -77,7 +150,7 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, src pageSour
 
 	var others []*schema.Article
 	byMsgID := map[string]*schema.Article{}
-	err = readStream(ctx, p.js, schema.ExtractedStream.Name, since, func(m jetstream.Msg) {
+	err := readStream(ctx, p.js, schema.ExtractedStream.Name, since, func(m jetstream.Msg) {
 		art, err := schema.DecodeArticle(m.Data())
 		if err != nil {
 			log.Warn("unreadable article on the extracted stream", zap.String("subject", m.Subject()), zap.Error(err))
@@ -118,27 +191,53 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, src pageSour
 	if err != nil {
 		return err
 	}
-
 	for _, it := range items {
 		if it.article == nil && it.dead == nil && it.page != nil {
 			// The extracted article repeated one the stream already held (the same story
 			// under another file name), so the broker dropped it: find the one it repeats.
 			it.article = repeated(it, byMsgID)
 		}
+	}
+	return a.reportOnce(items, others, otherDead, found)
+}
+
+// reportOnce prints the outcome of run --once: on stdout each item's article in
+// argument order, then the articles of the links found in feeds and sitemaps; on
+// stderr each input that failed (unreadable, dead-lettered, no article) with its
+// reason, the dead letters of found links, and for each feed or sitemap how many links
+// were requested and why the others were skipped (skipping is no failure). It returns
+// ErrInputsFailed when anything failed.
+func (a *app) reportOnce(items []*onceItem, others []*schema.Article, otherDead []*schema.DeadLetter, found *discoveries) error {
+	failed := 0
+	fail := func(format string, args ...any) {
+		failed++
+		fmt.Fprintf(a.stderr, "newsjet run: "+format+"\n", args...)
+	}
+	reported := map[string]bool{}
+	for _, it := range items {
 		switch {
+		case it.err != nil && strings.Contains(it.err.Error(), it.input):
+			fail("%v", it.err)
+		case it.err != nil:
+			fail("%s: %v", it.input, it.err)
 		case it.dead != nil && (it.article == nil || it.dead.Stage == "sink"):
-			a.reportDead(it.input, it.dead)
+			fail("%s: dead-lettered by %s (%s): %s", it.input, it.dead.Stage, it.dead.Reason, it.dead.Error)
 		case it.article != nil:
-			log.Info("article", zap.String("input", it.input), zap.String("id", it.article.ID), zap.String("title", it.article.Title))
 			if err := a.stdout.write(it.article); err != nil {
 				return err
 			}
 		case it.document:
-			// A feed or sitemap file: the articles of its links are printed below.
-		case it.requestID != "":
-			fmt.Fprintf(a.stderr, "newsjet run: %s: no article of its own (a feed or sitemap: the articles of its links follow the arguments)\n", it.input)
+			line := fmt.Sprintf("newsjet run: %s: a feed or sitemap file: %d links requested", it.input, len(it.reqs))
+			if it.overLimit > 0 {
+				line += fmt.Sprintf(", %d skipped (over --max-links)", it.overLimit)
+			}
+			fmt.Fprintln(a.stderr, line)
+		case it.requestID != "" && found.has(it.reqs[0].URL):
+			d, _ := found.get(it.reqs[0].URL)
+			reported[d.Source] = true
+			fmt.Fprintf(a.stderr, "newsjet run: %s\n", discoveryLine(d))
 		default:
-			fmt.Fprintf(a.stderr, "newsjet run: %s: no article came out of the pipeline\n", it.input)
+			fail("%s: no article came out of the pipeline", it.input)
 		}
 	}
 	printed := map[*schema.Article]bool{}
@@ -158,72 +257,104 @@ func (a *app) once(ctx context.Context, p *pipeline, args []string, src pageSour
 		if r, err := schema.DecodeFetchRequest(dl.Payload); err == nil {
 			label = r.URL
 		}
-		a.reportDead(label, dl)
+		fail("%s: dead-lettered by %s (%s): %s", label, dl.Stage, dl.Reason, dl.Error)
+	}
+	if found != nil {
+		for _, src := range found.sources() {
+			if d, _ := found.get(src); !reported[src] {
+				fmt.Fprintf(a.stderr, "newsjet run: %s\n", discoveryLine(d))
+			}
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%w: %d failed (see above)", ErrInputsFailed, failed)
 	}
 	return nil
+}
+
+// has reports whether source was read (false on a nil d).
+func (d *discoveries) has(source string) bool {
+	if d == nil {
+		return false
+	}
+	_, ok := d.get(source)
+	return ok
+}
+
+// get returns what the read of source gave, if it was read.
+func (d *discoveries) get(source string) (fetcher.Discovery, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	x, ok := d.bySource[source]
+	return x, ok
+}
+
+// sources returns the sources read, in the order they were first read.
+func (d *discoveries) sources() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.order)
+}
+
+// discoveryLine says what a feed or sitemap gave: "URL: feed, 5 links: 3 requested, 2
+// skipped (2 fetched within --seen-horizon)".
+func discoveryLine(d fetcher.Discovery) string {
+	line := fmt.Sprintf("%s: %s, %d links: %d requested", d.Source, d.Kind, d.Links, d.Requested)
+	if d.Skipped.Total() == 0 {
+		return line
+	}
+	var why []string
+	for _, c := range []struct {
+		n    int
+		text string
+	}{
+		{d.Skipped.Old, "older than --seen-horizon"},
+		{d.Skipped.Seen, "fetched within --seen-horizon"},
+		{d.Skipped.Pending, "already requested, within --pending-ttl"},
+		{d.Skipped.OverLimit, "over --max-links"},
+	} {
+		if c.n > 0 {
+			why = append(why, fmt.Sprintf("%d %s", c.n, c.text))
+		}
+	}
+	return fmt.Sprintf("%s, %d skipped (%s)", line, d.Skipped.Total(), strings.Join(why, ", "))
 }
 
 // repeated returns the article on the extracted stream that the item's page extracts to,
 // computed with the stages' own functions, or nil.
 func repeated(it *onceItem, byMsgID map[string]*schema.Article) *schema.Article {
 	now := time.Now()
-	cp, err := cleaner.CleanPage(it.page, it.body, version, now)
+	cp, err := cleaner.CleanPage(it.page, it.body, stage.Version, now)
 	if err != nil {
 		return nil
 	}
-	art, err := extractor.Article(cp, version, now)
+	art, err := extractor.Article(cp, stage.Version, now)
 	if err != nil {
 		return nil
 	}
 	return byMsgID[schema.ArticleMsgID(art)]
 }
 
-// reportDead tells stderr that input ended in dead letters.
-func (a *app) reportDead(input string, dl *schema.DeadLetter) {
-	fmt.Fprintf(a.stderr, "newsjet run: %s: dead-lettered by %s (%s): %s\n", input, dl.Stage, dl.Reason, dl.Error)
-}
-
-// publishInputs publishes each argument: an HTML file as a raw page, a feed or sitemap
-// file as fetch requests for its links, a URL as a fetch request.
-func publishInputs(ctx context.Context, js jetstream.JetStream, maxPayload int64, args []string, src pageSource, log *zap.Logger) ([]*onceItem, error) {
-	now := time.Now()
-	items := make([]*onceItem, 0, len(args))
-	for _, arg := range args {
-		it := &onceItem{input: arg}
-		items = append(items, it)
-		if isURL(arg) {
-			reqs, err := fetcher.Requests([]string{arg}, now)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+// publishItems publishes each readable item: a page as a raw page, a URL or the links
+// of a feed or sitemap file as fetch requests. A failure to publish is the pipeline's.
+func publishItems(ctx context.Context, js jetstream.JetStream, maxPayload int64, items []*onceItem, log *zap.Logger) error {
+	for _, it := range items {
+		switch {
+		case it.err != nil:
+		case it.reqs != nil:
+			if _, err := publishFetches(ctx, js, it.input, it.reqs, ""); err != nil {
+				return err
 			}
-			it.requestID = reqs[0].ID
-			if _, err := publishFetches(ctx, js, arg, reqs, ""); err != nil {
-				return nil, err
+			if it.document {
+				log.Info("published the links of a feed or sitemap", zap.String("file", it.input), zap.Int("requests", len(it.reqs)))
 			}
-			continue
-		}
-		page, body, err := readPageFile(arg, src, now)
-		if err != nil {
-			return nil, err
-		}
-		reqs, isDoc, err := fetcher.DocumentRequests(body, "", now)
-		if isDoc {
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", arg, err)
+		default:
+			if _, err := publishPage(ctx, js, it.page, it.body, "", maxPayload); err != nil {
+				return fmt.Errorf("%s: %w", it.input, err)
 			}
-			it.document = true
-			if _, err := publishFetches(ctx, js, arg, reqs, ""); err != nil {
-				return nil, err
-			}
-			log.Info("published the links of a feed or sitemap", zap.String("file", arg), zap.Int("requests", len(reqs)))
-			continue
 		}
-		if _, err := publishPage(ctx, js, page, body, "", maxPayload); err != nil {
-			return nil, fmt.Errorf("%s: %w", arg, err)
-		}
-		it.rawID, it.page, it.body = page.ID, page, body
 	}
-	return items, nil
+	return nil
 }
 
 // deadLetterOrigin returns the raw page id and fetch request id a dead letter's payload

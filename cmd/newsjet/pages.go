@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -38,8 +36,9 @@ var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
 // pageSource says where page files come from and what to record about them.
 type pageSource struct {
-	// URL names the page; "" gives localURL(path) (the extractor prefers the page's
-	// canonical link anyway).
+	// URL names the page; "" records none: the page is then named by its canonical
+	// link, else by its content (an article stored under its raw page's id, with an
+	// empty site). A file's path is never made into a URL.
 	URL string
 	// ContentType is recorded as the page's Content-Type (its charset tells the cleaner
 	// how to decode a page that does not declare it); "" records none.
@@ -48,23 +47,8 @@ type pageSource struct {
 	Stdin io.Reader
 }
 
-// localHost is the host of the URL given to a local file published without one: a name
-// reserved never to resolve (RFC 2606), so nothing mistakes it for the page's origin.
-const localHost = "file.invalid"
-
-// localURL is the page URL of a file published without one: https://file.invalid/<absolute
-// path>. A page needs an absolute http(s) URL to be stored when it has no canonical link,
-// and the path keeps files apart (the article id derives from it).
-func localURL(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
-	}
-	return (&url.URL{Scheme: "https", Host: localHost, Path: filepath.ToSlash(abs)}).String()
-}
-
-// readPageFile reads a page file and returns the RawPage for it, without body, and the
-// uncompressed bytes: claimcheck.EncodeRawPage decides how they travel. The file holds
+// readPageFile reads a page file and returns the RawPage for it, without body and
+// without URL unless src or a RawPage file gives one, and the uncompressed bytes: claimcheck.EncodeRawPage decides how they travel. The file holds
 // HTML (gzip-compressed when its name ends in .gz), or a RawPage JSON message, whose
 // URL, content type and body are used (src overrides the first two when set). "-" reads
 // src.Stdin. The id and content hash are those of the uncompressed bytes, as the pipeline
@@ -102,8 +86,6 @@ func readPageFile(path string, src pageSource, now time.Time) (*schema.RawPage, 
 		if body, err = p.PlainBody(); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-	} else {
-		p.URL = localURL(path)
 	}
 	if len(body) == 0 {
 		return nil, nil, fmt.Errorf("%s: %w", path, ErrEmptyPage)

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/segmentio/encoding/json"
 	"go.uber.org/zap"
 
 	"github.com/newsjet/newsjet/internal/claimcheck"
@@ -28,8 +29,10 @@ type pipelineOptions struct {
 	// DefaultConcurrency (0: GOMAXPROCS).
 	Concurrency        map[string]int
 	DefaultConcurrency int
-	// DrainTimeout bounds each stage's graceful stop (0: the stage default).
-	DrainTimeout time.Duration
+	// Stage holds the runtime settings every stage gets (drain and handler timeouts,
+	// retry back-off; zero fields take the stage defaults). Its connection, HTTP,
+	// concurrency, provisioning and metrics fields are set by startPipeline.
+	Stage stage.Config
 	// Services are the stages to run.
 	Services []stage.Service
 }
@@ -89,10 +92,8 @@ func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (
 		if err != nil {
 			return p, err
 		}
-		cfg := stage.Config{
-			Conn: nc, Metrics: metrics, Concurrency: opts.DefaultConcurrency, DrainTimeout: opts.DrainTimeout,
-			NoProvision: true,
-		}
+		cfg := opts.Stage
+		cfg.Conn, cfg.Metrics, cfg.Concurrency, cfg.HTTPAddr, cfg.NoProvision = nc, metrics, opts.DefaultConcurrency, "", true
 		if n, ok := opts.Concurrency[svc.Name]; ok {
 			cfg.Concurrency = n
 		}
@@ -174,17 +175,16 @@ func (p *pipeline) serveHTTP(addr string, metrics *stage.Metrics) error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, "{\"status\":\"ok\",\"version\":%q}\n", version)
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "stage": embeddedStage, "version": stage.Version})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
 		if err := p.ready(r.Context()); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, "{\"status\":\"not ready\",\"error\":%q}\n", err.Error())
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+				"status": "not ready", "stage": embeddedStage, "version": stage.Version, "error": err.Error(),
+			})
 			return
 		}
-		fmt.Fprintln(w, `{"status":"ready"}`)
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "stage": embeddedStage, "version": stage.Version})
 	})
 	mux.Handle("GET /metrics", metrics.Handler())
 	for _, svc := range p.svcs {
@@ -200,6 +200,17 @@ func (p *pipeline) serveHTTP(addr string, metrics *stage.Metrics) error {
 	}()
 	p.log.Info("serving http", zap.String("addr", ln.Addr().String()))
 	return nil
+}
+
+// embeddedStage is the stage named by the health endpoints of `newsjet run`, which
+// runs all four.
+const embeddedStage = "newsjet"
+
+// writeJSON answers v as a JSON document with the status code.
+func writeJSON(w http.ResponseWriter, code int, v map[string]string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v) //nolint:errcheck // a map of strings encodes; the client may be gone
 }
 
 // ready reports whether the server is up, every consumer is bound and every stage's own

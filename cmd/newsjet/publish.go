@@ -8,7 +8,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
-	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/fetcher"
 )
@@ -22,12 +21,12 @@ func (a *app) cmdPublish(ctx context.Context, args []string) error {
 	var cf clientFlags
 	cf.register(fs)
 	subject := fs.String("subject", "", "publish every message on this subject instead of its own (news.raw.<domain> or news.fetch.<domain>)")
-	pageURL := fs.String("url", "", "page URL of the file (only with one file); default https://file.invalid/<absolute path>")
+	pageURL := fs.String("url", "", "page URL of the file (only with one file); default none: the page is named by its canonical link, else by its content")
 	contentType := contentTypeFlag(fs)
 	kind := fs.String("kind", "", "kind of the URLs: article, feed or sitemap (default: guessed from the URL)")
 	logLevel := logFlags(fs)
-	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
-		return usageErr(err)
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
 	files := fs.Args()
 	if len(files) == 0 {

@@ -52,8 +52,8 @@ func TestPublishFilesAndURLs(t *testing.T) {
 		t.Fatalf("got %d lines, want 3:\n%s", len(lines), out)
 	}
 	for i, want := range []struct{ schema, stream, subject string }{
-		{schema.RawPageV1, schema.RawStream.Name, "news.raw.file_invalid"},
-		{schema.RawPageV1, schema.RawStream.Name, "news.raw.file_invalid"},
+		{schema.RawPageV1, schema.RawStream.Name, "news.raw.unknown"},
+		{schema.RawPageV1, schema.RawStream.Name, "news.raw.unknown"},
 		{schema.FetchRequestV1, schema.FetchStream.Name, "news.fetch.news_example_com"},
 	} {
 		l := lines[i]
@@ -85,6 +85,10 @@ func TestPublishFilesAndURLs(t *testing.T) {
 		}
 		if !bytes.Equal(body, want) || p.ContentHash != schema.ContentHash(want) || p.ID != lines[i].ID {
 			t.Errorf("page %d: body %q hash %s id %s", i, body, p.ContentHash, p.ID)
+		}
+		// A file published without --url carries no URL: never its path.
+		if p.URL != "" || p.FinalURL != "" || bytes.Contains(raw.Data, []byte(filepath.Dir(plain))) {
+			t.Errorf("page %d: url %q; the message holds the file's directory: %v", i, p.URL, bytes.Contains(raw.Data, []byte(filepath.Dir(plain))))
 		}
 	}
 	fetch, err := js.Stream(ctx, schema.FetchStream.Name)

@@ -35,7 +35,9 @@ func (a *app) cmdReplay(ctx context.Context, args []string) error {
 	case "raw":
 		return a.cmdReplayRaw(ctx, args[1:])
 	case "-h", "--help", "help":
-		a.flagSet("replay", "dead [filters] [ID...] | raw --since T [--site S]").Usage()
+		fs := a.flagSet("replay", "dead [filters] [ID...] | raw --since T [--site S]")
+		fs.SetOutput(a.stdout)
+		fs.Usage()
 		return flag.ErrHelp
 	}
 	return fmt.Errorf("%w: unknown replay %q (dead or raw)", ErrUsage, args[0])
@@ -64,8 +66,8 @@ func (a *app) cmdReplayDead(ctx context.Context, args []string) error {
 	var filter deadFilter
 	filter.register(fs)
 	dryRun := fs.Bool("dry-run", false, "print what would be replayed, change nothing")
-	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
-		return usageErr(err)
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		filter.ids = map[string]bool{}
@@ -190,8 +192,8 @@ func (a *app) cmdReplayRaw(ctx context.Context, args []string) error {
 	fs.Var(&since, "since", "replay the raw pages stored at or after this time: RFC 3339, YYYY-MM-DD or a duration ago (required)")
 	fs.Var(&until, "until", "and before this time (same forms)")
 	site := fs.String("site", "", "only this site: a host name (news.example.com) or its subject token (news_example_com)")
-	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
-		return usageErr(err)
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
 	if since.t.IsZero() || fs.NArg() != 0 {
 		return fmt.Errorf("%w: replay raw takes --since and no arguments", ErrUsage)
@@ -202,8 +204,8 @@ func (a *app) cmdReplayRaw(ctx context.Context, args []string) error {
 	}
 	defer nc.Close()
 	maxPayload := nc.MaxPayload()
-	clean := cleaner.Handler(version, js, maxPayload)
-	extract := extractor.Handler(version, maxPayload)
+	clean := cleaner.Handler(stage.Version, js, maxPayload)
+	extract := extractor.Handler(stage.Version, maxPayload)
 	subject := schema.RawSubjectPrefix + ".>"
 	if *site != "" {
 		subject = schema.RawSubjectPrefix + "." + schema.DomainToken(*site)
@@ -238,7 +240,7 @@ func (a *app) cmdReplayRaw(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(a.stderr, "newsjet replay raw: %d pages read, %d articles published, %d failed (cleaner and extractor %s)\n",
-		read, published, failed, version)
+		read, published, failed, stage.Version)
 	if failed > 0 {
 		return fmt.Errorf("%d raw pages not replayed", failed)
 	}

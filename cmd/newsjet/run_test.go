@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/encoding/json"
+
+	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/sink"
 	"github.com/newsjet/newsjet/services/sink/store"
@@ -61,8 +64,8 @@ func TestRunOncePrintsArticlesAndReportsDeadLetters(t *testing.T) {
 	args := []string{"run", "--once", "--timeout", "90s", "--log-level", "warn",
 		"testdata/harbour.html", junk, "testdata/bridge-cp1251.html", gz}
 	code, out, errOut := runCLI(ctx, t, args...)
-	if code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	if code != exitInputsFailed {
+		t.Fatalf("exit %d, want 3 (the junk file failed); stderr:\n%s", code, errOut)
 	}
 	arts := decodeLines[schema.Article](t, out)
 	if len(arts) != 3 {
@@ -86,7 +89,7 @@ func TestRunOncePrintsArticlesAndReportsDeadLetters(t *testing.T) {
 		t.Errorf("windows-1251 page: language %q body %q", arts[1].Language, arts[1].BodyText)
 	}
 	for _, a := range arts {
-		if a.Lineage.RawID == "" || a.Lineage.CleanedID == "" || a.ExtractorVersion != version {
+		if a.Lineage.RawID == "" || a.Lineage.CleanedID == "" || a.ExtractorVersion != stage.Version {
 			t.Errorf("article %s: lineage %+v version %q", a.ID, a.Lineage, a.ExtractorVersion)
 		}
 	}
@@ -117,10 +120,36 @@ func TestRunOnceUsage(t *testing.T) {
 	if code, out, _ := runCLI(ctx, t, "run", "--once", "--timeout", "1ns", "--log-level", "error", "testdata/harbour.html"); code != 1 || out != "" {
 		t.Errorf("timeout: exit %d stdout %q, want 1 and nothing", code, out)
 	}
-	// A file that cannot be read is an error of the command, not a dead letter.
+	// Inputs that cannot be read are reported before anything starts; with nothing
+	// left to run, nothing does.
 	missing := filepath.Join(t.TempDir(), "missing.html")
-	if code, out, _ := runCLI(ctx, t, "run", "--once", "--log-level", "error", missing); code != 1 || out != "" {
-		t.Errorf("missing file: exit %d stdout %q, want 1 and nothing", code, out)
+	code, out, errOut = runCLI(ctx, t, "run", "--once", "--log-level", "info", missing, "ftp://example.com/a.html")
+	if code != exitInputsFailed || out != "" || !strings.Contains(errOut, "newsjet run: reading page: open "+missing) ||
+		!strings.Contains(errOut, "newsjet run: ftp://example.com/a.html: unsupported URL scheme") || strings.Contains(errOut, "nats") {
+		t.Errorf("missing file: exit %d stdout %q stderr %q, want 3, nothing, both inputs named and no server started", code, out, errOut)
+	}
+}
+
+// One bad file does not abort a batch: every good input is printed, each failed one is
+// reported with its reason, and the exit code is 3.
+func TestRunOnceGoodAndBadInputs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	empty := writeFile(t, "empty.html", nil)
+	plain := writeFile(t, "plain.html", []byte(testPage)) // no URL, no canonical link
+	code, out, errOut := runCLI(ctx, t, "run", "--once", "--log-level", "warn", "testdata/harbour.html", empty, plain, "testdata/bridge-cp1251.html")
+	arts := decodeLines[schema.Article](t, out)
+	if code != exitInputsFailed || len(arts) != 3 || arts[0].Title != harbourTitle || arts[2].Title != bridgeTitle {
+		t.Fatalf("exit %d, %d articles; want 3 and the three good pages\nstderr:\n%s", code, len(arts), errOut)
+	}
+	// The page without URL is stored under its raw page's id, and its path is nowhere.
+	if a := arts[1]; a.URL != "" || a.ID != schema.ID("article", "raw", a.Lineage.RawID) || strings.Contains(out, filepath.Dir(plain)) {
+		t.Errorf("page without URL: url %q id %s", a.URL, a.ID)
+	}
+	for _, want := range []string{"newsjet run: " + empty + ": empty page", "newsjet run: some inputs failed: 1 failed"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 }
 
@@ -217,6 +246,11 @@ func TestRunServesClients(t *testing.T) {
 		t.Errorf("articles get of an unknown id: exit %d, want 1", code)
 	}
 
+	// /healthz answers like a stage's, naming the embedded pipeline.
+	if code, body, err := httpGet(ctx, api+"/healthz"); err != nil || code != http.StatusOK ||
+		body != `{"stage":"newsjet","status":"ok","version":"`+stage.Version+`"}`+"\n" {
+		t.Errorf("/healthz: %d %v %q", code, err, body)
+	}
 	code, metrics, err := httpGet(ctx, api+"/metrics")
 	if err != nil || code != http.StatusOK || !strings.Contains(metrics, `newsjet_stage_messages_in_total{stage="sink"} 1`) {
 		t.Errorf("metrics: %d %v\n%s", code, err, metrics)
@@ -259,18 +293,20 @@ func TestRunOnceFetchesURLsAndFeeds(t *testing.T) {
 	})
 	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")
-		now := time.Now().UTC().Format(time.RFC1123Z)
+		// A year old: older than the seen horizon, yet a feed given to run --once is
+		// read whole.
+		old := time.Now().UTC().AddDate(-1, 0, 0).Format(time.RFC1123Z)
 		w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Rechnoy</title><link>` + srv.URL + `/</link>
-<item><title>Bridge</title><link>` + srv.URL + `/bridge</link><pubDate>` + now + `</pubDate></item>
-<item><title>Memo</title><link>` + srv.URL + `/private/memo</link><pubDate>` + now + `</pubDate></item>
+<item><title>Bridge</title><link>` + srv.URL + `/bridge</link><pubDate>` + old + `</pubDate></item>
+<item><title>Memo</title><link>` + srv.URL + `/private/memo</link><pubDate>` + old + `</pubDate></item>
 </channel></rss>`))
 	})
 
 	code, out, errOut := runCLI(ctx, t, "run", "--once", "--allow-net", "127.0.0.0/8", "--log-level", "warn",
 		srv.URL+"/harbour", srv.URL+"/feed.xml", srv.URL+"/missing")
-	if code != 0 {
-		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	if code != exitInputsFailed {
+		t.Fatalf("exit %d, want 3 (a 404 and a page robots.txt forbids); stderr:\n%s", code, errOut)
 	}
 	arts := decodeLines[schema.Article](t, out)
 	if len(arts) != 2 || arts[0].Title != harbourTitle || arts[1].Title != bridgeTitle {
@@ -279,7 +315,8 @@ func TestRunOnceFetchesURLsAndFeeds(t *testing.T) {
 	if arts[0].URL != srv.URL+"/harbour" || arts[0].Lineage.RequestID == "" || arts[1].Lineage.RequestID == "" {
 		t.Errorf("fetched articles: url %q lineage %+v, %+v", arts[0].URL, arts[0].Lineage, arts[1].Lineage)
 	}
-	for _, want := range []string{srv.URL + "/missing: dead-lettered by fetcher", "robots.txt"} {
+	for _, want := range []string{srv.URL + "/missing: dead-lettered by fetcher", "robots.txt",
+		srv.URL + "/feed.xml: feed, 2 links: 2 requested\n"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
@@ -322,5 +359,44 @@ func TestRunOnceStoresInPostgres(t *testing.T) {
 	}
 	if rec.Article.Title != harbourTitle || rec.Article.ContentHash != arts[0].ContentHash {
 		t.Errorf("stored %q (%s), printed %q (%s)", rec.Article.Title, rec.Article.ContentHash, arts[0].Title, arts[0].ContentHash)
+	}
+}
+
+// The embedded server says at info, in one line, where it listens and stores; its
+// banner is for --log-level debug. Every stderr line is the one newsjet log format.
+func TestRunOnceLogs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	natsLines := func(errOut string) (info, debug int) {
+		for _, l := range strings.Split(strings.TrimSpace(errOut), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				continue // the --once report lines
+			}
+			if ts, _ := m["time"].(string); m["ts"] != nil || ts == "" {
+				t.Errorf("log line %q lacks the RFC 3339 time of the newsjet log format", l)
+			}
+			if m["logger"] != "nats" {
+				continue
+			}
+			switch m["level"] {
+			case "info":
+				info++
+				if !strings.Contains(l, `"listen":"in-process only"`) || !strings.Contains(l, `"store":"`) {
+					t.Errorf("the server's info line %q does not say where it listens and stores", l)
+				}
+			case "debug":
+				debug++
+			}
+		}
+		return info, debug
+	}
+	code, _, errOut := runCLI(ctx, t, "run", "--once", "--log-level", "info", "testdata/harbour.html")
+	if info, debug := natsLines(errOut); code != 0 || info != 1 || debug != 0 {
+		t.Errorf("info: exit %d, %d nats info lines, %d debug; want 0, 1, 0\n%s", code, info, debug, errOut)
+	}
+	code, _, errOut = runCLI(ctx, t, "run", "--once", "--log-level", "debug", "testdata/harbour.html")
+	if info, debug := natsLines(errOut); code != 0 || info != 1 || debug < 10 {
+		t.Errorf("debug: exit %d, %d nats info lines, %d debug; want the banner at debug", code, info, debug)
 	}
 }

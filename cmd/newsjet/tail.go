@@ -4,36 +4,39 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
-	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/sink/api"
 )
 
 // cmdTail prints the articles of the extracted stream, one JSON line each, through an
 // ordered consumer of its own (nothing durable is left behind on the server). By default
 // it starts with the next article; --all starts at the beginning, --since at a time in
-// the past. It runs until interrupted or until --limit articles were printed.
+// the past (as the read API takes it: a duration back from now, RFC 3339 or a date). It runs until interrupted or until --limit articles were printed.
 func (a *app) cmdTail(ctx context.Context, args []string) error {
 	fs := a.flagSet("tail", "")
 	var cf clientFlags
 	cf.register(fs)
 	site := fs.String("site", "", "only this site: a host name (news.example.com) or its subject token (news_example_com)")
 	all := fs.Bool("all", false, "start at the first article the stream holds")
-	since := fs.Duration("since", 0, "start with articles stored this long ago (e.g. 1h)")
+	since := fs.String("since", "", "start with the articles stored since TIME: a duration back from now (1h), RFC 3339 or YYYY-MM-DD")
 	limit := fs.Int("limit", 0, "exit after printing this many articles (0: never)")
 	logLevel := logFlags(fs)
-	if err := stage.ParseFlags(fs, args, lookupEnv); err != nil {
-		return usageErr(err)
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 0 {
 		return fmt.Errorf("%w: tail takes no arguments", ErrUsage)
 	}
-	if *all && *since != 0 {
+	if *all && *since != "" {
 		return fmt.Errorf("%w: give --all or --since, not both", ErrUsage)
+	}
+	start, err := api.ParseTime("since", *since)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	log, err := a.logger(*logLevel)
 	if err != nil {
@@ -53,8 +56,7 @@ func (a *app) cmdTail(ctx context.Context, args []string) error {
 	switch {
 	case *all:
 		cfg.DeliverPolicy = jetstream.DeliverAllPolicy
-	case *since > 0:
-		start := time.Now().Add(-*since)
+	case !start.IsZero():
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
 	}
 	return a.printArticles(ctx, js, cfg, *limit, log)

@@ -52,6 +52,9 @@ func TestTailPrintsArticlesBySite(t *testing.T) {
 		{"by host", []string{"--all", "--site", "news.example.com", "--limit", "2"}, []string{"One", "Three"}},
 		{"by token", []string{"--all", "--site", "other_example_org", "--limit", "1"}, []string{"Two"}},
 		{"since", []string{"--since", "1h", "--limit", "1"}, []string{"One"}},
+		// --since also takes a time, as newsjet articles does.
+		{"since a time", []string{"--since", time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "--limit", "2"}, []string{"One", "Two"}},
+		{"since a date", []string{"--since", time.Now().AddDate(0, 0, -1).UTC().Format(time.DateOnly), "--limit", "1"}, []string{"One"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"tail", "--nats-url", ns.ClientURL()}, tc.args...)
@@ -103,7 +106,7 @@ func TestTailFollowsNewArticlesUntilCancelled(t *testing.T) {
 
 func TestTailUsage(t *testing.T) {
 	ctx := context.Background()
-	for _, args := range [][]string{{"tail", "extra"}, {"tail", "--all", "--since", "1h"}} {
+	for _, args := range [][]string{{"tail", "extra"}, {"tail", "--all", "--since", "1h"}, {"tail", "--since", "soon"}} {
 		if code, out, _ := runCLI(ctx, t, args...); code != 2 || out != "" {
 			t.Errorf("%v: exit %d stdout %q, want 2 and nothing", args, code, out)
 		}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -267,23 +269,26 @@ func (c *Config) LogFields() []zap.Field {
 	}
 }
 
-// NewLogger returns a JSON logger to stderr at the given level.
+// NewLogger returns a JSON logger to stderr at the given level (see NewLoggerTo).
 func NewLogger(level string) (*zap.Logger, error) {
+	return NewLoggerTo(os.Stderr, level)
+}
+
+// NewLoggerTo returns the JSON logger every newsjet binary logs with, writing to w at
+// the given level: one object per line with level, time (RFC 3339, nanoseconds),
+// logger name, caller, msg and the fields, a stack trace on errors, and zap's
+// production sampling. Writes to w are serialised.
+func NewLoggerTo(w io.Writer, level string) (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
 		return nil, fmt.Errorf("%w: log level %q: %v", ErrConfig, level, err)
 	}
-	zc := zap.NewProductionConfig()
-	zc.Level = zap.NewAtomicLevelAt(lvl)
-	zc.EncoderConfig.TimeKey = "time"
-	zc.EncoderConfig.EncodeTime = zapcore.RFC3339NanoTimeEncoder
-	zc.OutputPaths = []string{"stderr"}
-	zc.ErrorOutputPaths = []string{"stderr"}
-	log, err := zc.Build()
-	if err != nil {
-		return nil, fmt.Errorf("building logger: %w", err)
-	}
-	return log, nil
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey = "time"
+	enc.EncodeTime = zapcore.RFC3339NanoTimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), lvl)
+	core = zapcore.NewSamplerWithOptions(core, time.Second, 100, 100)
+	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel)), nil
 }
 
 // negated binds a boolean flag to a field holding its negation, so a zero Config keeps

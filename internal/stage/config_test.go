@@ -116,6 +116,42 @@ func TestMainVersionAndBadFlags(t *testing.T) {
 	}
 }
 
+// A stage's logs are the one newsjet format (NewLoggerTo) on the stderr it is given,
+// and a service without a version of its own reports Version.
+func TestMainLogsInTheOneFormat(t *testing.T) {
+	svc := Service{Name: "tester"}
+	var out, errOut bytes.Buffer
+	if code := mainRun(context.Background(), svc, nil, []string{"--version"}, envMap(nil), &out, &errOut); code != 0 || out.String() != "tester "+Version+"\n" {
+		t.Errorf("--version: code %d, out %q", code, out.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	out.Reset()
+	svc.Setup = func(context.Context, Deps) (Handler, error) { return nil, errors.New("never reached") }
+	svc.Consumer = schema.ConsumerSpec{Durable: "tester", Stream: "TESTER"}
+	args := []string{"--nats-url", "nats://127.0.0.1:1", "--http-addr", ""}
+	if code := mainRun(ctx, svc, nil, args, envMap(nil), &out, &errOut); code != 0 {
+		t.Fatalf("code %d:\n%s", code, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+	if len(lines) < 2 || out.Len() != 0 {
+		t.Fatalf("stdout %q, stderr:\n%s", out.String(), errOut.String())
+	}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not a JSON line: %q", l)
+		}
+		ts, _ := m["time"].(string)
+		if _, err := time.Parse(time.RFC3339Nano, ts); err != nil || m["level"] == nil || m["msg"] == nil || m["ts"] != nil {
+			t.Errorf("line %q: want level, time (RFC 3339) and msg", l)
+		}
+	}
+	if !strings.Contains(lines[0], `"msg":"starting"`) || !strings.Contains(lines[0], `"version":"`+Version+`"`) {
+		t.Errorf("first line %q", lines[0])
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -6,9 +6,10 @@
 //
 // # A stage's main
 //
-//	var version = "dev" // set with -ldflags "-X main.version=..."
+//	func main() { stage.Main(cleaner.Service(stage.Version), nil) }
 //
-//	func main() { stage.Main(cleaner.Service(version), nil) }
+// Version is the one version of every binary of a commit, set at build time (see
+// Version).
 //
 // Main parses flags and NEWSJET_* environment variables (see Config.RegisterFlags),
 // handles --version, logs JSON to stderr with zap, and runs until SIGINT/SIGTERM.

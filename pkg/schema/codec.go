@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +26,9 @@ var (
 	ErrUnknownVersion = errors.New("schema: unknown schema version")
 	// ErrInvalid: a known version with a required field missing or out of range.
 	ErrInvalid = errors.New("schema: invalid message")
+	// ErrEmptyBody: a raw page without any bytes (no body and no body_ref), an
+	// ErrInvalid that the cleaner dead-letters as an empty page (unprocessable).
+	ErrEmptyBody = fmt.Errorf("%w: empty page (no body bytes)", ErrInvalid)
 )
 
 // Message is implemented by every message type of this package.
@@ -42,7 +47,7 @@ func (*FetchRequest) SchemaName() string { return FetchRequestV1 }
 func (*RawPage) SchemaName() string { return RawPageV1 }
 
 // SchemaName implements Message.
-func (*CleanedPage) SchemaName() string { return CleanedPageV1 }
+func (*CleanedPage) SchemaName() string { return CleanedPageV2 }
 
 // SchemaName implements Message.
 func (*Article) SchemaName() string { return ArticleV1 }
@@ -52,7 +57,7 @@ func (*DeadLetter) SchemaName() string { return DeadLetterV1 }
 
 func (m *FetchRequest) setSchema() { m.Schema = FetchRequestV1 }
 func (m *RawPage) setSchema()      { m.Schema = RawPageV1 }
-func (m *CleanedPage) setSchema()  { m.Schema = CleanedPageV1 }
+func (m *CleanedPage) setSchema()  { m.Schema = CleanedPageV2 }
 func (m *Article) setSchema()      { m.Schema = ArticleV1 }
 func (m *DeadLetter) setSchema()   { m.Schema = DeadLetterV1 }
 
@@ -88,7 +93,7 @@ func PeekSchema(data []byte) (string, error) {
 		Schema string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &env); err != nil {
-		return "", fmt.Errorf("%w: %v", ErrMalformed, err)
+		return "", malformedJSON(data, err)
 	}
 	if env.Schema == "" {
 		return "", fmt.Errorf("%w: no \"schema\" member", ErrMalformed)
@@ -97,8 +102,7 @@ func PeekSchema(data []byte) (string, error) {
 }
 
 // decode reads data as the message type whose versions are listed. Each entry maps a
-// schema name to a function that decodes that version and upcasts it to the newest type;
-// today every type has one version, read directly.
+// schema name to a function that decodes that version and upcasts it to the newest type.
 func decode[T any, PT interface {
 	*T
 	Message
@@ -128,9 +132,28 @@ func decode[T any, PT interface {
 func direct[T any](data []byte) (*T, error) {
 	m := new(T)
 	if err := json.Unmarshal(data, m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, malformedJSON(data, err)
 	}
 	return m, nil
+}
+
+// quotedHead is how many bytes of a payload that is not JSON its error quotes.
+const quotedHead = 32
+
+// malformedJSON is the ErrMalformed error for data that does not decode. The JSON
+// library's syntax errors repeat the input's bytes as they are; this error quotes the
+// payload's first bytes escaped instead (strconv.Quote) and cuts them, so binary junk
+// never reaches a log line or a dead letter's error text.
+func malformedJSON(data []byte, err error) error {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	head, more := data, ""
+	if len(head) > quotedHead {
+		head, more = head[:quotedHead], "..."
+	}
+	return fmt.Errorf("%w: not JSON: %d bytes starting %s%s", ErrMalformed, len(data), strconv.Quote(string(head)), more)
 }
 
 func known[T any](versions map[string]func([]byte) (*T, error)) string {
@@ -138,6 +161,7 @@ func known[T any](versions map[string]func([]byte) (*T, error)) string {
 	for n := range versions {
 		names = append(names, n)
 	}
+	slices.Sort(names)
 	return strings.Join(names, ", ")
 }
 
@@ -146,9 +170,11 @@ func known[T any](versions map[string]func([]byte) (*T, error)) string {
 var (
 	fetchRequestVersions = map[string]func([]byte) (*FetchRequest, error){FetchRequestV1: direct[FetchRequest]}
 	rawPageVersions      = map[string]func([]byte) (*RawPage, error){RawPageV1: direct[RawPage]}
-	cleanedPageVersions  = map[string]func([]byte) (*CleanedPage, error){CleanedPageV1: direct[CleanedPage]}
-	articleVersions      = map[string]func([]byte) (*Article, error){ArticleV1: direct[Article]}
-	deadLetterVersions   = map[string]func([]byte) (*DeadLetter, error){DeadLetterV1: direct[DeadLetter]}
+	cleanedPageVersions  = map[string]func([]byte) (*CleanedPage, error){
+		CleanedPageV1: upcastCleanedPageV1, CleanedPageV2: direct[CleanedPage],
+	}
+	articleVersions    = map[string]func([]byte) (*Article, error){ArticleV1: direct[Article]}
+	deadLetterVersions = map[string]func([]byte) (*DeadLetter, error){DeadLetterV1: direct[DeadLetter]}
 )
 
 // DecodeFetchRequest decodes any version of a FetchRequest.
@@ -161,7 +187,8 @@ func DecodeRawPage(data []byte) (*RawPage, error) {
 	return decode[RawPage](data, "newsjet.raw_page", rawPageVersions)
 }
 
-// DecodeCleanedPage decodes any version of a CleanedPage.
+// DecodeCleanedPage decodes any version of a CleanedPage. A v1 message keeps its
+// schema name and has its document in V1HTML (see CleanedPage).
 func DecodeCleanedPage(data []byte) (*CleanedPage, error) {
 	return decode[CleanedPage](data, "newsjet.cleaned_page", cleanedPageVersions)
 }

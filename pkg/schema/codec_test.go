@@ -6,9 +6,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 func readGolden(t *testing.T, name string) []byte {
@@ -69,7 +72,16 @@ func TestGoldenV1(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Charset != "windows-1251" || !strings.Contains(m.HTML, "Привет") {
+		if m.Schema != CleanedPageV1 || m.Charset != "windows-1251" || m.CharsetSource != "" || !strings.Contains(m.V1HTML, "Привет") {
+			t.Errorf("decoded %+v", m)
+		}
+	})
+	t.Run("cleaned_page_detected", func(t *testing.T) {
+		m, err := DecodeCleanedPage(readGolden(t, "cleaned_page_detected.v1.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Charset != "koi8-r" || m.CharsetSource != CharsetFromDetected {
 			t.Errorf("decoded %+v", m)
 		}
 	})
@@ -304,5 +316,125 @@ func TestBarePageURLMustBeHTTP(t *testing.T) {
 		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "page url") {
 			t.Errorf("Newsjet-Url %q: err = %v, want ErrInvalid naming the page url", u, err)
 		}
+	}
+}
+
+// TestGoldenV2 decodes the v2 golden file of every type that has a v2.
+func TestGoldenV2(t *testing.T) {
+	t.Run("cleaned_page", func(t *testing.T) {
+		m, err := DecodeCleanedPage(readGolden(t, "cleaned_page.v2.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Schema != CleanedPageV2 || m.V1HTML != "" || m.Head.Lang != "ru" || len(m.Head.JSONLD) != 1 ||
+			len(m.Headlines) != 1 || m.Headlines[0].Region != RegionArticle || len(m.Candidates) != 3 ||
+			m.Candidates[1].Depth != 1 || m.Candidates[1].Rel != "author" || !strings.Contains(m.Content, "<figcaption>") {
+			t.Errorf("decoded %+v", m)
+		}
+	})
+}
+
+func TestCleanedPageRoundTrip(t *testing.T) {
+	m, err := DecodeCleanedPage(readGolden(t, "cleaned_page.v2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeCleanedPage(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, m) {
+		t.Errorf("round trip changed the page:\n%+v\n%+v", back, m)
+	}
+	if !bytes.Contains(b, []byte(`"json_ld":[{"@context":"https://schema.org","@type":"NewsArticle"`)) {
+		t.Errorf("JSON-LD not carried as JSON: %s", b)
+	}
+}
+
+func TestCleanedPageVersions(t *testing.T) {
+	_, err := DecodeCleanedPage([]byte(`{"schema":"newsjet.cleaned_page.v3","id":"x","raw_id":"r"}`))
+	if !errors.Is(err, ErrUnknownVersion) || !strings.Contains(err.Error(), "newsjet.cleaned_page.v1, newsjet.cleaned_page.v2") {
+		t.Errorf("v3: %v", err)
+	}
+	page := &CleanedPage{ID: "c", RawID: "r", Candidates: []Candidate{{Tag: "div"}, {Tag: "a", Depth: 2}}}
+	if _, err := Encode(page); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a candidate two levels below its parent encoded: %v", err)
+	}
+	page.Candidates[1].Depth = 1
+	b, err := Encode(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := PeekSchema(b); name != CleanedPageV2 || bytes.Contains(b, []byte("V1HTML")) {
+		t.Errorf("encoded %s", b)
+	}
+}
+
+func TestAddJSONLD(t *testing.T) {
+	var h PageHead
+	for _, raw := range []string{
+		"<!-- {\"a\": 1} -->", "{\"headline\": \"two\nlines\"};", "  ", "{\"datePublished\": \"2024-05-01\", broken",
+	} {
+		h.AddJSONLD(raw)
+	}
+	if len(h.JSONLD) != 2 || string(h.JSONLD[0]) != `{"a":1}` || string(h.JSONLD[1]) != `{"headline":"two lines"}` {
+		t.Errorf("JSON-LD %q", h.JSONLD)
+	}
+	if len(h.JSONLDText) != 1 || !strings.Contains(h.JSONLDText[0], `"datePublished": "2024-05-01"`) {
+		t.Errorf("invalid blocks %q", h.JSONLDText)
+	}
+}
+
+// An empty raw page is an empty page (the cleaner dead-letters it as unprocessable),
+// told apart from a page missing a field by ErrEmptyBody, in both forms of the raw
+// subject.
+func TestEmptyRawPage(t *testing.T) {
+	now := time.Now()
+	for name, data := range map[string][]byte{
+		"bare":      nil,
+		"raw page":  []byte(`{"schema":"newsjet.raw_page.v1","id":"x","content_hash":"h","body_size":0,"fetched_at":"2024-05-01T09:31:02Z"}`),
+		"empty b64": []byte(`{"schema":"newsjet.raw_page.v1","id":"x","content_hash":"h","body":"","fetched_at":"2024-05-01T09:31:02Z"}`),
+	} {
+		_, err := DecodeRawPageMessage(nil, data, now)
+		if !errors.Is(err, ErrEmptyBody) || !errors.Is(err, ErrInvalid) || strings.Contains(err.Error(), "exactly one") {
+			t.Errorf("%s: %v, want ErrEmptyBody (an ErrInvalid) saying the page is empty", name, err)
+		}
+	}
+	both := &RawPage{ID: "x", ContentHash: "h", Body: []byte("<p>a</p>"), BodyRef: &ObjectRef{Bucket: "b", Name: "n"}}
+	if err := both.Validate(); !errors.Is(err, ErrInvalid) || errors.Is(err, ErrEmptyBody) {
+		t.Errorf("body and body_ref: %v, want ErrInvalid only", err)
+	}
+}
+
+// A payload that is not JSON is named in the error by its first bytes, quoted: raw
+// binary never reaches a log line or a dead letter's error text.
+func TestMalformedErrorQuotesPayload(t *testing.T) {
+	junk := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\xff\xfe"), make([]byte, 4096)...)
+	for name, decode := range map[string]func([]byte) error{
+		"fetch request": func(b []byte) error { _, err := DecodeFetchRequest(b); return err },
+		"article":       func(b []byte) error { _, err := DecodeArticle(b); return err },
+		"peek":          func(b []byte) error { _, err := PeekSchema(b); return err },
+	} {
+		err := decode(junk)
+		if !errors.Is(err, ErrMalformed) {
+			t.Fatalf("%s: %v, want ErrMalformed", name, err)
+		}
+		msg := err.Error()
+		if !utf8.ValidString(msg) || len(msg) > 200 || !strings.Contains(msg, `\x89PNG`) {
+			t.Errorf("%s: error %q: want valid UTF-8 under 200 bytes quoting the payload's start", name, msg)
+		}
+		for _, r := range msg {
+			if !unicode.IsPrint(r) {
+				t.Errorf("%s: error holds the unprintable %U: %q", name, r, msg)
+				break
+			}
+		}
+	}
+	if _, err := DecodeFetchRequest([]byte(`{"schema":"newsjet.fetch_request.v1",`)); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), `{\"schema\"`) {
+		t.Errorf("truncated JSON: %v", err)
 	}
 }

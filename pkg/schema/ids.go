@@ -36,3 +36,9 @@ func ArticleID(canonicalURL string) string {
 	}
 	return ID("article", canonicalURL)
 }
+
+// RawArticleID returns the id of an article extracted from a page that had no URL at all
+// (no URL header, no canonical link): derived from the raw page's id, since there is no
+// URL to name the article by. The extractor assigns it and the sink checks it; it differs
+// from the ArticleID of any URL NormalizeURL accepts.
+func RawArticleID(rawID string) string { return ID("article", "raw", rawID) }

@@ -10,11 +10,15 @@ import (
 )
 
 // TestJSONSchemaMatchesTypes keeps the published JSON Schema documents and the Go types
-// from drifting apart: every JSON member of a type is a property of its schema, and back.
+// from drifting apart: every JSON member of a type is a property of its schema, and back,
+// and so for the types a schema defines in $defs.
 func TestJSONSchemaMatchesTypes(t *testing.T) {
 	types := map[string]any{
-		FetchRequestV1: FetchRequest{}, RawPageV1: RawPage{}, CleanedPageV1: CleanedPage{},
-		ArticleV1: Article{}, DeadLetterV1: DeadLetter{},
+		FetchRequestV1: FetchRequest{}, RawPageV1: RawPage{}, CleanedPageV1: cleanedPageV1{},
+		CleanedPageV2: CleanedPage{}, ArticleV1: Article{}, DeadLetterV1: DeadLetter{},
+	}
+	defs := map[string]map[string]any{
+		CleanedPageV2: {"head": PageHead{}, "meta": Meta{}, "link": Link{}, "headline": Headline{}, "candidate": Candidate{}},
 	}
 	for _, name := range SchemaNames() {
 		doc, err := JSONSchema(name)
@@ -22,9 +26,9 @@ func TestJSONSchemaMatchesTypes(t *testing.T) {
 			t.Fatal(err)
 		}
 		var s struct {
-			ID         string                     `json:"$id"`
-			Properties map[string]json.RawMessage `json:"properties"`
-			Required   []string                   `json:"required"`
+			ID   string                `json:"$id"`
+			Defs map[string]objectType `json:"$defs"`
+			objectType
 		}
 		if err := json.Unmarshal(doc, &s); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -32,23 +36,41 @@ func TestJSONSchemaMatchesTypes(t *testing.T) {
 		if !strings.HasSuffix(s.ID, "/"+name+".json") {
 			t.Errorf("%s: $id %q", name, s.ID)
 		}
-		want := jsonMembers(reflect.TypeOf(types[name]))
-		var got []string
-		for p := range s.Properties {
-			got = append(got, p)
+		s.check(t, name, types[name])
+		if len(s.Defs) != len(defs[name]) {
+			t.Errorf("%s: $defs %d types, Go %d", name, len(s.Defs), len(defs[name]))
 		}
-		sort.Strings(got)
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: schema properties %v\n Go members %v", name, got, want)
-		}
-		for _, r := range s.Required {
-			if _, ok := s.Properties[r]; !ok {
-				t.Errorf("%s: required %q is no property", name, r)
-			}
+		for def, v := range defs[name] {
+			s.Defs[def].check(t, name+" $defs/"+def, v)
 		}
 	}
 	if _, err := JSONSchema("newsjet.article.v0"); err == nil {
 		t.Error("JSONSchema of an unknown version succeeded")
+	}
+}
+
+// objectType is the part of a JSON Schema object type the test compares.
+type objectType struct {
+	Properties map[string]json.RawMessage `json:"properties"`
+	Required   []string                   `json:"required"`
+}
+
+// check reports a difference between o's properties and the JSON members of v's type.
+func (o objectType) check(t *testing.T, name string, v any) {
+	t.Helper()
+	want := jsonMembers(reflect.TypeOf(v))
+	var got []string
+	for p := range o.Properties {
+		got = append(got, p)
+	}
+	sort.Strings(got)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: schema properties %v\n Go members %v", name, got, want)
+	}
+	for _, r := range o.Required {
+		if _, ok := o.Properties[r]; !ok {
+			t.Errorf("%s: required %q is no property", name, r)
+		}
 	}
 }
 

@@ -81,32 +81,21 @@ func (p *RawPage) PageURL() string {
 	return p.URL
 }
 
-// CleanedPage is a page decoded to UTF-8 with its boilerplate removed. HTML holds a small
-// document: the original's metadata elements (title, meta, canonical link, JSON-LD) in
-// <head>, metadata-bearing body elements (headline, byline, dates) in
-// <div data-newsjet="meta">, and the main content in <article data-newsjet="content">.
-type CleanedPage struct {
-	Schema string `json:"schema"`
-	// ID is deterministic: CleanedPageID(RawID, CleanerVersion).
-	ID  string `json:"id"`
-	URL string `json:"url,omitempty"`
-	// Charset is the charset the raw bytes were decoded from.
-	Charset string `json:"charset"`
-	HTML    string `json:"html"`
-	// Truncated is set when the main content was cut short so the message fits the
-	// server's max payload.
-	Truncated      bool      `json:"truncated,omitempty"`
-	FetchedAt      time.Time `json:"fetched_at"`
-	CleanedAt      time.Time `json:"cleaned_at"`
-	CleanerVersion string    `json:"cleaner_version"`
-	RawID          string    `json:"raw_id"`
-	RequestID      string    `json:"request_id,omitempty"`
-}
-
-// CleanedPageID is the id of the cleaned form of a raw page by a cleaner version.
-func CleanedPageID(rawID, cleanerVersion string) string {
-	return ID(CleanedPageV1, rawID, cleanerVersion)
-}
+// How a CleanedPage's charset was decided (CleanedPage.CharsetSource).
+const (
+	// CharsetFromBOM: a byte order mark.
+	CharsetFromBOM = "bom"
+	// CharsetFromHeader: the charset of the page's Content-Type.
+	CharsetFromHeader = "header"
+	// CharsetFromMeta: a <meta charset> or <meta http-equiv="Content-Type"> declaration.
+	CharsetFromMeta = "meta"
+	// CharsetFromDetected: read from the bytes, because nothing declared the charset or
+	// the page's non-ASCII bytes are valid UTF-8 under a legacy declaration.
+	CharsetFromDetected = "detected"
+	// CharsetFromDefault: nothing declared it and the bytes did not tell (ASCII only:
+	// utf-8; too little or too ambiguous text: windows-1252).
+	CharsetFromDefault = "default"
+)
 
 // Image is an article's lead image.
 type Image struct {
@@ -129,6 +118,9 @@ type Lineage struct {
 	RequestID string `json:"request_id,omitempty"`
 	RawID     string `json:"raw_id"`
 	CleanedID string `json:"cleaned_id"`
+	// CleanerVersion is the version of the cleaner that made the cleaned page the
+	// article was extracted from.
+	CleanerVersion string `json:"cleaner_version,omitempty"`
 }
 
 // Article is the pipeline's output: one structured news article.

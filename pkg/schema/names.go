@@ -6,6 +6,7 @@ const (
 	FetchRequestV1 = "newsjet.fetch_request.v1"
 	RawPageV1      = "newsjet.raw_page.v1"
 	CleanedPageV1  = "newsjet.cleaned_page.v1"
+	CleanedPageV2  = "newsjet.cleaned_page.v2"
 	ArticleV1      = "newsjet.article.v1"
 	DeadLetterV1   = "newsjet.dead_letter.v1"
 )

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -147,14 +148,19 @@ var (
 )
 
 // DomainToken turns a host name or URL into the subject token that names its site:
-// lower-cased, port and "www." dropped, dots replaced by underscores. Characters NATS
-// reserves in subjects (space, '*', '>', '.') never appear in the result. An empty or
+// lower-cased, port and "www." dropped, dots replaced by underscores. An IPv6 address
+// gives its eight groups without leading zeros, joined by underscores ([::1] is
+// 0_0_0_0_0_0_0_1; an IPv4-mapped one gives the IPv4 token). Characters NATS reserves
+// in subjects (space, '*', '>', '.') never appear in the result. An empty or
 // unparsable input gives "unknown".
 func DomainToken(hostOrURL string) string {
 	h := hostOf(hostOrURL)
 	h = strings.TrimPrefix(h, "www.")
 	if h == "" {
 		return "unknown"
+	}
+	if ip, err := netip.ParseAddr(h); err == nil && ip.Is6() {
+		h = ipv6Token(ip)
 	}
 	var b strings.Builder
 	b.Grow(len(h))
@@ -169,6 +175,23 @@ func DomainToken(hostOrURL string) string {
 		}
 	}
 	return strings.Trim(b.String(), "_")
+}
+
+// ipv6Token spells an IPv6 address as dot-separated groups (dots become underscores
+// in the token): the expanded form, leading zeros dropped, zone dropped.
+func ipv6Token(ip netip.Addr) string {
+	ip = ip.WithZone("")
+	if ip.Is4In6() {
+		return ip.Unmap().String()
+	}
+	groups := strings.Split(ip.StringExpanded(), ":")
+	for i, g := range groups {
+		if g = strings.TrimLeft(g, "0"); g == "" {
+			g = "0"
+		}
+		groups[i] = g
+	}
+	return strings.Join(groups, ".")
 }
 
 // FetchSubject is the subject a FetchRequest for url is published on.

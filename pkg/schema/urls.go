@@ -109,6 +109,8 @@ func hostOf(hostOrURL string) string {
 	}
 	if h, _, err := net.SplitHostPort(s); err == nil {
 		s = h
+	} else if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		s = s[1 : len(s)-1]
 	}
 	return strings.TrimSuffix(strings.ToLower(s), ".")
 }

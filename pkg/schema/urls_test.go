@@ -40,6 +40,18 @@ func TestArticleIDStableAcrossSpellings(t *testing.T) {
 	}
 }
 
+func TestRawArticleIDNeverAnArticleID(t *testing.T) {
+	a, b := RawArticleID("r1"), RawArticleID("r2")
+	if a == b || len(a) != 32 {
+		t.Errorf("raw ids: %s %s", a, b)
+	}
+	for _, u := range []string{"raw", "r1", "https://example.com/raw/r1"} {
+		if a == ArticleID(u) {
+			t.Errorf("RawArticleID(r1) equals ArticleID(%q)", u)
+		}
+	}
+}
+
 func TestDomainToken(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://www.News.Example.com:8443/a", "news_example_com"},
@@ -89,5 +101,43 @@ func TestIDDeterministic(t *testing.T) {
 	}
 	if FetchRequestID(KindArticle, "https://e.com/a?utm_source=x") != FetchRequestID(KindArticle, "https://E.com/a") {
 		t.Error("fetch request id depends on URL spelling")
+	}
+}
+
+func TestAuthorPath(t *testing.T) {
+	for href, want := range map[string]bool{
+		"/author/jane-roe": true, "https://example.com/staff/jroe/": true, "/AUTOR/ana": true, "/by/jane": true,
+		"/author/": true, "/authority/x": false, "/news/author": false, "": false, "author/jane": false,
+	} {
+		if got := AuthorPath(href); got != want {
+			t.Errorf("AuthorPath(%q) = %v, want %v", href, got, want)
+		}
+	}
+}
+
+func TestHeadMeta(t *testing.T) {
+	for key, want := range map[string]bool{"og:title": true, "article:published_time": true, "dc.creator": true,
+		"viewport": false, "fb:pages": false, "OG:TITLE": false} {
+		if got := HeadMeta(key); got != want {
+			t.Errorf("HeadMeta(%q) = %v", key, got)
+		}
+	}
+}
+
+func TestDomainTokenIPv6(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://[::1]:8080/feed.xml":     "0_0_0_0_0_0_0_1",
+		"https://[2001:db8::7]/a":        "2001_db8_0_0_0_0_0_7",
+		"http://[::ffff:127.0.0.1]:80/":  "127_0_0_1",
+		"[fe80::1%25eth0]:8080":          "fe80_0_0_0_0_0_0_1",
+		"[::1]":                          "0_0_0_0_0_0_0_1",
+		"https://[2001:DB8:0:0:1::1]/x/": "2001_db8_0_0_1_0_0_1",
+	} {
+		if got := DomainToken(in); got != want {
+			t.Errorf("DomainToken(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := FetchSubject("http://[::1]:8080/feed.xml"); got != "news.fetch.0_0_0_0_0_0_0_1" {
+		t.Errorf("FetchSubject = %q", got)
 	}
 }

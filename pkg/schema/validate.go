@@ -27,8 +27,9 @@ func (m *FetchRequest) Validate() error {
 	return nil
 }
 
-// Validate implements Message: exactly one of body and body_ref is set, the id and
-// content hash are present, and url and final_url, when set, are absolute http(s) URLs.
+// Validate implements Message: exactly one of body and body_ref is set (neither is
+// ErrEmptyBody), the id and content hash are present, and url and final_url, when set,
+// are absolute http(s) URLs.
 func (m *RawPage) Validate() error {
 	for _, u := range []string{m.URL, m.FinalURL} {
 		if u == "" {
@@ -45,8 +46,11 @@ func (m *RawPage) Validate() error {
 		return invalid(RawPageV1, "content_hash is empty")
 	}
 	hasBody, hasRef := len(m.Body) > 0, m.BodyRef != nil
-	if hasBody == hasRef {
-		return invalid(RawPageV1, "exactly one of body and body_ref must be set")
+	switch {
+	case !hasBody && !hasRef:
+		return ErrEmptyBody
+	case hasBody && hasRef:
+		return invalid(RawPageV1, "body and body_ref are both set")
 	}
 	if hasRef && (m.BodyRef.Bucket == "" || m.BodyRef.Name == "") {
 		return invalid(RawPageV1, "body_ref needs bucket and name")
@@ -57,10 +61,18 @@ func (m *RawPage) Validate() error {
 	return nil
 }
 
-// Validate implements Message: id and raw_id are present.
+// Validate implements Message: id and raw_id are present, and every candidate's depth
+// is at most one more than the one before it (the first's is 0).
 func (m *CleanedPage) Validate() error {
 	if m.ID == "" || m.RawID == "" {
-		return invalid(CleanedPageV1, "id and raw_id are required")
+		return invalid(m.SchemaName(), "id and raw_id are required")
+	}
+	prev := -1
+	for i, c := range m.Candidates {
+		if c.Depth < 0 || c.Depth > prev+1 {
+			return invalid(m.SchemaName(), "candidate %d has depth %d after depth %d", i, c.Depth, prev)
+		}
+		prev = c.Depth
 	}
 	return nil
 }

@@ -6,7 +6,7 @@
 //
 // Failures: a message that does not decode, and a page clean rejects (empty, binary,
 // too large), go to dead letters (reasons malformed, unknown_version, invalid,
-// unprocessable). A claim-checked body that is gone or does not match its hash is
+// unprocessable; a raw page without any bytes is unprocessable, like any empty page). A claim-checked body that is gone or does not match its hash is
 // unprocessable too. A cleaned page larger than the server's max payload (a page of
 // megabytes of text) is cut at a tag boundary to fit and marked truncated: a
 // best-effort result, not a lost page.
@@ -69,7 +69,10 @@ func Service(version string) stage.Service {
 func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) stage.Handler {
 	return func(ctx context.Context, m *stage.Msg) ([]stage.Output, error) {
 		raw, err := schema.DecodeRawPageMessage(m.Header, m.Data, m.Received)
-		if err != nil {
+		switch {
+		case errors.Is(err, schema.ErrEmptyBody):
+			return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("raw page: %w", err))
+		case err != nil:
 			return nil, fmt.Errorf("decoding raw page: %w", err)
 		}
 		body, err := claimcheck.PageBody(ctx, js, raw)
@@ -91,7 +94,7 @@ func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) 
 		}
 		return []stage.Output{{
 			Subject: subject(schema.CleanedSubjectPrefix, page.URL, m.Subject),
-			Schema:  schema.CleanedPageV1,
+			Schema:  schema.CleanedPageV2,
 			MsgID:   page.ID,
 			Data:    data,
 		}}, nil
@@ -105,21 +108,18 @@ func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) 
 // with reason schema.ReasonUnprocessable, wrapping clean's sentinel.
 func CleanPage(raw *schema.RawPage, body []byte, version string, now time.Time) (*schema.CleanedPage, error) {
 	url := raw.PageURL()
-	res, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType})
+	page, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType})
 	if err != nil {
 		return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("cleaning raw page %s: %w", raw.ID, err))
 	}
-	return &schema.CleanedPage{
-		ID:             schema.CleanedPageID(raw.ID, version),
-		URL:            url,
-		Charset:        res.Charset,
-		HTML:           res.HTML,
-		FetchedAt:      raw.FetchedAt,
-		CleanedAt:      now.UTC(),
-		CleanerVersion: version,
-		RawID:          raw.ID,
-		RequestID:      raw.RequestID,
-	}, nil
+	page.ID = schema.CleanedPageID(raw.ID, version)
+	page.URL = url
+	page.FetchedAt = raw.FetchedAt
+	page.CleanedAt = now.UTC()
+	page.CleanerVersion = version
+	page.RawID = raw.ID
+	page.RequestID = raw.RequestID
+	return page, nil
 }
 
 // subject is prefix.<domain of url>, or, for a page without URL, prefix followed by the

@@ -90,7 +90,7 @@ func (e *env) cleaned(n int) map[string]*schema.CleanedPage {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if !fromDelivery(m.Header.Get(schema.HeaderMsgID), cp.ID, schema.RawStream.Name) || m.Header.Get(schema.HeaderSchema) != schema.CleanedPageV1 {
+		if !fromDelivery(m.Header.Get(schema.HeaderMsgID), cp.ID, schema.RawStream.Name) || m.Header.Get(schema.HeaderSchema) != schema.CleanedPageV2 {
 			e.t.Errorf("headers %v for %s", m.Header, cp.ID)
 		}
 		if want := schema.CleanedSubject(cp.URL); cp.URL != "" && m.Subject != want {
@@ -107,14 +107,15 @@ func TestBarePagesInLegacyCharsets(t *testing.T) {
 	ruMeta := page(`<meta charset="windows-1251">`, ruTitle, ruParas...)
 	jaMeta := page(`<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">`, jaTitle, jaParas...)
 	cases := []struct {
-		url, contentType, charset string
-		body                      []byte
-		title, para               string
+		url, contentType, charset, source string
+		body                              []byte
+		title, para                       string
 	}{
-		{"https://example.ru/news/1", "text/html; charset=windows-1251", "windows-1251", encode(t, charmap.Windows1251, ru), ruTitle, ruParas[1]},
-		{"https://example.ru/news/2", "text/html", "windows-1251", encode(t, charmap.Windows1251, ruMeta), ruTitle, ruParas[2]},
-		{"https://example.jp/news/1", "text/html; charset=Shift_JIS", "shift_jis", encode(t, japanese.ShiftJIS, ja), jaTitle, jaParas[1]},
-		{"https://example.jp/news/2", "", "shift_jis", encode(t, japanese.ShiftJIS, jaMeta), jaTitle, jaParas[2]},
+		{"https://example.ru/news/1", "text/html; charset=windows-1251", "windows-1251", schema.CharsetFromHeader, encode(t, charmap.Windows1251, ru), ruTitle, ruParas[1]},
+		{"https://example.ru/news/2", "text/html", "windows-1251", schema.CharsetFromMeta, encode(t, charmap.Windows1251, ruMeta), ruTitle, ruParas[2]},
+		{"https://example.ru/news/3", "text/html", "windows-1251", schema.CharsetFromDetected, encode(t, charmap.Windows1251, ru), ruTitle, ruParas[0]},
+		{"https://example.jp/news/1", "text/html; charset=Shift_JIS", "shift_jis", schema.CharsetFromHeader, encode(t, japanese.ShiftJIS, ja), jaTitle, jaParas[1]},
+		{"https://example.jp/news/2", "", "shift_jis", schema.CharsetFromMeta, encode(t, japanese.ShiftJIS, jaMeta), jaTitle, jaParas[2]},
 	}
 	for _, tc := range cases {
 		h := nats.Header{schema.HeaderURL: {tc.url}}
@@ -135,11 +136,11 @@ func TestBarePagesInLegacyCharsets(t *testing.T) {
 		if cp.RawID != rawID || cp.ID != schema.CleanedPageID(rawID, "test-1") || cp.CleanerVersion != "test-1" {
 			t.Errorf("%s: ids %s %s version %s", tc.url, cp.RawID, cp.ID, cp.CleanerVersion)
 		}
-		if cp.Charset != tc.charset {
-			t.Errorf("%s: charset %q, want %q", tc.url, cp.Charset, tc.charset)
+		if cp.Charset != tc.charset || cp.CharsetSource != tc.source {
+			t.Errorf("%s: charset %q (%s), want %q (%s)", tc.url, cp.Charset, cp.CharsetSource, tc.charset, tc.source)
 		}
-		if !strings.Contains(cp.HTML, tc.title) || !strings.Contains(cp.HTML, tc.para) {
-			t.Errorf("%s: cleaned HTML lacks the decoded title or paragraph:\n%s", tc.url, cp.HTML)
+		if cp.Head.Title != tc.title || !strings.Contains(cp.Content, tc.para) {
+			t.Errorf("%s: cleaned page lacks the decoded title or paragraph: %q\n%s", tc.url, cp.Head.Title, cp.Content)
 		}
 		if cp.FetchedAt.IsZero() || cp.CleanedAt.Before(cp.FetchedAt) {
 			t.Errorf("%s: times fetched %v cleaned %v", tc.url, cp.FetchedAt, cp.CleanedAt)
@@ -178,7 +179,7 @@ func TestRawPageJSONBodies(t *testing.T) {
 	got := e.cleaned(4)
 	for _, u := range []string{"https://example.com/harbour/a", "https://example.com/harbour/b", "https://example.com/harbour/c", ""} {
 		cp := got[u]
-		if cp == nil || !strings.Contains(cp.HTML, "Fishing boats returned") || cp.Charset != "utf-8" {
+		if cp == nil || cp.Head.Title != "Harbour reopens after storm repairs" || !strings.Contains(cp.Content, "Engineers rebuilt the wall") || cp.Charset != "utf-8" {
 			t.Errorf("%q: cleaned page %+v", u, cp)
 			continue
 		}
@@ -220,6 +221,7 @@ func TestBadInputDeadLettered(t *testing.T) {
 		{"no text", []byte("<html><body>   </body></html>"), nats.Header{schema.HeaderContentType: {"text/html"}}, schema.ReasonUnprocessable},
 		{"bad gzip", []byte("not gzip"), nats.Header{schema.HeaderContentEncoding: {"gzip"}}, schema.ReasonInvalid},
 		{"claim check gone", missing, nil, schema.ReasonUnprocessable},
+		{"empty body", []byte{}, nil, schema.ReasonUnprocessable},
 	}
 	for _, tc := range cases {
 		e.publish("news.raw.example_com", tc.data, tc.header)

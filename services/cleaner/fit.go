@@ -9,13 +9,11 @@ import (
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
-// closing ends a cleaned document cut inside its content.
-const closing = "</article></body></html>"
-
 // encodeToFit encodes page so that its message fits maxPayload (headers included, see
-// claimcheck.HeaderReserve). A page whose encoding is too large has its document cut at
-// the last tag or word boundary that fits (see cutAtTag), closed, and marked
-// Truncated: a best-effort result rather than a lost page. maxPayload <= 0 means no limit. A page that cannot be made
+// claimcheck.HeaderReserve). A page whose encoding is too large has its content cut at
+// the last tag or word boundary that fits (see cutAtTag) and is marked Truncated: a
+// best-effort result rather than a lost page (the extractor's parser closes the
+// elements left open). maxPayload <= 0 means no limit. A page that cannot be made
 // to fit is a permanent error with reason too_large.
 func encodeToFit(page *schema.CleanedPage, maxPayload int64) ([]byte, error) {
 	data, err := schema.Encode(page)
@@ -24,14 +22,14 @@ func encodeToFit(page *schema.CleanedPage, maxPayload int64) ([]byte, error) {
 	}
 	budget := maxPayload - claimcheck.HeaderReserve
 	for attempt := 0; int64(len(data)) > budget && attempt < 4; attempt++ {
-		// JSON escaping makes the encoded document a little larger than the string;
+		// JSON escaping makes the encoded content a little larger than the string;
 		// cut by the overshoot plus a margin, and check again.
 		over := int64(len(data)) - budget
-		keep := len(page.HTML) - int(over) - len(closing) - 1024<<attempt
+		keep := len(page.Content) - int(over) - 1024<<attempt
 		if keep <= 0 {
 			break
 		}
-		page.HTML = cutAtTag(page.HTML, keep) + closing
+		page.Content = cutAtTag(page.Content, keep)
 		page.Truncated = true
 		if data, err = schema.Encode(page); err != nil {
 			return nil, err

@@ -11,12 +11,10 @@ import (
 
 func bigPage(paragraphs int) *schema.CleanedPage {
 	var b strings.Builder
-	b.WriteString(`<!DOCTYPE html><html><head><title>Long</title></head><body><article data-newsjet="content">`)
 	for i := 0; i < paragraphs; i++ {
 		b.WriteString("<p>A paragraph of a very long page, with enough words to weigh something.</p>")
 	}
-	b.WriteString(closing)
-	return &schema.CleanedPage{ID: "c", RawID: "r", HTML: b.String()}
+	return &schema.CleanedPage{ID: "c", RawID: "r", Head: schema.PageHead{Title: "Long"}, Content: b.String()}
 }
 
 func TestEncodeToFitCutsAtATag(t *testing.T) {
@@ -33,15 +31,15 @@ func TestEncodeToFitCutsAtATag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !back.Truncated || !strings.HasSuffix(back.HTML, "</p>"+closing) {
-		t.Errorf("document not cut between tags: ...%s", back.HTML[len(back.HTML)-60:])
+	if !back.Truncated || !strings.HasSuffix(back.Content, "</p>") || back.Head.Title != "Long" {
+		t.Errorf("content not cut between tags: ...%s", back.Content[len(back.Content)-60:])
 	}
 }
 
 func TestEncodeToFitLeavesSmallPagesAlone(t *testing.T) {
 	page := bigPage(3)
-	html := page.HTML
-	if _, err := encodeToFit(page, 64<<10); err != nil || page.Truncated || page.HTML != html {
+	content := page.Content
+	if _, err := encodeToFit(page, 64<<10); err != nil || page.Truncated || page.Content != content {
 		t.Fatalf("small page changed: truncated=%v err=%v", page.Truncated, err)
 	}
 	if _, err := encodeToFit(bigPage(5000), 0); err != nil {
@@ -64,8 +62,7 @@ func TestEncodeToFitGivesUp(t *testing.T) {
 func TestEncodeToFitCutsInsideALongText(t *testing.T) {
 	const maxPayload = 64 << 10
 	words := strings.Repeat("harbour ", 40000)
-	page := &schema.CleanedPage{ID: "c", RawID: "r",
-		HTML: `<!DOCTYPE html><html><head><title>Long</title></head><body><article data-newsjet="content"><div>` + words + "</div>" + closing}
+	page := &schema.CleanedPage{ID: "c", RawID: "r", Head: schema.PageHead{Title: "Long"}, Content: "<div>" + words + "</div>"}
 	data, err := encodeToFit(page, maxPayload)
 	if err != nil {
 		t.Fatal(err)
@@ -74,10 +71,10 @@ func TestEncodeToFitCutsInsideALongText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !back.Truncated || !strings.HasSuffix(back.HTML, " harbour"+closing) {
-		t.Errorf("not cut after a word: ...%s", back.HTML[max(0, len(back.HTML)-60):])
+	if !back.Truncated || !strings.HasSuffix(back.Content, " harbour") {
+		t.Errorf("not cut after a word: ...%s", back.Content[max(0, len(back.Content)-60):])
 	}
-	if n := strings.Count(back.HTML, "harbour"); n < 7000 {
+	if n := strings.Count(back.Content, "harbour"); n < 7000 {
 		t.Errorf("%d words kept of 40000 in %d bytes", n, len(data))
 	}
 }

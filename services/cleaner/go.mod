@@ -3,6 +3,7 @@ module github.com/newsjet/newsjet/services/cleaner
 go 1.26.0
 
 require (
+	github.com/gogs/chardet v0.0.0-20211120154057-b7413eaefb8f
 	github.com/nats-io/nats.go v1.55.0
 	github.com/newsjet/newsjet/internal v0.0.0
 	github.com/newsjet/newsjet/pkg/schema v0.0.0

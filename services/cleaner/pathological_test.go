@@ -28,7 +28,7 @@ func TestDeeplyNestedPageKeepsItsStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cp.Truncated || !strings.Contains(cp.HTML, strings.TrimSpace(story)) {
-		t.Errorf("truncated=%v, %d bytes; the story is not in the cleaned page", cp.Truncated, len(cp.HTML))
+	if cp.Truncated || !strings.Contains(cp.Content, strings.TrimSpace(story)) {
+		t.Errorf("truncated=%v, %d bytes; the story is not in the cleaned page", cp.Truncated, len(cp.Content))
 	}
 }

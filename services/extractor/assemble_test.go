@@ -8,12 +8,22 @@ import (
 
 	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner"
 	"github.com/newsjet/newsjet/services/extractor"
 )
 
-func cleanedPage(html string) *schema.CleanedPage {
-	return &schema.CleanedPage{ID: "cleaned-1", RawID: "raw-1", URL: "https://example.com/news/1", HTML: html,
-		FetchedAt: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), CleanerVersion: "c-test"}
+// cleanedPage cleans html, served from https://example.com/news/1, with the cleaner's
+// own function.
+func cleanedPage(t *testing.T, html string) *schema.CleanedPage {
+	t.Helper()
+	body := []byte(html)
+	raw := &schema.RawPage{ID: "raw-1", URL: "https://example.com/news/1", Body: body, ContentHash: schema.ContentHash(body),
+		FetchedAt: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
+	cp, err := cleaner.CleanPage(raw, body, "c-test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cp
 }
 
 // A page whose JSON-LD carries NUL and other control characters (seen in
@@ -22,9 +32,9 @@ func cleanedPage(html string) *schema.CleanedPage {
 func TestArticleStripsControlCharacters(t *testing.T) {
 	html := `<html><head><title>Harbour reopens</title><script type="application/ld+json">` +
 		`{"@type":"NewsArticle","headline":"Harbour reopens","articleSection":"Local\u0000","keywords":["storm\u0000","harbour\u001b"]}` +
-		`</script></head><body><article data-newsjet="content"><h1>Harbour reopens</h1><p>` + enParas[0] + "\x01</p><p>" + enParas[1] +
-		`</p></article></body></html>`
-	a, err := extractor.Article(cleanedPage(html), "x-test", time.Now())
+		`</script></head><body><article><h1>Harbour reopens</h1><p>` + enParas[0] + "\x01</p><p>" + enParas[1] +
+		`</p><p>` + enParas[2] + `</p></article></body></html>`
+	a, err := extractor.Article(cleanedPage(t, html), "x-test", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +54,9 @@ func TestArticleStripsControlCharacters(t *testing.T) {
 // A cleaned page that yields no body is a permanent failure with reason no_content,
 // never an empty article.
 func TestNoContentIsPermanent(t *testing.T) {
-	html := `<html><head><title>Gallery: harbour</title><meta property="og:title" content="Gallery: harbour"></head>` +
-		`<body><div data-newsjet="meta"><h1>Gallery: harbour</h1></div><article data-newsjet="content"></article></body></html>`
-	a, err := extractor.Article(cleanedPage(html), "x-test", time.Now())
+	cp := cleanedPage(t, page("", enTitle, enParas...))
+	cp.Content = `<figure><img src="https://example.com/harbour.jpg" alt=""><figcaption>The harbour at dawn.</figcaption></figure>`
+	a, err := extractor.Article(cp, "x-test", time.Now())
 	if reason, permanent := stage.ReasonOf(err); !permanent || reason != schema.ReasonNoContent || !errors.Is(err, extractor.ErrNoContent) {
 		t.Fatalf("Article = %+v, %v; want a permanent no_content error", a, err)
 	}

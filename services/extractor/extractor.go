@@ -4,8 +4,8 @@
 // extraction itself lives in package extract and knows nothing of NATS.
 //
 // A message that does not decode goes to dead letters (reasons malformed,
-// unknown_version, invalid); a document extract rejects (empty, unparsable) with reason
-// unprocessable, and a page without body text with reason no_content.
+// unknown_version, invalid); a page extract rejects (empty) with reason unprocessable,
+// and a page without body text with reason no_content.
 package extractor
 
 import (
@@ -73,8 +73,9 @@ func Handler(version string, maxPayload int64) stage.Handler {
 	}
 }
 
-// Article extracts the article from a cleaned page and completes it: URL (the page's
-// when extract found none), lineage, FetchedAt, ExtractedAt (now, in UTC),
+// Article extracts the article from a cleaned page (of any version) and completes it:
+// URL (the page's when extract found none), lineage (with the version of the cleaner
+// that made the page), FetchedAt, ExtractedAt (now, in UTC),
 // ExtractorVersion, ContentHash, Truncated (also when the cleaner cut the page to fit
 // its message), and ID: the one extract gave (or else the ArticleID
 // of the canonical URL or URL), but for a page without any URL an id derived from the
@@ -83,7 +84,7 @@ func Handler(version string, maxPayload int64) stage.Handler {
 // schema.ReasonUnprocessable; a page without body text (nor live posts) is
 // ErrNoContent, permanent with reason schema.ReasonNoContent: never an empty article.
 func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Article, error) {
-	a, err := extract.Extract(cp.HTML, extract.Options{URL: cp.URL, FetchedAt: cp.FetchedAt})
+	a, err := extract.Extract(cp, nil)
 	if err != nil {
 		return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("extracting cleaned page %s: %w", cp.ID, err))
 	}
@@ -95,7 +96,7 @@ func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Art
 	}
 	a.StripControls()
 	a.Truncated = a.Truncated || cp.Truncated
-	a.Lineage = schema.Lineage{RequestID: cp.RequestID, RawID: cp.RawID, CleanedID: cp.ID}
+	a.Lineage = schema.Lineage{RequestID: cp.RequestID, RawID: cp.RawID, CleanedID: cp.ID, CleanerVersion: cp.CleanerVersion}
 	a.FetchedAt = cp.FetchedAt
 	a.ExtractedAt = now.UTC()
 	a.ExtractorVersion = version
@@ -104,7 +105,7 @@ func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Art
 	case a.CanonicalURL == "" && a.URL == "":
 		// extract names a page by its URL; without any, every such page would share
 		// one id.
-		a.ID = schema.ID("article", "raw", cp.RawID)
+		a.ID = schema.RawArticleID(cp.RawID)
 	case a.ID != "":
 	case a.CanonicalURL != "":
 		a.ID = schema.ArticleID(a.CanonicalURL)

@@ -2,6 +2,7 @@ package extractor_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -183,7 +184,7 @@ func TestRawToArticle(t *testing.T) {
 				t.Errorf("%s: request id %q fetched %v url %s", s.url, a.Lineage.RequestID, a.FetchedAt, a.URL)
 			}
 		}
-		if a.Lineage.RawID != rawID || a.Lineage.CleanedID != schema.CleanedPageID(rawID, "c-test") {
+		if a.Lineage.RawID != rawID || a.Lineage.CleanedID != schema.CleanedPageID(rawID, "c-test") || a.Lineage.CleanerVersion != "c-test" {
 			t.Errorf("%s: lineage %+v, want raw %s", s.url, a.Lineage, rawID)
 		}
 		if a.ID != schema.ArticleID(s.url) || a.ExtractorVersion != "x-test" ||
@@ -221,14 +222,7 @@ func TestRedeliveryPublishesOneArticle(t *testing.T) {
 		t.Fatalf("%d articles after a raw message was handled twice, want 1", len(articles))
 	}
 	// One cleaned page in two messages.
-	cp := &schema.CleanedPage{
-		ID: "c-dup", RawID: "r-dup", URL: "https://example.com/harbour", Charset: "utf-8",
-		HTML: page("", enTitle, enParas...), FetchedAt: time.Now().UTC(),
-	}
-	data, err := schema.Encode(cp)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := cleanedMessage(t, "r-dup", "https://example.com/harbour")
 	e.publish("news.cleaned.example_com", data, nil)
 	e.publish("news.cleaned.example_com", data, nil)
 	stagetest.WaitSettled(t, e.js, schema.ExtractorConsumer)
@@ -240,11 +234,13 @@ func TestRedeliveryPublishesOneArticle(t *testing.T) {
 func TestBadCleanedPagesDeadLettered(t *testing.T) {
 	e := start(t, false)
 	cases := map[string]string{
-		`{"schema": "newsjet.cleaned_page.v1", "id": `:                                    schema.ReasonMalformed,
-		`{"schema": "newsjet.cleaned_page.v3", "id": "c1", "raw_id": "r1"}`:               schema.ReasonUnknownVersion,
-		`{"schema": "newsjet.raw_page.v1", "id": "c1"}`:                                   schema.ReasonMalformed,
-		`{"schema": "newsjet.cleaned_page.v1", "id": "c1", "html": "<p>x</p>"}`:           schema.ReasonInvalid,
-		`{"schema": "newsjet.cleaned_page.v1", "id": "c2", "raw_id": "r2", "html": "  "}`: schema.ReasonUnprocessable,
+		`{"schema": "newsjet.cleaned_page.v1", "id": `:                                                                schema.ReasonMalformed,
+		`{"schema": "newsjet.cleaned_page.v3", "id": "c1", "raw_id": "r1"}`:                                           schema.ReasonUnknownVersion,
+		`{"schema": "newsjet.raw_page.v1", "id": "c1"}`:                                                               schema.ReasonMalformed,
+		`{"schema": "newsjet.cleaned_page.v1", "id": "c1", "html": "<p>x</p>"}`:                                       schema.ReasonInvalid,
+		`{"schema": "newsjet.cleaned_page.v1", "id": "c2", "raw_id": "r2", "html": "  "}`:                             schema.ReasonUnprocessable,
+		`{"schema": "newsjet.cleaned_page.v2", "id": "c3", "raw_id": "r3", "head": {}, "content": ""}`:                schema.ReasonUnprocessable,
+		`{"schema": "newsjet.cleaned_page.v2", "id": "c4", "raw_id": "r4", "candidates": [{"tag": "a", "depth": 1}]}`: schema.ReasonInvalid,
 		"\x00\x01binary\xff\xfe": schema.ReasonMalformed,
 	}
 	for payload := range cases {
@@ -266,13 +262,7 @@ func TestBadCleanedPagesDeadLettered(t *testing.T) {
 func TestPagesWithoutURL(t *testing.T) {
 	e := start(t, false)
 	for _, rawID := range []string{"raw-a", "raw-b"} {
-		data, err := schema.Encode(&schema.CleanedPage{
-			ID: "c-" + rawID, RawID: rawID, Charset: "utf-8", HTML: page("", enTitle, enParas...), FetchedAt: time.Now().UTC(),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.publish("news.cleaned.example_org", data, nil)
+		e.publish("news.cleaned.example_org", cleanedMessage(t, rawID, ""), nil)
 	}
 	msgs := stagetest.WaitMsgs(t, e.js, schema.ExtractedStream.Name, 2)
 	ids := map[string]bool{}
@@ -300,4 +290,47 @@ func fromDelivery(msgID, contentID, stream string) bool {
 		}
 	}
 	return false
+}
+
+// cleanedMessage is the cleaned-page message the cleaner makes of the English story
+// as raw page rawID served from url.
+func cleanedMessage(t *testing.T, rawID, url string) []byte {
+	t.Helper()
+	body := []byte(page("", enTitle, enParas...))
+	raw := &schema.RawPage{ID: rawID, URL: url, Body: body, ContentHash: schema.ContentHash(body), FetchedAt: time.Now().UTC()}
+	cp, err := cleaner.CleanPage(raw, body, "c-test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := schema.Encode(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestV1CleanedPage: a cleaned page of the first contract version (one HTML document
+// with data-newsjet markers, as a cleaner before v2 published it) is still read.
+func TestV1CleanedPage(t *testing.T) {
+	e := start(t, false)
+	doc := `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>` + enTitle + ` | Example</title>` +
+		`<link rel="canonical" href="https://example.com/harbour"></head><body><div data-newsjet="meta">` +
+		`<h1 data-newsjet-ctx="article">` + enTitle + `</h1><div data-newsjet="after-h1"><p>By Jane Roe</p></div>` +
+		`</div><article data-newsjet="content"><p>` + strings.Join(enParas, "</p><p>") + `</p></article></body></html>`
+	v1, err := json.Marshal(map[string]any{"schema": schema.CleanedPageV1, "id": "c-v1", "raw_id": "r-v1",
+		"url": "https://example.com/harbour", "charset": "utf-8", "html": doc, "cleaner_version": "c-old",
+		"fetched_at": time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.publish("news.cleaned.example_com", v1, nil)
+	msgs := stagetest.WaitMsgs(t, e.js, schema.ExtractedStream.Name, 1)
+	a, err := schema.DecodeArticle(msgs[0].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != enTitle || a.BodyText != strings.Join(enParas, "\n\n") || strings.Join(a.Authors, "|") != "Jane Roe" ||
+		a.Lineage.CleanedID != "c-v1" || a.Lineage.CleanerVersion != "c-old" {
+		t.Errorf("article of a v1 page: %+v", a)
+	}
 }

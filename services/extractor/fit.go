@@ -8,14 +8,16 @@ import (
 	"github.com/newsjet/newsjet/internal/claimcheck"
 	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/extractor/extract"
 )
 
 // encodeToFit encodes a so that its message fits maxPayload (headers included, see
 // claimcheck.HeaderReserve); maxPayload <= 0 means no limit. An article that does not
 // fit is made smaller, step by step, and marked Truncated: first body_markdown is
 // dropped, then body_text is cut at a paragraph boundary, body_html is rebuilt from the
-// kept paragraphs and the live posts are cut likewise. ContentHash and WordCount keep
-// describing the whole article. An article that cannot be made to fit is a permanent
+// kept paragraphs and the live posts are cut likewise; WordCount and
+// ReadingTimeMinutes then count the kept body_text. ContentHash keeps describing the
+// whole article (its identity across versions). An article that cannot be made to fit is a permanent
 // error with reason too_large.
 func encodeToFit(a *schema.Article, maxPayload int64) ([]byte, error) {
 	data, err := schema.Encode(a)
@@ -42,6 +44,7 @@ func encodeToFit(a *schema.Article, maxPayload int64) ([]byte, error) {
 		a.BodyText = cutParagraphs(a.BodyText, int(share*float64(len(a.BodyText))))
 		a.BodyHTML = paragraphsHTML(a.BodyText)
 		a.LivePosts = cutLivePosts(a.LivePosts, int(share*float64(livePostBytes(a.LivePosts))))
+		a.WordCount, a.ReadingTimeMinutes = extract.TextStats(a.BodyText)
 		a.Truncated = true
 		if data, err = schema.Encode(a); err != nil {
 			return nil, err

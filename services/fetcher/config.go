@@ -71,6 +71,14 @@ type Config struct {
 	Horizon time.Duration
 	// MaxLinks bounds the requests one feed or sitemap yields.
 	MaxLinks int
+	// AnyAge requests a feed's or sitemap's links whatever their date (the seen set,
+	// PendingTTL and MaxLinks still apply). `newsjet run --once` sets it: a feed given
+	// explicitly is read whole, while polled sources skip items older than Horizon.
+	AnyAge bool
+	// OnDiscovery, when set, is called with what each read of a feed or sitemap gave
+	// (after the read, before its requests are published; again on a redelivery). It
+	// must be safe for concurrent use.
+	OnDiscovery func(Discovery)
 	// PendingTTL is how long a requested link is not requested again while its request
 	// waits to be fetched (default 1h).
 	PendingTTL time.Duration

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/newsjet/newsjet/internal/stage"
@@ -27,10 +28,6 @@ import (
 	"github.com/newsjet/newsjet/services/fetcher/polite"
 	"github.com/newsjet/newsjet/services/fetcher/state"
 )
-
-// Version is the fetcher's default version, reported by --version, /healthz and logs
-// when the binary was built without -X main.version.
-const Version = "1.0.0"
 
 // ErrEmptyPage is wrapped when an article answers 2xx with no body.
 var ErrEmptyPage = errors.New("fetcher: empty page")
@@ -52,6 +49,8 @@ type Fetcher struct {
 	bucketReady func(context.Context) error
 	// release gives the memory of large pages back once they stop coming.
 	release *releaser
+	// skipped counts SkippedMetric by cause; nil counters count nothing.
+	skipped map[string]prometheus.Counter
 }
 
 // New builds a fetcher from cfg (defaults for zero fields) keeping its state in st. It
@@ -102,10 +101,93 @@ type Result struct {
 	Page *schema.RawPage
 	Body []byte
 	// Requests are what a feed or sitemap yields: articles not seen within the horizon
-	// (and not older than it) and child sitemaps, none requested within PendingTTL.
+	// (and, unless Config.AnyAge, not older than it) and child sitemaps, none requested
+	// within PendingTTL, at most MaxLinks.
 	Requests []*schema.FetchRequest
+	// Discovery counts a feed's or sitemap's links: requested and skipped, by cause.
+	Discovery *Discovery
 	// NotModified: the server answered 304 to a conditional GET; nothing is new.
 	NotModified bool
+}
+
+// Discovery is what one read of a feed or sitemap gave: how many links it holds, how
+// many were requested and why the others were not.
+type Discovery struct {
+	// Source is the URL of the feed or sitemap; Kind schema.KindFeed or KindSitemap.
+	Source string
+	Kind   string
+	// Links counts the document's distinct http(s) links; Requested those requested.
+	Links     int
+	Requested int
+	// Skipped counts the links not requested, by cause.
+	Skipped Skipped
+}
+
+// Skipped counts the links of a feed or sitemap that were not requested, by cause.
+type Skipped struct {
+	// Old: dated before the seen horizon (never with Config.AnyAge).
+	Old int
+	// Seen: fetched within the seen horizon.
+	Seen int
+	// Pending: requested within PendingTTL, by this or another feed, and still queued.
+	Pending int
+	// OverLimit: past MaxLinks requests.
+	OverLimit int
+}
+
+// Total is the number of links skipped.
+func (s Skipped) Total() int { return s.Old + s.Seen + s.Pending + s.OverLimit }
+
+// Causes of skipped links: the cause label of SkippedMetric.
+const (
+	SkipOld       = "old"
+	SkipSeen      = "seen"
+	SkipPending   = "pending"
+	SkipOverLimit = "max_links"
+)
+
+// SkippedMetric is the fetcher's counter of feed and sitemap links not requested,
+// labelled cause: old (dated before the seen horizon), seen (fetched within it), pending
+// (already requested and queued) or max_links (past the per-document limit).
+const SkippedMetric = "newsjet_fetcher_links_skipped_total"
+
+// skipCounters registers SkippedMetric on reg (nil: counted but not exported) and
+// returns its series by cause, each present from the start. A registry that already
+// has the counter (the fetcher set up again in one process) keeps its series.
+func skipCounters(reg prometheus.Registerer) (map[string]prometheus.Counter, error) {
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: SkippedMetric,
+		Help: "Feed and sitemap links not requested, by cause: old, seen, pending or max_links.",
+	}, []string{"cause"})
+	if reg != nil {
+		if err := reg.Register(vec); err != nil {
+			are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err)
+			if !ok {
+				return nil, fmt.Errorf("registering %s: %w", SkippedMetric, err)
+			}
+			if vec, ok = are.ExistingCollector.(*prometheus.CounterVec); !ok {
+				return nil, fmt.Errorf("registering %s: %w", SkippedMetric, err)
+			}
+		}
+	}
+	out := map[string]prometheus.Counter{}
+	for _, cause := range []string{SkipOld, SkipSeen, SkipPending, SkipOverLimit} {
+		out[cause] = vec.WithLabelValues(cause)
+	}
+	return out, nil
+}
+
+// count adds a discovery's skipped links to the counters and logs one line for it.
+func (f *Fetcher) count(d *Discovery) {
+	for cause, n := range map[string]int{SkipOld: d.Skipped.Old, SkipSeen: d.Skipped.Seen, SkipPending: d.Skipped.Pending, SkipOverLimit: d.Skipped.OverLimit} {
+		if c := f.skipped[cause]; c != nil && n > 0 {
+			c.Add(float64(n))
+		}
+	}
+	f.log.Info("links discovered", zap.String("source", d.Source), zap.String("kind", d.Kind),
+		zap.Int("links", d.Links), zap.Int("requested", d.Requested), zap.Int("skipped_old", d.Skipped.Old),
+		zap.Int("skipped_seen", d.Skipped.Seen), zap.Int("skipped_pending", d.Skipped.Pending),
+		zap.Int("skipped_max_links", d.Skipped.OverLimit))
 }
 
 // permanent marks a failure that retrying cannot fix: the runtime dead-letters the
@@ -261,10 +343,12 @@ func (f *Fetcher) article(req *schema.FetchRequest, res *fetch.Response, now tim
 	return &Result{Kind: schema.KindArticle, Page: page, Body: res.Body}
 }
 
-// discover turns a feed or sitemap into requests for its recent links that were neither
-// fetched within the horizon nor requested within PendingTTL. A redelivery requests
-// every unseen link again, since the first attempt's requests may not have been
-// published (the stream drops those that were, by message id).
+// discover turns a feed or sitemap into requests for its links that are recent (any
+// link with Config.AnyAge), were neither fetched within the horizon nor requested
+// within PendingTTL, up to MaxLinks, and counts the skipped ones by cause (Discovery,
+// SkippedMetric, one log line). A redelivery requests every unseen link again, since
+// the first attempt's requests may not have been published (the stream drops those
+// that were, by message id).
 func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind string, res *fetch.Response, now time.Time, firstDelivery bool) (*Result, error) {
 	body := res.Body
 	if kind == schema.KindSitemap && len(body) > 2 && body[0] == 0x1f && body[1] == 0x8b {
@@ -279,14 +363,15 @@ func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind s
 		return nil, stage.Permanent(schema.ReasonUnprocessable, err)
 	}
 	cutoff := now.Add(-f.cfg.Horizon)
-	out := &Result{Kind: doc.Kind}
-	for _, l := range doc.Links {
+	d := &Discovery{Source: req.URL, Kind: doc.Kind, Links: len(doc.Links)}
+	out := &Result{Kind: doc.Kind, Discovery: d}
+	for i, l := range doc.Links {
 		if len(out.Requests) >= f.cfg.MaxLinks {
-			f.log.Info("link limit reached", zap.String("source", req.URL), zap.Int("max_links", f.cfg.MaxLinks),
-				zap.Int("links", len(doc.Links)))
+			d.Skipped.OverLimit = len(doc.Links) - i
 			break
 		}
-		if !l.Date.IsZero() && l.Date.Before(cutoff) {
+		if !f.cfg.AnyAge && !l.Date.IsZero() && l.Date.Before(cutoff) {
+			d.Skipped.Old++
 			continue
 		}
 		if l.Kind == schema.KindArticle {
@@ -295,6 +380,7 @@ func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind s
 				return nil, err
 			}
 			if seen {
+				d.Skipped.Seen++
 				continue
 			}
 		}
@@ -304,6 +390,7 @@ func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind s
 				return nil, err
 			}
 			if !fresh {
+				d.Skipped.Pending++
 				continue
 			}
 		}
@@ -312,6 +399,8 @@ func (f *Fetcher) discover(ctx context.Context, req *schema.FetchRequest, kind s
 			Source: req.URL, RequestedAt: now.UTC(),
 		})
 	}
+	d.Requested = len(out.Requests)
+	f.count(d)
 	return out, nil
 }
 

@@ -28,7 +28,8 @@ const Name = "fetcher"
 //     travels inline, gzip-compressed or as a claim check in the object store,
 //     whichever first fits maxPayload (the server's max_payload);
 //   - a feed or sitemap becomes one FetchRequest per unseen link on
-//     schema.FetchSubject(link) with message id FetchRequest.ID, content-scoped;
+//     schema.FetchSubject(link) with message id FetchRequest.ID, content-scoped, and
+//     its Discovery goes to Config.OnDiscovery;
 //   - a 304 publishes nothing.
 //
 // Permanent failures (see Fetch) are dead-lettered with their reason; transient ones are
@@ -42,6 +43,9 @@ func (f *Fetcher) Handler(js jetstream.ObjectStoreManager, maxPayload int64) sta
 		res, err := f.Fetch(ctx, req, m.Deliveries <= 1)
 		if err != nil {
 			return nil, err
+		}
+		if res.Discovery != nil && f.cfg.OnDiscovery != nil {
+			f.cfg.OnDiscovery(*res.Discovery)
 		}
 		return f.outputs(ctx, js, maxPayload, req, res)
 	}
@@ -75,7 +79,6 @@ func (f *Fetcher) outputs(ctx context.Context, js jetstream.ObjectStoreManager, 
 		outs = append(outs, stage.Output{Subject: schema.FetchSubject(r.URL), Schema: schema.FetchRequestV1, MsgID: r.ID, Data: data,
 			ContentScoped: true})
 	}
-	f.log.Debug("discovered", zap.String("url", req.URL), zap.String("kind", res.Kind), zap.Int("requests", len(outs)))
 	return outs, nil
 }
 
@@ -93,7 +96,7 @@ func Service(cfg *Config) stage.Service {
 	)
 	return stage.Service{
 		Name:     Name,
-		Version:  Version,
+		Version:  stage.Version,
 		Consumer: schema.FetcherConsumer,
 		Streams:  []schema.StreamSpec{schema.FetchStream, schema.RawStream},
 		Setup: func(ctx context.Context, d stage.Deps) (stage.Handler, error) {
@@ -119,6 +122,9 @@ func Service(cfg *Config) stage.Service {
 				return nil, err
 			}
 			fe.bucketReady = func(ctx context.Context) error { return claimcheck.Check(ctx, d.JS, d.Provision) }
+			if fe.skipped, err = skipCounters(d.Registry); err != nil {
+				return nil, err
+			}
 			mu.Lock()
 			f = fe
 			mu.Unlock()

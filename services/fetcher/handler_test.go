@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go/jetstream"
@@ -345,13 +347,23 @@ func TestMalformedRequestIsDeadLettered(t *testing.T) {
 	b := startBroker(t)
 	cfg := testConfig()
 	runStage(t, b, &cfg)
-	if _, err := b.js.Publish(context.Background(), schema.FetchSubjectPrefix+".x", []byte("not json")); err != nil {
+	// A binary payload: the dead letter keeps its bytes, its error text quotes them.
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0, 0xff, 0x10, 0x80}, 256)...)
+	if _, err := b.js.Publish(context.Background(), schema.FetchSubjectPrefix+".x", png); err != nil {
 		t.Fatal(err)
 	}
 	dead := collect(t, b, schema.DeadLetterStream.Name, schema.DeadSubject(Name), 1)
 	dl, err := schema.DecodeDeadLetter(dead[0].Data())
-	if err != nil || dl.Reason != schema.ReasonMalformed {
+	if err != nil || dl.Reason != schema.ReasonMalformed || !bytes.Equal(dl.Payload, png) {
 		t.Fatalf("dead letter %+v, %v", dl, err)
+	}
+	if !utf8.ValidString(dl.Error) || len(dl.Error) > 300 || !strings.Contains(dl.Error, `"\x89PNG\r\n`) {
+		t.Errorf("dead letter error %q: want the payload's start quoted, valid UTF-8, short", dl.Error)
+	}
+	for _, r := range dl.Error {
+		if !unicode.IsPrint(r) {
+			t.Fatalf("dead letter error holds the unprintable %U: %q", r, dl.Error)
+		}
 	}
 }
 

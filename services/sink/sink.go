@@ -36,11 +36,8 @@ import (
 	"github.com/newsjet/newsjet/services/sink/store/sqlite"
 )
 
-// Name and Version identify the stage.
-const (
-	Name    = "sink"
-	Version = "0.1.0"
-)
+// Name is the stage's name: its consumer, metrics label and dead-letter subject.
+const Name = "sink"
 
 // Defaults of Config.
 const (
@@ -191,7 +188,7 @@ func NewWithStore(st store.Store, cfg *Config) *Sink { return &Sink{cfg: cfg, gi
 func (s *Sink) Service() stage.Service {
 	return stage.Service{
 		Name:     Name,
-		Version:  Version,
+		Version:  stage.Version,
 		Consumer: schema.SinkConsumer,
 		Streams:  []schema.StreamSpec{schema.ExtractedStream},
 		Setup:    s.setup,

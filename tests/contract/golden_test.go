@@ -90,6 +90,9 @@ func TestSchemasRejectBrokenMessages(t *testing.T) {
 		{"article.v1.json", schema.ArticleV1, `"word_count": 12`, `"word_count": -1`},
 		{"article.v1.json", schema.ArticleV1, `"published_at": "2024-05-01T09:30:00+02:00"`, `"published_at": "1 May 2024"`},
 		{"dead_letter.v1.json", schema.DeadLetterV1, `"stage": "cleaner",`, ``},
+		{"cleaned_page.v2.json", schema.CleanedPageV2, `"depth": 1,`, `"depth": -1,`},
+		{"cleaned_page.v2.json", schema.CleanedPageV2, `"region": "article", "before"`, `"region": "sidebar", "before"`},
+		{"cleaned_page.v2.json", schema.CleanedPageV2, `"key": "og:title", `, ``},
 	}
 	for _, c := range cases {
 		t.Run(c.golden+" "+c.to, func(t *testing.T) {

@@ -1,7 +1,8 @@
-// Package clean turns raw page bytes into the cleaned document the extractor reads:
-// decoded to UTF-8, parsed once, with the metadata-bearing elements and the main
-// content subtree kept and the boilerplate (menus, share bars, related links,
-// comment forms, hidden and screen-reader-only text, ads) removed.
+// Package clean turns raw page bytes into the cleaned page the extractor reads
+// (schema.CleanedPage): decoded to UTF-8, parsed once, its head metadata and the
+// body elements that carry metadata kept as typed fields, and its main content kept
+// with the boilerplate (menus, share bars, related links, comment forms, hidden and
+// screen-reader-only text, ads) removed.
 //
 // It is a pure package: no I/O, no global state, safe for concurrent use.
 package clean
@@ -14,7 +15,13 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
+
+// defaultParams is DefaultParams, made once.
+var defaultParams = DefaultParams()
 
 // MaxInput is the largest page Clean accepts, in bytes.
 const MaxInput = 64 << 20
@@ -29,33 +36,26 @@ var (
 	ErrTooLarge = errors.New("clean: page too large")
 )
 
-// Options describe where the raw bytes came from.
+// Options describe where the raw bytes came from, and how to clean them.
 type Options struct {
 	URL         string // page URL, may be empty
 	ContentType string // HTTP Content-Type header if known (may carry charset=)
-}
-
-// Result is a cleaned page.
-type Result struct {
-	// HTML is the cleaned document, UTF-8: the original's metadata elements in
-	// <head>, metadata-bearing body elements in <div data-newsjet="meta"> and the main
-	// content in <article data-newsjet="content">.
-	HTML string
-	// Charset is the charset the raw bytes were decoded from, e.g. "utf-8".
-	Charset string
+	// Params are the thresholds to clean with; nil means DefaultParams.
+	Params *Params
 }
 
 // Clean decodes raw (charset from a byte-order mark, opts.ContentType, a <meta>
-// declaration, or UTF-8 validity, in that order), parses it once, selects the main
-// content and renders the cleaned document. Plain text (served as text/plain, or
-// holding no markup at all) is all content, one paragraph per blank-line-separated
-// block. Invalid UTF-8 is kept as it is in the
-// tree and replaced by U+FFFD when rendered.
+// declaration, or else read from the bytes, in that order), parses it once, collects its
+// metadata (see collectMeta), selects the main content and renders it. Plain text
+// (served as text/plain, or holding no markup at all) is all content, one paragraph
+// per blank-line-separated block. It returns the page's Charset, CharsetSource,
+// Head, Headlines, Candidates, Content and Tail; the caller fills in the rest of the message. Invalid
+// UTF-8 in the page is replaced by U+FFFD in every field.
 //
 // It returns ErrEmpty for no bytes or a page with no text, ErrNotHTML for binary
 // data and ErrTooLarge above MaxInput. Any other input, however malformed, gives a
 // best-effort result; Clean never panics. Time and memory are linear in len(raw).
-func Clean(raw []byte, opts Options) (*Result, error) {
+func Clean(raw []byte, opts Options) (*schema.CleanedPage, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrEmpty
 	}
@@ -65,7 +65,7 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	if isBinary(raw) {
 		return nil, ErrNotHTML
 	}
-	text, cs, err := decode(raw, opts.ContentType)
+	text, cs, source, err := decode(raw, opts.ContentType)
 	if err != nil {
 		return nil, err
 	}
@@ -73,24 +73,28 @@ func Clean(raw []byte, opts Options) (*Result, error) {
 	if plain {
 		text = textToHTML(text)
 	}
-	doc := parseHTML(string(text))
-	head, body := collectMeta(doc)
+	par := opts.Params
+	if par == nil {
+		par = &defaultParams
+	}
+	doc := htmlparse.Document(string(text))
+	meta := collectMeta(doc, par)
+	meta.head.Lang = htmlLang(doc)
 	var content content
 	if plain {
 		content = plainContent(doc)
 	} else {
-		content = selectContent(doc, hostOf(opts.URL))
+		content = selectContent(doc, hostOf(opts.URL), declaredLang(&meta.head), par)
 	}
-	if content.empty() && len(body) == 0 {
+	if content.empty() && len(meta.headlines) == 0 && len(meta.candidates) == 0 {
 		return nil, ErrEmpty
 	}
-	return &Result{HTML: renderDoc(doc, head, body, content), Charset: cs}, nil
-}
-
-// voidElements have no end tag and no content.
-var voidElements = map[string]bool{
-	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true,
-	"link": true, "meta": true, "source": true, "track": true, "wbr": true, "param": true,
+	page := &schema.CleanedPage{
+		Charset: cs, CharsetSource: source, Head: meta.head, Headlines: meta.headlines, Candidates: meta.candidates,
+		Content: renderContent(content.root), Tail: tailLines(content.tail),
+	}
+	validUTF8(page)
+	return page, nil
 }
 
 // plainContent returns the content of a document made by textToHTML: all of it.

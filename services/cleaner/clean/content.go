@@ -9,48 +9,17 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-)
 
-// Tuning of the main-content selection.
-const (
-	// descendShare: the selection moves from an element to its child holding at
-	// least this share of the element's paragraph weight.
-	descendShare = 0.8
-	// boilerKeepShare: an element named like page furniture is kept when it holds
-	// at least this share of the page's (or the content root's) paragraph weight.
-	boilerKeepShare = 0.4
-	// linkListDensity: a block whose text is more than this share links is a link list.
-	linkListDensity = 0.6
-	// adLabelMax: a block holding ad or embed code or controls and at most this
-	// much text ("Advertisement", "Share", "1.2K") is an ad slot or a widget.
-	adLabelMax = 40
-	// figureUp, captionMax: see markFigures.
-	figureUp   = 4
-	captionMax = 120
-	// tailShort: see trimTail.
-	tailShort = 40
-	// h1BranchMin, h1BranchShare, h1BlockShare: see descend.
-	h1BranchMin   = 150
-	h1BranchShare = 0.1
-	h1BlockShare  = 0.55
-	// widenMaxShare, widenTiny, headShort: see widen.
-	widenMaxShare = 0.5
-	widenTiny     = 30
-	headShort     = 80
-	// linkListKeep: a link-dense block holding this share of the root's weight stays.
-	linkListKeep = 0.15
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
 // content is the selected main content of a page.
 type content struct {
 	root *html.Node // nil when the page has no body text
 	// tail holds the short lines trimTail cut from the end of the content (a
-	// sign-off such as the author's name), in document order, at most tailKeep.
+	// sign-off such as the author's name), in document order, at most TailKeep.
 	tail []*html.Node
 }
-
-// tailKeep is how many trimmed trailing lines are kept for the extractor.
-const tailKeep = 4
 
 func (c content) empty() bool { return c.root == nil }
 
@@ -61,65 +30,119 @@ const (
 	fGone uint16 = 1 << 14
 )
 
-// selectContent finds the main content of doc and unlinks the boilerplate inside
-// it from the tree. It must run after collectMeta, which reads the untouched tree.
-// pageHost is the host of the page's URL without "www." ("" when unknown): links
-// to other hosts are off-site.
-func selectContent(doc *html.Node, pageHost string) content {
-	p := flattenBody(doc)
+// selection is the state the content passes share.
+type selection struct {
+	doc  *html.Node
+	host string // the page's host without "www.", "" when unknown
+	root int32  // the content root, once chosen
+	tail []*html.Node
+}
+
+// A pass is one step of main-content selection.
+type pass struct {
+	// name is the pass's name in Params.Skip and the benchmark's ablation.
+	name string
+	// does says what the pass removes or keeps, and why; after names the passes it
+	// must run after (the table lists them in an order that respects it).
+	does, after string
+	// required is set on the passes the others need (no content without them).
+	required bool
+	run      func(p *page, s *selection)
+}
+
+// Passes is the content selection, in the order it runs.
+var Passes = [...]pass{
+	{name: "page-furniture", does: "drops scripts, forms, media and hidden elements, menus, and furniture by tag " +
+		"(aside, header, footer, form) or by class, id or role (share, related, comments, ads, ...) holding little " +
+		"of the page's prose: never article text",
+		run: func(p *page, s *selection) { p.dropBoiler(0) }},
+	{name: "descend", required: true, after: "page-furniture",
+		does: "chooses the content root: from <body> down to the child holding most of the paragraph weight (the " +
+			"headline's link-poor branch beside teaser columns or a thread)",
+		run: func(p *page, s *selection) { s.root = p.descend(0) }},
+	{name: "widen", after: "descend",
+		does: "moves the root up over sibling prose (an intro or standfirst set apart from the body), dropping " +
+			"short lines with digits before it (datelines)",
+		run: func(p *page, s *selection) { s.root = p.widen(s.root) }},
+	{name: "next-story", after: "widen",
+		does: "ends the content at the next story of a flat endless page (another h1 opening a story after prose)",
+		run:  func(p *page, s *selection) { p.cutAtNextStory(s.root) }},
+	{name: "head-lines", after: "next-story",
+		does: "drops the byline and dateline lines between the headline and the body (and, on a page without h1, " +
+			"the element standing in for it): metadata, not body text",
+		run: func(p *page, s *selection) {
+			if p.h1 >= 0 {
+				p.dropHeadLines(s.root, p.h1, false)
+			} else if h := p.titleStandIn(s.doc, s.root); h >= 0 {
+				p.dropHeadLines(s.root, h, true)
+				p.drop(h)
+			}
+		}},
+	{name: "partner-boxes", after: "widen",
+		does: "drops the short boxes after the story that open with a heading and link to another site",
+		run:  func(p *page, s *selection) { p.dropPartnerBoxes(s.root, s.host) }},
+	{name: "inside", after: "head-lines",
+		does: "drops, inside the root, the blocks one of InsideRules matches, in one walk in document order " +
+			"(a block it drops is not looked into)",
+		run: func(p *page, s *selection) { p.dropInside(s.root) }},
+	{name: "repost-note", after: "inside",
+		does: "drops a closing syndication note linking the headline (\"This article originally appeared on ...\")",
+		run:  func(p *page, s *selection) { p.dropRepostNote(s.root) }},
+	{name: "tail", after: "repost-note",
+		does: "cuts the headings and short lines after the last prose (\"Comments\", a sign-off), keeping the last " +
+			"few as the page's tail for the extractor",
+		run: func(p *page, s *selection) { s.tail = p.trimTail(s.root) }},
+	{name: "figures", after: "tail",
+		does: "turns images with their captions, and tables with their notes, into figures: captions stay in the " +
+			"content's HTML, out of its text",
+		run: func(p *page, s *selection) { p.markFigures(s.root) }},
+}
+
+// selectContent finds the main content of doc by running Passes, and unlinks the
+// boilerplate inside it from the tree. It must run after collectMeta, which reads
+// the untouched tree. pageHost is the host of the page's URL without "www." (""
+// when unknown): links to other hosts are off-site; lang is the page's declared
+// language. A root that ends with no text (all of it furniture) or that is a comment
+// thread (see isThread: a reader thread outweighing a short story beside it) is given
+// up, and the passes from "descend" on choose another, at most reselectMax times.
+func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
+	p := flattenBody(doc, par)
+	p.adLabels = adLabelsFor(lang)
 	if len(p.els) == 0 || p.els[0].text == 0 {
 		return content{}
 	}
-	p.dropBoiler(0)
-	root := p.widen(p.descend(0))
-	tail := p.clearRoot(doc, root, pageHost)
-	for try := 1; root > 0 && try <= reselectMax && (p.els[root].text == 0 || p.isThread(root)); try++ {
+	s := selection{doc: doc, host: pageHost}
+	run := func(from int) {
+		for i := from; i < len(Passes); i++ {
+			if ps := &Passes[i]; ps.required || !par.skips(ps.name) {
+				ps.run(p, &s)
+			}
+		}
+	}
+	run(0)
+	for try := 1; s.root > 0 && try <= reselectMax && (p.els[s.root].text == 0 || p.isThread(s.root)); try++ {
 		// The heaviest branch held only furniture, or was a comment thread
 		// outweighing a short story: the story is in another branch.
-		p.drop(root)
-		root = p.widen(p.descend(0))
-		tail = p.clearRoot(doc, root, pageHost)
+		p.drop(s.root)
+		s.tail = nil
+		run(descendPass)
 	}
-	if p.els[root].text == 0 {
+	if p.els[s.root].text == 0 {
 		return content{}
 	}
-	p.unlinkDropped(root)
-	return content{root: p.els[root].n, tail: tail}
-}
-
-// reselectMax bounds how often selectContent gives up a content root for another.
-const reselectMax = 3
-
-// clearRoot drops the boilerplate inside the content root and returns the short lines
-// trimmed from its end (see trimTail).
-func (p *page) clearRoot(doc *html.Node, root int32, pageHost string) []*html.Node {
-	p.dropBoiler(root)
-	p.dropOtherArticles(root)
-	p.cutAtNextStory(root)
-	if p.h1 >= 0 {
-		p.dropHeadLines(root, p.h1, false)
-	} else if h := p.titleStandIn(doc, root); h >= 0 {
-		p.dropHeadLines(root, h, true)
-		p.drop(h)
-	}
-	p.dropThreads(root)
-	p.dropPartnerBoxes(root, pageHost)
-	p.dropInside(root)
-	p.dropRepostNote(root)
-	tail := p.trimTail(root)
-	p.markFigures(root)
-	return tail
+	p.unlinkDropped(s.root)
+	return content{root: p.els[s.root].n, tail: s.tail}
 }
 
 // dropBoiler marks the junk and hidden elements inside root (root itself
 // excluded), then the furniture elements by tag (nav, aside, header, footer,
 // form), then those by class, id or role, each holding less than
-// boilerKeepShare of the paragraph weight left in root, and takes their
+// Params.BoilerKeepShare of the paragraph weight left in root, and takes their
 // statistics off their ancestors.
 func (p *page) dropBoiler(root int32) {
 	p.dropFlagged(root, fJunk|fHidden|fNav, 0)
-	p.dropFlagged(root, fBoilerTag, boilerKeepShare*p.reference(root))
-	p.dropFlagged(root, fBoiler, boilerKeepShare*p.reference(root))
+	p.dropFlagged(root, fBoilerTag, p.par.BoilerKeepShare*p.reference(root))
+	p.dropFlagged(root, fBoiler, p.par.BoilerKeepShare*p.reference(root))
 }
 
 // reference is the weight the furniture guards compare with: root's paragraph
@@ -154,12 +177,12 @@ func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 }
 
 // keepWithin is the weight an element i needs to escape dropFlagged: keep, or,
-// inside an itemprop=articleBody element below root, boilerKeepShare of that
+// inside an itemprop=articleBody element below root, Params.BoilerKeepShare of that
 // element's weight (the page marked its body; what fills most of it stays).
 func (p *page) keepWithin(i, root int32, keep float32) float32 {
 	for a := p.els[i].parent; a > root; a = p.els[a].parent {
 		if p.els[a].flags&fArticleBody != 0 {
-			return boilerKeepShare * p.els[a].good
+			return p.par.BoilerKeepShare * p.els[a].good
 		}
 	}
 	return keep
@@ -188,11 +211,11 @@ func (p *page) drop(i int32) {
 }
 
 // descend walks from element i down to the child holding most of its paragraph
-// weight while that child holds at least descendShare of it (for the link-poor
+// weight while that child holds at least Params.DescendShare of it (for the link-poor
 // child holding the page's first shown <h1>: of the weight left by the link-list
 // children, such as a column of teasers). A link-poor child
-// holding the page's first shown <h1>, at least h1BranchMin weight and
-// h1BranchShare of the element's is taken instead when another child is
+// holding the page's first shown <h1>, at least Params.H1BranchMin weight and
+// Params.H1BranchShare of the element's is taken instead when another child is
 // heavier (a comment thread or teaser list beside a short story) or holds an
 // <h1> of its own (the next story of an endless page).
 func (p *page) descend(i int32) int32 {
@@ -208,25 +231,25 @@ func (p *page) descend(i int32) int32 {
 			if w := e.good + e.bonus; w > bestGood {
 				best, bestGood = c, w
 			}
-			if float32(e.link) > linkListDensity*float32(e.text) {
+			if float32(e.link) > p.par.LinkListDensity*float32(e.text) {
 				lists += e.good + e.bonus
 			}
 		}
 		h := p.h1Child(i)
-		if h >= 0 && (h != best || p.otherStory(i, h)) && els[h].good+els[h].bonus >= h1BranchMin &&
-			els[h].good >= h1BranchShare*els[i].good && els[h].link*2 < els[h].text {
+		if h >= 0 && (h != best || p.otherStory(i, h)) && els[h].good+els[h].bonus >= p.par.H1BranchMin &&
+			els[h].good >= p.par.H1BranchShare*els[i].good && els[h].link*2 < els[h].text {
 			i = h
 			continue
 		}
 		if h >= 0 && h == best && els[h].link*2 < els[h].text &&
-			(bestGood >= descendShare*(els[i].good+els[i].bonus-lists) || bestGood >= h1BlockShare*(els[i].good+els[i].bonus)) {
+			(bestGood >= p.par.DescendShare*(els[i].good+els[i].bonus-lists) || bestGood >= p.par.H1BlockShare*(els[i].good+els[i].bonus)) {
 			// The headline's link-poor block beside link lists, or holding most of
 			// the weight beside lighter blocks (a guest book, reader entries); widen
 			// takes back siblings that continue the story.
 			i = h
 			continue
 		}
-		if best < 0 || bestGood < descendShare*(els[i].good+els[i].bonus) {
+		if best < 0 || bestGood < p.par.DescendShare*(els[i].good+els[i].bonus) {
 			return i
 		}
 		i = best
@@ -263,7 +286,7 @@ func (p *page) h1Child(i int32) int32 {
 
 // widen moves the content root up to its parent while every other child of the
 // parent left after dropBoiler is prose (under a third of its text in links, no
-// teaser headlines, no <h1>, at most widenMaxShare of the root's weight) or
+// teaser headlines, no <h1>, at most Params.WidenMaxShare of the root's weight) or
 // nearly empty: an intro or standfirst set apart from the body. Short lines holding a digit that come before the old root (datelines,
 // timestamps) are dropped on the way.
 func (p *page) widen(root int32) int32 {
@@ -273,10 +296,10 @@ func (p *page) widen(root int32) int32 {
 		ok, extra := true, false
 		for c := par + 1; c < els[par].end; c = els[c].end {
 			e := &els[c]
-			if c == root || e.flags&fDrop != 0 || e.text < widenTiny {
+			if c == root || e.flags&fDrop != 0 || e.text < p.par.WidenTiny {
 				continue
 			}
-			if e.link*3 > e.text || e.titles > 0 || e.good > widenMaxShare*els[root].good || p.holdsH1(c) {
+			if float32(e.link) > p.par.WidenLinkShare*float32(e.text) || e.titles > 0 || e.good > p.par.WidenMaxShare*els[root].good || p.holdsH1(c) {
 				ok = false
 				break
 			}
@@ -286,7 +309,7 @@ func (p *page) widen(root int32) int32 {
 			return root
 		}
 		for c := par + 1; c < root; c = els[c].end {
-			if e := &els[c]; e.flags&fDrop == 0 && e.text > 0 && e.text < headShort && hasDigitText(e.n, 0) {
+			if e := &els[c]; e.flags&fDrop == 0 && e.text > 0 && e.text < p.par.HeadShort && hasDigitText(e.n, 0) {
 				p.drop(c)
 			}
 		}
@@ -325,54 +348,6 @@ func hasDigitText(n *html.Node, depth int) bool {
 	return false
 }
 
-// dropOtherArticles keeps one <article> element inside root when there are
-// several and one of them holds the page's first shown <h1>: the others are
-// teasers, comments or the next story of an endless page. (Articles beside an
-// h1 outside them are the posts of a live blog and all stay.) Articles nested in
-// the kept one are dropped when there are two or more of them (a list of
-// teasers or comments).
-func (p *page) dropOtherArticles(root int32) {
-	els := p.els
-	var arts []int32
-	for i := root + 1; i < els[root].end; i++ {
-		if e := &els[i]; e.flags&fDrop != 0 {
-			i = e.end - 1
-		} else if e.n.DataAtom == atom.Article {
-			arts = append(arts, i)
-			i = e.end - 1
-		}
-	}
-	keep := int32(-1)
-	for _, a := range arts {
-		if p.h1 > a && p.h1 < els[a].end {
-			keep = a
-			break
-		}
-	}
-	if keep < 0 {
-		return
-	}
-	for _, a := range arts {
-		if a != keep {
-			p.drop(a)
-		}
-	}
-	var nested []int32
-	for i := keep + 1; i < els[keep].end; i++ {
-		if e := &els[i]; e.flags&fDrop != 0 {
-			i = e.end - 1
-		} else if e.n.DataAtom == atom.Article {
-			nested = append(nested, i)
-			i = e.end - 1
-		}
-	}
-	if len(nested) >= 2 {
-		for _, a := range nested {
-			p.drop(a)
-		}
-	}
-}
-
 // cutAtNextStory ends the content at the next story of an endless page laid
 // out flat: a shown <h1> inside root, after the page's first shown <h1> (also
 // inside root) and after prose, whose text is another headline and which opens
@@ -393,7 +368,7 @@ func (p *page) cutAtNextStory(root int32) {
 		if headline == "" {
 			headline = normText(els[first].n)
 		}
-		if normText(els[x].n) == headline || p.proseBetween(first, x) < h1BranchMin || !p.opensStory(x, root) {
+		if normText(els[x].n) == headline || p.proseBetween(first, x) < p.par.H1BranchMin || !p.opensStory(x, root) {
 			continue
 		}
 		for i := x; i < els[root].end; i = els[i].end {
@@ -474,39 +449,28 @@ func linksText(n *html.Node, text string, depth int) bool {
 	return false
 }
 
+// reselectMax bounds how often selectContent gives up a content root for another.
+const reselectMax = 3
+
+// descendPass is the index in Passes of "descend": selectContent runs the passes from
+// there again when it gives up a content root.
+var descendPass = func() int {
+	for i, ps := range Passes {
+		if ps.name == "descend" {
+			return i
+		}
+	}
+	panic("clean: no descend pass")
+}()
+
 // threadMinEntries is how many like-shaped entries beside a reply box make a
 // comment thread.
 const threadMinEntries = 3
 
-// dropThreads drops, inside root, the comment threads whatever their class
-// names: the nearest ancestor of a <textarea> (a reply box) that holds at least
-// threadMinEntries child elements of the same shape (the same sequence of child
-// tags, each with text). Article text has no reply box.
-func (p *page) dropThreads(root int32) {
-	els := p.els
-	for j := root + 1; j < els[root].end; j++ {
-		if els[j].n.DataAtom != atom.Textarea {
-			continue
-		}
-		for a := els[j].parent; a > root; a = els[a].parent {
-			if els[a].flags&fDrop != 0 {
-				continue // the reply form itself, dropped as furniture
-			}
-			if p.dropped(a, root) {
-				break
-			}
-			if p.likeEntries(a) >= threadMinEntries {
-				p.drop(a)
-				j = els[a].end - 1
-				break
-			}
-		}
-	}
-}
-
-// isThread reports whether element i is itself a comment thread, as dropThreads
-// finds them: it holds a reply box (a <textarea>) and at least threadMinEntries
-// like-shaped child entries.
+// isThread reports whether element i is a comment thread whatever its class names: it
+// holds a reply box (a <textarea>) and at least threadMinEntries child entries of the
+// same shape (the same sequence of child tags, each with text). Article text has no
+// reply box.
 func (p *page) isThread(i int32) bool {
 	if p.likeEntries(i) < threadMinEntries {
 		return false
@@ -547,9 +511,6 @@ func (p *page) likeEntries(i int32) int {
 	return best
 }
 
-// storyHeadScan is how many elements after a headline are searched for its byline.
-const storyHeadScan = 12
-
 // opensStory reports whether the <h1> x heads a story: it holds a link, or a
 // <time> element or an element named like a byline, author or date comes after
 // it before the next paragraph of prose.
@@ -558,12 +519,12 @@ func (p *page) opensStory(x, root int32) bool {
 	if els[x].link > 0 {
 		return true
 	}
-	for i, n := els[x].end, 0; i < els[root].end && n < storyHeadScan; i, n = i+1, n+1 {
+	for i, n := els[x].end, 0; i < els[root].end && n < p.par.StoryHeadScan; i, n = i+1, n+1 {
 		e := &els[i]
 		if e.n.DataAtom == atom.Time || storyMetaName(e.n) {
 			return true
 		}
-		if e.n.DataAtom == atom.P && e.text >= tailShort*2 {
+		if e.n.DataAtom == atom.P && e.text >= p.par.StoryProseLen {
 			return false
 		}
 	}
@@ -584,7 +545,7 @@ func storyMetaName(n *html.Node) bool {
 	return false
 }
 
-// dropHeadLines drops, inside root, the short lines (under headShort characters)
+// dropHeadLines drops, inside root, the short lines (under Params.HeadShort characters)
 // between the headline h (the page's first shown <h1>) and the first paragraph
 // of prose that hold a <time>, a link to an author page or a date written in
 // digits: the byline and dateline of a headline laid out flat with its body.
@@ -603,7 +564,7 @@ func (p *page) dropHeadLines(root, h int32, all bool) {
 			i = e.end
 		case e.flags&fBlock == 0 || e.inl == 0 && e.text > 0 && e.end > i+1:
 			i++ // look inside
-		case e.text >= headShort && visibleRunes(normText(e.n)) >= headShort:
+		case e.text >= p.par.HeadShort && visibleRunes(normText(e.n)) >= p.par.HeadShort:
 			return // prose: the body starts
 		default:
 			if e.text > 0 && (all || bylineLike(e.n, 0) || numericDate(normText(e.n))) {
@@ -614,12 +575,9 @@ func (p *page) dropHeadLines(root, h int32, all bool) {
 	}
 }
 
-// partnerMax is the most text (visible bytes) of a partner box.
-const partnerMax = 240
-
 // dropPartnerBoxes drops, inside root and after its last paragraph of prose
-// (a block holding headShort bytes or more of its own text), the boxes that
-// open with a heading (h2..h6), hold at most partnerMax bytes of text and link
+// (a block holding Params.HeadShort bytes or more of its own text), the boxes that
+// open with a heading (h2..h6), hold at most Params.PartnerMax bytes of text and link
 // to another site: a funeral home's "Arrangements", a florist's "Send
 // flowers", a ticket seller's box placed under the story. Nothing is dropped
 // when the page's host is unknown.
@@ -635,7 +593,7 @@ func (p *page) dropPartnerBoxes(root int32, pageHost string) {
 			i = e.end - 1
 			continue
 		}
-		if e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.inl >= headShort {
+		if e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.inl >= p.par.HeadShort {
 			last = i
 		}
 	}
@@ -648,7 +606,7 @@ func (p *page) dropPartnerBoxes(root int32, pageHost string) {
 			i = e.end - 1
 			continue
 		}
-		if e.flags&fBlock != 0 && e.text > 0 && e.text <= partnerMax && opensWithHeading(e.n) && linksOffSite(e.n, pageHost, 0) {
+		if e.flags&fBlock != 0 && e.text > 0 && e.text <= p.par.PartnerMax && opensWithHeading(e.n) && linksOffSite(e.n, pageHost, 0) {
 			p.drop(i)
 			i = e.end - 1
 		}
@@ -768,7 +726,7 @@ func declaredTitles(doc *html.Node) *metaCollector {
 				c.addTitle(n.FirstChild.Data)
 			}
 		case n.DataAtom == atom.Meta:
-			if attrVal(n, "property") == "og:title" || attrVal(n, "name") == "twitter:title" {
+			if attrVal(n, "property") == schema.MetaOGTitle || attrVal(n, "name") == schema.MetaTwitterTitle {
 				c.addTitle(attrVal(n, "content"))
 			}
 		}
@@ -823,7 +781,7 @@ func bylineLike(n *html.Node, depth int) bool {
 		if c.Type != html.ElementNode {
 			continue
 		}
-		if c.DataAtom == atom.Time || c.DataAtom == atom.A && authorPath(attrVal(c, "href")) || bylineLike(c, depth+1) {
+		if c.DataAtom == atom.Time || c.DataAtom == atom.A && schema.AuthorPath(attrVal(c, "href")) || bylineLike(c, depth+1) {
 			return true
 		}
 	}
@@ -881,25 +839,6 @@ func normText(n *html.Node) string {
 	return strings.Join(strings.Fields(sb.String()), " ")
 }
 
-// adLabels are the texts (see wordsOf) of an ad slot's label, in the languages
-// detected: a block saying only this is an ad slot whose ad was not rendered.
-var adLabels = map[string]bool{
-	"advertisement": true, "advertisements": true, "advert": true, "ad": true, "ads": true, "sponsored": true,
-	"story continues below advertisement": true, "article continues below advertisement": true,
-	"continue reading below": true, "anzeige": true, "werbung": true, "publicité": true, "publicidad": true,
-	"publicidade": true, "pubblicità": true, "advertentie": true, "reclame": true, "reklame": true,
-	"reklam": true, "reklama": true, "mainos": true, "annons": true, "annonse": true, "iklan": true,
-	"quảng cáo": true, "реклама": true, "广告": true, "廣告": true, "광고": true, "広告": true, "إعلان": true,
-}
-
-// signupMax, signupShare: a block holding a text or e-mail field, at most
-// signupMax bytes of text and signupShare of the root's weight is a sign-up or
-// search box ("Get City Hall in your inbox" + field + button), not prose.
-const (
-	signupMax   = 240
-	signupShare = 0.25
-)
-
 // holdsTextInput reports whether element i holds a field for typing text
 // (input of type text, email, search or tel, or without a type).
 func (p *page) holdsTextInput(i int32) bool {
@@ -914,10 +853,38 @@ func (p *page) holdsTextInput(i int32) bool {
 	return false
 }
 
-// dropInside removes, inside the content root, headlines (h1), captions outside
-// figures, link lists, ad slots and widgets, ad labels (adLabels) and sign-up
-// boxes (see signupMax).
+// A rule is a test of the "inside" pass.
+type rule struct {
+	name, does string
+	// drop reports whether element i (e), inside root whose weight was rootGood
+	// when the pass began, is dropped.
+	drop func(p *page, i int32, e *elem, rootGood float32) bool
+}
+
+// InsideRules are the tests of the "inside" pass; Params.Skip names them like passes.
+var InsideRules = [...]rule{
+	{name: "inner-headlines", does: "an h1 left inside the root: the extractor reads the headline from the page's headlines",
+		drop: func(p *page, i int32, e *elem, _ float32) bool { return e.n.DataAtom == atom.H1 }},
+	{name: "ad-slots", does: "a block holding ad or embed code or controls and a few words of text: an ad slot or widget",
+		drop: func(p *page, i int32, e *elem, _ float32) bool { return p.isAdSlot(e) }},
+	{name: "ad-labels", does: "a block saying only an ad label (\"Advertisement\", \"Anzeige\"): an ad slot whose ad " +
+		"was not rendered",
+		drop: func(p *page, i int32, e *elem, _ float32) bool { return p.isAdLabel(e) }},
+	{name: "signup-boxes", does: "a short block with a text field and a button: a newsletter sign-up or search box",
+		drop: func(p *page, i int32, e *elem, rootGood float32) bool { return p.isSignupBox(i, rootGood) }},
+	{name: "link-lists", does: "a link-dense block holding little of the root's weight: related links, a tag cloud",
+		drop: func(p *page, i int32, e *elem, rootGood float32) bool { return p.isLinkList(e, rootGood) }},
+}
+
+// dropInside drops, inside root, the elements one of InsideRules (not skipped)
+// matches, visiting an element's subtree only when it is kept.
 func (p *page) dropInside(root int32) {
+	var rules []*rule
+	for i := range InsideRules {
+		if !p.par.skips(InsideRules[i].name) {
+			rules = append(rules, &InsideRules[i])
+		}
+	}
 	els := p.els
 	rootGood := els[root].good
 	for i := root + 1; i < els[root].end; {
@@ -926,12 +893,12 @@ func (p *page) dropInside(root int32) {
 			i = e.end
 			continue
 		}
-		drop := e.n.Data == "h1" || (e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= adLabelMax) ||
-			(e.flags&fBlock != 0 && e.text > 0 && e.text <= adLabelMax && adLabels[wordsOf(normText(e.n))]) ||
-			(e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= signupMax &&
-				e.good <= signupShare*rootGood && p.holdsTextInput(i)) ||
-			(e.flags&fBlock != 0 && e.n.Data != "blockquote" && e.text > 0 &&
-				float32(e.link) > linkListDensity*float32(e.text) && e.good < linkListKeep*rootGood)
+		drop := false
+		for _, r := range rules {
+			if drop = r.drop(p, i, e, rootGood); drop {
+				break
+			}
+		}
 		if drop {
 			p.drop(i)
 			i = e.end
@@ -941,12 +908,41 @@ func (p *page) dropInside(root int32) {
 	}
 }
 
-// trimTail drops the headings and short lines (under tailShort bytes) that
+// isAdSlot reports whether a block holds ad or embed code or controls and at most
+// Params.AdLabelMax of text ("Advertisement", "Share", "1.2K").
+func (p *page) isAdSlot(e *elem) bool {
+	return e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= p.par.AdLabelMax
+}
+
+// isAdLabel reports whether a block says only an ad label of the page's language
+// (see adLabelsFor).
+func (p *page) isAdLabel(e *elem) bool {
+	return e.flags&fBlock != 0 && e.text > 0 && e.text <= p.par.AdLabelMax && p.adLabels[wordsOf(normText(e.n))]
+}
+
+// isSignupBox reports whether block i holds a text field, ad code or controls and
+// at most Params.SignupMax of text and Params.SignupShare of the root's weight: a
+// sign-up or search box ("Get City Hall in your inbox" + field + button).
+func (p *page) isSignupBox(i int32, rootGood float32) bool {
+	e := &p.els[i]
+	return e.flags&fBlock != 0 && e.flags&fHeading == 0 && e.ads > 0 && e.text <= p.par.SignupMax &&
+		e.good <= p.par.SignupShare*rootGood && p.holdsTextInput(i)
+}
+
+// isLinkList reports whether a block (not a quotation) is more than
+// Params.LinkListDensity links and holds less than Params.LinkListKeep of the
+// root's weight.
+func (p *page) isLinkList(e *elem, rootGood float32) bool {
+	return e.flags&fBlock != 0 && e.n.Data != "blockquote" && e.text > 0 &&
+		float32(e.link) > p.par.LinkListDensity*float32(e.text) && e.good < p.par.LinkListKeep*rootGood
+}
+
+// trimTail drops the headings and short lines (under Params.TailShort bytes) that
 // come after the last prose paragraph of the content: "Comments", "Join the
 // conversation", "Tell us what you think", a sign-off. A sentence (see
 // sentenceLine) without links right above a line that is all link ("<< Back
 // to News") ends the trimming: it closes the story. It returns the last
-// tailKeep short lines with text it dropped (not headings), in document order.
+// Params.TailKeep short lines with text it dropped (not headings), in document order.
 func (p *page) trimTail(root int32) []*html.Node {
 	var cut []*html.Node
 	els := p.els
@@ -960,13 +956,13 @@ func (p *page) trimTail(root int32) []*html.Node {
 		if e.flags&fDrop != 0 || e.flags&fBlock == 0 || e.inl == 0 {
 			continue
 		}
-		if e.flags&fHeading == 0 && (e.inl >= tailShort || e.n.DataAtom == atom.Li || endsWithColon(e.n)) {
+		if e.flags&fHeading == 0 && (e.inl >= p.par.TailShort || e.n.DataAtom == atom.Li || endsWithColon(e.n)) {
 			break
 		}
-		if e.inlLink == 0 && p.linkLineAt(e.end, root) && sentenceLine(normText(e.n)) {
+		if e.inlLink == 0 && p.linkLineAt(e.end, root) && sentenceLine(normText(e.n), p.par.SentenceMinWords) {
 			break // the story's closing sentence above a "Back to News" link
 		}
-		if e.flags&fHeading == 0 && len(cut) < tailKeep {
+		if e.flags&fHeading == 0 && len(cut) < p.par.TailKeep {
 			cut = append(cut, e.n)
 		}
 		p.drop(i)
@@ -985,24 +981,20 @@ func (p *page) linkLineAt(i, root int32) bool {
 	return e.flags&fBlock != 0 && e.inl > 0 && e.inlLink == e.inl
 }
 
-// sentenceMinWords is how many words a short closing line needs to be read as a
-// sentence of the story rather than a sign-off.
-const sentenceMinWords = 6
-
-// sentenceLine reports whether s is a sentence: at least sentenceMinWords words
-// and ending with a full stop, question or exclamation mark.
-func sentenceLine(s string) bool {
+// sentenceLine reports whether s is a sentence: at least minWords words and ending
+// with a full stop, question or exclamation mark.
+func sentenceLine(s string, minWords int) bool {
 	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
 		return false
 	}
-	return len(strings.Fields(s)) >= sentenceMinWords
+	return len(strings.Fields(s)) >= minWords
 }
 
 // markFigures turns images and their captions inside root into figures, and a
 // table with the short note right under it into a figure with that caption. The
-// nearest ancestor of an image (at most figureUp levels up) that holds text
+// nearest ancestor of an image (at most Params.FigureUp levels up) that holds text
 // becomes a <figure> and its text a <figcaption> when that text is under
-// captionMax bytes and the ancestor is not a paragraph or inline element (an
+// Params.CaptionMax bytes and the ancestor is not a paragraph or inline element (an
 // image in running text leaves the story's text alone); otherwise a short text block right after the image becomes
 // its caption. Captions and photo credits stay in the body's HTML, out of its
 // text.
@@ -1022,15 +1014,15 @@ func (p *page) markFigures(root int32) {
 			}
 			continue
 		}
-		if e.n.DataAtom != atom.Img || smallImage(e.n) {
+		if e.n.DataAtom != atom.Img || smallImage(e.n, p.par.SmallImagePx) {
 			continue
 		}
 		u, w := i, e.parent
-		for up := 0; w != root && els[w].text == 0 && up < figureUp; up++ {
+		for up := 0; w != root && els[w].text == 0 && up < p.par.FigureUp; up++ {
 			u, w = w, els[w].parent
 		}
 		we := &els[w]
-		if w != root && we.text > 0 && we.text <= captionMax && we.flags&fHeading == 0 && !p.inProse(w) &&
+		if w != root && we.text > 0 && we.text <= p.par.CaptionMax && we.flags&fHeading == 0 && !p.inProse(w) &&
 			we.n.DataAtom != atom.Figure && we.n.DataAtom != atom.Figcaption && we.n.DataAtom != atom.Li {
 			toFigure(we.n)
 			i = we.end - 1
@@ -1060,13 +1052,13 @@ func (p *page) captionAfter(u, c int32) bool {
 }
 
 // shortLineAfter reports whether element c follows element u directly (only
-// white space between them) and is one short line of text (at most captionMax
+// white space between them) and is one short line of text (at most Params.CaptionMax
 // bytes, no nested block); a <p> qualifies only when styledP says it is set
 // apart from the prose.
 func (p *page) shortLineAfter(u, c int32, styledP func(*html.Node) bool) bool {
 	e := &p.els[c]
 	if e.flags&(fDrop|fHeading) != 0 || e.flags&fBlock == 0 || (e.n.DataAtom == atom.P && !styledP(e.n)) ||
-		e.text == 0 || e.text > captionMax || e.text != e.inl {
+		e.text == 0 || e.text > p.par.CaptionMax || e.text != e.inl {
 		return false
 	}
 	for n := p.els[u].n.NextSibling; n != nil; n = n.NextSibling {
@@ -1154,10 +1146,10 @@ func wrapFigure(img, caption *html.Node) {
 
 // smallImage reports whether an image declares a width or height under
 // 150 pixels: an icon or avatar, not a photo with a caption.
-func smallImage(n *html.Node) bool {
+func smallImage(n *html.Node, minPx int) bool {
 	for _, a := range n.Attr {
 		if a.Key == "width" || a.Key == "height" {
-			if v, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(a.Val), "px")); err == nil && v < 150 {
+			if v, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(a.Val), "px")); err == nil && v < minPx {
 				return true
 			}
 		}

@@ -8,53 +8,52 @@ import (
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
+
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
 // metaScan is how far into the page a <meta> charset declaration is looked for.
 const metaScan = 64 << 10
 
-// decode returns raw as UTF-8 and the name of the charset it was decoded from.
+// decode returns raw as UTF-8, the name of the charset it was decoded from and how
+// that charset was decided (a schema.CharsetFrom* value).
 //
 // Order: a byte-order mark; the Content-Type charset; a <meta charset> or
-// <meta http-equiv content="...charset="> in the first 64 KiB; otherwise UTF-8 when
-// the bytes are valid UTF-8, else windows-1252 (the web's default). A declared
-// single-byte or multi-byte legacy charset is overridden by UTF-8 when the page
-// holds non-ASCII bytes that are all valid UTF-8: pages re-saved as UTF-8 often keep
-// their old declaration, and legacy-encoded text is practically never valid UTF-8.
-func decode(raw []byte, contentType string) ([]byte, string, error) {
+// <meta http-equiv content="...charset="> in the first 64 KiB; otherwise, with nothing
+// declared, the bytes tell (see undeclared): UTF-8 when they are valid UTF-8, else the
+// charset a detector reads from them, else windows-1252 (the web's default). A declared
+// single-byte or multi-byte legacy charset is overridden by UTF-8 when the page holds
+// non-ASCII bytes that are all valid UTF-8: pages re-saved as UTF-8 often keep their
+// old declaration, and legacy-encoded text is practically never valid UTF-8.
+func decode(raw []byte, contentType string) ([]byte, string, string, error) {
 	enc, name, certain := charset.DetermineEncoding(raw, contentType)
+	source := schema.CharsetFromHeader
+	if certain && hasBOM(raw) {
+		source = schema.CharsetFromBOM
+	}
 	if !certain {
-		if label := metaCharset(raw[:min(len(raw), metaScan)]); label != "" {
-			if e, n := charset.Lookup(label); e != nil {
-				enc, name = e, n
-			}
+		if e, n := charset.Lookup(metaCharset(raw[:min(len(raw), metaScan)])); e != nil {
+			enc, name, source = e, n, schema.CharsetFromMeta
 			if strings.HasPrefix(name, "utf-16") {
 				// A document that can declare its charset in ASCII is not UTF-16
 				// (the HTML standard reads such a declaration as UTF-8).
 				enc, name = encoding.Nop, "utf-8"
 			}
-		} else if e, n, ok := sniffUTF8(raw); ok {
-			enc, name = e, n
+		} else {
+			enc, name, source = undeclared(raw)
 		}
 	}
 	if name != "utf-8" && !hasBOM(raw) && hasHighBit(raw) && utf8.Valid(raw) {
-		return raw, "utf-8", nil
+		return raw, "utf-8", schema.CharsetFromDetected, nil
 	}
 	if name == "utf-8" {
-		return bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")), name, nil
+		return bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")), name, source, nil
 	}
 	out, err := enc.NewDecoder().Bytes(raw)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: decoding %s: %w", ErrNotHTML, name, err)
+		return nil, "", "", fmt.Errorf("%w: decoding %s: %w", ErrNotHTML, name, err)
 	}
-	return out, name, nil
-}
-
-func sniffUTF8(raw []byte) (encoding.Encoding, string, bool) {
-	if utf8.Valid(raw) {
-		return encoding.Nop, "utf-8", true
-	}
-	return nil, "", false
+	return out, name, source, nil
 }
 
 func hasBOM(raw []byte) bool {

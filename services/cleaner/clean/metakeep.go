@@ -7,40 +7,20 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
-// Attributes set on the copies collectMeta returns, read by the extractor.
-const (
-	// attrHidden marks a copied element that is not shown on the page (hidden
-	// attribute, aria-hidden, display:none, visually-hidden class on it or an ancestor).
-	attrHidden = "data-newsjet-hidden"
-	// attrCtx names the page region a copied element sits in: "article" (inside
-	// article/main or an article header), "header" (page header), "nav", "aside",
-	// "footer", "comment" or "related"; absent when none applies.
-	attrCtx = "data-newsjet-ctx"
-	// attrKind is set on the synthetic blocks holding the visible text that follows
-	// ("after-h1") and precedes ("before-h1") a shown h1.
-	attrKind = "data-newsjet"
-	// attrTitle marks a copied element that is not an h1 but shows the page's
-	// declared title (og:title or <title>): the headline of a page without h1.
-	attrTitle = "data-newsjet-title"
-)
+// attrHidden marks, inside a copy limitedCopy makes, a descendant that is not
+// shown itself (hidden attribute, aria-hidden, display:none, visually-hidden
+// class): its text is left out of the copy's text.
+const attrHidden = "data-newsjet-hidden"
 
-// Limits that keep collectMeta linear and its output small.
-const (
-	metaMaxDepth   = 512  // elements nested deeper are not searched
-	copyMaxText    = 400  // characters of text copied per kept body element
-	copyMaxNodes   = 80   // nodes copied per kept body element
-	afterH1MaxText = 1200 // characters of text kept after a shown h1
-	afterH1MaxBlks = 24   // text blocks kept after a shown h1
-	afterH1MaxWins = 4    // shown h1s followed by a window of text
-	beforeH1Texts  = 6    // text nodes kept before a shown h1
-	maxBodyNodes   = 400  // body entries kept in all (metadata sits near the top)
-	maxFigures     = 2    // figures kept (with their image and caption)
-)
-
-// keptLinkRels are the link relations copied into the cleaned head.
-var keptLinkRels = [...]string{"canonical", "amphtml", "alternate", "author", "image_src", "publisher"}
+// metaMaxDepth bounds the walk of collectMeta: elements nested deeper are not
+// searched, which keeps it linear (see also Params, whose metadata bounds keep the
+// cleaned page small).
+const metaMaxDepth = 512
 
 // metaItemprops are the microdata properties whose elements are copied from the body.
 var metaItemprops = map[string]bool{
@@ -50,44 +30,49 @@ var metaItemprops = map[string]bool{
 	"inlanguage": true, "isaccessibleforfree": true, "image": true, "thumbnailurl": true,
 }
 
-// collectMeta returns the elements of doc that carry metadata, to be copied into the
-// cleaned document: head is rendered inside <head>, body inside <div data-newsjet="meta">.
+// pageMeta is what collectMeta finds: the cleaned page's head, headlines and
+// candidates (see schema.CleanedPage).
+type pageMeta struct {
+	head       schema.PageHead
+	headlines  []schema.Headline
+	candidates []schema.Candidate
+}
+
+// collectMeta returns the metadata of doc the extractor reads, in one pass over the
+// untouched tree.
 //
-// head holds original nodes, to be rendered as they are: the first <title> outside
-// SVG, <meta> elements with name/property/itemprop/http-equiv (in the body: those
-// with name/property/http-equiv, which a stray element made the parser move there),
-// <link> elements whose rel is canonical, amphtml, alternate, author, image_src or
-// publisher, every <script type="application/ld+json"> (wherever they are) and <base>.
+// The head (schema.PageHead) holds the first <title> outside SVG, the <meta>
+// elements with a name, property, itemprop or http-equiv of <head> (and those with a
+// name, property or http-equiv that a stray element made the parser move into the
+// body), the <link>s whose rel is a schema.LinkRels relation, every <script
+// type="application/ld+json"> wherever it is (see schema.PageHead.AddJSONLD) and
+// the first <base> href; Clean adds <html lang>.
 //
-// body holds new nodes (copies; the original tree is never modified): every <h1>,
-// <time>, element with a metadata itemprop (author, headline, datePublished, ...),
-// element whose class or id names a byline, author, date or dateline or a tag or
-// category list, link to an author page (rel=author or an author-like path) or a
-// tag (rel=tag, rel="category tag"), body <meta itemprop> microdata,
-// each copied with its subtree cut to a few hundred characters, marked with
-// data-newsjet-hidden="1" when it is not shown and with data-newsjet-ctx naming its
-// page region; the first two shown <figure>s outside menus, sidebars and comments
-// (the lead image and its caption); and a childless copy of the first element whose
-// class or id names a paywall. The copy of each of the first four shown <h1>s is preceded by a
-// <div data-newsjet="before-h1"> holding the last six shown text nodes before it and
-// followed by a <div data-newsjet="after-h1"> holding the shown text that follows it
-// (up to the next h1, 1,200 characters or 24 blocks), one <p> per block: where an
-// unmarked byline or dateline is found. On a page whose body shows the declared
-// title (og:title, twitter:title or <title>) in an element before any h1, that
-// element's copy gets data-newsjet-title="1" and the same windows.
+// The headlines are every <h1> and, on a page whose body shows the declared title
+// (og:title, twitter:title or <title>) in an element before any h1 does, that
+// element (stand-in). Each of the first four shown ones carries the last six shown
+// texts before it and the shown text blocks after it (up to the next headline,
+// 1,200 characters or 24 blocks): where an unmarked byline or dateline is found.
 //
-// The walk is one pass over doc; elements nested deeper than 512 levels are skipped
-// and body copies stop after 400 entries.
-func collectMeta(doc *html.Node) (head, body []*html.Node) {
-	c := metaCollector{}
+// The candidates are every <time>, element with a metadata itemprop (author,
+// headline, datePublished, ...), element whose class or id names a byline, author,
+// date or dateline or a tag or category list, link to an author page (rel=author or
+// an author-like path) or a tag (rel=tag), body <meta itemprop> microdata, the first
+// two shown <figure>s outside menus, sidebars and comments (the lead image and its
+// caption), and the first element whose class or id names a paywall (kept without
+// text). Menus and page footers list many authors and dates: there only times,
+// rel=author links and microdata count. A candidate whose subtree holds more than 400
+// characters or 80 nodes, or an h1, is not kept: the walk looks inside it instead.
+// Inside a kept one, the elements with an itemprop, links, times, abbrs, tag lists
+// and (in a figure) images and captions are candidates one depth deeper.
+//
+// Elements nested deeper than 512 levels are skipped, and the body yields at most
+// 400 entries (headlines, candidates and text windows).
+func collectMeta(doc *html.Node, par *Params) pageMeta {
+	c := metaCollector{par: par, afterTo: -1, recent: make([]*html.Node, par.BeforeH1Texts)}
 	c.walk(doc, walkState{})
-	body = c.body[:0]
-	for _, n := range c.body {
-		if n.FirstChild != nil || attrVal(n, attrKind) == "" {
-			body = append(body, n)
-		}
-	}
-	return c.head, body
+	c.flushBlock()
+	return c.m
 }
 
 // walkState is what an element inherits from its ancestors.
@@ -100,20 +85,29 @@ type walkState struct {
 }
 
 type metaCollector struct {
-	head, body []*html.Node
-	haveTitle  bool
-	// after collects the text blocks following the current shown h1; afterOn is set
-	// while collecting, afterText and afterBlks count what it holds, windows counts
-	// the windows opened.
-	after     *html.Node
+	par       *Params
+	m         pageMeta
+	haveTitle bool
+	// entries counts the headlines, top-level candidates and text windows kept.
+	entries int
+	// shown counts the shown headlines kept.
+	shown int
+	// The window of text after the current shown headline: afterOn is set while it
+	// collects, afterTo is the index of the headline it belongs to (-1: none),
+	// afterText and afterBlks count what it holds, windows counts the windows opened;
+	// block holds the text block being read, open while blockOpen is set.
 	afterOn   bool
+	afterTo   int
 	afterText int
 	afterBlks int
 	windows   int
+	block     []byte
+	blockOpen bool
 	// recent holds the last shown text nodes of the body (a ring, next is the slot
-	// to write), emitted before a shown h1.
-	recent [beforeH1Texts]*html.Node
+	// to write), and before the texts taken from it for the next headline.
+	recent []*html.Node
 	next   int
+	before []string
 	// titles are the declared titles read in <head>; titled is set once an element
 	// showing one was found.
 	titles []string
@@ -134,9 +128,9 @@ func (c *metaCollector) walk(n *html.Node, st walkState) {
 		if c.afterOn {
 			c.addAfterText(n)
 		}
-		if st.ctx != "nav" && st.ctx != "footer" && strings.TrimSpace(n.Data) != "" {
+		if st.ctx != schema.RegionNav && st.ctx != schema.RegionFooter && strings.TrimSpace(n.Data) != "" {
 			c.recent[c.next] = n
-			c.next = (c.next + 1) % beforeH1Texts
+			c.next = (c.next + 1) % len(c.recent)
 		}
 		return
 	}
@@ -165,8 +159,8 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	case atom.Title:
 		if !c.haveTitle && !st.inSVG {
 			c.haveTitle = true
-			c.head = append(c.head, n)
 			if n.FirstChild != nil {
+				c.m.head.Title = n.FirstChild.Data
 				c.addTitle(n.FirstChild.Data)
 			}
 		}
@@ -177,13 +171,13 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 			case metaItemprop(attrVal(n, "itemprop")) && !st.inHead:
 				// Microdata: its place in the body tells whose property it is.
 				if !c.full() {
-					c.body = append(c.body, c.shallow(n, st))
+					c.addCandidates(n, st)
 				}
 			case st.inHead || hasAnyAttr(n, "name", "property", "http-equiv"):
 				// Head metadata, also when a stray element made the parser move it
 				// into the body.
-				c.head = append(c.head, n)
-				if p := attrVal(n, "property"); p == "og:title" || attrVal(n, "name") == "twitter:title" {
+				c.addHeadMeta(n)
+				if attrVal(n, "property") == schema.MetaOGTitle || attrVal(n, "name") == schema.MetaTwitterTitle {
 					c.addTitle(attrVal(n, "content"))
 				}
 			}
@@ -191,17 +185,17 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 		return false
 	case atom.Link:
 		if keptLink(n) {
-			c.head = append(c.head, n)
+			c.m.head.Links = append(c.m.head.Links, schema.Link{Rel: strings.ToLower(attrVal(n, "rel")), Href: strings.TrimSpace(attrVal(n, "href"))})
 		}
 		return false
 	case atom.Base:
-		if st.inHead {
-			c.head = append(c.head, n)
+		if st.inHead && c.m.head.Base == "" {
+			c.m.head.Base = strings.TrimSpace(attrVal(n, "href"))
 		}
 		return false
 	case atom.Script:
-		if strings.EqualFold(strings.TrimSpace(attrVal(n, "type")), "application/ld+json") {
-			c.head = append(c.head, n)
+		if strings.EqualFold(strings.TrimSpace(attrVal(n, "type")), "application/ld+json") && n.FirstChild != nil {
+			c.m.head.AddJSONLD(n.FirstChild.Data)
 		}
 		return false
 	case atom.Style, atom.Noscript, atom.Template, atom.Iframe, atom.Object, atom.Embed,
@@ -222,29 +216,28 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 		return true // enough kept: the rest of the body is only walked for head elements
 	}
 	if n.DataAtom == atom.H1 {
-		c.afterOn = false
-		if !st.hidden && c.windows < afterH1MaxWins {
+		c.endWindow()
+		if !st.hidden && c.windows < c.par.AfterH1MaxWins {
 			c.addBefore()
 		}
-		if cp := c.limitedCopy(n, st); cp != nil {
-			c.body = append(c.body, cp)
+		if cp := c.limitedCopy(n); cp != nil {
+			c.addHeadline(cp, st, false)
 			if !st.hidden && c.isTitle(strings.TrimSpace(copyText(cp))) {
 				c.titled = true
 			}
 		}
-		if !st.hidden && c.windows < afterH1MaxWins {
+		if !st.hidden && c.windows < c.par.AfterH1MaxWins {
 			c.startAfter()
 		}
 		return false
 	}
-	if !c.titled && c.windows < afterH1MaxWins && !st.hidden && c.showsTitle(n) {
+	if !c.titled && c.windows < c.par.AfterH1MaxWins && !st.hidden && c.showsTitle(n) {
 		// No h1 so far shows the declared title: the element that does stands in.
 		c.titled = true
-		c.afterOn = false
+		c.endWindow()
 		c.addBefore()
-		if cp := c.limitedCopy(n, st); cp != nil {
-			cp.Attr = append(cp.Attr, html.Attribute{Key: attrTitle, Val: "1"})
-			c.body = append(c.body, cp)
+		if cp := c.limitedCopy(n); cp != nil {
+			c.addHeadline(cp, st, true)
 			c.startAfter()
 			return false
 		}
@@ -252,19 +245,19 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	if ea.words&wordPaywall != 0 && !c.paywall {
 		// A paywall marker, kept bare: the cleaner drops it from the content.
 		c.paywall = true
-		c.body = append(c.body, c.shallow(n, st))
+		c.addCandidates(&html.Node{Type: html.ElementNode, Data: n.Data, DataAtom: n.DataAtom, Attr: keptAttrs(n.Attr)}, st)
 	}
-	if n.DataAtom == atom.Figure && c.figures < maxFigures && !st.hidden && !noiseRegion(st.ctx) {
+	if n.DataAtom == atom.Figure && c.figures < c.par.MaxFigures && !st.hidden && !schema.NoiseRegion(st.ctx) {
 		// The lead image often sits outside the content the cleaner keeps.
-		if cp := c.limitedCopy(n, st); cp != nil {
+		if cp := c.limitedCopy(n); cp != nil {
 			c.figures++
-			c.body = append(c.body, cp)
+			c.addCandidates(cp, st)
 			return false
 		}
 	}
 	if wanted(n, &ea, st.ctx) {
-		if cp := c.limitedCopy(n, st); cp != nil {
-			c.body = append(c.body, cp)
+		if cp := c.limitedCopy(n); cp != nil {
+			c.addCandidates(cp, st)
 			if c.afterOn && !st.hidden {
 				c.addAfterSubtree(n)
 			}
@@ -274,11 +267,32 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	return true
 }
 
+// addHeadMeta adds a <meta> element to the head: its key is the property, else name,
+// else itemprop, else http-equiv (trimmed, lower-cased), its content the content,
+// else value attribute (trimmed); one without content or whose key the contract
+// does not keep (schema.HeadMeta) is left out.
+func (c *metaCollector) addHeadMeta(n *html.Node) {
+	key := ""
+	for _, k := range [...]string{"property", "name", "itemprop", "http-equiv"} {
+		if key = attrVal(n, k); key != "" {
+			break
+		}
+	}
+	val := attrVal(n, "content")
+	if val == "" {
+		val = attrVal(n, "value")
+	}
+	key, val = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(val)
+	if val != "" && schema.HeadMeta(key) {
+		c.m.head.Meta = append(c.m.head.Meta, schema.Meta{Key: key, Content: val})
+	}
+}
+
 // wanted reports whether a body element in page region ctx carries metadata. Menus
 // and page footers list many authors and dates: there only time elements, rel=author
 // links and microdata count.
 func wanted(n *html.Node, ea *elemAttrs, ctx string) bool {
-	noise := ctx == "nav" || ctx == "footer"
+	noise := ctx == schema.RegionNav || ctx == schema.RegionFooter
 	switch n.DataAtom {
 	case atom.Time:
 		return true
@@ -286,7 +300,7 @@ func wanted(n *html.Node, ea *elemAttrs, ctx string) bool {
 		if ea.rel != "" && (containsWord(ea.rel, "author") || (!noise && containsWord(ea.rel, "tag"))) {
 			return true
 		}
-		if !noise && authorPath(ea.href) {
+		if !noise && schema.AuthorPath(ea.href) {
 			return true
 		}
 	case atom.Body, atom.Html, atom.Main:
@@ -314,35 +328,17 @@ func metaItemprop(v string) bool {
 	return false
 }
 
-// limitedCopy copies n with its subtree cut to copyMaxText characters and copyMaxNodes
-// nodes. It returns nil when n's subtree is larger than that or holds an h1, so that
+// limitedCopy copies n with its subtree cut to Params.CopyMaxText characters and
+// Params.CopyMaxNodes nodes. It returns nil when n's subtree is larger than that or holds an h1, so that
 // the walk descends into it and keeps its parts instead (an h1 itself is copied cut),
 // and for elements never copied (script, form, media, ...).
-func (c *metaCollector) limitedCopy(n *html.Node, st *walkState) *html.Node {
-	b := copyBudget{text: copyMaxText, nodes: copyMaxNodes}
+func (c *metaCollector) limitedCopy(n *html.Node) *html.Node {
+	b := copyBudget{text: c.par.CopyMaxText, nodes: c.par.CopyMaxNodes}
 	cp := b.copy(n, 0)
 	if cp == nil || (b.over && n.DataAtom != atom.H1) || b.h1 {
 		return nil
 	}
-	mark(cp, st)
 	return cp
-}
-
-// shallow copies an element without its children (meta, link, a paywall marker).
-func (c *metaCollector) shallow(n *html.Node, st *walkState) *html.Node {
-	cp := &html.Node{Type: html.ElementNode, Data: n.Data, DataAtom: n.DataAtom, Attr: keptAttrs(n.Attr)}
-	mark(cp, st)
-	return cp
-}
-
-// mark records hidden state and region on a copy.
-func mark(cp *html.Node, st *walkState) {
-	if st.hidden {
-		cp.Attr = append(cp.Attr, html.Attribute{Key: attrHidden, Val: "1"})
-	}
-	if st.ctx != "" {
-		cp.Attr = append(cp.Attr, html.Attribute{Key: attrCtx, Val: st.ctx})
-	}
 }
 
 // copyBudget bounds one limitedCopy.
@@ -380,7 +376,7 @@ func (b *copyBudget) copy(n *html.Node, depth int) *html.Node {
 		b.h1 = true
 	}
 	cp := &html.Node{Type: html.ElementNode, Data: n.Data, DataAtom: n.DataAtom, Attr: keptAttrs(n.Attr)}
-	if isHidden(n) {
+	if depth > 0 && isHidden(n) {
 		cp.Attr = append(cp.Attr, html.Attribute{Key: attrHidden, Val: "1"})
 	}
 	for ch := n.FirstChild; ch != nil && !b.over; ch = ch.NextSibling {
@@ -391,7 +387,7 @@ func (b *copyBudget) copy(n *html.Node, depth int) *html.Node {
 	return cp
 }
 
-// keptAttrs returns the attributes of a copied element that matter for metadata.
+// keptAttrs returns the attributes of a copied element that a candidate carries.
 func keptAttrs(attrs []html.Attribute) []html.Attribute {
 	n := 0
 	for _, a := range attrs {
@@ -416,16 +412,118 @@ func keepAttr(a html.Attribute) bool {
 		return false
 	}
 	switch a.Key {
-	case "class", "id", "itemprop", "itemscope", "itemtype", "datetime", "content", "href", "src",
-		"rel", "title", "lang", "name", "property", "http-equiv", "alt", "aria-label", "data-src", "data-original":
+	case "class", "id", "itemprop", "datetime", "content", "href", "src", "rel", "title", "alt", "data-src", "data-original":
 		return true
 	}
-	return strings.HasPrefix(a.Key, "data-") && len(a.Val) <= 64
+	return false
 }
 
-// full reports whether the body list holds maxBodyNodes entries.
+// addHeadline adds the copy of a headline element (an h1, or a stand-in) with the
+// texts read before it.
+func (c *metaCollector) addHeadline(cp *html.Node, st *walkState, standIn bool) {
+	c.entries++
+	c.m.headlines = append(c.m.headlines, schema.Headline{Text: elementText(cp, false), StandIn: standIn,
+		Hidden: st.hidden, Region: st.ctx, Before: c.before})
+	c.before = nil
+	if !st.hidden {
+		c.shown++
+	}
+}
+
+// addCandidates adds the copy of a candidate element, and its nested candidates one
+// depth deeper (see nestedCandidate).
+func (c *metaCollector) addCandidates(cp *html.Node, st *walkState) {
+	c.entries++
+	top := candidateOf(cp, 0, st.hidden)
+	top.Region, top.AfterHeadlines = st.ctx, c.shown
+	c.m.candidates = append(c.m.candidates, top)
+	c.nested(cp, 1, st.hidden, cp.DataAtom == atom.Figure)
+}
+
+// nested adds the candidates nested in the copy n at the given depth.
+func (c *metaCollector) nested(n *html.Node, depth int, hidden, inFigure bool) {
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type != html.ElementNode {
+			continue
+		}
+		h := hidden || attrVal(ch, attrHidden) != ""
+		d := depth
+		if nestedCandidate(ch, inFigure) {
+			c.m.candidates = append(c.m.candidates, candidateOf(ch, depth, h))
+			d++
+		}
+		c.nested(ch, d, h, inFigure)
+	}
+}
+
+// nestedCandidate reports whether an element inside a kept candidate is a candidate
+// of its own: it has an itemprop, is a link, <time> or <abbr>, has a class or id
+// naming a tag or category list, or is a figure's image or caption.
+func nestedCandidate(n *html.Node, inFigure bool) bool {
+	switch n.DataAtom {
+	case atom.A, atom.Time, atom.Abbr:
+		return true
+	case atom.Img, atom.Figcaption:
+		return inFigure
+	}
+	if attrVal(n, "itemprop") != "" {
+		return true
+	}
+	return (metaClassBits(attrVal(n, "class"))|metaClassBits(attrVal(n, "id")))&wordTags != 0
+}
+
+// candidateOf returns the candidate a copied element is, without region and position.
+func candidateOf(n *html.Node, depth int, hidden bool) schema.Candidate {
+	cd := schema.Candidate{Tag: n.Data, Depth: depth, Hidden: hidden}
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "class":
+			cd.Class = a.Val
+		case "id":
+			cd.ElemID = a.Val
+		case "itemprop":
+			cd.Itemprop = a.Val
+		case "rel":
+			cd.Rel = a.Val
+		case "href":
+			cd.Href = a.Val
+		case "datetime":
+			cd.Datetime = a.Val
+		case "content":
+			cd.Content = a.Val
+		case "title":
+			if n.DataAtom == atom.Abbr {
+				cd.Title = a.Val
+			}
+		case "alt":
+			if n.DataAtom == atom.Img {
+				cd.Alt = a.Val
+			}
+		}
+	}
+	if n.DataAtom == atom.Img {
+		for _, k := range [...]string{"data-src", "data-original", "src"} {
+			if cd.Src = strings.TrimSpace(attrVal(n, k)); cd.Src != "" {
+				break
+			}
+		}
+	}
+	if n.FirstChild != nil {
+		cd.Text = elementText(n, true)
+	}
+	return cd
+}
+
+// elementText returns the text of a copied subtree, its hidden descendants left
+// out: with lines, schema.Candidate.Text (see htmlparse.Text), without, the text
+// on one line as shown.
+func elementText(n *html.Node, lines bool) string {
+	return htmlparse.Text(n, lines, func(e *html.Node) bool { return attrVal(e, attrHidden) != "" })
+}
+
+// full reports whether the body yielded Params.MaxBodyEntries entries.
 func (c *metaCollector) full() bool {
-	return len(c.body) >= maxBodyNodes
+	return c.entries >= c.par.MaxBodyEntries
 }
 
 // addTitle records a declared title, trimmed; short ones are ignored.
@@ -497,69 +595,81 @@ func copyText(n *html.Node) string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
-// addBefore appends a <div data-newsjet="before-h1"> holding the last shown text
-// nodes (one <p> each, oldest first) and clears them.
+// addBefore takes the last shown text nodes (oldest first) for the next headline
+// and clears them.
 func (c *metaCollector) addBefore() {
-	var div *html.Node
-	for i := range beforeH1Texts {
-		slot := (c.next + i) % beforeH1Texts
+	kept := false
+	for i := range c.recent {
+		slot := (c.next + i) % len(c.recent)
 		t := c.recent[slot]
 		if t == nil {
 			continue
 		}
 		c.recent[slot] = nil
-		if div == nil {
-			div = &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div,
-				Attr: []html.Attribute{{Key: attrKind, Val: "before-h1"}}}
+		kept = true
+		if s := htmlparse.Fold(cutUTF8(t.Data, c.par.CopyMaxText)); s != "" {
+			c.before = append(c.before, s)
 		}
-		p := &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
-		p.AppendChild(&html.Node{Type: html.TextNode, Data: cutUTF8(t.Data, copyMaxText)})
-		div.AppendChild(p)
 	}
-	if div != nil {
-		c.body = append(c.body, div)
+	if kept {
+		c.entries++
 	}
 }
 
-// startAfter opens a window collecting the text after a shown h1, placed in body
-// right after the h1's copy.
+// startAfter opens a window collecting the text after a shown headline, for the
+// last headline kept.
 func (c *metaCollector) startAfter() {
-	c.afterOn = true
+	c.entries++
+	c.afterOn, c.afterTo = true, len(c.m.headlines)-1
 	c.afterText, c.afterBlks = 0, 0
 	c.windows++
-	c.after = &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div,
-		Attr: []html.Attribute{{Key: attrKind, Val: "after-h1"}}}
-	c.body = append(c.body, c.after)
+	c.blockOpen = false
 }
 
-// addAfterText appends text to the current after-h1 block.
+// endWindow closes the text window, keeping the block it was reading.
+func (c *metaCollector) endWindow() {
+	c.afterOn = false
+	c.flushBlock()
+}
+
+// flushBlock keeps the block being read, when it holds text, as a line of the
+// window's headline.
+func (c *metaCollector) flushBlock() {
+	if !c.blockOpen {
+		return
+	}
+	c.blockOpen = false
+	if s := htmlparse.Fold(string(c.block)); s != "" && c.afterTo >= 0 {
+		h := &c.m.headlines[c.afterTo]
+		h.After = append(h.After, s)
+	}
+}
+
+// addAfterText appends text to the current block of the window.
 func (c *metaCollector) addAfterText(n *html.Node) {
 	s := n.Data
 	if strings.TrimSpace(s) == "" {
-		if p := c.after.LastChild; p != nil && p.Data == "p" && p.FirstChild != nil {
-			p.LastChild.Data += " "
+		if c.blockOpen {
+			c.block = append(c.block, ' ')
 		}
 		return
 	}
-	if rest := afterH1MaxText - c.afterText; len(s) > rest {
+	if rest := c.par.AfterH1MaxText - c.afterText; len(s) > rest {
 		s = cutUTF8(s, rest)
 	}
 	c.afterText += len(s)
-	p := c.after.LastChild
-	if p == nil || p.Data != "p" || p.FirstChild == nil || p.FirstChild.Type != html.TextNode || p.Attr != nil {
-		p = &html.Node{Type: html.ElementNode, Data: "p", DataAtom: atom.P}
-		c.after.AppendChild(p)
-		p.AppendChild(&html.Node{Type: html.TextNode, Data: s})
+	if !c.blockOpen {
+		c.block, c.blockOpen = append(c.block[:0], s...), true
 	} else {
-		if glued(p.FirstChild.Data, s) && (n.PrevSibling == nil || n.PrevSibling.Type == html.ElementNode) {
+		if glued(string(c.block), s) && (n.PrevSibling == nil || n.PrevSibling.Type == html.ElementNode) {
 			// Texts of two elements meeting without a space ("Jana Berg" +
 			// "Published 20.09."): a name and a dateline, not one word.
-			p.FirstChild.Data += " "
+			c.block = append(c.block, ' ')
 		}
-		p.FirstChild.Data += s
+		c.block = append(c.block, s...)
 	}
-	if c.afterText >= afterH1MaxText {
-		c.afterOn = false
+	if c.afterText >= c.par.AfterH1MaxText {
+		c.endWindow()
 	}
 }
 
@@ -570,10 +680,10 @@ func glued(a, b string) bool {
 	return (unicode.IsLetter(r) || unicode.IsDigit(r)) && (unicode.IsLetter(q) || unicode.IsDigit(q))
 }
 
-// addAfterSubtree appends the text of a kept element to the after-h1 window, so the
-// window reads as the page does.
+// addAfterSubtree appends the text of a kept element to the window, so the window
+// reads as the page does.
 func (c *metaCollector) addAfterSubtree(n *html.Node) {
-	budget := copyBudget{text: copyMaxText, nodes: copyMaxNodes}
+	budget := copyBudget{text: c.par.CopyMaxText, nodes: c.par.CopyMaxNodes}
 	var walk func(*html.Node)
 	walk = func(m *html.Node) {
 		if budget.nodes--; budget.nodes < 0 || !c.afterOn {
@@ -603,20 +713,22 @@ func (c *metaCollector) addAfterSubtree(n *html.Node) {
 	c.endAfterBlock()
 }
 
-// endAfterBlock closes the current after-h1 block so the next text starts a new one.
+// endAfterBlock closes the current block so the next text starts a new one.
 func (c *metaCollector) endAfterBlock() {
-	p := c.after.LastChild
-	if p == nil || p.Data != "p" || p.Attr != nil {
+	if !c.blockOpen {
 		return
 	}
-	if p.FirstChild == nil || strings.TrimSpace(p.FirstChild.Data) == "" {
-		c.after.RemoveChild(p)
+	if strings.TrimSpace(string(c.block)) == "" {
+		c.blockOpen = false
 		return
 	}
-	p.Attr = []html.Attribute{{Key: "data-newsjet-end", Val: "1"}}
+	c.flushBlock()
+	if !c.afterOn {
+		return
+	}
 	c.afterBlks++
-	if c.afterBlks >= afterH1MaxBlks {
-		c.afterOn = false
+	if c.afterBlks >= c.par.AfterH1MaxBlks {
+		c.endWindow()
 	}
 }
 
@@ -626,19 +738,10 @@ func keptLink(n *html.Node) bool {
 	if rel == "" {
 		return false
 	}
-	for _, r := range keptLinkRels {
+	for _, r := range schema.LinkRels {
 		if containsWord(rel, r) {
 			return true
 		}
-	}
-	return false
-}
-
-// noiseRegion reports whether a region holds menus, sidebars, comments or teasers.
-func noiseRegion(ctx string) bool {
-	switch ctx {
-	case "nav", "aside", "footer", "comment", "related":
-		return true
 	}
 	return false
 }
@@ -647,43 +750,43 @@ func noiseRegion(ctx string) bool {
 // it opens none. Noise regions (nav, aside, footer, comment, related) are never
 // overridden by an inner article region.
 func regionOf(n *html.Node, ea *elemAttrs, cur string) string {
-	if noiseRegion(cur) {
+	if schema.NoiseRegion(cur) {
 		return ""
 	}
 	switch n.DataAtom {
 	case atom.Nav:
-		return "nav"
+		return schema.RegionNav
 	case atom.Aside:
-		return "aside"
+		return schema.RegionAside
 	case atom.Footer:
-		if cur == "article" {
+		if cur == schema.RegionArticle {
 			return ""
 		}
-		return "footer"
+		return schema.RegionFooter
 	case atom.Article, atom.Main:
-		return "article"
+		return schema.RegionArticle
 	case atom.Header:
-		if cur == "article" {
+		if cur == schema.RegionArticle {
 			return ""
 		}
-		return "header"
+		return schema.RegionHeader
 	}
 	switch {
 	case ea.words&wordComment != 0:
-		return "comment"
+		return schema.RegionComment
 	case ea.words&wordRelated != 0:
-		return "related"
+		return schema.RegionRelated
 	}
 	if ea.role != "" {
 		switch strings.ToLower(ea.role) {
 		case "navigation":
-			return "nav"
+			return schema.RegionNav
 		case "complementary":
-			return "aside"
+			return schema.RegionAside
 		case "contentinfo":
-			return "footer"
+			return schema.RegionFooter
 		case "main", "article":
-			return "article"
+			return schema.RegionArticle
 		}
 	}
 	return ""
@@ -789,7 +892,7 @@ func scanAttrs(n *html.Node) elemAttrs {
 				ea.hidden = true
 			}
 		case "style":
-			if hiddenStyle(a.Val) {
+			if htmlparse.StyleHides(a.Val) {
 				ea.hidden = true
 			}
 		}
@@ -801,41 +904,6 @@ func scanAttrs(n *html.Node) elemAttrs {
 // aria-hidden="true", an inline style hiding it, or a visually-hidden class.
 func isHidden(n *html.Node) bool {
 	return scanAttrs(n).hidden
-}
-
-// authorSegments are URL path segments of author profile pages.
-var authorSegments = [...]string{"author", "authors", "by", "people", "profile", "profiles", "staff", "journalist",
-	"journalists", "reporter", "columnist", "contributor", "writers", "autor", "autores"}
-
-// authorPath reports whether a URL path has an author-page segment followed by more
-// path ("/author/jane-roe").
-func authorPath(href string) bool {
-	for i := strings.IndexByte(href, '/'); i >= 0; {
-		rest := href[i+1:]
-		j := strings.IndexByte(rest, '/')
-		if j < 0 {
-			return false
-		}
-		if seg := rest[:j]; len(seg) >= 2 && len(seg) <= 11 {
-			for _, w := range authorSegments {
-				if len(seg) == len(w) && equalFoldASCII(seg, w) {
-					return true
-				}
-			}
-		}
-		i += 1 + j
-	}
-	return false
-}
-
-// hiddenStyle reports whether an inline style hides the element.
-func hiddenStyle(s string) bool {
-	s = strings.ToLower(s)
-	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
-		return false
-	}
-	s = strings.ReplaceAll(s, " ", "")
-	return strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden")
 }
 
 // isBlock reports whether an element ends a line of text.

@@ -6,30 +6,30 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
-// FuzzCollectMeta checks that no document makes collectMeta panic or change the
-// tree it reads.
+// FuzzCollectMeta checks that no document makes collectMeta panic, change the tree
+// it reads or nest a candidate more than one depth below the one before it.
 func FuzzCollectMeta(f *testing.F) {
 	f.Add(metaPage)
 	f.Add(`<h1 hidden>x</h1><div class="byline AUTHOR" style="display : none"><a href="/author/">y</a></div><h1>z`)
 	f.Add(`<svg><title>t</title></svg><meta itemprop=datePublished content=1><p class=x>` + strings.Repeat("é", 500))
 	f.Fuzz(func(t *testing.T, page string) {
-		doc, err := html.Parse(strings.NewReader(page))
-		if err != nil {
-			return
-		}
+		doc := htmlparse.Document(page)
 		var before, after bytes.Buffer
 		if err := html.Render(&before, doc); err != nil {
 			return
 		}
-		head, body := collectMeta(doc)
-		for _, n := range append(head, body...) {
-			if err := html.Render(&after, n); err != nil {
-				t.Fatalf("rendering a kept node: %v", err)
+		m := collectMeta(doc, &defaultParams)
+		prev := -1
+		for _, c := range m.candidates {
+			if c.Depth > prev+1 {
+				t.Fatalf("candidate depth %d after %d", c.Depth, prev)
 			}
+			prev = c.Depth
 		}
-		after.Reset()
 		if err := html.Render(&after, doc); err != nil {
 			t.Fatal(err)
 		}

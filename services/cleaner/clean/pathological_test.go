@@ -39,10 +39,10 @@ func TestDeepNestingFlattened(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.HTML) > 4*len(story) {
-		t.Errorf("cleaned document is %d bytes for %d bytes of text", len(res.HTML), len(story))
+	if len(res.Content) > 4*len(story) {
+		t.Errorf("cleaned document is %d bytes for %d bytes of text", len(res.Content), len(story))
 	}
-	if got := contentText(t, res.HTML); !strings.Contains(strings.Join(strings.Fields(got), " "), story) {
+	if got := contentText(t, res.Content); !strings.Contains(strings.Join(strings.Fields(got), " "), story) {
 		t.Errorf("story lost; content:\n%.300s", got)
 	}
 }
@@ -61,7 +61,7 @@ func TestDeepNestingKeepsBlocksApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for _, w := range strings.Fields(contentText(t, res.HTML)) {
+	for _, w := range strings.Fields(contentText(t, res.Content)) {
 		seen[w] = true
 	}
 	for i := 1000; i < 2000; i++ {
@@ -96,7 +96,7 @@ func TestCommentThreadOutweighingStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Join(strings.Fields(contentText(t, res.HTML)), " ")
+	got := strings.Join(strings.Fields(contentText(t, res.Content)), " ")
 	if !strings.Contains(got, paras[0]) || !strings.Contains(got, paras[len(paras)-1]) {
 		t.Errorf("story lost; content:\n%.300s", got)
 	}

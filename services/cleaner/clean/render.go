@@ -6,50 +6,32 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
-// renderDoc writes the cleaned document (see the package doc of the extractor for
-// its shape). The meta div ends with a <div data-newsjet="after-content"> holding
-// one <p> per short line cut from the end of the content, when there are any.
-func renderDoc(doc *html.Node, head, body []*html.Node, c content) string {
+// renderContent renders the children of the content root as sanitized HTML (see
+// schema.CleanedPage.Content); "" for no root.
+func renderContent(root *html.Node) string {
+	if root == nil {
+		return ""
+	}
 	var sb strings.Builder
 	sb.Grow(8 << 10)
-	sb.WriteString("<!DOCTYPE html><html")
-	if lang := htmlLang(doc); lang != "" {
-		sb.WriteString(` lang="`)
-		sb.WriteString(html.EscapeString(lang))
-		sb.WriteByte('"')
+	for ch := root.FirstChild; ch != nil; ch = ch.NextSibling {
+		renderNode(&sb, ch)
 	}
-	sb.WriteString("><head>\n<meta charset=\"utf-8\">\n")
-	for _, n := range head {
-		_ = html.Render(&sb, n)
-		sb.WriteByte('\n')
-	}
-	sb.WriteString("</head><body>\n<div data-newsjet=\"meta\">")
-	for _, n := range body {
-		_ = html.Render(&sb, n)
-		sb.WriteByte('\n')
-	}
-	if len(c.tail) > 0 {
-		// The short lines cut from the end of the content: a sign-off credit.
-		sb.WriteString(`<div data-newsjet="after-content">`)
-		for _, n := range c.tail {
-			sb.WriteString("<p>")
-			sb.WriteString(html.EscapeString(normText(n)))
-			sb.WriteString("</p>")
+	return sb.String()
+}
+
+// tailLines returns the text of the short lines cut from the end of the content.
+func tailLines(tail []*html.Node) []string {
+	var out []string
+	for _, n := range tail {
+		if s := htmlparse.Fold(normText(n)); s != "" {
+			out = append(out, s)
 		}
-		sb.WriteString("</div>\n")
-	}
-	sb.WriteString("</div>\n<article data-newsjet=\"content\">")
-	if c.root != nil {
-		for ch := c.root.FirstChild; ch != nil; ch = ch.NextSibling {
-			renderNode(&sb, ch)
-		}
-	}
-	sb.WriteString("</article>\n</body></html>\n")
-	out := sb.String()
-	if !utf8.ValidString(out) {
-		out = strings.ToValidUTF8(out, "\ufffd")
 	}
 	return out
 }
@@ -69,9 +51,9 @@ func htmlLang(doc *html.Node) string {
 
 // contentAttrs are the attributes copied onto content elements.
 var contentAttrs = map[string]bool{
-	"href": true, "src": true, "srcset": true, "alt": true, "title": true, "datetime": true,
-	"colspan": true, "rowspan": true, "lang": true, "dir": true, "cite": true, "width": true, "height": true,
-	"data-src": true, "data-lazy-src": true, "data-original": true, "data-srcset": true, "start": true,
+	"href": true, "src": true, "alt": true, "title": true, "datetime": true, "colspan": true, "rowspan": true,
+	"cite": true, "width": true, "height": true, "data-src": true, "data-lazy-src": true, "data-original": true,
+	"start": true,
 }
 
 // renderNode writes n with only contentAttrs, dropping comments.
@@ -93,7 +75,7 @@ func renderNode(sb *strings.Builder, n *html.Node) {
 			sb.WriteByte('"')
 		}
 		sb.WriteByte('>')
-		if voidElements[n.Data] {
+		if htmlparse.Void(n.DataAtom) {
 			return
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -103,4 +85,47 @@ func renderNode(sb *strings.Builder, n *html.Node) {
 		sb.WriteString(n.Data)
 		sb.WriteByte('>')
 	}
+}
+
+// validUTF8 replaces invalid UTF-8 in every string of p by U+FFFD (the page's bytes
+// are kept as they are in the tree).
+func validUTF8(p *schema.CleanedPage) {
+	fix := func(s *string) {
+		if !utf8.ValidString(*s) {
+			*s = strings.ToValidUTF8(*s, "\ufffd")
+		}
+	}
+	fixAll := func(l []string) {
+		for i := range l {
+			fix(&l[i])
+		}
+	}
+	h := &p.Head
+	fix(&h.Lang)
+	fix(&h.Title)
+	fix(&h.Base)
+	for i := range h.Meta {
+		fix(&h.Meta[i].Key)
+		fix(&h.Meta[i].Content)
+	}
+	for i := range h.Links {
+		fix(&h.Links[i].Rel)
+		fix(&h.Links[i].Href)
+	}
+	fixAll(h.JSONLDText)
+	for i := range p.Headlines {
+		hl := &p.Headlines[i]
+		fix(&hl.Text)
+		fixAll(hl.Before)
+		fixAll(hl.After)
+	}
+	for i := range p.Candidates {
+		c := &p.Candidates[i]
+		for _, s := range [...]*string{&c.Tag, &c.Class, &c.ElemID, &c.Itemprop, &c.Rel, &c.Href, &c.Datetime,
+			&c.Content, &c.Title, &c.Src, &c.Alt, &c.Text} {
+			fix(s)
+		}
+	}
+	fix(&p.Content)
+	fixAll(p.Tail)
 }

@@ -21,7 +21,7 @@ type elem struct {
 	// good is the weighted paragraph text of the subtree: the main-content signal.
 	good float32
 	// titles counts the title links in the subtree: headings or paragraphs that
-	// are mostly one link of at least titleMinLen bytes, or open with one (teaser
+	// are mostly one link of at least Params.TitleMinLen bytes, or open with one (teaser
 	// headlines).
 	titles int32
 	// ads counts the scripts, iframes, objects and ins elements in the subtree
@@ -34,10 +34,13 @@ type elem struct {
 
 // page is the flattened body of a parsed document.
 type page struct {
-	els  []elem
-	body int32   // index of <body>, -1 when absent
-	h1   int32   // index of the first shown <h1>, -1 when none
-	h1s  []int32 // indices of all shown <h1> elements, in document order
+	par *Params
+	// adLabels are the ad labels of the page's language (see adLabelsFor).
+	adLabels map[string]bool
+	els      []elem
+	body     int32   // index of <body>, -1 when absent
+	h1       int32   // index of the first shown <h1>, -1 when none
+	h1s      []int32 // indices of all shown <h1> elements, in document order
 }
 
 // maxWalkDepth bounds the recursion over the parsed tree (html.Parse itself keeps
@@ -46,8 +49,8 @@ const maxWalkDepth = 1024
 
 // flattenBody builds the element array of doc's <body>, classifying each element
 // and summing the text statistics bottom-up.
-func flattenBody(doc *html.Node) *page {
-	p := &page{body: -1, h1: -1}
+func flattenBody(doc *html.Node, par *Params) *page {
+	p := &page{par: par, body: -1, h1: -1}
 	body := findBody(doc)
 	if body == nil {
 		return p
@@ -163,17 +166,17 @@ func (p *page) sum() {
 			e.inlLink = e.inl
 		}
 		if e.flags&fBlock != 0 {
-			e.good += paragraphWeight(e)
-			if e.inlLink >= titleMinLen && (float32(e.inlLink) >= titleLinkShare*float32(e.inl) ||
-				(e.flags&fLeadLink != 0 && float32(e.inlLink) >= leadLinkShare*float32(e.inl))) {
+			e.good += p.paragraphWeight(e)
+			if e.inlLink >= p.par.TitleMinLen && (float32(e.inlLink) >= p.par.TitleLinkShare*float32(e.inl) ||
+				(e.flags&fLeadLink != 0 && float32(e.inlLink) >= p.par.LeadLinkShare*float32(e.inl))) {
 				e.titles++
 			}
-			if isCard(e) {
-				e.good *= cardDiscount
+			if p.isCard(e) {
+				e.good *= p.par.CardDiscount
 			}
 		}
 		if e.flags&fArticleBody != 0 {
-			e.bonus += (articleBodyBoost - 1) * e.good
+			e.bonus += (p.par.ArticleBodyBoost - 1) * e.good
 		}
 		par := &els[e.parent]
 		par.titles += e.titles
@@ -187,53 +190,42 @@ func (p *page) sum() {
 		}
 	}
 	if len(els) > 0 {
-		els[0].good += paragraphWeight(&els[0])
+		els[0].good += p.paragraphWeight(&els[0])
 	}
 }
 
-// Teaser cards: a block of at most cardMaxText bytes holding a title link and
-// other text (a headline with its standfirst) is a link to another page, not
-// prose; its paragraph weight is multiplied by cardDiscount.
-const (
-	titleMinLen    = 20
-	titleLinkShare = 0.6
-	leadLinkShare  = 0.2 // a title link that opens its block may be followed by the standfirst
-	cardMaxText    = 400
-	cardDiscount   = 0.2
-	// articleBodyBoost multiplies the weight of an itemprop=articleBody element
-	// when the content root is chosen.
-	articleBodyBoost = 3
-)
-
-func isCard(e *elem) bool {
+// isCard reports whether a block is a teaser card (see Params.CardMaxText): a link
+// to another page, not prose.
+func (p *page) isCard(e *elem) bool {
 	switch e.n.DataAtom {
 	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Body:
 		return false
 	}
-	return e.titles > 0 && e.text <= cardMaxText && e.text-e.link > 30
+	return e.titles > 0 && e.text <= p.par.CardMaxText && e.text-e.link > p.par.CardMinOwnText
 }
 
-// paragraphWeight scores a block's own paragraph: long text with few links is
-// article prose; short lines and link lists score little or nothing.
-func paragraphWeight(e *elem) float32 {
+// paragraphWeight scores a block's own paragraph (see Params.NoWeightLinkShare):
+// long text with few links is article prose; short lines and link lists score
+// little or nothing.
+func (p *page) paragraphWeight(e *elem) float32 {
 	if e.inl == 0 || e.flags&(fCaption|fHeading) != 0 {
 		return 0
 	}
 	ld := float32(e.inlLink) / float32(e.inl)
-	if ld > 0.5 {
+	if ld > p.par.NoWeightLinkShare {
 		return 0
 	}
 	w := float32(e.inl) * (1 - ld)
 	switch {
-	case e.inl < 25:
-		w *= 0.05
-	case e.inl < 80:
-		w *= 0.2
-	case e.inl < 150:
-		w *= 0.6
+	case e.inl < p.par.ShortParaLen:
+		w *= p.par.ShortParaWeight
+	case e.inl < p.par.MidParaLen:
+		w *= p.par.MidParaWeight
+	case e.inl < p.par.LongParaLen:
+		w *= p.par.LongParaWeight
 	}
 	if e.n.DataAtom == atom.P {
-		w *= 1.2
+		w *= p.par.PBonus
 	}
 	return w
 }

@@ -5,6 +5,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // Element classes derived from an element's tag and attributes.
@@ -37,18 +39,6 @@ var junkTags = map[atom.Atom]bool{
 // boilerTags are page furniture by element type.
 var boilerTags = map[atom.Atom]bool{
 	atom.Aside: true, atom.Footer: true, atom.Header: true, atom.Form: true,
-}
-
-// blockTags end a paragraph of inline text.
-var blockTags = map[atom.Atom]bool{
-	atom.P: true, atom.Div: true, atom.Section: true, atom.Article: true, atom.Main: true, atom.Li: true,
-	atom.Ul: true, atom.Ol: true, atom.Dl: true, atom.Dd: true, atom.Dt: true, atom.Table: true,
-	atom.Tbody: true, atom.Thead: true, atom.Tfoot: true, atom.Tr: true, atom.Td: true, atom.Th: true,
-	atom.Caption: true, atom.H1: true, atom.H2: true, atom.H3: true, atom.H4: true, atom.H5: true,
-	atom.H6: true, atom.Blockquote: true, atom.Pre: true, atom.Header: true, atom.Footer: true,
-	atom.Nav: true, atom.Aside: true, atom.Figure: true, atom.Figcaption: true, atom.Form: true,
-	atom.Body: true, atom.Center: true, atom.Address: true, atom.Details: true, atom.Summary: true,
-	atom.Hr: true, atom.Hgroup: true, atom.Picture: true,
 }
 
 // hiddenClasses are class names whose only job is hiding an element or showing it
@@ -96,7 +86,7 @@ func classify(n *html.Node) uint16 {
 	switch {
 	case junkTags[a]:
 		return fJunk
-	case blockTags[a]:
+	case htmlparse.Block(a):
 		f |= fBlock
 	default:
 		f |= fInline
@@ -130,7 +120,7 @@ func classify(n *html.Node) uint16 {
 				f |= fHidden
 			}
 		case "style":
-			if styleHides(at.Val) {
+			if htmlparse.StyleHides(at.Val) {
 				f |= fHidden
 			}
 		case "role":
@@ -152,15 +142,6 @@ func classify(n *html.Node) uint16 {
 		}
 	}
 	return f
-}
-
-// styleHides reports whether an inline style hides the element.
-func styleHides(s string) bool {
-	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
-		return false
-	}
-	s = strings.ToLower(strings.ReplaceAll(s, " ", ""))
-	return strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden")
 }
 
 // classWords classifies a class or id attribute value: each space-separated name

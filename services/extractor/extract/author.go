@@ -6,75 +6,18 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
-// bylinePrefixes open a credit line ("By Jane Doe"); matched case-insensitively.
-var bylinePrefixes = [...]string{
-	"written by ", "posted by ", "by: ", "reported by ", "publicado por: ", "publicado por ", "escrito por ",
-	"geschrieben von ", "words by ", "story by ", "by ", "por ", "von ", "par ", "di ", "oleh ",
-	"text: ", "texto: ", "autor: ", "author: ", "автор: ", "автор ", "текст: ", "글 ",
-	"記者：", "記者:", "记者：", "记者:", "文：", "文:", "撰文：", "作者：", "作者:",
-	"penulis: ", "penulis ", "reporter: ", "auteur : ", "auteur: ", "autore: ", "tekst: ", "door ", "av ",
-	"yazan: ", "yazar: ", "tác giả: ", "bởi ", "كتبت: ", "كتب: ", "بقلم: ", "بقلم ",
-	"γράφει η ", "γράφει ο ", "γράφει: ", "γράφει ",
-}
-
-// cjkRoles are job titles written after a Korean, Japanese or Chinese name
-// ("김서연 기자", "佐藤美咲記者"); longer titles first.
-var cjkRoles = [...]string{"객원기자", "선임기자", "칼럼니스트", "논설위원", "편집위원", "특파원", "기자",
-	"編集委員", "特派員", "記者", "特约记者", "记者"}
-
-// cutCJKRole removes a job title written after a Korean, Japanese or Chinese name.
-func cutCJKRole(s string) string {
-	for _, r := range cjkRoles {
+// cutCJKRole removes a job title written after a Korean, Japanese or Chinese name
+// ("김서연 기자", "佐藤美咲記者").
+func (l *lexicon) cutCJKRole(s string) string {
+	for _, r := range l.rolesAfterName {
 		if rest, ok := strings.CutSuffix(s, r); ok && nonLatin(rest) {
 			return strings.TrimSpace(rest)
 		}
 	}
 	return s
-}
-
-// nameSeps split a credit line into names.
-var nameSeps = [...]string{",", ";", " and ", " & ", " y ", " e ", " und ", " et ", " и ", " with ", "、", "/"}
-
-// roleWords mark a credit part that is a job title, not a name.
-var roleWords = map[string]bool{
-	"writer": true, "editor": true, "reporter": true, "correspondent": true, "staff": true, "contributor": true,
-	"columnist": true, "producer": true, "chief": true, "senior": true, "bureau": true, "photographer": true,
-	"analyst": true, "journalist": true, "host": true, "anchor": true, "director": true, "president": true,
-	"founder": true, "ceo": true, "professor": true, "fellow": true, "contributing": true, "political": true,
-	"national": true, "international": true, "special": true, "associate": true, "assistant": true, "managing": true,
-	"deputy": true, "executive": true, "author": true, "opinion": true, "critic": true, "intern": true,
-	"redação": true, "redacción": true, "redaktion": true, "redazione": true, "updated": true, "published": true,
-	"minute": true, "minutes": true, "read": true, "ago": true, "hours": true, "follow": true, "email": true,
-	"twitter": true, "posted": true, "photo": true, "photos": true, "illustration": true, "video": true,
-	"contact": true, "more": true, "articles": true, "about": true, "view": true, "profile": true, "share": true,
-	"reuters": true, "ap": true, "afp": true,
-}
-
-// orgWords mark a credit that is an organisation, desk or brand.
-var orgWords = map[string]bool{
-	"news": true, "press": true, "associated": true, "agency": true, "reuters": true, "afp": true, "ap": true,
-	"staff": true, "desk": true, "team": true, "editorial": true, "editors": true, "media": true, "sport": true,
-	"sports": true, "magazine": true, "times": true, "post": true, "journal": true, "tribune": true, "daily": true,
-	"network": true, "tv": true, "radio": true, "inc": true, "ltd": true, "llc": true, "group": true, "online": true,
-	"herald": true, "gazette": true, "wire": true, "newsroom": true, "bureau": true, "redação": true,
-	"redacción": true, "redaktion": true, "redazione": true, "reporter": true, "correspondent": true, "cnbc": true,
-	"cnn": true, "bbc": true, "bloomberg": true, "dpa": true, "efe": true, "ansa": true, "tass": true, "com": true,
-	"foundation": true, "institute": true, "university": true, "company": true, "corporation": true,
-	"guardian": true, "telegraph": true, "license": true, "upi": true, "xinhua": true, "pti": true, "ani": true,
-	"ians": true, "kyodo": true, "yonhap": true, "aap": true, "anp": true, "agencies": true, "wires": true,
-	"politico": true, "axios": true, "associated-press": true, "prnewswire": true, "businesswire": true,
-	"reporters": true, "writers": true, "contributors": true,
-}
-
-// nameParticles are lower-case words allowed inside a person name.
-var nameParticles = map[string]bool{
-	"de": true, "da": true, "do": true, "dos": true, "das": true, "van": true, "von": true, "der": true, "den": true,
-	"del": true, "della": true, "di": true, "du": true, "la": true, "le": true, "bin": true, "al": true, "el": true,
-	"ter": true, "ten": true, "y": true, "e": true, "st.": true, "mc": true,
 }
 
 // credit is a parsed credit: person names and, when only an organisation is
@@ -120,10 +63,10 @@ func (p *page) authors(site, lang string) ([]string, string) {
 func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 	var c credit
 	for i, e := range p.elems {
-		if !p.nearTitle(i) || !isBylineElem(e) {
+		if !p.nearTitle(i) || !isBylineElem(&p.cands[e]) {
 			continue
 		}
-		got := parseCreditElem(e, siteTok, pubTok)
+		got := p.parseCreditElem(e, siteTok, pubTok)
 		if len(got.persons) > 0 {
 			return p.continuedCredit(got, siteTok, pubTok)
 		}
@@ -132,13 +75,13 @@ func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 		}
 	}
 	lines := p.headerLines()
-	if len(lines) > 12 {
-		lines = lines[:12]
+	if len(lines) > p.par.BylineLines {
+		lines = lines[:p.par.BylineLines]
 	}
 	lines = append(lines[:len(lines):len(lines)], p.beforeLines()...)
 	for i, line := range lines {
 		// A byline broken over lines: "By Jane Roe" / ", John Doe".
-		for j := i + 1; j < len(lines) && j < i+4; j++ {
+		for j := i + 1; j < len(lines) && j <= i+p.par.BylineContinued; j++ {
 			next := lines[j]
 			if !strings.HasPrefix(next, ",") && !strings.HasPrefix(next, "& ") && !strings.HasPrefix(strings.ToLower(next), "and ") {
 				break
@@ -146,8 +89,8 @@ func (p *page) visibleCredit(siteTok, pubTok []string) credit {
 			line += " " + next
 		}
 		for _, part := range splitDateline(line) {
-			if rest, ok := cutBylinePrefix(strings.TrimLeft(part, "|•·-–—:, ")); ok {
-				got := parseCreditText(rest, siteTok, pubTok, true)
+			if rest, ok := p.lex.cutBylinePrefix(strings.TrimLeft(part, "|•·-–—:, ")); ok {
+				got := p.lex.parseCreditText(rest, siteTok, pubTok, true)
 				if len(got.persons) > 0 {
 					return got
 				}
@@ -174,9 +117,9 @@ func (p *page) shownPersons(names []string) []string {
 		b.WriteString(l)
 		b.WriteByte('\n')
 	}
-	for _, e := range p.elems {
-		if attr(e, attrHidden) == "" {
-			b.WriteString(textOf(e))
+	for i := range p.elems {
+		if e := p.elem(i); !e.Hidden {
+			b.WriteString(line(e))
 			b.WriteByte('\n')
 		}
 	}
@@ -203,10 +146,10 @@ func (p *page) shownPersons(names []string) []string {
 func (p *page) continuedCredit(c credit, siteTok, pubTok []string) credit {
 	lines := p.headerLines()
 	for i, line := range lines {
-		if i > 12 || !strings.Contains(line, c.persons[len(c.persons)-1]) {
+		if i > p.par.BylineLines || !strings.Contains(line, c.persons[len(c.persons)-1]) {
 			continue
 		}
-		for _, next := range lines[i+1 : min(len(lines), i+4)] {
+		for _, next := range lines[i+1 : min(len(lines), i+1+p.par.BylineContinued)] {
 			if !strings.HasPrefix(next, ",") && !strings.HasPrefix(next, "& ") && !strings.HasPrefix(strings.ToLower(next), "and ") {
 				break
 			}
@@ -214,7 +157,7 @@ func (p *page) continuedCredit(c credit, siteTok, pubTok []string) credit {
 			if strings.HasPrefix(strings.ToLower(next), "and ") {
 				next = next[4:]
 			}
-			for _, n := range parseCreditText(next, siteTok, pubTok, false).persons {
+			for _, n := range p.lex.parseCreditText(next, siteTok, pubTok, false).persons {
 				if !containsName(c.persons, n) {
 					c.persons = append(c.persons, n)
 				}
@@ -247,12 +190,12 @@ func (p *page) machineCredit(siteTok, pubTok []string) credit {
 	var c credit
 	for _, cr := range p.ld.credits() {
 		switch {
-		case cr.org || isOrgName(cr.name, siteTok, pubTok):
+		case cr.org || p.lex.isOrgName(cr.name, siteTok, pubTok):
 			if c.org == "" {
 				c.org = cr.name
 			}
 		default:
-			for _, n := range splitNames(cr.name, siteTok, pubTok, false) {
+			for _, n := range p.lex.splitNames(cr.name, siteTok, pubTok, false) {
 				if !containsName(c.persons, n) && (strings.Contains(n, " ") || nonLatin(n)) {
 					c.persons = append(c.persons, n)
 				}
@@ -262,12 +205,12 @@ func (p *page) machineCredit(siteTok, pubTok []string) credit {
 	if len(c.persons) > 0 {
 		return c
 	}
-	for _, k := range [...]string{"author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl", "cxenseparse:author"} {
+	for _, k := range schema.MetaAuthors {
 		for _, v := range p.metaVals(k) {
 			if strings.Contains(v, "://") || strings.HasPrefix(v, "/") {
 				continue
 			}
-			got := parseCreditText(v, siteTok, pubTok, false)
+			got := p.lex.parseCreditText(v, siteTok, pubTok, false)
 			for _, n := range got.persons {
 				if !containsName(c.persons, n) && (strings.Contains(n, " ") || nonLatin(n)) {
 					c.persons = append(c.persons, n)
@@ -288,9 +231,9 @@ func (p *page) machineCredit(siteTok, pubTok []string) credit {
 // headline, for checking that a machine-declared name is on the page.
 func (p *page) bylineText() string {
 	var b strings.Builder
-	for _, e := range p.elems {
-		if attr(e, attrHidden) == "" && isBylineElem(e) {
-			b.WriteString(textOf(e))
+	for i := range p.elems {
+		if e := p.elem(i); !e.Hidden && isBylineElem(e) {
+			b.WriteString(line(e))
 			b.WriteByte('\n')
 		}
 	}
@@ -305,14 +248,14 @@ func (p *page) bylineText() string {
 	return b.String()
 }
 
-// isBylineElem reports whether a kept element is a credit: byline/author class or id,
+// isBylineElem reports whether a candidate is a credit: byline/author class or id,
 // itemprop author/creator, or a link to an author page (Joomla: "createdby").
-func isBylineElem(e *html.Node) bool {
-	ip := strings.ToLower(attr(e, "itemprop"))
+func isBylineElem(e *schema.Candidate) bool {
+	ip := strings.ToLower(e.Itemprop)
 	if ip == "author" || ip == "creator" {
 		return true
 	}
-	s := strings.ToLower(attr(e, "class") + " " + attr(e, "id"))
+	s := strings.ToLower(e.Class + " " + e.ElemID)
 	if strings.Contains(s, "byline") || strings.Contains(s, "contributor") || strings.Contains(s, "writer") ||
 		strings.Contains(s, "createdby") {
 		return true
@@ -321,37 +264,41 @@ func isBylineElem(e *html.Node) bool {
 		!strings.Contains(s, "image") && !strings.Contains(s, "photo") && !strings.Contains(s, "desc") {
 		return true
 	}
-	return e.DataAtom == atom.A && isAuthorHref(attr(e, "href"), attr(e, "rel"))
+	return e.Tag == "a" && isAuthorHref(e.Href, e.Rel)
 }
 
-// parseCreditElem parses one byline element: microdata names, else author-link
-// texts, else its text.
-func parseCreditElem(e *html.Node, siteTok, pubTok []string) credit {
+// parseCreditElem parses the byline candidate i: the names of its nested
+// itemprop=name elements, else the texts of its author links, else its text (its
+// element texts as separate credit parts: a name, a job title and a date in adjacent
+// spans are not one glued word).
+func (p *page) parseCreditElem(i int, siteTok, pubTok []string) credit {
 	var names []string
 	var links []string
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode || attr(c, attrHidden) != "" {
-				continue
+	var walk func(int)
+	walk = func(i int) {
+		p.eachChild(i, func(j int) {
+			c := &p.cands[j]
+			if c.Hidden {
+				return
 			}
-			if strings.EqualFold(attr(c, "itemprop"), "name") {
-				names = append(names, collapse(textOr(c, "content")))
-				continue
+			if strings.EqualFold(c.Itemprop, "name") {
+				names = append(names, collapse(contentOr(c)))
+				return
 			}
-			if c.DataAtom == atom.A && isAuthorHref(attr(c, "href"), attr(c, "rel")) {
-				links = append(links, collapse(textOf(c)))
+			if c.Tag == "a" && isAuthorHref(c.Href, c.Rel) {
+				links = append(links, collapse(line(c)))
 			}
-			walk(c)
-		}
+			walk(j)
+		})
 	}
-	walk(e)
-	if len(names) == 0 && e.DataAtom != atom.A {
+	walk(i)
+	e := &p.cands[i]
+	if len(names) == 0 && e.Tag != "a" {
 		names = links
 	}
 	var c credit
 	for _, n := range names {
-		got := parseCreditText(n, siteTok, pubTok, true)
+		got := p.lex.parseCreditText(n, siteTok, pubTok, true)
 		c.persons = append(c.persons, got.persons...)
 		if c.org == "" {
 			c.org = got.org
@@ -360,93 +307,46 @@ func parseCreditElem(e *html.Node, siteTok, pubTok []string) credit {
 	if len(c.persons) > 0 {
 		return c
 	}
-	return parseCreditText(creditText(e), siteTok, pubTok, false)
+	return p.lex.parseCreditText(creditParts(e), siteTok, pubTok, false)
 }
 
-// creditText returns the shown text under a byline element, with ", " where the
-// texts of two elements meet without any space: a name, a job title and a date
-// in adjacent spans ("<span>Jane Roe</span><span>Staff Writer</span>") are
-// separate credit parts, not one glued word.
-func creditText(n *html.Node) string {
-	var b strings.Builder
-	edge := false
-	var walk func(*html.Node, int)
-	walk = func(n *html.Node, depth int) {
-		if depth > 64 {
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			switch c.Type {
-			case html.TextNode:
-				if c.Data == "" {
-					continue
-				}
-				if edge && b.Len() > 0 {
-					last, _ := utf8.DecodeLastRuneInString(b.String())
-					first, _ := utf8.DecodeRuneInString(c.Data)
-					if !unicode.IsSpace(last) && (unicode.IsLetter(first) || unicode.IsDigit(first)) {
-						b.WriteString(", ")
-					}
-				}
-				edge = false
-				b.WriteString(c.Data)
-			case html.ElementNode:
-				if attr(c, attrHidden) != "" {
-					continue
-				}
-				if c.DataAtom == atom.Br {
-					b.WriteByte(' ')
-				}
-				edge = true
-				walk(c, depth+1)
-				edge = true
-			}
-		}
-	}
-	walk(n, 0)
-	return b.String()
-}
-
-// isAuthorHref reports whether a link points at an author page.
+// isAuthorHref reports whether a link points at an author page: its rel names an
+// author, or its URL has an author-page path (schema.AuthorPath).
 func isAuthorHref(href, rel string) bool {
-	if strings.Contains(strings.ToLower(rel), "author") {
-		return true
-	}
-	h := strings.ToLower(href)
-	for _, w := range [...]string{"/author/", "/authors/", "/by/", "/profile/", "/profiles/", "/staff/",
-		"/journalist/", "/journalists/", "/reporter/", "/columnist/", "/contributor/", "/writers/", "/autor/", "/autores/"} {
-		if strings.Contains(h, w) {
-			return true
-		}
-	}
-	return false
+	return strings.Contains(strings.ToLower(rel), "author") || schema.AuthorPath(href)
 }
 
-// cutBylinePrefix removes a leading "By"-like word; ok reports whether one was found.
-func cutBylinePrefix(s string) (string, bool) {
-	l := strings.ToLower(s)
-	for _, pre := range bylinePrefixes {
-		if strings.HasPrefix(l, pre) {
-			return strings.TrimSpace(s[len(pre):]), true
+// cutBylinePrefix removes a leading "By"-like word of the page's language; ok
+// reports whether one was found. A capitalised prefix that is also a name particle
+// (German "Von", Italian "Di") is one only when two words or more follow it: "Von
+// Hans Müller" is a credit of Hans Müller, "Von Braun" the name Von Braun, and "von
+// Heiner" a credit of Heiner.
+func (l *lexicon) cutBylinePrefix(s string) (string, bool) {
+	low := strings.ToLower(s)
+	for _, pre := range l.bylinePrefixes {
+		if !strings.HasPrefix(low, pre) {
+			continue
 		}
+		rest := strings.TrimSpace(s[len(pre):])
+		if r, _ := utf8.DecodeRuneInString(s); unicode.IsUpper(r) && l.particles[strings.TrimSpace(pre)] && len(strings.Fields(rest)) < 2 {
+			return s, false
+		}
+		return rest, true
 	}
 	return s, false
 }
-
-// creditLabelMax is the longest label, in runes, cut from the front of a credit.
-const creditLabelMax = 16
 
 // cutCreditLabel removes a one-word label ending in a colon from the front of a
 // credit, in any language and script ("Penulis: Dewi Lestari", "كتبت: ليلى حداد",
 // "作者：李明"); ok reports whether one was found. The label is letters only, so
 // a time ("10:45") is never one.
-func cutCreditLabel(s string) (string, bool) {
+func (l *lexicon) cutCreditLabel(s string) (string, bool) {
 	i := strings.IndexAny(s, ":：")
 	if i <= 0 {
 		return s, false
 	}
 	label := strings.TrimSpace(s[:i])
-	if label == "" || utf8.RuneCountInString(label) > creditLabelMax {
+	if label == "" || utf8.RuneCountInString(label) > l.par.CreditLabelRunes {
 		return s, false
 	}
 	for _, r := range label {
@@ -464,14 +364,14 @@ func cutCreditLabel(s string) (string, bool) {
 //
 // single allows a one-word name (a first name or pen name); it is also allowed when
 // the line opens with "By".
-func parseCreditText(s string, siteTok, pubTok []string, single bool) credit {
+func (l *lexicon) parseCreditText(s string, siteTok, pubTok []string, single bool) credit {
 	s = strings.TrimLeft(collapse(s), "|•·-–—:, ")
 	if s == "" {
 		return credit{}
 	}
-	if rest, ok := cutBylinePrefix(s); ok {
+	if rest, ok := l.cutBylinePrefix(s); ok {
 		s, single = rest, true
-	} else if rest, ok := cutCreditLabel(s); ok {
+	} else if rest, ok := l.cutCreditLabel(s); ok {
 		s = rest
 	}
 	// The names come first; a dateline, role or outlet after a separator is dropped.
@@ -483,15 +383,15 @@ func parseCreditText(s string, siteTok, pubTok []string, single bool) credit {
 	if i := strings.Index(s, "("); i > 0 {
 		s = s[:i]
 	}
-	s = strings.TrimSpace(cutDatelineVerb(s))
+	s = strings.TrimSpace(l.cutDatelineVerb(s))
 	if s == "" {
 		return credit{}
 	}
-	persons := splitNames(s, siteTok, pubTok, single)
+	persons := l.splitNames(s, siteTok, pubTok, single)
 	if len(persons) > 0 {
 		return credit{persons: persons}
 	}
-	if org := cutDateline(s); isOrgName(org, siteTok, pubTok) && utf8.RuneCountInString(org) <= 60 {
+	if org := l.cutDateline(s); l.isOrgName(org, siteTok, pubTok) && utf8.RuneCountInString(org) <= l.par.OrgMaxRunes {
 		return credit{org: strings.TrimSpace(strings.TrimSuffix(org, "."))}
 	}
 	return credit{}
@@ -499,9 +399,9 @@ func parseCreditText(s string, siteTok, pubTok []string, single bool) credit {
 
 // splitNames splits a credit line into cleaned person names: roles, outlets and
 // handles dropped, ALL-CAPS names title-cased.
-func splitNames(s string, siteTok, pubTok []string, single bool) []string {
+func (l *lexicon) splitNames(s string, siteTok, pubTok []string, single bool) []string {
 	parts := []string{s}
-	for _, sep := range nameSeps {
+	for _, sep := range l.nameSeps {
 		var next []string
 		for _, p := range parts {
 			if sep == "," || sep == ";" || sep == "、" || sep == "/" {
@@ -515,11 +415,11 @@ func splitNames(s string, siteTok, pubTok []string, single bool) []string {
 	var out []string
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
-		if r, _ := utf8.DecodeRuneInString(p); isCredential(p) || unicode.IsDigit(r) {
+		if r, _ := utf8.DecodeRuneInString(p); l.isCredential(p) || unicode.IsDigit(r) {
 			continue // a credential, or a date or time split off the name ("12 Μαΐου 2026")
 		}
-		p = cleanName(p, siteTok, pubTok)
-		if p == "" || !isPersonName(p, siteTok, pubTok, single) {
+		p = l.cleanName(p, siteTok, pubTok)
+		if p == "" || !l.isPersonName(p, siteTok, pubTok, single) {
 			continue
 		}
 		if !containsName(out, p) {
@@ -545,19 +445,19 @@ func splitFold(s, sep string) []string {
 
 // cleanName trims a name candidate: handles, trailing "for Outlet", an outlet or
 // date after the name, surrounding punctuation; ALL-CAPS becomes title case.
-func cleanName(s string, siteTok, pubTok []string) string {
+func (l *lexicon) cleanName(s string, siteTok, pubTok []string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.Index(s, "@"); i >= 0 {
 		s = s[:i]
 	}
-	s = cutTrailer(s, siteTok, pubTok)
-	for _, w := range [...]string{" for ", " in ", " at ", " from ", " para ", " für ", " für ", " em ", " na "} {
+	s = l.cutTrailer(s, siteTok, pubTok)
+	for _, w := range l.nameTrailers {
 		if i := strings.Index(s, w); i > 0 {
 			s = s[:i]
 		}
 	}
 	s = strings.TrimFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '.' })
-	s = cutCJKRole(strings.TrimSpace(strings.TrimLeft(s, ".")))
+	s = l.cutCJKRole(strings.TrimSpace(strings.TrimLeft(s, ".")))
 	if s == "" {
 		return ""
 	}
@@ -576,8 +476,8 @@ func cleanName(s string, siteTok, pubTok []string) string {
 // Associated Press"; a last word like "Agency" makes the whole part an organisation
 // instead), ALL-CAPS words after mixed-case ones ("Kevin McCoy USA TODAY") or a
 // lower-case word after two names ("Moritz Bachmann publiziert am").
-func cutTrailer(s string, siteTok, pubTok []string) string {
-	words := strings.Fields(cutDateline(s))
+func (l *lexicon) cutTrailer(s string, siteTok, pubTok []string) string {
+	words := strings.Fields(l.cutDateline(s))
 	caps := isAllCaps(strings.Join(words, " "))
 	for i, w := range words {
 		if i == 0 {
@@ -585,9 +485,9 @@ func cutTrailer(s string, siteTok, pubTok []string) string {
 		}
 		lw := strings.ToLower(strings.Trim(w, ".,:;"))
 		r, _ := utf8.DecodeRuneInString(w)
-		cut := (orgWords[lw] && i < len(words)-1 && !deskWords[strings.ToLower(words[len(words)-1])]) ||
+		cut := (l.orgWords[lw] && i < len(words)-1 && !l.deskWords[strings.ToLower(words[len(words)-1])]) ||
 			(!caps && isAllCaps(w) && len(w) >= 2 && i >= 2) ||
-			(i >= 2 && unicode.IsLower(r) && !nameParticles[lw])
+			(i >= 2 && unicode.IsLower(r) && !l.particles[lw])
 		if !cut {
 			rest := tokenize(strings.Join(words[i:], " "))
 			cut = namesSite(rest, siteTok) || namesSite(rest, pubTok)
@@ -610,10 +510,10 @@ func namesSite(tokens, site []string) bool {
 
 // cutDateline cuts a credit at a weekday, a month or a number after its first
 // word: the dateline that follows the name.
-func cutDateline(s string) string {
+func (l *lexicon) cutDateline(s string) string {
 	words := strings.Fields(s)
 	for i := range words {
-		if i > 0 && datelineWord(words, i) {
+		if i > 0 && l.datelineWord(words, i) {
 			return strings.Join(words[:i], " ")
 		}
 	}
@@ -622,17 +522,16 @@ func cutDateline(s string) string {
 
 // datelineWord reports whether words[i] opens a dateline: a weekday, a number, or a
 // month name ("May", "Mar", which are also names, only when a number follows).
-func datelineWord(words []string, i int) bool {
+func (l *lexicon) datelineWord(words []string, i int) bool {
 	w := words[i]
 	lw := strings.ToLower(strings.Trim(w, ".,:;"))
-	if r, _ := utf8.DecodeRuneInString(w); unicode.IsDigit(r) || weekdays[lw] || datelineVerbs[lw] {
+	if r, _ := utf8.DecodeRuneInString(w); unicode.IsDigit(r) || l.weekdays[lw] || l.datelineVerbs[lw] {
 		return true
 	}
-	if _, month := monthNames[lw]; !month || len(lw) < 3 {
+	if _, month := l.months[lw]; !month || len(lw) < 3 {
 		return false
 	}
-	switch lw {
-	case "may", "mai", "mar":
+	if l.nameLikeMonths[lw] {
 		if i+1 >= len(words) {
 			return false
 		}
@@ -642,43 +541,13 @@ func datelineWord(words []string, i int) bool {
 	return true
 }
 
-// deskWords end a credit that names a desk or team ("Practical Horseman Editorial
-// Staff"): such a credit is an organisation, not a name followed by an outlet.
-var deskWords = map[string]bool{"staff": true, "editorial": true, "desk": true, "team": true, "editors": true,
-	"newsroom": true, "reporters": true, "writers": true, "contributors": true}
-
-// weekdays are weekday names that end a name in a dateline ("By Jane Roe Monday").
-var weekdays = map[string]bool{
-	"monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true, "saturday": true,
-	"sunday": true, "mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true,
-	"segunda-feira": true, "terça-feira": true, "quarta-feira": true, "quinta-feira": true, "sexta-feira": true,
-	"montag": true, "dienstag": true, "mittwoch": true, "donnerstag": true, "freitag": true, "samstag": true, "sonntag": true,
-	"lundi": true, "mardi": true, "mercredi": true, "jeudi": true, "vendredi": true, "samedi": true, "dimanche": true,
-	"maandag": true, "dinsdag": true, "woensdag": true, "donderdag": true, "vrijdag": true, "zaterdag": true, "zondag": true,
-	"понедельник": true, "вторник": true, "среда": true, "четверг": true, "пятница": true, "суббота": true,
-	"воскресенье": true, "senin": true, "selasa": true, "rabu": true, "kamis": true, "jumat": true, "sabtu": true,
-	"δευτέρα": true, "τρίτη": true, "τετάρτη": true, "πέμπτη": true, "παρασκευή": true, "σάββατο": true, "κυριακή": true,
-}
-
-// datelineVerbs open a dateline after a name ("published", "updated"), in the
-// languages detected; they also end a name like a weekday.
-var datelineVerbs = map[string]bool{
-	"updated": true, "published": true, "posted": true,
-	"publié": true, "publiée": true, "modifié": true, "actualisé": true, "publicado": true, "publicada": true,
-	"actualizado": true, "atualizado": true, "veröffentlicht": true, "aktualisiert": true, "pubblicato": true,
-	"aggiornato": true, "gepubliceerd": true, "bijgewerkt": true, "diterbitkan": true, "diperbarui": true,
-	"dipublikasikan": true, "opublikowano": true, "zaktualizowano": true, "publicerad": true, "uppdaterad": true,
-	"yayınlandı": true, "yayınlanma": true, "güncellendi": true, "güncelleme": true, "опубликовано": true,
-	"обновлено": true, "cập": true,
-}
-
 // cutDatelineVerb cuts a credit line at its first dateline verb after the first
 // word ("Jana Berg Veröffentlicht am 20.09.2026, 18:30 Uhr" -> "Jana Berg"), before
 // the line is split into names.
-func cutDatelineVerb(s string) string {
+func (l *lexicon) cutDatelineVerb(s string) string {
 	words := strings.Fields(s)
 	for i := 1; i < len(words); i++ {
-		if datelineVerbs[strings.ToLower(strings.Trim(words[i], ".,:;"))] {
+		if l.datelineVerbs[strings.ToLower(strings.Trim(words[i], ".,:;"))] {
 			return strings.Join(words[:i], " ")
 		}
 	}
@@ -687,43 +556,42 @@ func cutDatelineVerb(s string) string {
 
 // isCredential reports whether a credit part is a credential or acronym ("MS",
 // "RDN", "PhD") rather than a name.
-func isCredential(s string) bool {
+func (l *lexicon) isCredential(s string) bool {
 	s = strings.Trim(s, " .")
 	if strings.Contains(s, " ") || utf8.RuneCountInString(s) > 5 {
 		return false
 	}
-	switch strings.ToLower(s) {
-	case "phd", "md", "jr", "sr", "esq", "mba", "ms", "ma", "ba", "bsc", "msc", "rd", "rdn", "rn", "cpa":
+	if l.credentials[strings.ToLower(s)] {
 		return true
 	}
 	return isAllCaps(s)
 }
 
 // isPersonName reports whether a cleaned candidate looks like a person's name.
-func isPersonName(s string, siteTok, pubTok []string, single bool) bool {
-	if n := utf8.RuneCountInString(s); n > 50 || n < 3 && !(n == 2 && nonLatin(s)) {
+func (l *lexicon) isPersonName(s string, siteTok, pubTok []string, single bool) bool {
+	if n := utf8.RuneCountInString(s); n > l.par.NameMaxRunes || n < 3 && !(n == 2 && nonLatin(s)) {
 		return false // a Han or Hangul name may have two characters
 	}
 	words := strings.Fields(s)
-	if len(words) > 5 || len(words) < 2 && !single && !nonLatin(s) || strings.EqualFold(words[0], "the") {
+	if len(words) > l.par.NameMaxWords || len(words) < 2 && !single && !nonLatin(s) || strings.EqualFold(words[0], "the") {
 		return false
 	}
 	if len(words) == 1 && nonLatin(s) && utf8.RuneCountInString(s) > 6 {
 		return false // CJK names are two to six characters; longer is a firm or a phrase
 	}
-	if isOrgName(s, siteTok, pubTok) || isCMSUser(s) {
+	if l.isOrgName(s, siteTok, pubTok) || isCMSUser(s) {
 		return false
 	}
 	for i, w := range words {
 		lw := strings.ToLower(strings.Trim(w, ".,"))
-		if _, month := monthNames[lw]; roleWords[lw] || weekdays[lw] || datelineVerbs[lw] || (i == 0 && month && len(words) == 1) {
+		if _, month := l.months[lw]; l.roleWords[lw] || l.weekdays[lw] || l.datelineVerbs[lw] || (i == 0 && month && len(words) == 1) {
 			return false
 		}
 		r, _ := utf8.DecodeRuneInString(w)
 		if unicode.IsDigit(r) {
 			return false
 		}
-		if unicode.IsLower(r) && !nameParticles[lw] {
+		if unicode.IsLower(r) && !l.particles[lw] {
 			return false
 		}
 	}
@@ -732,16 +600,16 @@ func isPersonName(s string, siteTok, pubTok []string, single bool) bool {
 
 // isOrgName reports whether a credit names an organisation: the site or publisher
 // itself, a word like "News" or "Staff", a domain, or a short all-caps acronym.
-func isOrgName(s string, siteTok, pubTok []string) bool {
+func (l *lexicon) isOrgName(s string, siteTok, pubTok []string) bool {
 	t := tokenize(s)
 	if len(t) == 0 {
 		return false
 	}
-	if (len(siteTok) > 0 && tokenF1(t, siteTok) >= 0.6) || (len(pubTok) > 0 && tokenF1(t, pubTok) >= 0.6) {
+	if (len(siteTok) > 0 && tokenF1(t, siteTok) >= l.par.OrgSiteF1) || (len(pubTok) > 0 && tokenF1(t, pubTok) >= l.par.OrgSiteF1) {
 		return true
 	}
 	for _, w := range t {
-		if orgWords[w] {
+		if l.orgWords[w] {
 			return true
 		}
 	}

@@ -15,9 +15,6 @@ var (
 	reSignOffZh = regexp.MustCompile(`(?:记者|記者|撰文|文/|文／) ?(\p{Han}{2,3})(?:$|[^\p{Han}])`)
 )
 
-// signOffLen is how much text, in bytes, is searched at each end of the content.
-const signOffLen = 400
-
 // signOffCredit returns the person a Korean or Chinese article signs off with (at
 // the end of the content, else at its start), "" when there is none.
 func (p *page) signOffCredit(lang string) string {
@@ -34,8 +31,8 @@ func (p *page) signOffCredit(lang string) string {
 		return ""
 	}
 	text := contentText(p.content)
-	tail := cutUTF8Tail(text, signOffLen)
-	for _, part := range [...]string{tail, cutUTF8(text, signOffLen)} {
+	tail := cutUTF8Tail(text, p.par.SignOffLen)
+	for _, part := range [...]string{tail, cutUTF8(text, p.par.SignOffLen)} {
 		if m := re.FindStringSubmatch(part); m != nil {
 			for _, g := range m[1:] {
 				if g != "" {

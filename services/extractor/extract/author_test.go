@@ -3,8 +3,6 @@ package extract
 import (
 	"strings"
 	"testing"
-
-	"golang.org/x/net/html"
 )
 
 func TestParseCreditText(t *testing.T) {
@@ -13,48 +11,61 @@ func TestParseCreditText(t *testing.T) {
 		in      string
 		persons string // names joined by "|"
 		org     string
+		lang    string // the page's language, "" for English
 	}{
-		{"By Lois Lane", "Lois Lane", ""},
-		{"By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER Associated Press", "Lisa Mascaro|Mary Clare Jalonick|Eric Tucker", ""},
-		{"By Steve Peoples, AP National Political Writer", "Steve Peoples", ""},
-		{"Tom Davies Associated Press | Published 11:34 PM EST Nov 19, 2019", "Tom Davies", ""},
-		{"Kevin Johnson and Kevin McCoy USA TODAY", "Kevin Johnson|Kevin McCoy", ""},
-		{"By Jeff Foust Monday, November 18, 2019", "Jeff Foust", ""},
-		{"Ilana Muhlstein, MS, RDN", "Ilana Muhlstein", ""},
-		{"Von Moritz Bachmann publiziert am 25. September 2018", "Moritz Bachmann", ""},
-		{"Jane Roe Jane Roe", "Jane Roe", ""},
-		{"By Catherine", "Catherine", ""},
-		{"Catherine", "", ""},
-		{"By Reuters", "", "Reuters"},
-		{"Practical Horseman Editorial Staff", "", "Practical Horseman Editorial Staff"},
-		{"European Space Agency", "", "European Space Agency"},
-		{"by jdadmin", "", ""},
-		{"By Sioux Falls Argus Leader", "", "Sioux Falls Argus Leader"},
-		{"The Russian and Syrian defense ministries", "", ""},
-		{"Follow @janeroe on Twitter", "", ""},
+		{"By Lois Lane", "Lois Lane", "", ""},
+		{"By LISA MASCARO, MARY CLARE JALONICK and ERIC TUCKER Associated Press", "Lisa Mascaro|Mary Clare Jalonick|Eric Tucker", "", ""},
+		{"By Steve Peoples, AP National Political Writer", "Steve Peoples", "", ""},
+		{"Tom Davies Associated Press | Published 11:34 PM EST Nov 19, 2019", "Tom Davies", "", ""},
+		{"Kevin Johnson and Kevin McCoy USA TODAY", "Kevin Johnson|Kevin McCoy", "", ""},
+		{"By Jeff Foust Monday, November 18, 2019", "Jeff Foust", "", ""},
+		{"Ilana Muhlstein, MS, RDN", "Ilana Muhlstein", "", ""},
+		{"Von Moritz Bachmann publiziert am 25. September 2018", "Moritz Bachmann", "", "de"},
+		{"Jane Roe Jane Roe", "Jane Roe", "", ""},
+		{"By Catherine", "Catherine", "", ""},
+		{"Catherine", "", "", ""},
+		{"By Reuters", "", "Reuters", ""},
+		{"Practical Horseman Editorial Staff", "", "Practical Horseman Editorial Staff", ""},
+		{"European Space Agency", "", "European Space Agency", ""},
+		{"by jdadmin", "", "", ""},
+		{"By Sioux Falls Argus Leader", "", "Sioux Falls Argus Leader", ""},
+		{"The Russian and Syrian defense ministries", "", "", ""},
+		{"Follow @janeroe on Twitter", "", "", ""},
 		// Labels and datelines in other languages, job titles after CJK names.
-		{"Penulis: Dewi Lestari", "Dewi Lestari", ""},
-		{"كتبت: ليلى حداد", "ليلى حداد", ""},
-		{"作者：李明", "李明", ""},
-		{"Auteur : Clémence Fabre", "Clémence Fabre", ""},
-		{"Par Clémence Fabre Publié le 09 juin 2026 à 19h12", "Clémence Fabre", ""},
-		{"Von Jana Berg Veröffentlicht am 3. Mai", "Jana Berg", ""},
-		{"김서연 기자", "김서연", ""},
-		{"佐藤美咲記者", "佐藤美咲", ""},
-		{"Updated: 10:45", "", ""},
-		{"Autor: Jana Berg Veröffentlicht am 20.09.2026, 18:30 Uhr", "Jana Berg", ""},
-		{"Jane Roe and April Smith", "Jane Roe|April Smith", ""},
-		{"Γράφει η Μαρία Κωνσταντίνου Τρίτη, 12 Μαΐου 2026 20:30", "Μαρία Κωνσταντίνου", ""},
-		{"Par Jeanne Roux Mardi, 3 juin 2026", "Jeanne Roux", ""},
+		{"Penulis: Dewi Lestari", "Dewi Lestari", "", "id"},
+		{"كتبت: ليلى حداد", "ليلى حداد", "", "ar"},
+		{"作者：李明", "李明", "", "zh"},
+		{"Auteur : Clémence Fabre", "Clémence Fabre", "", "fr"},
+		{"Par Clémence Fabre Publié le 09 juin 2026 à 19h12", "Clémence Fabre", "", "fr"},
+		{"Von Jana Berg Veröffentlicht am 3. Mai", "Jana Berg", "", "de"},
+		{"김서연 기자", "김서연", "", "ko"},
+		{"佐藤美咲記者", "佐藤美咲", "", "ja"},
+		{"Updated: 10:45", "", "", ""},
+		{"Autor: Jana Berg Veröffentlicht am 20.09.2026, 18:30 Uhr", "Jana Berg", "", "de"},
+		{"Jane Roe and April Smith", "Jane Roe|April Smith", "", ""},
+		{"Γράφει η Μαρία Κωνσταντίνου Τρίτη, 12 Μαΐου 2026 20:30", "Μαρία Κωνσταντίνου", "", "el"},
+		{"Par Jeanne Roux Mardi, 3 juin 2026", "Jeanne Roux", "", "fr"},
+		// Byline words apply by the page's language: Italian "di" opens a credit,
+		// Indonesian "di" ("in") does not; German "von" is both a byline word and
+		// the particle of a name.
+		{"di Mario Rossi", "Mario Rossi", "", "it"},
+		{"Von Braun", "Von Braun", "", "de"},
+		{"Von Hans Müller", "Hans Müller", "", "de"},
+		{"von Heiner", "Heiner", "", "de"},
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			got := parseCreditText(c.in, site, nil, false)
+			got := lexFor(c.lang).parseCreditText(c.in, site, nil, false)
 			if strings.Join(got.persons, "|") != c.persons || got.org != c.org {
 				t.Errorf("got persons %q org %q, want %q / %q", got.persons, got.org, c.persons, c.org)
 			}
 		})
 	}
+}
+
+// lexFor is the lexicon of a page in language lang.
+func lexFor(lang string) *lexicon {
+	return &lexicon{vocab: vocabFor(lang), par: &defaultParams}
 }
 
 func TestIsCMSUser(t *testing.T) {
@@ -72,7 +83,7 @@ func TestAuthorsCrossCheck(t *testing.T) {
 		`<script type="application/ld+json">{"@type":"NewsArticle","headline":"T","author":[{"@type":"Person","name":"Ann Poe"},{"@type":"Person","name":"Bob Dee"},{"@type":"Person","name":"Carl Zed"}]}</script>`,
 		`<h1>T</h1><div data-newsjet="after-h1"><p>By Ann Poe</p><p>With reporting by Bob Dee</p></div><span class="byline" data-newsjet-ctx="article">By Ann Poe</span>`,
 		englishBody)
-	a := metaOf(t, doc, Options{})
+	a := metaOf(t, doc, options{})
 	if got := strings.Join(a.Authors, "|"); got != "Ann Poe|Bob Dee" {
 		t.Errorf("Authors = %q, want the byline's name plus the shown co-author only", got)
 	}
@@ -84,14 +95,14 @@ func TestAuthorsIgnoreRelatedAndComments(t *testing.T) {
 <div class="byline" data-newsjet-ctx="related">By Other Writer</div>
 <span class="comment-author" data-newsjet-ctx="comment">Guest Reader</span>`,
 		englishBody)
-	a := metaOf(t, doc, Options{})
+	a := metaOf(t, doc, options{})
 	if len(a.Authors) != 0 {
 		t.Errorf("Authors = %q, want none", a.Authors)
 	}
 }
 
 func TestParseCreditTextDesk(t *testing.T) {
-	got := parseCreditText("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", nil, nil, false)
+	got := lexFor("en").parseCreditText("By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43", nil, nil, false)
 	if len(got.persons) != 0 || got.org != "JERUSALEM POST STAFF" {
 		t.Errorf("got persons %q org %q, want the desk as organisation", got.persons, got.org)
 	}
@@ -107,7 +118,7 @@ func TestSignOffCredit(t *testing.T) {
 		{"en", `<p>Jane Roe reporter</p>`, ""},
 	}
 	for _, c := range cases {
-		a := metaOf(t, cleanedDoc(c.lang, "", "<h1>T</h1>", c.body), Options{})
+		a := metaOf(t, cleanedDoc(c.lang, "", "<h1>T</h1>", c.body), options{})
 		if got := strings.Join(a.Authors, "|"); got != c.want {
 			t.Errorf("%s %q: Authors = %q, want %q", c.lang, c.body, got, c.want)
 		}
@@ -119,12 +130,12 @@ func TestAuthorsFromJSONLDGraphReference(t *testing.T) {
 {"@type":"Article","@id":"https://ex.example/a/#article","headline":"T","author":{"@id":"https://ex.example/#/schema/person/1"}},
 {"@type":"Person","@id":"https://ex.example/#/schema/person/1","name":"Jana Roe"}]}</script>`,
 		`<h1>T</h1><div data-newsjet="after-h1"><p>Jana Roe</p><p>March 3, 2024</p></div>`, englishBody)
-	if got := strings.Join(metaOf(t, doc, Options{}).Authors, "|"); got != "Jana Roe" {
+	if got := strings.Join(metaOf(t, doc, options{}).Authors, "|"); got != "Jana Roe" {
 		t.Errorf("Authors = %q, want the referenced Person", got)
 	}
 	// The same declaration on a page that credits nobody: a CMS account, no credit.
 	doc = strings.Replace(doc, "<p>Jana Roe</p>", "", 1)
-	if got := metaOf(t, doc, Options{}).Authors; len(got) != 0 {
+	if got := metaOf(t, doc, options{}).Authors; len(got) != 0 {
 		t.Errorf("Authors = %q, want none for a declared author the page never shows", got)
 	}
 }
@@ -134,7 +145,7 @@ func TestSiteNameFromJSONLDGraphReference(t *testing.T) {
 {"@type":"NewsArticle","headline":"T","publisher":{"@id":"https://ex.example/#org"}},
 {"@type":"Organization","@id":"https://ex.example/#org","name":"Example Times"}]}</script>`,
 		`<h1>T</h1>`, englishBody)
-	if got := metaOf(t, doc, Options{}).SiteName; got != "Example Times" {
+	if got := metaOf(t, doc, options{}).SiteName; got != "Example Times" {
 		t.Errorf("SiteName = %q, want the referenced publisher", got)
 	}
 }
@@ -144,10 +155,9 @@ func TestParseCreditTextMonthNames(t *testing.T) {
 		"Gideon Marlowe Mar 20, 2026": "Gideon Marlowe",
 		"By Ana May":                  "Ana May",
 		"By Ana May, May 3, 2024":     "Ana May",
-		"記者：佐藤美咲":                     "佐藤美咲",
 	}
 	for in, want := range cases {
-		if got := strings.Join(parseCreditText(in, nil, nil, false).persons, "|"); got != want {
+		if got := strings.Join(lexFor("en").parseCreditText(in, nil, nil, false).persons, "|"); got != want {
 			t.Errorf("parseCreditText(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -163,43 +173,62 @@ func TestBylineElementsNotGlued(t *testing.T) {
 		doc := cleanedDoc("en",
 			`<script type="application/ld+json">{"@type":"NewsArticle","headline":"T","author":[{"@type":"Person","name":"Priya Kaur"}]}</script>`,
 			`<h1>T</h1>`+byline, englishBody)
-		a := metaOf(t, doc, Options{})
+		a := metaOf(t, doc, options{})
 		if got := strings.Join(a.Authors, "|"); got != "Priya Kaur" {
 			t.Errorf("authors %q, want Priya Kaur, from %s", got, byline)
 		}
 	}
 }
 
-func TestCreditText(t *testing.T) {
-	doc := cleanedDoc("en", "", `<div class="byline"><span>Jane Roe</span><span>Staff Writer</span>, <a href="/x">Metro</a> <b>Desk</b></div>`, englishBody)
-	var got string
-	var find func(n *html.Node)
-	find = func(n *html.Node) {
-		if n.Type == html.ElementNode && attr(n, "class") == "byline" {
-			got = creditText(n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			find(c)
-		}
+// TestCreditTextParts: the texts of adjacent elements of a byline are separate
+// credit parts (the candidate's lines), so a job title is not glued to the name.
+func TestCreditTextParts(t *testing.T) {
+	p := pageOf(cleanedDoc("en", "", `<div class="byline"><span>Jane Roe</span><span>Staff Writer</span>, <a href="/x">Metro</a> <b>Desk</b></div>`, englishBody))
+	if len(p.elems) != 1 {
+		t.Fatalf("candidates %+v", p.cands)
 	}
-	n, err := html.Parse(strings.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
+	if got, want := p.elem(0).Text, "Jane Roe\nStaff Writer, Metro Desk"; got != want {
+		t.Errorf("byline text %q, want %q", got, want)
 	}
-	find(n)
-	if want := "Jane Roe, Staff Writer, Metro Desk"; got != want {
-		t.Errorf("creditText = %q, want %q", got, want)
+	if got := p.parseCreditElem(p.elems[0], nil, nil); strings.Join(got.persons, "|") != "Jane Roe" {
+		t.Errorf("credit %+v, want Jane Roe", got)
 	}
 }
 
 func TestDeclaredAuthorShownInSignOff(t *testing.T) {
 	doc := cleanedDoc("vi", `<meta name="author" content="Minh Anh">`,
 		`<h1>T</h1><div data-newsjet="after-content"><p>Minh Anh</p></div>`, englishBody)
-	if a := metaOf(t, doc, Options{}); strings.Join(a.Authors, "|") != "Minh Anh" {
+	if a := metaOf(t, doc, options{}); strings.Join(a.Authors, "|") != "Minh Anh" {
 		t.Errorf("authors %q, want Minh Anh (declared and signed off)", a.Authors)
 	}
 	doc = cleanedDoc("vi", `<meta name="author" content="Minh Anh">`, `<h1>T</h1>`, englishBody)
-	if a := metaOf(t, doc, Options{}); len(a.Authors) != 0 {
+	if a := metaOf(t, doc, options{}); len(a.Authors) != 0 {
 		t.Errorf("authors %q, want none (declared, shown nowhere)", a.Authors)
+	}
+}
+
+// TestLanguageVocabulary: a page's byline is read with its language's words, the
+// English ones and no other language's.
+func TestLanguageVocabulary(t *testing.T) {
+	body := `<p>Pemerintah provinsi mengumumkan rencana baru untuk transportasi umum di ibu kota pada hari Senin, yang akan ` +
+		`mulai berlaku tahun depan dan mencakup jalur bus tambahan serta perluasan jaringan kereta ringan.</p>`
+	doc := cleanedDoc("id", "", `<h1>Rencana transportasi baru</h1><div data-newsjet="after-h1"><p>Di Jakarta</p></div>`, body)
+	if a := metaOf(t, doc, options{}); len(a.Authors) != 0 || a.Language != "id" {
+		t.Errorf("Indonesian page: authors %q (language %s), want none: \"di\" is no Indonesian byline word", a.Authors, a.Language)
+	}
+	body = `<p>Die Stadt hat am Montag einen neuen Plan für den Nahverkehr vorgestellt, der im nächsten Jahr in Kraft ` +
+		`treten soll und zusätzliche Buslinien sowie einen Ausbau des Straßenbahnnetzes vorsieht.</p>`
+	doc = cleanedDoc("de", "", `<h1>Neuer Plan für den Nahverkehr</h1><div class="byline" data-newsjet-ctx="article">Von Braun</div>`, body)
+	if a := metaOf(t, doc, options{}); strings.Join(a.Authors, "|") != "Von Braun" {
+		t.Errorf("German page: authors %q, want the author named Von Braun", a.Authors)
+	}
+	if v := vocabFor("id"); v.weekdays["montag"] || !v.weekdays["senin"] || !v.weekdays["monday"] {
+		t.Error("the Indonesian vocabulary is not Indonesian and English alone")
+	}
+	if _, ok := lexFor("en").parseTextDate("22 de janeiro de 2018", false); ok {
+		t.Error("Portuguese month names read on an English page")
+	}
+	if vocabFor("xx") != fallbackVocab || len(fallbackVocab.bylinePrefixes) == 0 {
+		t.Error("a language without a file is not read with the fallback set")
 	}
 }

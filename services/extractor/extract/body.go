@@ -12,25 +12,30 @@ import (
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
-// wordsPerMinute is the reading speed for space-separated scripts; cjkPerMinute
-// the speed in characters for Chinese, Japanese and Korean text.
-const (
-	wordsPerMinute = 230
-	cjkPerMinute   = 500
-)
-
 // fillBody sets the body fields of a from the content element.
-func fillBody(a *schema.Article, content *html.Node, base *url.URL) {
+func fillBody(a *schema.Article, content *html.Node, base *url.URL, par *Params) {
 	a.BodyText = bodyText(content)
 	a.BodyHTML = bodyHTML(content, base)
 	a.BodyMarkdown = bodyMarkdown(content, base)
-	words, cjk := countWords(a.BodyText)
-	a.WordCount = words + cjk
-	if a.WordCount > 0 {
-		minutes := float64(words)/wordsPerMinute + float64(cjk)/cjkPerMinute
-		a.ReadingTimeMinutes = max(1, int(minutes+0.999999))
-	}
+	a.WordCount, a.ReadingTimeMinutes = par.TextStats(a.BodyText)
 	a.Truncated = a.Truncated || endsCut(a.BodyText)
+}
+
+// TextStats returns the word count of body text (a Chinese, Japanese or Korean
+// character counts as one word) and its reading time in minutes, rounded up: 0 for no
+// words, else at least 1; at the reading speeds of DefaultParams.
+func TextStats(text string) (wordCount, readingMinutes int) {
+	return defaultParams.TextStats(text)
+}
+
+// TextStats is the package's TextStats at the reading speeds of par.
+func (par *Params) TextStats(text string) (wordCount, readingMinutes int) {
+	words, cjk := countWords(text)
+	if words+cjk == 0 {
+		return 0, 0
+	}
+	minutes := float64(words)/par.WordsPerMinute + float64(cjk)/par.CJKPerMinute
+	return words + cjk, max(1, int(minutes+0.999999))
 }
 
 // bodyBlocks are the elements that start a new paragraph in body text.

@@ -10,34 +10,29 @@ import (
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
-// maxLivePosts bounds the posts taken from one page.
-const maxLivePosts = 500
-
 // fillLivePosts sets a.LivePosts from the page structure of the content (see
 // livePostsFromContent) when the JSON-LD gave none (fillMetadata takes a
 // LiveBlogPosting's liveBlogUpdate entries, in the order the page lists them).
-func fillLivePosts(a *schema.Article, content *html.Node) {
+func fillLivePosts(a *schema.Article, content *html.Node, par *Params) {
 	if len(a.LivePosts) == 0 && content != nil {
-		a.LivePosts = livePostsFromContent(content)
+		a.LivePosts = livePostsFromContent(content, par.MinLivePosts, par.MaxLivePosts)
 	}
 }
 
-// minLivePosts is the fewest timestamped blocks that make a live blog. The feed
-// is looked for at most liveFeedDepth levels into the content, a post's time and
-// headline at most livePostDepth levels into the post, which keeps the search
-// linear in the size of the content.
+// The feed of a live blog is looked for at most liveFeedDepth levels into the
+// content, a post's time and headline at most livePostDepth levels into the post,
+// which keeps the search linear in the size of the content.
 const (
-	minLivePosts  = 3
 	liveFeedDepth = 8
 	livePostDepth = 8
 )
 
 // livePostsFromContent finds a live blog in the page structure: the first
-// element (in document order) with at least minLivePosts child elements that
-// each hold a <time datetime> and some text. Each such child is a post: its
-// first heading is the headline, its time the publication time, the rest its
-// text. Posts keep the page's order.
-func livePostsFromContent(content *html.Node) []schema.LivePost {
+// element (in document order) with at least minPosts child elements that
+// each hold a <time datetime> and some text. Each such child is a post (at most
+// maxPosts of them): its first heading is the headline, its time the publication
+// time, the rest its text. Posts keep the page's order.
+func livePostsFromContent(content *html.Node, minPosts, maxPosts int) []schema.LivePost {
 	var found []schema.LivePost
 	var walk func(n *html.Node, depth int)
 	walk = func(n *html.Node, depth int) {
@@ -53,8 +48,8 @@ func livePostsFromContent(content *html.Node) []schema.LivePost {
 				posts = append(posts, p)
 			}
 		}
-		if len(posts) >= minLivePosts {
-			found = posts[:min(len(posts), maxLivePosts)]
+		if len(posts) >= minPosts {
+			found = posts[:min(len(posts), maxPosts)]
 			return
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -112,7 +107,7 @@ func livePostOf(n *html.Node) (schema.LivePost, bool) {
 }
 
 // livePosts reads a liveBlogUpdate value (one object or an array) as posts, in order.
-func livePosts(v any) []schema.LivePost {
+func livePosts(v any, maxPosts int) []schema.LivePost {
 	var items []any
 	switch t := v.(type) {
 	case []any:
@@ -143,7 +138,7 @@ func livePosts(v any) []schema.LivePost {
 			}
 		}
 		out = append(out, p)
-		if len(out) == maxLivePosts {
+		if len(out) == maxPosts {
 			break
 		}
 	}

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // cleaned wraps a content fragment in the cleaned-document shape.
@@ -16,17 +19,10 @@ func cleaned(head, content string) string {
 		`</article></body></html>`
 }
 
+// contentOf parses a content fragment as Extract does.
 func contentOf(t *testing.T, fragment string) *html.Node {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(cleaned("", fragment)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := contentNode(doc)
-	if c == nil {
-		t.Fatal("no content node")
-	}
-	return c
+	return htmlparse.Body(fragment)
 }
 
 func TestBodyText(t *testing.T) {
@@ -118,7 +114,7 @@ func TestCountWords(t *testing.T) {
 
 func TestExtractBodyFields(t *testing.T) {
 	long := strings.Repeat("word ", 500)
-	a, err := Extract(cleaned("<title>T</title>", "<p>"+long+"</p><p>Second paragraph.</p>"), Options{URL: "https://news.example/s"})
+	a, err := Extract(v1Page(cleaned("<title>T</title>", "<p>"+long+"</p><p>Second paragraph.</p>"), "https://news.example/s"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +131,7 @@ func TestExtractBodyFields(t *testing.T) {
 
 func TestTruncatedBody(t *testing.T) {
 	text := strings.Repeat("The story goes on and on. ", 10) + "Subscribers can read the rest…"
-	a, err := Extract(cleaned("", "<p>"+text+"</p>"), Options{})
+	a, err := Extract(v1Page(cleaned("", "<p>"+text+"</p>"), ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +146,7 @@ func TestLivePosts(t *testing.T) {
 {"@type":"BlogPosting","headline":"Second","datePublished":"2026-05-07T23:05:00+01:00","articleBody":"Later &amp; update."},
 {"@type":"BlogPosting","headline":"First","datePublished":"2026-05-07T22:00:00+01:00","articleBody":"Polls closed."},
 {"@type":"BlogPosting","headline":"No text"}]}]}</script>`
-	a, err := Extract(cleaned(ld, "<p>Intro.</p>"), Options{})
+	a, err := Extract(v1Page(cleaned(ld, "<p>Intro.</p>"), ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,18 +165,22 @@ func TestLivePosts(t *testing.T) {
 
 func TestExtractErrors(t *testing.T) {
 	for _, in := range []string{"", "   \n"} {
-		if _, err := Extract(in, Options{}); !errors.Is(err, ErrEmpty) {
-			t.Errorf("Extract(%q) error %v, want ErrEmpty", in, err)
+		if _, err := Extract(v1Page(in, ""), nil); !errors.Is(err, ErrEmpty) {
+			t.Errorf("v1 document %q: error %v, want ErrEmpty", in, err)
 		}
 	}
+	if _, err := Extract(&schema.CleanedPage{Schema: schema.CleanedPageV2, ID: "c", RawID: "r"}, nil); !errors.Is(err, ErrEmpty) {
+		t.Errorf("empty v2 page: error %v, want ErrEmpty", err)
+	}
 	deep := strings.Repeat("<div>", 100000) + "text"
-	if _, err := Extract(deep, Options{}); !errors.Is(err, ErrMalformed) {
-		t.Errorf("100000 nested elements: error %v, want ErrMalformed", err)
+	a, err := Extract(&schema.CleanedPage{Schema: schema.CleanedPageV2, ID: "c", RawID: "r", Content: deep}, nil)
+	if err != nil || a.BodyText != "text" {
+		t.Errorf("100000 nested elements: %v, body %q", err, a.BodyText)
 	}
 }
 
 func TestExtractNotCleanedDocument(t *testing.T) {
-	a, err := Extract("<html><body><p>Plain page.</p><p>Two.</p></body></html>", Options{})
+	a, err := Extract(v1Page("<html><body><p>Plain page.</p><p>Two.</p></body></html>", ""), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,18 +195,22 @@ func FuzzExtract(f *testing.F) {
 	f.Add("<p>a<br>b<figure><figcaption>c</figure>", "::bad url")
 	f.Add(`<a href="javascript:x">y</a><img src="//cdn.example/i.jpg" width="1">`, "http://[::1]:namedport")
 	f.Fuzz(func(t *testing.T, doc, pageURL string) {
-		a, err := Extract(doc, Options{URL: pageURL})
-		if err != nil {
-			if !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrMalformed) {
-				t.Fatalf("error without a sentinel: %v", err)
+		// The same bytes as a v1 document and as the content of a v2 page.
+		v2 := &schema.CleanedPage{Schema: schema.CleanedPageV2, ID: "c", RawID: "r", URL: pageURL, Content: doc}
+		for _, cp := range []*schema.CleanedPage{v1Page(doc, pageURL), v2} {
+			a, err := Extract(cp, nil)
+			if err != nil {
+				if !errors.Is(err, ErrEmpty) {
+					t.Fatalf("error without a sentinel: %v", err)
+				}
+				continue
 			}
-			return
-		}
-		if a.WordCount < 0 || a.ReadingTimeMinutes < 0 || (a.WordCount > 0) != (a.ReadingTimeMinutes > 0) {
-			t.Fatalf("word count %d, reading time %d", a.WordCount, a.ReadingTimeMinutes)
-		}
-		if strings.Contains(a.BodyHTML, "<script") || strings.Contains(strings.ToLower(a.BodyHTML), "javascript:") {
-			t.Fatalf("unsafe body_html: %q", a.BodyHTML)
+			if a.WordCount < 0 || a.ReadingTimeMinutes < 0 || (a.WordCount > 0) != (a.ReadingTimeMinutes > 0) {
+				t.Fatalf("word count %d, reading time %d", a.WordCount, a.ReadingTimeMinutes)
+			}
+			if strings.Contains(a.BodyHTML, "<script") || strings.Contains(strings.ToLower(a.BodyHTML), "javascript:") {
+				t.Fatalf("unsafe body_html: %q", a.BodyHTML)
+			}
 		}
 	})
 }
@@ -229,7 +233,7 @@ func TestExtractLargeDocument(t *testing.T) {
 		sb.WriteString("<div><p>Paragraph with <a href='/x'>a link</a> and <time datetime='2026-01-01T00:00:00Z'>a time</time>.</p></div>")
 	}
 	sb.WriteString("<p>" + strings.Repeat("word ", 2<<20) + "</p>")
-	a, err := Extract(cleaned("", sb.String()), Options{URL: "https://news.example/"})
+	a, err := Extract(v1Page(cleaned("", sb.String()), "https://news.example/"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/itlightning/dateparse"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
+
+	"github.com/newsjet/newsjet/pkg/schema"
 )
 
 // stamp is a date found on the page.
@@ -37,25 +37,6 @@ func (w *when) fields() (*time.Time, string) {
 	return &t, ""
 }
 
-// Meta keys of publication and modification times, most trusted first.
-var (
-	publishedKeys = [...]string{
-		"article:published_time", "og:article:published_time", "article:published", "published_time",
-		"datepublished", "date.published", "article.published", "parsely-pub-date", "sailthru.date",
-		"publishdate", "publish-date", "pubdate", "publication_date", "dc.date.issued", "dcterms.created",
-		"dc.date", "dcterms.date", "date", "cxenseparse:recs:publishtime", "og:published_time", "article_date_original",
-		"original-publish-date", "content_publish_date",
-	}
-	modifiedKeys = [...]string{
-		"article:modified_time", "og:article:modified_time", "og:updated_time", "article:modified", "datemodified",
-		"modified_time", "dc.date.modified", "dcterms.modified", "last-modified", "lastmod", "article.updated",
-	}
-)
-
-// updatedWords open a visible "updated" stamp, which is never the publication time.
-var updatedWords = [...]string{"updated", "update", "last modified", "modified", "atualizado", "actualizado",
-	"aktualisiert", "mis à jour", "aggiornato", "обновлено", "diperbarui", "edited", "revised"}
-
 // langZone gives the zone of a language spoken in one time zone, for pages that
 // declare none.
 var langZone = map[string]*time.Location{
@@ -74,34 +55,34 @@ var langZone = map[string]*time.Location{
 // after every publication time, and a declared time that is another one's UTC clock
 // labelled with their shared local offset is corrected to that other time (see
 // fixMislabelled). Outside English pages, 05/10/2018 is 5 October.
-func (p *page) dates(opts Options, lang string) (pub, mod *when) {
+func (p *page) dates(opts options, lang string) (pub, mod *when) {
 	dayFirst := lang != "en"
 	if p.ld.isLive() {
 		// A live blog's publication is its declared start, not its latest post.
-		if st, ok := parseStamp(firstNonEmpty(p.ld.str("datePublished"), p.ld.str("coverageStartTime"))); ok {
+		if st, ok := p.lex.parseStamp(firstNonEmpty(p.ld.str("datePublished"), p.ld.str("coverageStartTime"))); ok {
 			pub = inZone(st, nil)
 		}
 	}
 	var machPub, machMod []stamp
 	for _, v := range p.ld.allStrs("datePublished") {
-		machPub = appendStamp(machPub, v)
+		machPub = p.lex.appendStamp(machPub, v)
 	}
 	for _, v := range p.ld.allStrs("dateModified") {
-		machMod = appendStamp(machMod, v)
+		machMod = p.lex.appendStamp(machMod, v)
 	}
-	for _, k := range publishedKeys {
+	for _, k := range schema.MetaPublished {
 		for _, v := range p.metaVals(k) {
-			machPub = appendStamp(machPub, v)
+			machPub = p.lex.appendStamp(machPub, v)
 		}
 	}
-	for _, k := range modifiedKeys {
+	for _, k := range schema.MetaModified {
 		for _, v := range p.metaVals(k) {
-			machMod = appendStamp(machMod, v)
+			machMod = p.lex.appendStamp(machMod, v)
 		}
 	}
 	// A creation time (often the CMS draft's) ranks after every publication time.
 	for _, v := range p.ld.allStrs("dateCreated") {
-		machPub = appendStamp(machPub, v)
+		machPub = p.lex.appendStamp(machPub, v)
 	}
 	headPub := plausible(machPub, opts.FetchedAt)
 	nHead := len(headPub)
@@ -198,61 +179,54 @@ func (t textDates) first() (textDate, bool) {
 // shown texts to the visible lists.
 func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, visMod textDates) {
 	var created []stamp
-	for i, e := range p.elems {
-		if noiseCtx[attr(e, attrCtx)] {
+	var walk func(i int, updated bool)
+	walk = func(i int, updated bool) {
+		n := &p.cands[i]
+		cls := strings.ToLower(n.Class + " " + n.ElemID)
+		ip := strings.ToLower(n.Itemprop)
+		if isUpdatedClass(cls) || ip == "datemodified" {
+			updated = true
+		}
+		// hAtom/microformats put the machine value of an <abbr> in its title.
+		abbr := n.Title
+		switch {
+		case ip == "datepublished":
+			*machPub = p.lex.appendStamp(*machPub, firstNonEmpty(n.Datetime, n.Content, abbr, line(n)))
+		case ip == "datecreated":
+			created = p.lex.appendStamp(created, firstNonEmpty(n.Datetime, n.Content, abbr, line(n)))
+		case ip == "datemodified":
+			*machMod = p.lex.appendStamp(*machMod, firstNonEmpty(n.Datetime, n.Content, abbr, line(n)))
+		case abbr != "" && hasWord(cls, "published"):
+			*machPub = p.lex.appendStamp(*machPub, abbr)
+		case abbr != "" && hasWord(cls, "updated"):
+			*machMod = p.lex.appendStamp(*machMod, abbr)
+		case n.Tag == "time" && n.Datetime != "":
+			if updated {
+				*machMod = p.lex.appendStamp(*machMod, n.Datetime)
+			} else {
+				*machPub = p.lex.appendStamp(*machPub, n.Datetime)
+			}
+		}
+		p.eachChild(i, func(j int) { walk(j, updated) })
+	}
+	for i := range p.elems {
+		e := p.elem(i)
+		if schema.NoiseRegion(e.Region) {
 			continue
 		}
-		hidden := attr(e, attrHidden) != "" || !p.nearTitle(i)
-		var walk func(n *html.Node, updated bool)
-		walk = func(n *html.Node, updated bool) {
-			if n.Type != html.ElementNode {
-				return
-			}
-			cls := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
-			ip := strings.ToLower(attr(n, "itemprop"))
-			if isUpdatedClass(cls) || ip == "datemodified" {
-				updated = true
-			}
-			// hAtom/microformats put the machine value of an <abbr> in its title.
-			abbr := ""
-			if n.DataAtom == atom.Abbr {
-				abbr = attr(n, "title")
-			}
-			switch {
-			case ip == "datepublished":
-				*machPub = appendStamp(*machPub, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
-			case ip == "datecreated":
-				created = appendStamp(created, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
-			case ip == "datemodified":
-				*machMod = appendStamp(*machMod, firstNonEmpty(attr(n, "datetime"), attr(n, "content"), abbr, textOf(n)))
-			case abbr != "" && hasWord(cls, "published"):
-				*machPub = appendStamp(*machPub, abbr)
-			case abbr != "" && hasWord(cls, "updated"):
-				*machMod = appendStamp(*machMod, abbr)
-			case n.DataAtom == atom.Time && attr(n, "datetime") != "":
-				if updated {
-					*machMod = appendStamp(*machMod, attr(n, "datetime"))
-				} else {
-					*machPub = appendStamp(*machPub, attr(n, "datetime"))
-				}
-			}
-			for c := n.FirstChild; c != nil; c = c.NextSibling {
-				walk(c, updated)
-			}
-		}
-		walk(e, false)
-		if hidden || e.DataAtom == atom.Meta || !isDateElem(e) {
+		walk(p.elems[i], false)
+		if e.Hidden || !p.nearTitle(i) || e.Tag == "meta" || !isDateElem(e) {
 			continue
 		}
-		text := collapse(textOf(e))
-		if len(text) > 200 {
+		text := collapse(line(e))
+		if len(text) > p.par.DateElemMaxText {
 			continue
 		}
-		parts := splitUpdated(text)
+		parts := p.lex.splitUpdated(text)
 		for _, part := range parts {
-			if d, ok := parseTextDate(part.text, dayFirst); ok {
-				if part.updated || isUpdatedClass(strings.ToLower(attr(e, "class"))) ||
-					strings.EqualFold(attr(e, "itemprop"), "dateModified") {
+			if d, ok := p.lex.parseTextDate(part.text, dayFirst); ok {
+				if part.updated || isUpdatedClass(strings.ToLower(e.Class)) ||
+					strings.EqualFold(e.Itemprop, "dateModified") {
 					d.fromWord = part.updated
 					visMod = append(visMod, d)
 				} else {
@@ -303,15 +277,15 @@ func isUpdatedClass(cls string) bool {
 
 // isDateElem reports whether a kept element shows a date: a <time>, a date
 // itemprop, or a date, time, dateline or byline class.
-func isDateElem(e *html.Node) bool {
-	if e.DataAtom == atom.Time {
+func isDateElem(e *schema.Candidate) bool {
+	if e.Tag == "time" {
 		return true
 	}
-	ip := strings.ToLower(attr(e, "itemprop"))
+	ip := strings.ToLower(e.Itemprop)
 	if strings.HasPrefix(ip, "date") {
 		return true
 	}
-	cls := strings.ToLower(attr(e, "class") + " " + attr(e, "id"))
+	cls := strings.ToLower(e.Class + " " + e.ElemID)
 	for _, w := range [...]string{"date", "time", "publish", "posted", "byline", "meta", "info"} {
 		if strings.Contains(cls, w) {
 			return true
@@ -328,10 +302,10 @@ type textPart struct {
 
 // splitUpdated splits "Published May 1, 2024 Updated May 2, 2024" at the updated
 // word, so each half is read on its own.
-func splitUpdated(s string) []textPart {
-	l := strings.ToLower(s)
-	for _, w := range updatedWords {
-		if i := strings.Index(l, w); i >= 0 {
+func (l *lexicon) splitUpdated(s string) []textPart {
+	low := strings.ToLower(s)
+	for _, w := range l.updatedWords {
+		if i := strings.Index(low, w); i >= 0 {
 			var out []textPart
 			if strings.TrimSpace(s[:i]) != "" {
 				out = append(out, textPart{text: s[:i]})
@@ -352,32 +326,32 @@ func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) 
 		}
 	}
 	lines := p.headerLines()
-	if len(lines) > 10 {
-		lines = lines[:10]
+	if len(lines) > p.par.DatelineLines {
+		lines = lines[:p.par.DatelineLines]
 	}
-	if d, ok := datelineIn(lines, dayFirst); ok {
+	if d, ok := p.lex.datelineIn(lines, dayFirst); ok {
 		return d, true
 	}
 	if d, ok := fromElems.first(); ok {
 		return d, true
 	}
-	d, ok := datelineIn(p.beforeLines(), dayFirst)
+	d, ok := p.lex.datelineIn(p.beforeLines(), dayFirst)
 	d.beforeTitle = true
 	return d, ok
 }
 
 // datelineIn returns the first publication date in short lines (an "Updated" part
 // is skipped), stopping at the first long line: article text.
-func datelineIn(lines []string, dayFirst bool) (textDate, bool) {
+func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 	for _, line := range lines {
-		if len(line) > 160 {
+		if len(line) > l.par.DatelineMaxLine {
 			break // the article's text has begun: no dateline beyond it
 		}
-		for _, part := range splitUpdated(line) {
+		for _, part := range l.splitUpdated(line) {
 			if part.updated {
 				continue
 			}
-			if d, ok := parseTextDate(part.text, dayFirst); ok {
+			if d, ok := l.parseTextDate(part.text, dayFirst); ok {
 				return d, true
 			}
 		}
@@ -640,8 +614,8 @@ func plausible(in []stamp, fetched time.Time) []stamp {
 }
 
 // appendStamp parses a declared date string and appends it when valid.
-func appendStamp(list []stamp, s string) []stamp {
-	if st, ok := parseStamp(s); ok {
+func (l *lexicon) appendStamp(list []stamp, s string) []stamp {
+	if st, ok := l.parseStamp(s); ok {
 		return append(list, st)
 	}
 	return list
@@ -666,7 +640,7 @@ var isoLayouts = [...]struct {
 
 // parseStamp parses a declared date: ISO 8601 / RFC 3339 forms, Unix seconds or
 // milliseconds, then any form dateparse knows.
-func parseStamp(s string) (stamp, bool) {
+func (l *lexicon) parseStamp(s string) (stamp, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) < 8 || len(s) > 64 {
 		return stamp{}, false
@@ -685,7 +659,7 @@ func parseStamp(s string) (stamp, bool) {
 		}
 		return stamp{}, false
 	}
-	if d, ok := parseTextDate(s, false); ok && d.hasClock && d.zone != nil {
+	if d, ok := l.parseTextDate(s, false); ok && d.hasClock && d.zone != nil {
 		return stamp{t: time.Date(d.year, d.month, d.day, d.hour, d.min, d.sec, 0, d.zone), hasClock: true, hasZone: true}, true
 	}
 	t, err := dateparse.ParseIn(s, time.UTC, dateparse.SimpleErrorMessages(true))

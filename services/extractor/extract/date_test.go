@@ -34,7 +34,9 @@ func TestParseTextDate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			d, ok := parseTextDate(c.in, c.dayFirst)
+			// The month names of the page's language and English are read.
+			lang := map[string]string{"22 de janeiro de 2018 às 0:13": "pt", "24 сентября 2018": "ru"}[c.in]
+			d, ok := lexFor(lang).parseTextDate(c.in, c.dayFirst)
 			if ok != c.ok {
 				t.Fatalf("ok = %v, want %v (%+v)", ok, c.ok, d)
 			}
@@ -79,7 +81,7 @@ func TestParseStamp(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.in, func(t *testing.T) {
-			s, ok := parseStamp(c.in)
+			s, ok := lexFor("").parseStamp(c.in)
 			if ok != c.ok {
 				t.Fatalf("ok = %v, want %v", ok, c.ok)
 			}
@@ -105,14 +107,14 @@ func mustTime(t *testing.T, s string) time.Time {
 
 func TestAgrees(t *testing.T) {
 	decl := func(s string) stamp {
-		st, ok := parseStamp(s)
+		st, ok := lexFor("").parseStamp(s)
 		if !ok {
 			t.Fatalf("bad stamp %q", s)
 		}
 		return st
 	}
 	shown := func(s string) textDate {
-		d, ok := parseTextDate(s, false)
+		d, ok := lexFor("").parseTextDate(s, false)
 		if !ok {
 			t.Fatalf("bad date %q", s)
 		}
@@ -191,7 +193,7 @@ func TestDatesChoice(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{})
+			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), options{})
 			if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != c.want {
 				t.Errorf("PublishedAt = %v, want %s", a.PublishedAt, c.want)
 			}
@@ -223,7 +225,7 @@ func TestDatesWithoutAnyZone(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{URL: "https://example.com/a"})
+			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), options{URL: "https://example.com/a"})
 			if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != c.want {
 				t.Errorf("PublishedAt = %v, want %s", a.PublishedAt, c.want)
 			}
@@ -240,12 +242,12 @@ func TestDatesFromAbbrTitle(t *testing.T) {
 	doc := cleanedDoc("en", "", `<h2 class="date-header" data-newsjet-ctx="article"><span>Monday, May 18, 2026</span></h2><h1>Harbor opens</h1>`+
 		`<abbr class="published" itemprop="datePublished" title="2026-05-18T21:14:00-05:00" data-newsjet-ctx="article">9:14 PM</abbr>`,
 		englishBody)
-	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	a := metaOf(t, doc, options{URL: "https://example.com/a"})
 	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-18T21:14:00-05:00" {
 		t.Errorf("PublishedAt = %v, want the abbr title 2026-05-18T21:14:00-05:00", a.PublishedAt)
 	}
 	doc = cleanedDoc("en", "", `<h1>Harbor opens</h1><abbr class="published" title="2026-05-18T21:14:00-05:00" data-newsjet-ctx="article">9:14 PM</abbr>`, englishBody)
-	if a := metaOf(t, doc, Options{URL: "https://example.com/a"}); a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-18T21:14:00-05:00" {
+	if a := metaOf(t, doc, options{URL: "https://example.com/a"}); a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-18T21:14:00-05:00" {
 		t.Errorf("hAtom only: PublishedAt = %v", a.PublishedAt)
 	}
 }
@@ -254,7 +256,7 @@ func TestDatesPrecision(t *testing.T) {
 	// A modification shown as a date only, a publication with its full time.
 	doc := cleanedDoc("en", `<meta property="article:published_time" content="2026-05-18T09:30:00+02:00">`+
 		`<meta property="article:modified_time" content="2026-05-20">`, `<h1>Harbor opens</h1>`, englishBody)
-	a := metaOf(t, doc, Options{URL: "https://example.com/a"})
+	a := metaOf(t, doc, options{URL: "https://example.com/a"})
 	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-05-18T09:30:00+02:00" || a.PublishedPrecision != "" {
 		t.Errorf("published %v precision %q, want 2026-05-18T09:30:00+02:00 and a full time", a.PublishedAt, a.PublishedPrecision)
 	}
@@ -262,7 +264,7 @@ func TestDatesPrecision(t *testing.T) {
 		t.Errorf("modified %v precision %q, want noon of 2026-05-20 and day", a.ModifiedAt, a.ModifiedPrecision)
 	}
 	// No date at all: neither time nor precision.
-	a = metaOf(t, cleanedDoc("en", "", `<h1>Harbor opens</h1>`, englishBody), Options{URL: "https://example.com/a"})
+	a = metaOf(t, cleanedDoc("en", "", `<h1>Harbor opens</h1>`, englishBody), options{URL: "https://example.com/a"})
 	if a.PublishedAt != nil || a.PublishedPrecision != "" || a.ModifiedAt != nil || a.ModifiedPrecision != "" {
 		t.Errorf("no date: published %v %q, modified %v %q", a.PublishedAt, a.PublishedPrecision, a.ModifiedAt, a.ModifiedPrecision)
 	}

@@ -7,42 +7,6 @@ import (
 	"time"
 )
 
-// monthNames maps month names and abbreviations (English, Portuguese, Spanish,
-// German, French, Italian, Indonesian, Dutch, Russian genitive) to month numbers.
-var monthNames = func() map[string]time.Month {
-	m := map[string]time.Month{}
-	lists := [...]string{
-		"january february march april may june july august september october november december",
-		"janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
-		"enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-		"januar februar märz april mai juni juli august september oktober november dezember",
-		"janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-		"gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
-		"januari februari maret april mei juni juli agustus september oktober november desember",
-		"januari februari maart april mei juni juli augustus september oktober november december",
-		"января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
-		"январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь",
-	}
-	for _, l := range lists {
-		for i, name := range strings.Fields(l) {
-			mo := time.Month(i + 1)
-			m[name] = mo
-			if r := []rune(name); len(r) > 3 {
-				if _, taken := m[string(r[:3])]; !taken {
-					m[string(r[:3])] = mo
-				}
-			}
-		}
-	}
-	m["sept"] = time.September
-	m["mei"] = time.May
-	m["mai"] = time.May
-	m["mar"] = time.March
-	m["jun"] = time.June
-	m["jul"] = time.July
-	return m
-}()
-
 var (
 	reMonthDayYear = regexp.MustCompile(`(?i)(\p{L}{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})`)
 	reDayMonthYear = regexp.MustCompile(`(?i)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(\p{L}{3,})\.?,?\s+(?:de\s+)?(\d{4})`)
@@ -88,7 +52,7 @@ type textDate struct {
 // languages, ISO, CJK, day.month.year) with a clock time and zone next to it.
 // Numeric dates with slashes are read month first (US) unless dayFirst is set or
 // the first number exceeds 12.
-func parseTextDate(s string, dayFirst bool) (textDate, bool) {
+func (l *lexicon) parseTextDate(s string, dayFirst bool) (textDate, bool) {
 	var d textDate
 	start, end := -1, -1
 	try := func(idx []int, y, dd int, mo time.Month) {
@@ -102,12 +66,12 @@ func parseTextDate(s string, dayFirst bool) (textDate, bool) {
 		start, end = idx[0], idx[1]
 	}
 	if m := reMonthDayYear.FindStringSubmatchIndex(s); m != nil {
-		if mo, ok := monthNames[strings.ToLower(s[m[2]:m[3]])]; ok {
+		if mo, ok := l.months[strings.ToLower(s[m[2]:m[3]])]; ok {
 			try(m, atoi(s[m[6]:m[7]]), atoi(s[m[4]:m[5]]), mo)
 		}
 	}
 	if m := reDayMonthYear.FindStringSubmatchIndex(s); m != nil {
-		if mo, ok := monthNames[strings.ToLower(s[m[4]:m[5]])]; ok {
+		if mo, ok := l.months[strings.ToLower(s[m[4]:m[5]])]; ok {
 			try(m, atoi(s[m[6]:m[7]]), atoi(s[m[2]:m[3]]), mo)
 		}
 	}

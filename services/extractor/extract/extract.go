@@ -1,6 +1,9 @@
-// Package extract turns a cleaned document (the output of the cleaner: metadata
-// elements in <head> and <div data-newsjet="meta">, main content in
-// <article data-newsjet="content">) into a structured schema.Article.
+// Package extract turns a cleaned page (schema.CleanedPage, the output of the
+// cleaner: head metadata, candidate headlines and metadata elements, main content as
+// sanitized HTML) into a structured schema.Article. It parses the content only, with
+// the cleaner's own parser (htmlparse); a page of the first version of the contract
+// (newsjet.cleaned_page.v1, one HTML document) is read by a compatibility path that
+// parses that document instead (see v1.go).
 //
 // It is a pure package: no I/O, safe for concurrent use.
 //
@@ -28,83 +31,60 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
-
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
-// Sentinel errors returned (wrapped) by Extract.
-var (
-	// ErrEmpty: the cleaned document is empty.
-	ErrEmpty = errors.New("extract: empty document")
-	// ErrMalformed: the document cannot be parsed.
-	ErrMalformed = errors.New("extract: malformed document")
-)
+// ErrEmpty is returned (wrapped) by Extract for a page without anything to read: no
+// content, headline, candidate or head metadata (or an empty v1 document).
+var ErrEmpty = errors.New("extract: empty page")
 
-// Options describe the page a cleaned document came from.
-type Options struct {
+// options describe the page a cleaned page came from.
+type options struct {
 	URL       string    // page URL (final URL after redirects), used to resolve relative links and as canonical fallback
 	FetchedAt time.Time // used as a reference for relative dates
 }
 
-// Extract parses a cleaned document and returns the structured article: content
-// fields (body text, HTML, Markdown, word count, reading time, live posts,
-// truncation) and metadata (title, authors, dates, language, canonical URL, site,
-// description, section, tags, lead image, paywall). The stage wiring adds lineage
-// ids and timestamps.
+// Extract returns the structured article of a cleaned page: content fields (body
+// text, HTML, Markdown, word count, reading time, live posts, truncation) and
+// metadata (title, authors, dates, language, canonical URL, site, description,
+// section, tags, lead image, paywall). The page's URL resolves links and is the
+// canonical fallback; its FetchedAt bounds plausible dates. The stage wiring adds
+// lineage ids and timestamps.
 //
-// A document without content still gives an article (with metadata only). It
-// returns ErrEmpty for an empty string and ErrMalformed when parsing fails.
-func Extract(cleaned string, opts Options) (*schema.Article, error) {
-	if strings.TrimSpace(cleaned) == "" {
-		return nil, ErrEmpty
+// A page without content still gives an article (with metadata only); a page
+// without anything to read is ErrEmpty. par are the thresholds to extract with;
+// nil means DefaultParams.
+func Extract(cp *schema.CleanedPage, par *Params) (*schema.Article, error) {
+	if par == nil {
+		par = &defaultParams
 	}
-	doc, err := html.Parse(strings.NewReader(cleaned))
+	p, err := readPage(cp, par)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, err
 	}
+	opts := options{URL: cp.URL, FetchedAt: cp.FetchedAt}
 	a := &schema.Article{Schema: schema.ArticleV1, URL: opts.URL, Authors: []string{}}
-	fillMetadata(a, doc, opts)
+	fillMetadata(a, p, opts)
 	base, _ := url.Parse(opts.URL)
-	c := contentNode(doc)
-	if c != nil {
-		fillBody(a, c, base)
-	}
-	fillLivePosts(a, c)
+	fillBody(a, p.content, base, par)
+	fillLivePosts(a, p.content, par)
 	return a, nil
 }
 
-// contentNode returns <article data-newsjet="content">, or <body> for a document
-// that is not a cleaned one.
-func contentNode(doc *html.Node) *html.Node {
-	var body *html.Node
-	var find func(n *html.Node, depth int) *html.Node
-	find = func(n *html.Node, depth int) *html.Node {
-		if n.Type == html.ElementNode {
-			switch n.DataAtom {
-			case atom.Body:
-				body = n
-			case atom.Article:
-				for _, at := range n.Attr {
-					if at.Key == "data-newsjet" && at.Val == "content" {
-						return n
-					}
-				}
-			}
+// readPage reads a cleaned page of either version into the form the extraction reads.
+func readPage(cp *schema.CleanedPage, par *Params) (*page, error) {
+	if cp.Schema == schema.CleanedPageV1 || cp.V1HTML != "" {
+		if strings.TrimSpace(cp.V1HTML) == "" {
+			return nil, fmt.Errorf("%w: v1 page %s has no document", ErrEmpty, cp.ID)
 		}
-		if depth > 3 {
-			return nil
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if r := find(c, depth+1); r != nil {
-				return r
-			}
-		}
-		return nil
+		v2, content := fromV1(cp.V1HTML)
+		return newPage(v2, content, par), nil
 	}
-	if c := find(doc, 0); c != nil {
-		return c
+	h := &cp.Head
+	if cp.Content == "" && len(cp.Headlines) == 0 && len(cp.Candidates) == 0 && h.Title == "" &&
+		len(h.Meta) == 0 && len(h.Links) == 0 && len(h.JSONLD) == 0 && len(h.JSONLDText) == 0 {
+		return nil, fmt.Errorf("%w: page %s", ErrEmpty, cp.ID)
 	}
-	return body
+	return newPage(cp, htmlparse.Body(cp.Content), par), nil
 }

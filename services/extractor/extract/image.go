@@ -15,56 +15,64 @@ import (
 // (a figure the cleaner kept near the headline, else the first content figure); with
 // no declared image, the first such figure.
 func (p *page) leadImage(pageURL string) *schema.Image {
-	src := firstNonEmpty(p.metaVal("og:image:secure_url", "og:image", "twitter:image", "twitter:image:src"), p.ldImage(), p.link("image_src"))
-	var figs [][2]*html.Node // figure, img
-	for _, e := range p.elems {
-		if e.DataAtom == atom.Figure && attr(e, attrHidden) == "" {
-			if img := firstImg(e); img != nil {
-				figs = append(figs, [2]*html.Node{e, img})
+	src := firstNonEmpty(p.metaVal(schema.MetaImages[:]...), p.ldImage(), p.link(schema.RelImageSrc))
+	var figs []figure
+	for i := range p.elems {
+		if e := p.elem(i); e.Tag == "figure" && !e.Hidden {
+			if f, ok := p.keptFigure(p.elems[i]); ok {
+				figs = append(figs, f)
 			}
 		}
 	}
-	if fig, img := p.firstFigure(); img != nil {
-		figs = append(figs, [2]*html.Node{fig, img})
+	if f, ok := p.firstFigure(); ok {
+		figs = append(figs, f)
 	}
 	if src == "" && len(figs) == 0 {
 		return nil
 	}
 	img := &schema.Image{URL: resolveURL(pageURL, src)}
-	img.Width, _ = strconv.Atoi(p.metaVal("og:image:width"))
-	img.Height, _ = strconv.Atoi(p.metaVal("og:image:height"))
-	img.Alt = collapse(p.metaVal("og:image:alt", "twitter:image:alt"))
+	img.Width, _ = strconv.Atoi(p.metaVal(schema.MetaImageWidth))
+	img.Height, _ = strconv.Atoi(p.metaVal(schema.MetaImageHeight))
+	img.Alt = collapse(p.metaVal(schema.MetaImageAlts[:]...))
 	for _, f := range figs {
-		figSrc := imgSrc(f[1])
-		if src != "" && !sameImage(src, figSrc) {
+		if src != "" && !sameImage(src, f.src) {
 			continue
 		}
 		if src == "" {
-			img.URL = resolveURL(pageURL, figSrc)
+			img.URL = resolveURL(pageURL, f.src)
 		}
-		if alt := collapse(attr(f[1], "alt")); alt != "" {
+		if alt := collapse(f.alt); alt != "" {
 			img.Alt = alt
 		}
-		img.Caption = figCaption(f[0])
+		img.Caption = f.caption
 		break
 	}
 	return img
 }
 
-// firstImg returns the first <img> with a source under n.
-func firstImg(n *html.Node) *html.Node {
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type != html.ElementNode {
-			continue
-		}
-		if c.DataAtom == atom.Img && imgSrc(c) != "" {
-			return c
-		}
-		if img := firstImg(c); img != nil {
-			return img
+// figure is a figure of the page: its first image's source and alt text, and its
+// caption.
+type figure struct {
+	src, alt, caption string
+}
+
+// keptFigure reads the figure candidate i: its first image with a source and its
+// first caption; ok is false when it has no such image.
+func (p *page) keptFigure(i int) (f figure, ok bool) {
+	end := i + 1
+	for end < len(p.cands) && p.cands[end].Depth > p.cands[i].Depth {
+		end++
+	}
+	for j := i + 1; j < end; j++ {
+		c := &p.cands[j]
+		switch {
+		case c.Tag == "img" && c.Src != "" && !ok:
+			f.src, f.alt, ok = c.Src, c.Alt, true
+		case c.Tag == "figcaption" && f.caption == "":
+			f.caption = collapse(line(c))
 		}
 	}
-	return nil
+	return f, ok
 }
 
 // ldImage returns the URL of the JSON-LD image (a string, an ImageObject or a list).
@@ -95,11 +103,8 @@ func (p *page) ldImage() string {
 	return get(m["image"], 0)
 }
 
-// firstFigure returns the first <figure> of the content with an <img>, and the img.
-func (p *page) firstFigure() (*html.Node, *html.Node) {
-	if p.content == nil {
-		return nil, nil
-	}
+// firstFigure returns the first <figure> of the content with an <img>.
+func (p *page) firstFigure() (figure, bool) {
 	var fig, img *html.Node
 	var walk func(n *html.Node, inFig *html.Node, depth int)
 	walk = func(n *html.Node, inFig *html.Node, depth int) {
@@ -119,7 +124,10 @@ func (p *page) firstFigure() (*html.Node, *html.Node) {
 		}
 	}
 	walk(p.content, nil, 0)
-	return fig, img
+	if img == nil {
+		return figure{}, false
+	}
+	return figure{src: imgSrc(img), alt: attr(img, "alt"), caption: figCaption(fig)}, true
 }
 
 // figCaption returns the text of a figure's <figcaption>.

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -8,39 +9,45 @@ import (
 	"github.com/RadhiFadlillah/whatlanggo"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-)
 
-// langSample is how much article text (in bytes) the language detector reads.
-const langSample = 600
+	"github.com/newsjet/newsjet/pkg/schema"
+)
 
 // language returns the primary BCP 47 subtag of the article text. The declared
 // language (html@lang, og:locale, content-language, JSON-LD inLanguage) is kept when
-// the text confirms it cheaply: by its function words for nine common languages,
+// the text confirms it cheaply: by its function words (see functionWords),
 // by its script for Korean, Japanese and Chinese; with no declaration, a language
 // whose function words clearly dominate is taken. Otherwise (a wrong declaration,
 // or text no cheap check settles) whatlanggo detects the language of the text; a
-// confident detection wins over the declaration. Below 40 letters of text the
-// declaration stands.
+// confident detection wins over the declaration. Below Params.LangMinRunes of text
+// the declaration stands; without a declaration, a detection below
+// Params.LangConfidence (gibberish, lists of names and numbers, one letter
+// repeated) gives no language rather than a guess.
 func (p *page) language(title string) string {
-	declared := primarySubtag(firstNonEmpty(p.htmlLang, p.metaVal("og:locale", "content-language", "language", "dc.language"), p.ld.str("inLanguage")))
+	declared := primarySubtag(firstNonEmpty(p.htmlLang, p.metaVal(schema.MetaLanguages[:]...), p.ld.str("inLanguage")))
 	sample := p.textSample(title)
-	if utf8.RuneCountInString(sample) < 40 {
+	if utf8.RuneCountInString(sample) < p.par.LangMinRunes {
 		return declared
 	}
-	if declared != "" && confirms(declared, sample) {
+	if declared != "" && confirms(declared, sample, p.par.FunctionWordShare) {
 		return declared
 	}
 	if declared == "" {
-		if l := functionWordLang(sample); l != "" {
+		if l := functionWordLang(sample, p.par.FunctionWordShare); l != "" {
 			return l
 		}
 	}
 	info := whatlanggo.Detect(sample)
 	detected := langToISO1[info.Lang]
-	if detected == "" {
+	switch {
+	case detected == "":
 		return declared
-	}
-	if declared == "" || declared == detected || (info.Confidence >= 0.5 && utf8.RuneCountInString(sample) >= 200) {
+	case declared == "":
+		if info.Confidence < p.par.LangConfidence {
+			return ""
+		}
+		return detected
+	case declared == detected || (info.Confidence >= p.par.LangConfidence && utf8.RuneCountInString(sample) >= p.par.LangConfidentRunes):
 		return detected
 	}
 	return declared
@@ -76,19 +83,19 @@ func nextWord(s string, buf []byte) ([]byte, string) {
 	return buf, s[i:]
 }
 
-// functionWords are frequent short words of languages that share the Latin or
-// Cyrillic script, used to confirm a declared language without a full detection.
-var functionWords = [...]struct{ code, words string }{
-	{"en", "the of and to in is that for it with as was on be by this are from at his have an not but they which has had were their"},
-	{"de", "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es an werden aus er hat dass sie nach wird bei"},
-	{"fr", "le la les de des et en un une du est que qui dans pour pas sur au avec il par ce sont plus ne se"},
-	{"es", "el la de que y en los del se las por un para con no una su al es lo como más pero sus le ha"},
-	{"pt", "o a de que e do da em um para com não uma os no se na por mais as dos como mas ao ele das à seu sua ou"},
-	{"it", "il di che e la per un in non una sono del della le si con da al è dei gli anche nel alla come più"},
-	{"nl", "de het een van en in is dat op te zijn voor met die niet aan er ook als bij door om maar wordt"},
-	{"id", "yang dan di ini itu dengan untuk tidak dari dalam akan pada juga ke karena ada mereka oleh atau saya kami bisa"},
-	{"ru", "и в не на что с как по это он я к но из у за от то так же все она для был о его мы"},
-}
+// functionWords are the frequent short words of the languages whose files list
+// them (lang/<code>.json), sorted by code: languages that share the Latin or
+// Cyrillic script, told apart by these words without a full detection.
+var functionWords = func() []struct{ code, words string } {
+	var out []struct{ code, words string }
+	for code, f := range langData {
+		if f.FunctionWords != "" {
+			out = append(out, struct{ code, words string }{code, f.FunctionWords})
+		}
+	}
+	slices.SortFunc(out, func(a, b struct{ code, words string }) int { return strings.Compare(a.code, b.code) })
+	return out
+}()
 
 // wordLangs maps each function word to the set (bit i: functionWords[i]) of
 // languages it belongs to.
@@ -103,10 +110,10 @@ var wordLangs = func() map[string]uint16 {
 }()
 
 // functionWordLang returns the language of functionWords whose words make at least
-// 12% of the sample's words and outnumber every other listed language's, "" when
+// share of the sample's words and outnumber every other listed language's, "" when
 // none does.
-func functionWordLang(sample string) string {
-	var counts [len(functionWords)]int
+func functionWordLang(sample string, share float64) string {
+	counts := make([]int, len(functionWords))
 	var words int
 	var buf [32]byte
 	for rest := sample; rest != ""; {
@@ -133,7 +140,7 @@ func functionWordLang(sample string) string {
 			second = c
 		}
 	}
-	if words == 0 || counts[best]*100 < 12*words || counts[best] == second {
+	if words == 0 || float64(counts[best]) < share*float64(words) || counts[best] == second {
 		return ""
 	}
 	return functionWords[best].code
@@ -142,7 +149,7 @@ func functionWordLang(sample string) string {
 // confirms reports whether sample reads as the declared language: by its function
 // words for the languages of functionWords, by script for Korean (mostly Hangul),
 // Japanese (kana present, mostly kana and Han) and Chinese (mostly Han, no kana).
-func confirms(declared, sample string) bool {
+func confirms(declared, sample string, share float64) bool {
 	switch declared {
 	case "ko", "ja", "zh":
 		var hangul, kana, han, letters int
@@ -168,35 +175,35 @@ func confirms(declared, sample string) bool {
 			return kana == 0 && 2*han > letters
 		}
 	}
-	return functionWordLang(sample) == declared
+	return functionWordLang(sample, share) == declared
 }
 
-// iso1ToLang and langToISO1 map two-letter codes to whatlanggo's languages and
-// back. They are built once: whatlanggo's own conversions build a map per call.
-var iso1ToLang, langToISO1 = func() (map[string]whatlanggo.Lang, map[whatlanggo.Lang]string) {
-	to, from := map[string]whatlanggo.Lang{}, map[whatlanggo.Lang]string{}
+// langToISO1 maps whatlanggo's languages to two-letter codes. It is built once:
+// whatlanggo's own conversion builds a map per call.
+var langToISO1 = func() map[whatlanggo.Lang]string {
+	from := map[whatlanggo.Lang]string{}
 	for l := range whatlanggo.Lang(256) {
 		if code := l.Iso6391(); code != "" {
-			to[code], from[l] = l, code
+			from[l] = code
 		}
 	}
-	return to, from
+	return from
 }()
 
 // textSample returns the title and the start of the article text, falling back on
 // the description when the content is short.
 func (p *page) textSample(title string) string {
 	var b strings.Builder
-	b.Grow(langSample + 64)
+	b.Grow(p.par.LangSample + 64)
 	b.WriteString(title)
 	b.WriteString(". ")
 	if p.content != nil {
 		var walk func(n *html.Node)
 		walk = func(n *html.Node) {
-			for c := n.FirstChild; c != nil && b.Len() < langSample; c = c.NextSibling {
+			for c := n.FirstChild; c != nil && b.Len() < p.par.LangSample; c = c.NextSibling {
 				switch c.Type {
 				case html.TextNode:
-					writeFolded(&b, c.Data, langSample)
+					writeFolded(&b, c.Data, p.par.LangSample)
 				case html.ElementNode:
 					switch c.DataAtom {
 					case atom.Script, atom.Style, atom.Pre, atom.Code, atom.Figcaption:
@@ -209,8 +216,8 @@ func (p *page) textSample(title string) string {
 		}
 		walk(p.content)
 	}
-	if b.Len() < 400 {
-		b.WriteString(cutUTF8(p.description(), 400))
+	if b.Len() < p.par.LangDescription {
+		b.WriteString(cutUTF8(p.description(), p.par.LangDescription))
 	}
 	return b.String()
 }

@@ -23,7 +23,7 @@ type ldData struct {
 	// webPage is a WebPage object, used when no article object exists.
 	webPage map[string]any
 	// loose holds "key": "value" pairs found in blocks that are not valid JSON.
-	loose []metaTag
+	loose []schema.Meta
 	// byID holds the typed nodes that have an @id, for resolving references.
 	byID map[string]map[string]any
 }
@@ -32,10 +32,10 @@ type ldData struct {
 var reLooseField = regexp.MustCompile(`"(datePublished|dateModified|dateCreated|headline)"\s*:\s*"([^"]{1,300})"`)
 
 // looseFields returns the date and headline properties of an invalid JSON-LD block.
-func looseFields(text string) []metaTag {
-	var out []metaTag
+func looseFields(text string) []schema.Meta {
+	var out []schema.Meta
 	for _, m := range reLooseField.FindAllStringSubmatch(text, 8) {
-		out = append(out, metaTag{key: m[1], val: m[2]})
+		out = append(out, schema.Meta{Key: m[1], Content: m[2]})
 	}
 	return out
 }
@@ -48,9 +48,12 @@ var articleTypes = map[string]int{
 	"posting": 1, "discussionforumposting": 1,
 }
 
-// parseJSONLD decodes every JSON-LD block (invalid ones are skipped) and picks the
-// article object: the first of the highest-ranked article type, a live blog first.
-func parseJSONLD(raws []string) ldData {
+// parseJSONLD decodes every JSON-LD block and picks the article object: the first of
+// the highest-ranked article type, a live blog first (with at most maxPosts of its
+// updates). From the blocks that are not
+// valid JSON (texts, and blocks whose numbers Go cannot hold) only the quoted date
+// and headline properties a lenient scan finds are kept.
+func parseJSONLD(blocks []json.RawMessage, texts []string, maxPosts int) ldData {
 	var d ldData
 	rank := 0
 	var visit func(v any, depth int)
@@ -72,7 +75,7 @@ func parseJSONLD(raws []string) ldData {
 			}
 			for _, t := range ldTypes(x) {
 				if t == "liveblogposting" && d.live == nil {
-					d.live = livePosts(x["liveBlogUpdate"])
+					d.live = livePosts(x["liveBlogUpdate"], maxPosts)
 				}
 				if r := articleTypes[t]; r > 0 {
 					d.pages = append(d.pages, x)
@@ -99,23 +102,16 @@ func parseJSONLD(raws []string) ldData {
 			}
 		}
 	}
-	for _, raw := range raws {
-		text := []byte(cleanLDText(raw))
+	for _, raw := range blocks {
 		var v any
-		if err := json.Unmarshal(text, &v); err != nil {
-			// Raw line breaks and tabs inside strings are the common defect: retry
-			// with them turned into spaces, else keep what a lenient scan finds.
-			for i, c := range text {
-				if c < 0x20 {
-					text[i] = ' '
-				}
-			}
-			if err := json.Unmarshal(text, &v); err != nil {
-				d.loose = append(d.loose, looseFields(string(text))...)
-				continue
-			}
+		if err := json.Unmarshal(raw, &v); err != nil {
+			d.loose = append(d.loose, looseFields(string(raw))...)
+			continue
 		}
 		visit(v, 0)
+	}
+	for _, t := range texts {
+		d.loose = append(d.loose, looseFields(t)...)
 	}
 	if d.main != nil {
 		if pub, ok := d.main["publisher"]; ok {
@@ -140,17 +136,6 @@ func (d ldData) resolve(v any) any {
 		}
 	}
 	return v
-}
-
-// cleanLDText strips HTML comment and CDATA wrappers some sites put around JSON-LD.
-func cleanLDText(s string) string {
-	s = strings.TrimSpace(s)
-	for _, p := range [...][2]string{{"<!--", "-->"}, {"//<![CDATA[", "//]]>"}, {"<![CDATA[", "]]>"}} {
-		if strings.HasPrefix(s, p[0]) {
-			s = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(s, p[0])), p[1])
-		}
-	}
-	return strings.TrimSuffix(strings.TrimSpace(s), ";")
 }
 
 // ldTypes returns the lower-cased @type values of an object.
@@ -203,8 +188,8 @@ func (d ldData) allStrs(key string) []string {
 		}
 	}
 	for _, f := range d.loose {
-		if f.key == key {
-			out = append(out, f.val)
+		if f.Key == key {
+			out = append(out, f.Content)
 		}
 	}
 	return out

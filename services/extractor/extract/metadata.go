@@ -13,15 +13,7 @@ import (
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
-// Attributes the cleaner sets on the copies in <div data-newsjet="meta">.
-const (
-	attrHidden = "data-newsjet-hidden"
-	attrCtx    = "data-newsjet-ctx"
-	attrKind   = "data-newsjet"
-	attrTitle  = "data-newsjet-title"
-)
-
-// fillMetadata fills a's metadata fields from the cleaned document doc: Title,
+// fillMetadata fills a's metadata fields from the cleaned page p: Title,
 // Authors/Organization, PublishedAt/ModifiedAt, Language, SiteName, CanonicalURL
 // (and ID from it), Description, Section, Tags, LeadImage, Paywalled, and LivePosts
 // from a JSON-LD LiveBlogPosting.
@@ -31,9 +23,7 @@ const (
 // disagree. opts.URL is the canonical fallback and resolves relative links;
 // opts.FetchedAt bounds plausible dates (none later than two days after it). Fields
 // the page does not give stay empty; Authors is never nil.
-func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
-	p := gatherPage(doc)
-	p.ld = parseJSONLD(p.ldRaw)
+func fillMetadata(a *schema.Article, p *page, opts options) {
 	fillURLs(a, p, opts)
 	declared := p.declaredSiteName()
 	a.SiteName = declared
@@ -45,6 +35,7 @@ func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 	a.Section = p.section(hostOf(a.URL))
 	a.Tags = p.tags(hostOf(a.URL))
 	a.Language = p.language(a.Title)
+	p.lex = &lexicon{vocab: vocabFor(a.Language), par: p.par}
 	// A one-word credit that is part of a declared site name is the outlet; a name
 	// read from <title> is not sure enough for that (a pen name may share a word).
 	a.Authors, a.Organization = p.authors(declared, a.Language)
@@ -56,35 +47,37 @@ func fillMetadata(a *schema.Article, doc *html.Node, opts Options) {
 	a.LivePosts = p.ld.live
 }
 
-// page is what one pass over the cleaned document found.
+// page is a cleaned page in the form the extraction reads.
 type page struct {
+	par *Params
+	// lex is the vocabulary the page is read with: the fallback set until its
+	// language is known, then its language's (see vocabFor).
+	lex       *lexicon
 	htmlLang  string
 	headTitle string
 	base      string // <base href>
-	metas     []metaTag
-	links     []linkTag
-	ldRaw     []string
+	metas     []schema.Meta
+	links     []schema.Link
 	ld        ldData
-	// h1s are the page's headings with their text windows; elems the other kept body
-	// elements, in document order.
+	// h1s are the page's headlines with their text windows; cands the other kept body
+	// elements, in document order, and elems the indices in cands of the top-level
+	// ones.
 	h1s   []heading
-	elems []*html.Node
+	cands []schema.Candidate
+	elems []int
 	// elemH1 holds, for each of elems, the number of shown h1s before it; titleH1 is
 	// the index in h1s of the headline, -1 when the title is not an h1.
 	elemH1  []int
 	titleH1 int
 	pos     int // titlePos, -1 until counted
+	// content is the parsed main content (the <body> holding it).
 	content *html.Node
 	// paywall is set when an element marks a paywall.
 	paywall bool
-	// tail holds the short lines the cleaner cut from the end of the content
-	// (<div data-newsjet="after-content">): a sign-off credit.
+	// tail holds the short lines the cleaner cut from the end of the content: a
+	// sign-off credit.
 	tail []string
 }
-
-type metaTag struct{ key, val string }
-
-type linkTag struct{ rel, href string }
 
 // heading is an h1 of the page (or the element showing the declared title on a page
 // without h1) with the text shown before and after it.
@@ -96,133 +89,65 @@ type heading struct {
 	before, after []string
 }
 
-// gatherPage walks doc once and sorts its parts.
-func gatherPage(doc *html.Node) *page {
-	p := &page{titleH1: -1, pos: -1}
-	var walk func(n *html.Node, depth int)
-	walk = func(n *html.Node, depth int) {
-		if depth > 64 {
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode {
-				continue
-			}
-			switch c.DataAtom {
-			case atom.Html:
-				p.htmlLang = attr(c, "lang")
-				walk(c, depth+1)
-			case atom.Head, atom.Body:
-				walk(c, depth+1)
-			case atom.Title:
-				if p.headTitle == "" {
-					p.headTitle = collapse(textOf(c))
-				}
-			case atom.Meta:
-				p.addMeta(c)
-			case atom.Base:
-				if p.base == "" {
-					p.base = strings.TrimSpace(attr(c, "href"))
-				}
-			case atom.Link:
-				if rel := attr(c, "rel"); rel != "" {
-					p.links = append(p.links, linkTag{strings.ToLower(rel), strings.TrimSpace(attr(c, "href"))})
-				}
-			case atom.Script:
-				if c.FirstChild != nil {
-					p.ldRaw = append(p.ldRaw, c.FirstChild.Data)
-				}
-			case atom.Div:
-				if attr(c, attrKind) == "meta" {
-					p.metaDiv(c)
-					continue
-				}
-				walk(c, depth+1)
-			case atom.Article:
-				if attr(c, attrKind) == "content" && p.content == nil {
-					p.content = c
-					p.scanContent(c)
-					continue
-				}
-				walk(c, depth+1)
-			default:
-				walk(c, depth+1)
-			}
-		}
+// newPage returns the page of cp, whose content was parsed into content, read with
+// par.
+func newPage(cp *schema.CleanedPage, content *html.Node, par *Params) *page {
+	h := &cp.Head
+	p := &page{par: par, lex: &lexicon{vocab: fallbackVocab, par: par}, htmlLang: h.Lang, headTitle: collapse(h.Title), base: h.Base, metas: h.Meta, links: h.Links,
+		ld: parseJSONLD(h.JSONLD, h.JSONLDText, par.MaxLivePosts), cands: cp.Candidates, titleH1: -1, pos: -1,
+		content: content, tail: cp.Tail}
+	p.h1s = make([]heading, len(cp.Headlines))
+	for i, hl := range cp.Headlines {
+		p.h1s[i] = heading{text: hl.Text, hidden: hl.Hidden, pseudo: hl.StandIn, ctx: hl.Region, before: hl.Before, after: hl.After}
 	}
-	walk(doc, 0)
-	return p
-}
-
-func (p *page) addMeta(n *html.Node) {
-	key := attr(n, "property")
-	if key == "" {
-		key = attr(n, "name")
-	}
-	if key == "" {
-		key = attr(n, "itemprop")
-	}
-	if key == "" {
-		key = attr(n, "http-equiv")
-	}
-	if key == "" {
-		return
-	}
-	val := attr(n, "content")
-	if val == "" {
-		val = attr(n, "value")
-	}
-	if val = strings.TrimSpace(val); val != "" {
-		p.metas = append(p.metas, metaTag{strings.ToLower(strings.TrimSpace(key)), val})
-	}
-}
-
-// metaDiv reads the cleaner's copies of metadata-bearing body elements.
-func (p *page) metaDiv(div *html.Node) {
-	var before []string
-	shown := 0
-	for c := div.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type != html.ElementNode {
-			continue
-		}
-		switch {
-		case c.DataAtom == atom.H1 || attr(c, attrTitle) != "":
-			h := heading{text: collapse(textOf(c)), hidden: attr(c, attrHidden) != "",
-				pseudo: c.DataAtom != atom.H1, ctx: attr(c, attrCtx), before: before}
-			p.h1s = append(p.h1s, h)
-			if !h.hidden {
-				shown++
-			}
-			before = nil
-		case attr(c, attrKind) == "before-h1":
-			for b := c.FirstChild; b != nil; b = b.NextSibling {
-				if t := collapse(textOf(b)); t != "" {
-					before = append(before, t)
-				}
-			}
-		case attr(c, attrKind) == "after-content":
-			for b := c.FirstChild; b != nil; b = b.NextSibling {
-				if t := collapse(textOf(b)); t != "" {
-					p.tail = append(p.tail, t)
-				}
-			}
-		case attr(c, attrKind) == "after-h1":
-			if len(p.h1s) > 0 {
-				h := &p.h1s[len(p.h1s)-1]
-				for b := c.FirstChild; b != nil; b = b.NextSibling {
-					if t := collapse(textOf(b)); t != "" {
-						h.after = append(h.after, t)
-					}
-				}
-			}
-		default:
-			p.elems = append(p.elems, c)
-			p.elemH1 = append(p.elemH1, shown)
+	for i := range p.cands {
+		if c := &p.cands[i]; c.Depth == 0 {
+			p.elems = append(p.elems, i)
+			p.elemH1 = append(p.elemH1, c.AfterHeadlines)
 			if isPaywallMarker(c) {
 				p.paywall = true
 			}
 		}
 	}
+	return p
+}
+
+// elem returns the i-th top-level candidate.
+func (p *page) elem(i int) *schema.Candidate {
+	return &p.cands[p.elems[i]]
+}
+
+// eachChild calls f with the index of every candidate nested directly in candidate
+// i, in document order.
+func (p *page) eachChild(i int, f func(j int)) {
+	d := p.cands[i].Depth
+	for j := i + 1; j < len(p.cands) && p.cands[j].Depth > d; {
+		f(j)
+		j++
+		for j < len(p.cands) && p.cands[j].Depth > d+1 {
+			j++
+		}
+	}
+}
+
+// line returns a candidate's text on one line, as the page shows it.
+func line(c *schema.Candidate) string {
+	return strings.ReplaceAll(c.Text, "\n", "")
+}
+
+// creditParts returns a candidate's text with ", " between the texts of elements
+// that meet without white space (a name and a job title in adjacent spans): credit
+// parts, not one glued word.
+func creditParts(c *schema.Candidate) string {
+	return strings.ReplaceAll(strings.ReplaceAll(c.Text, " \n", "\n"), "\n", ", ")
+}
+
+// contentOr returns a candidate's content attribute when set, else its text.
+func contentOr(c *schema.Candidate) string {
+	if c.Content != "" {
+		return c.Content
+	}
+	return line(c)
 }
 
 // beforeLines returns the text lines shown just before the headline h1, nearest
@@ -247,14 +172,14 @@ func (p *page) headerLines() []string {
 		// the chosen one first.
 		out := p.h1s[p.titleH1].after
 		for i, h := range p.h1s {
-			if i != p.titleH1 && !h.hidden && h.text == p.h1s[p.titleH1].text && !noiseCtx[h.ctx] && h.ctx != "header" {
+			if i != p.titleH1 && !h.hidden && h.text == p.h1s[p.titleH1].text && !schema.NoiseRegion(h.ctx) && h.ctx != schema.RegionHeader {
 				out = append(out[:len(out):len(out)], h.after...)
 			}
 		}
 		return out
 	}
 	for _, h := range p.h1s {
-		if !h.hidden && !noiseCtx[h.ctx] {
+		if !h.hidden && !schema.NoiseRegion(h.ctx) {
 			return h.after
 		}
 	}
@@ -266,8 +191,8 @@ func (p *page) headerLines() []string {
 // before the next shown h1), or before it inside the article. With no headline h1
 // every such element qualifies.
 func (p *page) nearTitle(i int) bool {
-	e := p.elems[i]
-	if attr(e, attrHidden) != "" || noiseCtx[attr(e, attrCtx)] {
+	e := p.elem(i)
+	if e.Hidden || schema.NoiseRegion(e.Region) {
 		return false
 	}
 	if p.titleH1 < 0 {
@@ -278,13 +203,13 @@ func (p *page) nearTitle(i int) bool {
 	case pos:
 		// elemH1 never decreases: the headline's group starts at the first index
 		// holding pos.
-		return i-sort.SearchInts(p.elemH1, pos) < 30
+		return i-sort.SearchInts(p.elemH1, pos) < p.par.NearAfterHeadline
 	case pos - 1:
-		if attr(e, attrCtx) == "article" {
+		if e.Region == schema.RegionArticle {
 			return true
 		}
 		// The few elements right before the headline (a byline above it).
-		return sort.SearchInts(p.elemH1, pos)-1-i < 3
+		return sort.SearchInts(p.elemH1, pos)-1-i < p.par.NearBeforeHeadline
 	}
 	return false
 }
@@ -308,29 +233,9 @@ func (p *page) beforeTitle(i int) bool {
 	return p.titleH1 >= 0 && p.elemH1[i] < p.titlePos()
 }
 
-// scanContent notes paywall markers inside the content subtree.
-func (p *page) scanContent(n *html.Node) {
-	var walk func(*html.Node, int)
-	walk = func(n *html.Node, depth int) {
-		if depth > 64 || p.paywall {
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode {
-				if isPaywallMarker(c) {
-					p.paywall = true
-					return
-				}
-				walk(c, depth+1)
-			}
-		}
-	}
-	walk(n, 0)
-}
-
-// isPaywallMarker reports whether an element's class or id names a paywall.
-func isPaywallMarker(n *html.Node) bool {
-	s := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+// isPaywallMarker reports whether a candidate's class or id names a paywall.
+func isPaywallMarker(c *schema.Candidate) bool {
+	s := strings.ToLower(c.Class + " " + c.ElemID)
 	return strings.Contains(s, "paywall") || strings.Contains(s, "regwall") ||
 		strings.Contains(s, "subscriber-only") || strings.Contains(s, "premium-content")
 }
@@ -339,8 +244,8 @@ func isPaywallMarker(n *html.Node) bool {
 func (p *page) metaVal(keys ...string) string {
 	for _, k := range keys {
 		for _, m := range p.metas {
-			if m.key == k {
-				return m.val
+			if m.Key == k {
+				return m.Content
 			}
 		}
 	}
@@ -351,8 +256,8 @@ func (p *page) metaVal(keys ...string) string {
 func (p *page) metaVals(key string) []string {
 	var out []string
 	for _, m := range p.metas {
-		if m.key == key {
-			out = append(out, m.val)
+		if m.Key == key {
+			out = append(out, m.Content)
 		}
 	}
 	return out
@@ -361,9 +266,9 @@ func (p *page) metaVals(key string) []string {
 // link returns the href of the first link with relation rel.
 func (p *page) link(rel string) string {
 	for _, l := range p.links {
-		for _, r := range strings.Fields(l.rel) {
-			if r == rel && l.href != "" {
-				return l.href
+		for _, r := range strings.Fields(l.Rel) {
+			if r == rel && l.Href != "" {
+				return l.Href
 			}
 		}
 	}
@@ -373,20 +278,14 @@ func (p *page) link(rel string) string {
 // declaredSiteName returns og:site_name, else the JSON-LD publisher name, else
 // application-name.
 func (p *page) declaredSiteName() string {
-	if s := collapse(p.metaVal("og:site_name")); s != "" {
+	if s := collapse(p.metaVal(schema.MetaSiteName)); s != "" {
 		return s
 	}
 	if s := p.ld.publisher; s != "" {
 		return s
 	}
-	return collapse(p.metaVal("application-name", "al:ios:app_name"))
+	return collapse(p.metaVal(schema.MetaAppNames[:]...))
 }
-
-// siteSuffixTokens and siteSuffixRunes bound a site name read from <title>.
-const (
-	siteSuffixTokens = 5
-	siteSuffixRunes  = 40
-)
 
 // siteTitleSeps separate a site name from the headline at the end of <title>.
 var siteTitleSeps = [...]string{" | ", " – ", " — ", " - ", " :: ", " · ", " » "}
@@ -404,7 +303,7 @@ func (p *page) titleSuffixSite(host string) string {
 		}
 		head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
 		ht, tt := tokenize(head), tokenize(tail)
-		if len(tt) == 0 || len(tt) > siteSuffixTokens || utf8.RuneCountInString(tail) > siteSuffixRunes || len(ht) < 2 {
+		if len(tt) == 0 || len(tt) > p.par.SiteSuffixTokens || utf8.RuneCountInString(tail) > p.par.SiteSuffixRunes || len(ht) < 2 {
 			continue
 		}
 		if p.showsHeadline(ht) || namesHost(tt, host) {
@@ -416,11 +315,11 @@ func (p *page) titleSuffixSite(host string) string {
 
 // showsHeadline reports whether a shown h1 or og:title reads as the tokens t.
 func (p *page) showsHeadline(t []string) bool {
-	if tokenF1(t, tokenize(p.metaVal("og:title"))) >= 0.9 {
+	if tokenF1(t, tokenize(p.metaVal(schema.MetaOGTitle))) >= p.par.SiteHeadlineF1 {
 		return true
 	}
 	for _, h := range p.h1s {
-		if !h.hidden && tokenF1(t, tokenize(h.text)) >= 0.9 {
+		if !h.hidden && tokenF1(t, tokenize(h.text)) >= p.par.SiteHeadlineF1 {
 			return true
 		}
 	}
@@ -448,7 +347,7 @@ func namesHost(t []string, host string) bool {
 
 // description returns the page's summary: og:description, description, JSON-LD.
 func (p *page) description() string {
-	if s := collapse(p.metaVal("og:description", "description", "twitter:description")); s != "" {
+	if s := collapse(p.metaVal(schema.MetaDescriptions[:]...)); s != "" {
 		return s
 	}
 	return collapse(p.ld.str("description"))
@@ -457,15 +356,15 @@ func (p *page) description() string {
 // section returns article:section, else the JSON-LD articleSection, else microdata,
 // else the first category link the page shows (rel="category tag").
 func (p *page) section(host string) string {
-	if s := collapse(p.metaVal("article:section", "section", "parsely-section", "sailthru.section")); s != "" {
+	if s := collapse(p.metaVal(schema.MetaSections[:]...)); s != "" {
 		return s
 	}
 	if s := collapse(p.ld.str("articleSection")); s != "" {
 		return s
 	}
-	for _, e := range p.elems {
-		if strings.EqualFold(attr(e, "itemprop"), "articleSection") {
-			if s := collapse(textOr(e, "content")); s != "" {
+	for i := range p.elems {
+		if e := p.elem(i); strings.EqualFold(e.Itemprop, "articleSection") {
+			if s := collapse(contentOr(e)); s != "" {
 				return s
 			}
 		}
@@ -476,10 +375,6 @@ func (p *page) section(host string) string {
 	return ""
 }
 
-// maxShownTags is the most links a shown tag list may hold: a longer one is a
-// menu or a tag cloud, not this article's tags.
-const maxShownTags = 15
-
 // shownTags returns the texts of the category and tag links the page shows in its
 // kept metadata elements (outside menus, sidebars and comments): links with
 // rel="category tag" are categories, other rel=tag links and the links inside an
@@ -489,25 +384,26 @@ const maxShownTags = 15
 func (p *page) shownTags(host string) (cats, tags []string) {
 	seen := map[string]bool{}
 	var found [2][]string // categories, tags of the current element
-	add := func(kind int, n *html.Node) {
-		if h := hostOf(attr(n, "href")); h != "" && !sameSite(h, host) {
+	add := func(kind int, n *schema.Candidate) {
+		if h := hostOf(n.Href); h != "" && !sameSite(h, host) {
 			return
 		}
-		t := collapse(textOf(n))
+		t := collapse(line(n))
 		k := strings.ToLower(t)
-		if t == "" || seen[k] || utf8.RuneCountInString(t) > 60 {
+		if t == "" || seen[k] || utf8.RuneCountInString(t) > p.par.TagMaxRunes {
 			return
 		}
 		seen[k] = true
 		found[kind] = append(found[kind], t)
 	}
-	var walk func(n *html.Node, list tagList, depth int)
-	walk = func(n *html.Node, list tagList, depth int) {
-		if n.Type != html.ElementNode || depth > 16 || attr(n, attrHidden) != "" {
+	var walk func(i int, list tagList)
+	walk = func(i int, list tagList) {
+		n := &p.cands[i]
+		if n.Hidden {
 			return
 		}
-		if n.DataAtom == atom.A {
-			rel := strings.Fields(strings.ToLower(attr(n, "rel")))
+		if n.Tag == "a" {
+			rel := strings.Fields(strings.ToLower(n.Rel))
 			switch {
 			case slices.Contains(rel, "category") || list == catList:
 				add(0, n)
@@ -516,25 +412,23 @@ func (p *page) shownTags(host string) (cats, tags []string) {
 			}
 			return
 		}
-		if l := tagListOf(attr(n, "class") + " " + attr(n, "id")); l != noList {
+		if l := tagListOf(n.Class + " " + n.ElemID); l != noList {
 			list = l
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, list, depth+1)
-		}
+		p.eachChild(i, func(j int) { walk(j, list) })
 	}
-	for _, e := range p.elems {
-		if noiseCtx[attr(e, attrCtx)] {
+	for i := range p.elems {
+		if schema.NoiseRegion(p.elem(i).Region) {
 			continue
 		}
 		found[0], found[1] = found[0][:0], found[1][:0]
-		walk(e, noList, 0)
-		if len(found[0])+len(found[1]) <= maxShownTags {
+		walk(p.elems[i], noList)
+		if len(found[0])+len(found[1]) <= p.par.MaxShownTags {
 			cats = append(cats, found[0]...)
 			tags = append(tags, found[1]...)
 		}
 	}
-	if len(cats)+len(tags) > maxShownTags {
+	if len(cats)+len(tags) > p.par.MaxShownTags {
 		return nil, nil // tags of teasers all over the page
 	}
 	return cats, tags
@@ -573,15 +467,15 @@ func tagListOf(s string) tagList {
 // tags returns article:tag values, else keywords (JSON-LD, then meta), deduplicated,
 // else the tag links the page shows.
 func (p *page) tags(host string) []string {
-	raw := p.metaVals("article:tag")
+	raw := p.metaVals(schema.MetaTag)
 	if len(raw) == 0 {
 		raw = p.ld.strs("keywords")
 	}
 	if len(raw) == 0 {
-		raw = p.metaVals("news_keywords")
+		raw = p.metaVals(schema.MetaNewsKeywords)
 	}
 	if len(raw) == 0 {
-		raw = p.metaVals("keywords")
+		raw = p.metaVals(schema.MetaKeywords)
 	}
 	if len(raw) == 0 {
 		_, shown := p.shownTags(host)
@@ -597,7 +491,7 @@ func (p *page) tags(host string) []string {
 		for _, t := range parts {
 			t = collapse(t)
 			k := strings.ToLower(t)
-			if t == "" || seen[k] || utf8.RuneCountInString(t) > 60 {
+			if t == "" || seen[k] || utf8.RuneCountInString(t) > p.par.TagMaxRunes {
 				continue
 			}
 			seen[k] = true
@@ -626,16 +520,8 @@ func attr(n *html.Node, key string) string {
 	return ""
 }
 
-// textOr returns attribute key of n when set, else n's text.
-func textOr(n *html.Node, key string) string {
-	if v := attr(n, key); v != "" {
-		return v
-	}
-	return textOf(n)
-}
-
-// textOf returns the concatenated text under n, inline elements joined as shown and
-// block boundaries as spaces.
+// textOf returns the concatenated text under a content node, inline elements
+// joined as shown and block boundaries as spaces.
 func textOf(n *html.Node) string {
 	if n.Type == html.TextNode {
 		return n.Data
@@ -648,9 +534,6 @@ func textOf(n *html.Node) string {
 			case html.TextNode:
 				b.WriteString(c.Data)
 			case html.ElementNode:
-				if attr(c, attrHidden) != "" {
-					continue
-				}
 				if c.DataAtom == atom.Br || blockElem(c.DataAtom) {
 					b.WriteByte(' ')
 				}

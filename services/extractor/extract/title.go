@@ -7,10 +7,9 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-)
 
-// noiseCtx are the page regions whose headings and bylines are not the article's.
-var noiseCtx = map[string]bool{"nav": true, "footer": true, "aside": true, "comment": true, "related": true}
+	"github.com/newsjet/newsjet/pkg/schema"
+)
 
 // titleSeps separate a headline from a site name or section in <title> and og:title.
 var titleSeps = [...]string{" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " ‹ ", " › ", " / ", ": "}
@@ -25,7 +24,7 @@ func (p *page) title(site, host string) string {
 	siteTok := siteTokens(site, host)
 	var machine []string
 	for _, m := range p.machineTitles() {
-		if t := stripSite(m, siteTok); t != "" {
+		if t := p.lex.stripSite(m, siteTok); t != "" {
 			machine = append(machine, t)
 		}
 	}
@@ -33,8 +32,8 @@ func (p *page) title(site, host string) string {
 	var idx []int
 	for i := range p.h1s {
 		h := &p.h1s[i]
-		if h.hidden || h.text == "" || noiseCtx[h.ctx] || utf8.RuneCountInString(h.text) > 400 ||
-			isLogoHeading(h.text, siteTok, p.headTitle) {
+		if h.hidden || h.text == "" || schema.NoiseRegion(h.ctx) || utf8.RuneCountInString(h.text) > p.par.HeadlineMaxRunes ||
+			p.lex.isLogoHeading(h.text, siteTok, p.headTitle) {
 			continue
 		}
 		cands = append(cands, h)
@@ -53,7 +52,7 @@ func (p *page) title(site, host string) string {
 			}
 		}
 	}
-	if best >= 0 && bestSim >= 0.5 {
+	if best >= 0 && bestSim >= p.par.TitleAgreeF1 {
 		p.titleH1 = idx[best]
 		return cands[best].text
 	}
@@ -86,9 +85,6 @@ func (p *page) title(site, host string) string {
 	return p.contentTitle()
 }
 
-// fallbackTitleRunes bounds a title taken from the first line of the content.
-const fallbackTitleRunes = 120
-
 // contentTitle returns a title for a page that declares and shows none (plain
 // text, a list of links): the content's first heading, else its first line, cut
 // at a word boundary to at most fallbackTitleRunes runes; "" for empty content.
@@ -96,19 +92,19 @@ func (p *page) contentTitle() string {
 	if p.content == nil {
 		return ""
 	}
-	if h := firstHeading(p.content, 0); h != "" {
+	if h := firstHeading(p.content, p.par.FallbackTitleRunes, 0); h != "" {
 		return h
 	}
 	for line := range strings.Lines(contentText(p.content)) {
 		if line = collapse(line); line != "" {
-			return cutWords(line, fallbackTitleRunes)
+			return cutWords(line, p.par.FallbackTitleRunes)
 		}
 	}
 	return ""
 }
 
 // firstHeading returns the collapsed text of the first h1-h6 under n holding text.
-func firstHeading(n *html.Node, depth int) string {
+func firstHeading(n *html.Node, maxRunes, depth int) string {
 	if depth > 256 {
 		return ""
 	}
@@ -119,11 +115,11 @@ func firstHeading(n *html.Node, depth int) string {
 		switch c.DataAtom {
 		case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
 			if t := collapse(textOf(c)); t != "" {
-				return cutWords(t, fallbackTitleRunes)
+				return cutWords(t, maxRunes)
 			}
 			continue
 		}
-		if t := firstHeading(c, depth+1); t != "" {
+		if t := firstHeading(c, maxRunes, depth+1); t != "" {
 			return t
 		}
 	}
@@ -154,16 +150,17 @@ func cutWords(s string, n int) string {
 // top of the page that agrees with a machine title (a page whose only h1 is another
 // story's or the site's).
 func (p *page) shownHeadline(machine []string) string {
-	for _, e := range p.elems {
-		if attr(e, attrHidden) != "" || noiseCtx[attr(e, attrCtx)] || e.DataAtom == atom.Meta {
+	for i := range p.elems {
+		e := p.elem(i)
+		if e.Hidden || schema.NoiseRegion(e.Region) || e.Tag == "meta" {
 			continue
 		}
-		if !strings.EqualFold(attr(e, "itemprop"), "headline") && e.DataAtom != atom.H2 {
+		if !strings.EqualFold(e.Itemprop, "headline") && e.Tag != "h2" {
 			continue
 		}
-		t := collapse(textOf(e))
+		t := collapse(line(e))
 		for _, m := range machine {
-			if tokenF1(tokenize(t), tokenize(m)) >= 0.8 {
+			if tokenF1(tokenize(t), tokenize(m)) >= p.par.ShownHeadlineF1 {
 				return t
 			}
 		}
@@ -200,31 +197,31 @@ func (p *page) machineTitles() []string {
 		}
 	}
 	add(p.ld.str("headline"))
-	add(p.metaVal("og:title"))
-	add(p.metaVal("twitter:title"))
-	for _, e := range p.elems {
-		if strings.EqualFold(attr(e, "itemprop"), "headline") && attr(e, attrHidden) == "" {
-			add(textOr(e, "content"))
+	add(p.metaVal(schema.MetaOGTitle))
+	add(p.metaVal(schema.MetaTwitterTitle))
+	for i := range p.elems {
+		if e := p.elem(i); strings.EqualFold(e.Itemprop, "headline") && !e.Hidden {
+			add(contentOr(e))
 		}
 	}
-	add(p.metaVal("headline", "title", "dc.title", "parsely-title", "sailthru.title"))
+	add(p.metaVal(schema.MetaTitles[:]...))
 	add(p.headTitle)
 	return out
 }
 
 // isLogoHeading reports whether an h1 is the site's name rather than a headline: it
 // matches the site name, or the site part after the last separator of <title>.
-func isLogoHeading(text string, siteTok []string, headTitle string) bool {
+func (l *lexicon) isLogoHeading(text string, siteTok []string, headTitle string) bool {
 	t := tokenize(text)
 	if len(t) == 0 {
 		return true
 	}
-	if len(siteTok) > 0 && tokenF1(t, siteTok) >= 0.6 {
+	if len(siteTok) > 0 && tokenF1(t, siteTok) >= l.par.LogoF1 {
 		return true
 	}
 	for _, sep := range titleSeps {
 		if i := strings.LastIndex(headTitle, sep); i > 0 {
-			if tokenF1(t, tokenize(headTitle[i+len(sep):])) >= 0.8 && len(tokenize(headTitle[:i])) > len(t) {
+			if tokenF1(t, tokenize(headTitle[i+len(sep):])) >= l.par.LogoSuffixF1 && len(tokenize(headTitle[:i])) > len(t) {
 				return true
 			}
 		}
@@ -234,7 +231,7 @@ func isLogoHeading(text string, siteTok []string, headTitle string) bool {
 
 // stripSite removes a site-name suffix or prefix and a one-word section prefix
 // ("Opinion | ...") from a declared title.
-func stripSite(t string, siteTok []string) string {
+func (l *lexicon) stripSite(t string, siteTok []string) string {
 	for range 3 {
 		cut := false
 		for _, sep := range titleSeps {
@@ -243,13 +240,13 @@ func stripSite(t string, siteTok []string) string {
 				continue
 			}
 			head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
-			if isSiteLike(tail, siteTok) && len(tokenize(head)) >= 2 {
+			if l.isSiteLike(tail, siteTok) && len(tokenize(head)) >= 2 {
 				t, cut = head, true
 				break
 			}
 			j := strings.Index(t, sep)
 			head, tail = strings.TrimSpace(t[:j]), strings.TrimSpace(t[j+len(sep):])
-			if (isSiteLike(head, siteTok) || isSectionLabel(head)) && len(tokenize(tail)) >= 2 && sep != ": " {
+			if (l.isSiteLike(head, siteTok) || l.isSectionLabel(head)) && len(tokenize(tail)) >= 2 && sep != ": " {
 				t, cut = tail, true
 				break
 			}
@@ -263,35 +260,30 @@ func stripSite(t string, siteTok []string) string {
 
 // isSiteLike reports whether a title part names the site: it matches the site name
 // or looks like a domain.
-func isSiteLike(part string, siteTok []string) bool {
+func (l *lexicon) isSiteLike(part string, siteTok []string) bool {
 	pt := tokenize(part)
 	if len(pt) == 0 {
 		return false
 	}
-	if len(siteTok) > 0 && tokenF1(pt, siteTok) >= 0.5 {
+	if len(siteTok) > 0 && tokenF1(pt, siteTok) >= l.par.SiteLikeF1 {
 		return true
 	}
 	if joined := strings.Join(pt, ""); len(siteTok) > 0 && (joined == siteTok[len(siteTok)-1] || joined == strings.Join(siteTok, "")) {
 		return true
 	}
-	l := strings.ToLower(part)
-	return !strings.Contains(part, " ") && (strings.HasSuffix(l, ".com") || strings.HasSuffix(l, ".org") ||
-		strings.HasSuffix(l, ".net") || strings.Count(l, ".") >= 1 && len(pt) <= 3)
+	low := strings.ToLower(part)
+	return !strings.Contains(part, " ") && (strings.HasSuffix(low, ".com") || strings.HasSuffix(low, ".org") ||
+		strings.HasSuffix(low, ".net") || strings.Count(low, ".") >= 1 && len(pt) <= 3)
 }
 
 // isSectionLabel reports whether a title prefix is a one-word section label such as
 // "Opinion" or "Analysis".
-func isSectionLabel(part string) bool {
+func (l *lexicon) isSectionLabel(part string) bool {
 	pt := tokenize(part)
 	if len(pt) != 1 {
 		return false
 	}
-	switch pt[0] {
-	case "opinion", "analysis", "review", "editorial", "live", "video", "watch", "exclusive", "breaking",
-		"commentary", "column", "podcast", "photos", "interview", "explainer", "news":
-		return true
-	}
-	return false
+	return l.sectionLabels[pt[0]]
 }
 
 // tokenize returns the case-folded word tokens of s (letters, digits, underscore).

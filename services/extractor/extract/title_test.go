@@ -18,7 +18,7 @@ func TestStripSite(t *testing.T) {
 		"Council approves budget | Politics | The Daily Planet": "Council approves budget | Politics",
 	}
 	for in, want := range cases {
-		if got := stripSite(in, site); got != want {
+		if got := lexFor("en").stripSite(in, site); got != want {
 			t.Errorf("stripSite(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -52,7 +52,7 @@ func TestTitleChoice(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), Options{URL: "https://www.planet.example/a"})
+			a := metaOf(t, cleanedDoc("en", c.head, c.meta, englishBody), options{URL: "https://www.planet.example/a"})
 			if a.Title != c.want {
 				t.Errorf("Title = %q, want %q", a.Title, c.want)
 			}
@@ -66,12 +66,12 @@ func TestTitleFallsBackToContent(t *testing.T) {
 		{"first heading", `<p>Intro line.</p><h2>Ferry <em>timetable</em></h2><p>Text.</p>`, "Ferry timetable"},
 		{"first line", `<p>Just a plain text file.</p><p>With two paragraphs.</p>`, "Just a plain text file."},
 		{"link list", `<ul><li><a href="a.html">a.html</a></li><li><a href="b.html">b.html</a></li></ul>`, "a.html"},
-		{"long first line cut at a word", `<p>` + long + `</p>`, strings.TrimSpace(long[:fallbackTitleRunes])},
+		{"long first line cut at a word", `<p>` + long + `</p>`, strings.TrimSpace(long[:defaultParams.FallbackTitleRunes])},
 		{"empty", ``, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a := metaOf(t, cleanedDoc("", "", "", c.content), Options{URL: "https://example.com/a"})
+			a := metaOf(t, cleanedDoc("", "", "", c.content), options{URL: "https://example.com/a"})
 			if a.Title != c.want {
 				t.Errorf("title %q, want %q", a.Title, c.want)
 			}

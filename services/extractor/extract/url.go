@@ -11,7 +11,7 @@ import (
 // rel=canonical link (else og:url, else opts.URL), resolved against the page URL and
 // normalised (tracking parameters removed); a canonical on another site's home page is
 // ignored.
-func fillURLs(a *schema.Article, p *page, opts Options) {
+func fillURLs(a *schema.Article, p *page, opts options) {
 	base := opts.URL
 	if p.base != "" {
 		base = resolveURL(opts.URL, p.base)
@@ -20,7 +20,7 @@ func fillURLs(a *schema.Article, p *page, opts Options) {
 		a.URL = opts.URL
 	}
 	canon := ""
-	for _, c := range [...]string{p.link("canonical"), p.metaVal("og:url"), opts.URL} {
+	for _, c := range [...]string{p.link(schema.RelCanonical), p.metaVal(schema.MetaURL), opts.URL} {
 		if c == "" {
 			continue
 		}

@@ -5,8 +5,9 @@
 //	GET /articles/{id}/versions   every version of one article, oldest first
 //
 // GET /articles takes the query parameters q (full-text: words, "phrases", -exclusions),
-// site, author, language, since and until (RFC 3339, or a date YYYY-MM-DD meaning its
-// midnight UTC), limit (1..100, default 20) and cursor (the "next" of the previous
+// site, author, language, since and until (RFC 3339, a date YYYY-MM-DD meaning its
+// midnight UTC, or a duration back from now such as 24h), limit (1..100, default 20;
+// an explicit 0 is refused like 101) and cursor (the "next" of the previous
 // page). Errors are {"error": "..."} with status 400 (bad parameter), 404 (no such
 // article, or no such route under /articles/), 405 (a method other than GET or HEAD,
 // with an Allow header) or 503 (the store failed; retry later).
@@ -108,7 +109,7 @@ func ParseQuery(req *http.Request) (store.Query, error) {
 	}
 	var err error
 	if s := v.Get("limit"); s != "" {
-		if q.Limit, err = strconv.Atoi(s); err != nil {
+		if q.Limit, err = strconv.Atoi(s); err != nil || q.Limit < 1 || q.Limit > store.MaxLimit {
 			return q, &paramError{"limit", s}
 		}
 	}
@@ -121,8 +122,9 @@ func ParseQuery(req *http.Request) (store.Query, error) {
 	return q, nil
 }
 
-// ParseTime reads an RFC 3339 time or a YYYY-MM-DD date (midnight UTC); "" is the zero
-// time. It returns store.ErrInvalidQuery naming param for anything else.
+// ParseTime reads an RFC 3339 time, a YYYY-MM-DD date (midnight UTC) or a positive
+// duration counted back from now ("36h": 36 hours ago); "" is the zero time. It returns
+// store.ErrInvalidQuery naming param for anything else.
 func ParseTime(param, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -132,6 +134,9 @@ func ParseTime(param, s string) (time.Time, error) {
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return time.Now().Add(-d), nil
 	}
 	return time.Time{}, &paramError{param, s}
 }

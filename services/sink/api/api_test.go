@@ -2,16 +2,19 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentio/encoding/json"
 
 	"github.com/newsjet/newsjet/services/sink/api"
+	"github.com/newsjet/newsjet/services/sink/store"
 	"github.com/newsjet/newsjet/services/sink/store/sqlite"
 	"github.com/newsjet/newsjet/services/sink/store/storetest"
 )
@@ -42,6 +45,10 @@ func TestErrorsAreJSON(t *testing.T) {
 		{http.MethodGet, "/articles/" + a.ID + "/versions/1", http.StatusNotFound, ""},
 		{http.MethodGet, "/articles/nope", http.StatusNotFound, ""},
 		{http.MethodGet, "/articles?limit=0x", http.StatusBadRequest, ""},
+		{http.MethodGet, "/articles?limit=0", http.StatusBadRequest, ""},
+		{http.MethodGet, "/articles?limit=-1", http.StatusBadRequest, ""},
+		{http.MethodGet, "/articles?limit=101", http.StatusBadRequest, ""},
+		{http.MethodGet, "/articles?since=-1h", http.StatusBadRequest, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
@@ -83,6 +90,45 @@ func TestErrorsAreJSON(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("%s /articles/{id}: status %d", method, resp.StatusCode)
+		}
+	}
+}
+
+// since and until take an RFC 3339 time, a date, or a duration counted back from now.
+func TestParseTime(t *testing.T) {
+	before := time.Now()
+	got, err := api.ParseTime("since", "90m")
+	after := time.Now()
+	if err != nil || got.Before(before.Add(-90*time.Minute)) || got.After(after.Add(-90*time.Minute)) {
+		t.Errorf("ParseTime(90m) = %v, %v; want 90 minutes before now", got, err)
+	}
+	for in, want := range map[string]time.Time{
+		"2026-03-02T10:00:00+01:00": time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+		"2026-03-02":                time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+		"":                          {},
+	} {
+		if got, err := api.ParseTime("since", in); err != nil || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"-1h", "0s", "yesterday", "1d"} {
+		if _, err := api.ParseTime("since", in); !errors.Is(err, store.ErrInvalidQuery) || !strings.Contains(err.Error(), "since") {
+			t.Errorf("ParseTime(%q): %v, want ErrInvalidQuery naming since", in, err)
+		}
+	}
+}
+
+// An explicit limit is 1..100: 0 is refused like -1 and 101, not read as the default.
+func TestParseQueryLimit(t *testing.T) {
+	for query, want := range map[string]int{"": 0, "limit=1": 1, "limit=100": 100} {
+		q, err := api.ParseQuery(httptest.NewRequest(http.MethodGet, "/articles?"+query, nil))
+		if err != nil || q.Limit != want {
+			t.Errorf("%q: limit %d, %v; want %d", query, q.Limit, err, want)
+		}
+	}
+	for _, query := range []string{"limit=0", "limit=-1", "limit=101", "limit=x"} {
+		if _, err := api.ParseQuery(httptest.NewRequest(http.MethodGet, "/articles?"+query, nil)); !errors.Is(err, store.ErrInvalidQuery) {
+			t.Errorf("%q: %v, want ErrInvalidQuery", query, err)
 		}
 	}
 }

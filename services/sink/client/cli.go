@@ -27,7 +27,8 @@ const usage = `usage: newsjet articles [--api URL] COMMAND
                    of the next page is printed on stderr
   get ID           the article with its current version, one JSON line
   versions ID      one JSON line per version, oldest first
---api defaults to $` + EnvURL + `, else ` + DefaultURL + `. TIME is RFC 3339 or YYYY-MM-DD.`
+--api defaults to $` + EnvURL + `, else ` + DefaultURL + `. TIME is RFC 3339, YYYY-MM-DD or a
+duration back from now (24h).`
 
 // Run runs `newsjet articles` with args (the words after "articles"): JSON lines on
 // stdout, anything else on stderr. It returns ErrUsage (wrapped, with the usage text)

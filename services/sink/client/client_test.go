@@ -150,6 +150,11 @@ func TestRun(t *testing.T) {
 			t.Errorf("line %q is not a record: %v", line, err)
 		}
 	}
+	// --since also takes a duration back from now, as `newsjet tail --since` does.
+	out, _, err = run("list", "--all", "--since", "100000h")
+	if err != nil || strings.Count(out, "\n") != 5 {
+		t.Fatalf("list --since 100000h: %d lines, %v", strings.Count(out, "\n"), err)
+	}
 	out, _, err = run("get", first)
 	if err != nil || !strings.Contains(out, `"Story 0, updated"`) || strings.Count(out, "\n") != 1 {
 		t.Fatalf("get: %q %v", out, err)

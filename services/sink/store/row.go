@@ -100,9 +100,9 @@ func Prepare(a *schema.Article) (*Row, error) {
 }
 
 // RawArticleID returns the id of an article extracted from a page that had no URL at
-// all (no Newsjet-Url header, no canonical link): derived from the raw page's id, as the
-// extractor derives it, since there is no URL to name the article by.
-func RawArticleID(rawID string) string { return schema.ID("article", "raw", rawID) }
+// all (no Newsjet-Url header, no canonical link): schema.RawArticleID, the id the
+// extractor assigns.
+func RawArticleID(rawID string) string { return schema.RawArticleID(rawID) }
 
 // identity checks a's id and returns its normalised canonical URL: that of the canonical
 // URL, else of the URL. An article without either is identified by its id alone, which

@@ -1,6 +1,6 @@
 // Command cleaner runs the cleaner stage: raw pages in, cleaned pages out. Flags and
-// NEWSJET_* environment variables are those of package stage; --version prints the
-// version set at build time with -ldflags "-X main.version=...".
+// NEWSJET_* environment variables are those of package stage; --version prints
+// stage.Version, set at build time.
 package main
 
 import (
@@ -8,6 +8,4 @@ import (
 	"github.com/newsjet/newsjet/services/cleaner"
 )
 
-var version = "dev"
-
-func main() { stage.Main(cleaner.Service(version), nil) }
+func main() { stage.Main(cleaner.Service(stage.Version), nil) }

@@ -1,6 +1,6 @@
 // Command extractor runs the extractor stage: cleaned pages in, articles out. Flags and
-// NEWSJET_* environment variables are those of package stage; --version prints the
-// version set at build time with -ldflags "-X main.version=...".
+// NEWSJET_* environment variables are those of package stage; --version prints
+// stage.Version, set at build time.
 package main
 
 import (
@@ -8,6 +8,4 @@ import (
 	"github.com/newsjet/newsjet/services/extractor"
 )
 
-var version = "dev"
-
-func main() { stage.Main(extractor.Service(version), nil) }
+func main() { stage.Main(extractor.Service(stage.Version), nil) }

@@ -1,4 +1,5 @@
-// Command fetcher runs the fetcher stage: see package fetcher and `fetcher -h`.
+// Command fetcher runs the fetcher stage: see package fetcher and `fetcher -h`. Its
+// version is stage.Version, set at build time.
 package main
 
 import (
@@ -6,12 +7,7 @@ import (
 	"github.com/newsjet/newsjet/services/fetcher"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = fetcher.Version
-
 func main() {
 	var cfg fetcher.Config
-	svc := fetcher.Service(&cfg)
-	svc.Version = version
-	stage.Main(svc, cfg.RegisterServiceFlags)
+	stage.Main(fetcher.Service(&cfg), cfg.RegisterServiceFlags)
 }

@@ -1,6 +1,6 @@
 // Command sink runs the sink stage: Articles from NATS JetStream into PostgreSQL or
 // SQLite, with the read API on the HTTP port. Flags and NEWSJET_* variables: see
-// stage.Config and sink.Config.
+// stage.Config and sink.Config. Its version is stage.Version, set at build time.
 package main
 
 import (
@@ -8,12 +8,7 @@ import (
 	"github.com/newsjet/newsjet/services/sink"
 )
 
-// version is set at build time (-ldflags "-X main.version=...").
-var version = sink.Version
-
 func main() {
 	var cfg sink.Config
-	svc := sink.New(&cfg).Service()
-	svc.Version = version
-	stage.Main(svc, cfg.RegisterFlags)
+	stage.Main(sink.New(&cfg).Service(), cfg.RegisterFlags)
 }

@@ -1,4 +1,23 @@
-package clean
+// Package htmlparse is newsjet's HTML parser, the one both the cleaner (for the
+// page) and the extractor (for the cleaned content) use: a one-pass HTML tokenizer
+// and tree builder that produces the same *html.Node types as
+// golang.org/x/net/html.Parse, at a fraction of its cost.
+//
+// It shares the input string (text and attribute values are substrings unless
+// they hold character references), allocates nodes and attributes in chunks, keeps
+// the text of only the raw-text elements that carry data (title, textarea, JSON
+// scripts), drops comments, doctypes, event-handler attributes and styles that do
+// not hide, and follows the HTML tree-construction rules that matter for text:
+// implied end tags of p, li, dd/dt, headings, table rows and cells, options and
+// links; end tags close the nearest matching open element without crossing a table
+// cell. It does not reconstruct misnested formatting elements nor foster-parent
+// table text, which only moves text around inline. Open elements nest at most
+// MaxOpen deep; deeper ones are flattened into their ancestor (their tags dropped, a
+// block's leaving a line break between texts; their text and children kept), so any
+// input parses in linear time and the tree stays as small as its text.
+//
+// It is a pure package: no I/O, no global state, safe for concurrent use.
+package htmlparse
 
 import (
 	"strings"
@@ -7,26 +26,9 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// This file holds the page parser: a one-pass HTML tokenizer and tree builder
-// that produces the same *html.Node types as golang.org/x/net/html.Parse, at a
-// fraction of its cost. It shares the input string (text and attribute values
-// are substrings unless they hold character references), allocates nodes and
-// attributes in chunks, keeps the text of only the raw-text elements that carry
-// data (title, textarea, JSON-LD scripts), drops event-handler attributes and
-// styles that do not hide, and follows the HTML tree-construction rules that
-// matter for text: implied end tags of p, li, dd/dt, headings, table rows and
-// cells, options and links; end tags close the nearest matching open element
-// without crossing a table cell. It does not reconstruct misnested formatting
-// elements nor foster-parent table text, which only moves text around inline.
-// Open elements nest at most maxOpen deep; deeper ones are flattened into their
-// ancestor: their tags are dropped (a block's leaves a line break between texts) and
-// their text and children kept, so any input parses in linear time and the cleaned
-// document stays as small as its text.
-
-// maxOpen is the deepest nesting of open elements the parser keeps: under the
-// 512 that golang.org/x/net/html.Parse accepts, with room for the cleaned
-// document's own wrappers, so the extractor can always parse it.
-const maxOpen = 480
+// MaxOpen is the deepest nesting of open elements the parser keeps, under the 512
+// that golang.org/x/net/html.Parse accepts.
+const MaxOpen = 480
 
 type treeParser struct {
 	s      string
@@ -39,17 +41,28 @@ type treeParser struct {
 	stack  []*html.Node
 	openP  int
 	openA  int
-	// flat counts the start tags dropped beyond maxOpen whose end tags are still due.
+	// flat counts the start tags dropped beyond MaxOpen whose end tags are still due.
 	flat     int
 	nodeSlab []html.Node
 	attrSlab []html.Attribute
 	scratch  []html.Attribute
 }
 
-// parseHTML parses a decoded page into a document tree with <html>, <head> and
-// <body> always present.
-func parseHTML(s string) *html.Node {
-	p := &treeParser{s: s, stack: make([]*html.Node, 0, 64)}
+// Document parses a decoded page into a document tree with <html>, <head> and
+// <body> always present. Head elements (meta, link, title, script, style, base,
+// noscript) before the first other element or text go into <head>.
+func Document(s string) *html.Node {
+	return newParser(s, false).doc
+}
+
+// Body parses s as the content of <body> (a fragment: head elements stay where they
+// are) and returns the <body> element of the document it makes.
+func Body(s string) *html.Node {
+	return newParser(s, true).body
+}
+
+func newParser(s string, inBody bool) *treeParser {
+	p := &treeParser{s: s, inBody: inBody, stack: make([]*html.Node, 0, 64)}
 	p.doc = p.newNode(html.DocumentNode, "", 0, nil)
 	p.htmlEl = p.newNode(html.ElementNode, "html", atom.Html, nil)
 	p.head = p.newNode(html.ElementNode, "head", atom.Head, nil)
@@ -59,7 +72,7 @@ func parseHTML(s string) *html.Node {
 	link(p.htmlEl, p.body)
 	p.stack = append(p.stack, p.body)
 	p.run()
-	return p.doc
+	return p
 }
 
 func link(parent, child *html.Node) {
@@ -249,7 +262,7 @@ func (p *treeParser) addAttr(rawKey, val string) {
 	if len(key) > 2 && key[0] == 'o' && key[1] == 'n' {
 		return
 	}
-	if key == "style" && !styleHides(val) {
+	if key == "style" && !StyleHides(val) {
 		return
 	}
 	for _, a := range p.scratch {
@@ -341,28 +354,72 @@ func (p *treeParser) startTag() {
 		p.inBody = true
 	}
 	p.closeImplied(a)
+	p.openImplied(a)
 	parent := p.stack[len(p.stack)-1]
-	if len(p.stack) >= maxOpen && !raw && !voidElements[name] && !selfClosing {
+	var ns string
+	switch {
+	case parent.Namespace != "" && parent.DataAtom != atom.ForeignObject:
+		ns = parent.Namespace
+	case a == atom.Svg:
+		ns = "svg"
+	case a == atom.Math:
+		ns = "math"
+	}
+	opens := !raw && !Void(a) && !(selfClosing && ns != "")
+	if opens && len(p.stack) >= MaxOpen {
 		p.flatten(parent, a)
 		return
 	}
 	n := p.newNode(html.ElementNode, name, a, attrs)
-	switch {
-	case parent.Namespace != "" && parent.DataAtom != atom.ForeignObject:
-		n.Namespace = parent.Namespace
-	case a == atom.Svg:
-		n.Namespace = "svg"
-	case a == atom.Math:
-		n.Namespace = "math"
-	}
+	n.Namespace = ns
 	link(parent, n)
 	if raw {
 		p.rawChild(n, rawText)
 		return
 	}
-	if voidElements[name] || (selfClosing && n.Namespace != "") {
+	if opens {
+		p.push(n)
+	}
+	if (a == atom.Pre || a == atom.Listing) && n.Namespace == "" {
+		// A line break right after the start tag is not part of the text.
+		if strings.HasPrefix(p.s[p.pos:], "\r\n") {
+			p.pos += 2
+		} else if p.pos < len(p.s) && (p.s[p.pos] == '\n' || p.s[p.pos] == '\r') {
+			p.pos++
+		}
+	}
+}
+
+// openImplied opens the table parts a row or cell start tag a implies: a <tbody>
+// around a row (or cell) put straight in a <table>, a <tr> around a cell put
+// straight in a table or table section.
+func (p *treeParser) openImplied(a atom.Atom) {
+	if a != atom.Tr && a != atom.Td && a != atom.Th {
 		return
 	}
+	top := p.stack[len(p.stack)-1]
+	if top.Namespace != "" {
+		return
+	}
+	if top.DataAtom == atom.Table {
+		p.openWrapper("tbody", atom.Tbody)
+		top = p.stack[len(p.stack)-1]
+	}
+	if a != atom.Tr {
+		switch top.DataAtom {
+		case atom.Tbody, atom.Thead, atom.Tfoot:
+			p.openWrapper("tr", atom.Tr)
+		}
+	}
+}
+
+// openWrapper opens an element no tag of the input names, unless MaxOpen are open.
+func (p *treeParser) openWrapper(name string, a atom.Atom) {
+	if len(p.stack) >= MaxOpen {
+		return
+	}
+	n := p.newNode(html.ElementNode, name, a, nil)
+	link(p.stack[len(p.stack)-1], n)
 	p.push(n)
 }
 
@@ -431,12 +488,12 @@ func mergeAttrs(n *html.Node, attrs []html.Attribute) {
 	}
 }
 
-// flatten drops the start tag of an element nested beyond maxOpen: what it holds goes
+// flatten drops the start tag of an element nested beyond MaxOpen: what it holds goes
 // into parent, after a line break when it is a block, so the texts of sibling blocks
 // stay apart.
 func (p *treeParser) flatten(parent *html.Node, a atom.Atom) {
 	p.flat++
-	if last := parent.LastChild; blockTags[a] && (last == nil || last.Type != html.TextNode || last.Data != "\n") {
+	if last := parent.LastChild; Block(a) && (last == nil || last.Type != html.TextNode || last.Data != "\n") {
 		link(parent, p.newNode(html.TextNode, "\n", 0, nil))
 	}
 }
@@ -542,12 +599,29 @@ func (p *treeParser) closeImplied(a atom.Atom) {
 		}
 	case atom.A:
 		if p.openA > 0 {
-			i = p.find(stopNone, atom.A)
+			i = p.openLink()
 		}
 	}
 	if i > 0 {
 		p.popTo(i)
 	}
+}
+
+// openLink returns the index of the open <a> a new <a> closes: the nearest one
+// with no block element opened inside it since. A link holding blocks (a teaser
+// card, a menu entry with its drop-down) stays open: the standard's adoption
+// agency keeps those blocks, and the new link in them, where they are.
+func (p *treeParser) openLink() int {
+	for i := len(p.stack) - 1; i > 0; i-- {
+		a := p.stack[i].DataAtom
+		if a == atom.A {
+			return i
+		}
+		if blocks[a] || scopeBoundary[a] {
+			return -1
+		}
+	}
+	return -1
 }
 
 // findInTable finds an open table part up to the nearest open table.
@@ -586,16 +660,20 @@ func (p *treeParser) endTag() {
 		return
 	}
 	if p.flat > 0 {
-		// The end tag of an element flattened beyond maxOpen.
+		// The end tag of an element flattened beyond MaxOpen.
 		p.flat--
 		return
 	}
 	tableEnd := a == atom.Table || a == atom.Tbody || a == atom.Thead || a == atom.Tfoot || a == atom.Tr
 	for i := len(p.stack) - 1; i > 0; i-- {
 		n := p.stack[i]
-		if n.DataAtom == a && (a != 0 || n.Data == name) {
+		if n.DataAtom == a && (a != 0 || n.Data == name) || heading(a) && heading(n.DataAtom) {
+			// Any heading's end tag closes the open heading (<h2>...</h3>).
 			p.popTo(i)
 			return
+		}
+		if a == atom.Li && (n.DataAtom == atom.Ul || n.DataAtom == atom.Ol) {
+			return // no list item in this list: a stray </li>
 		}
 		switch n.DataAtom {
 		case atom.Td, atom.Th, atom.Caption:
@@ -608,9 +686,22 @@ func (p *treeParser) endTag() {
 	}
 }
 
+func heading(a atom.Atom) bool {
+	switch a {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return true
+	}
+	return false
+}
+
 // text adds character data to the current element (the body once any
-// non-whitespace text is seen).
+// non-whitespace text is seen). NUL characters are dropped, as in a body.
 func (p *treeParser) text(t string) {
+	if strings.IndexByte(t, 0) >= 0 {
+		if t = strings.ReplaceAll(t, "\x00", ""); t == "" {
+			return
+		}
+	}
 	if !p.inBody {
 		k := 0
 		for k < len(t) && isSpace(t[k]) {
@@ -624,11 +715,32 @@ func (p *treeParser) text(t string) {
 	}
 	t = unescape(t)
 	parent := p.stack[len(p.stack)-1]
-	// Beyond maxOpen texts are not joined: joining each to a growing text would be
+	// Beyond MaxOpen texts are not joined: joining each to a growing text would be
 	// quadratic.
 	if last := parent.LastChild; last != nil && last.Type == html.TextNode && p.flat == 0 {
 		last.Data += t
 		return
 	}
 	link(parent, p.newNode(html.TextNode, t, 0, nil))
+}
+
+// StyleHides reports whether an inline style hides the element: display:none or
+// visibility:hidden, in any case and spacing.
+func StyleHides(s string) bool {
+	s = strings.ToLower(s)
+	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
+		return false
+	}
+	s = strings.ReplaceAll(s, " ", "")
+	return strings.Contains(s, "display:none") || strings.Contains(s, "visibility:hidden")
+}
+
+// Void reports whether an element has no end tag and no content (br, img, meta, ...).
+func Void(a atom.Atom) bool {
+	switch a {
+	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input, atom.Link,
+		atom.Meta, atom.Source, atom.Track, atom.Wbr, atom.Param:
+		return true
+	}
+	return false
 }

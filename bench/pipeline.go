@@ -1,0 +1,339 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/newsjet/newsjet/internal/claimcheck"
+	"github.com/newsjet/newsjet/internal/stage"
+	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner"
+	"github.com/newsjet/newsjet/services/extractor"
+	"github.com/newsjet/newsjet/services/fetcher"
+	"github.com/newsjet/newsjet/services/sink"
+)
+
+// pipelineMaxPayload is the embedded server's max payload, as `newsjet run` sets it.
+const pipelineMaxPayload = 8 << 20
+
+// Cost is the wall time and the process's CPU time (user and system) of a phase.
+type Cost struct {
+	Wall, CPU time.Duration
+}
+
+// PipelineResult compares one pass of pages through the four stages on an
+// embedded JetStream server with the same pages through clean and extract in
+// process.
+type PipelineResult struct {
+	Pages               int // pages per phase (the corpus times the rounds)
+	InProcess, Pipeline Cost
+	// Articles counts the article messages the pipeline published (a page seen in
+	// several rounds is one article: the extracted stream drops the repeats), and
+	// DeadLetters the messages it dead-lettered.
+	Articles, DeadLetters int
+}
+
+// Throughput is the pipeline's pages per second over the in-process path's.
+func (r PipelineResult) Throughput() float64 {
+	return r.InProcess.Wall.Seconds() / r.Pipeline.Wall.Seconds()
+}
+
+// CPU is the pipeline's CPU time over the in-process path's, for the same pages.
+func (r PipelineResult) CPU() float64 {
+	return r.Pipeline.CPU.Seconds() / r.InProcess.CPU.Seconds()
+}
+
+// Print writes the figures; the last two lines are the ratios.
+func (r PipelineResult) Print(w io.Writer) {
+	line := func(name string, c Cost) {
+		fmt.Fprintf(w, "%-10s %6d pages  %8.2fs wall  %8.1f pages/s  %8.2fs cpu\n", name, r.Pages, c.Wall.Seconds(),
+			float64(r.Pages)/c.Wall.Seconds(), c.CPU.Seconds())
+	}
+	line("in-process", r.InProcess)
+	line("pipeline", r.Pipeline)
+	fmt.Fprintf(w, "pipeline published %d articles, dead-lettered %d messages\n", r.Articles, r.DeadLetters)
+	fmt.Fprintf(w, "pipeline/in-process throughput %.2f\n", r.Throughput())
+	fmt.Fprintf(w, "pipeline/in-process cpu %.2f\n", r.CPU())
+}
+
+// RunPipeline runs pages (rounds times, each round under its own URLs, so no page
+// is a duplicate of another) first through cleaner.CleanPage and extractor.Article
+// in process, workers at a time, then through the fetcher, cleaner, extractor and
+// sink stages running on an embedded JetStream server whose store (and the sink's
+// SQLite database) lives in dir, each stage with workers workers (the sink with
+// sink.DefaultConcurrency, as `newsjet run` has it). The pipeline phase runs from
+// the first raw page published to the moment every stage's consumer is idle; its
+// pages enter as raw pages on the raw subject (the fetcher runs but fetches
+// nothing: fetching measures the network). The CPU of a phase is the whole
+// process's, embedded server included.
+func RunPipeline(ctx context.Context, pages []Page, rounds, workers int, dir string) (*PipelineResult, error) {
+	var raws []*schema.RawPage
+	for r := range max(rounds, 1) {
+		for _, p := range pages {
+			url := p.URL + "#round-" + strconv.Itoa(r)
+			raws = append(raws, &schema.RawPage{URL: url, StatusCode: 200, FetchedAt: time.Now().UTC(), Body: p.Raw})
+		}
+	}
+	res := &PipelineResult{Pages: len(raws)}
+	var err error
+	if res.InProcess, err = measure(func() error { return inProcess(raws, workers) }); err != nil {
+		return nil, err
+	}
+	pl, err := startPipeline(ctx, dir, workers)
+	if err != nil {
+		return nil, err
+	}
+	defer pl.stop()
+	res.Pipeline, err = measure(func() error { return pl.process(ctx, raws) })
+	if err != nil {
+		return nil, err
+	}
+	if res.Articles, err = pl.count(ctx, schema.ExtractedStream.Name); err != nil {
+		return nil, err
+	}
+	if res.DeadLetters, err = pl.count(ctx, schema.DeadLetterStream.Name); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// count returns the number of messages in a stream.
+func (p *benchPipeline) count(ctx context.Context, stream string) (int, error) {
+	s, err := p.js.Stream(ctx, stream)
+	if err != nil {
+		return 0, err
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return int(info.State.Msgs), nil
+}
+
+// measure runs f and returns its wall and CPU time.
+func measure(f func() error) (Cost, error) {
+	runtime.GC()
+	cpu0, start := processCPU(), time.Now()
+	err := f()
+	return Cost{Wall: time.Since(start), CPU: processCPU() - cpu0}, err
+}
+
+// inProcess cleans and extracts every page with the stages' own functions, workers
+// at a time, without encoding any message.
+func inProcess(raws []*schema.RawPage, workers int) error {
+	next := make(chan *schema.RawPage)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for raw := range next {
+				now := time.Now()
+				page := *raw
+				page.ContentHash = schema.ContentHash(raw.Body)
+				page.ID = schema.RawPageID(page.URL, page.ContentHash)
+				cp, err := cleaner.CleanPage(&page, raw.Body, "bench", now)
+				if err != nil {
+					continue // an unprocessable page: the pipeline dead-letters it
+				}
+				if _, err := extractor.Article(cp, "bench", now); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for _, r := range raws {
+		next <- r
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// benchPipeline is the embedded server with the four stages running on it.
+type benchPipeline struct {
+	ns     *server.Server
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	svcs   []stage.Service
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errs   chan error
+}
+
+func startPipeline(ctx context.Context, dir string, workers int) (*benchPipeline, error) {
+	ns, err := server.NewServer(&server.Options{ServerName: "bench", JetStream: true, StoreDir: filepath.Join(dir, "jetstream"),
+		MaxPayload: pipelineMaxPayload, DontListen: true, NoSigs: true, NoLog: true})
+	if err != nil {
+		return nil, fmt.Errorf("embedded server: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		ns.Shutdown()
+		return nil, errors.New("embedded server: not ready")
+	}
+	p := &benchPipeline{ns: ns, errs: make(chan error, 4)}
+	if p.nc, err = nats.Connect("", nats.InProcessServer(ns)); err != nil {
+		p.stop()
+		return nil, err
+	}
+	if p.js, err = jetstream.New(p.nc, jetstream.WithDefaultTimeout(30*time.Second)); err != nil {
+		p.stop()
+		return nil, err
+	}
+	p.svcs = []stage.Service{
+		fetcher.Service(&fetcher.Config{}),
+		cleaner.Service("bench"),
+		extractor.Service("bench"),
+		sink.New(&sink.Config{Store: "sqlite:" + filepath.Join(dir, "articles.db")}).Service(),
+	}
+	// Streams and consumers first, one after the other (as `newsjet run` does).
+	if err := stage.ProvisionStreams(ctx, p.js, schema.Streams(), 1); err != nil {
+		p.stop()
+		return nil, err
+	}
+	for _, svc := range p.svcs {
+		if _, err := p.js.CreateOrUpdateConsumer(ctx, svc.Consumer.Stream, stage.ConsumerConfig(svc.Consumer)); err != nil {
+			p.stop()
+			return nil, fmt.Errorf("consumer %s: %w", svc.Consumer.Durable, err)
+		}
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p.cancel = cancel
+	metrics := stage.NewMetrics()
+	for _, svc := range p.svcs {
+		nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("bench/"+svc.Name))
+		if err != nil {
+			p.stop()
+			return nil, err
+		}
+		cfg := stage.Config{Conn: nc, Metrics: metrics, Concurrency: workers, NoProvision: true}
+		if svc.Name == sink.Name {
+			cfg.Concurrency = sink.DefaultConcurrency
+		}
+		p.wg.Go(func() {
+			defer nc.Close()
+			if err := stage.Run(runCtx, cfg, svc, zap.NewNop()); err != nil || runCtx.Err() == nil {
+				p.errs <- fmt.Errorf("stage %s stopped: %v", svc.Name, err)
+			}
+		})
+	}
+	return p, p.waitIdle(ctx)
+}
+
+// process publishes every raw page on the raw subject and waits until the pipeline
+// is idle.
+func (p *benchPipeline) process(ctx context.Context, raws []*schema.RawPage) error {
+	for _, r := range raws {
+		page := *r
+		page.Body = nil
+		data, err := claimcheck.EncodeRawPage(ctx, p.js, &page, r.Body, pipelineMaxPayload)
+		if err != nil {
+			return err
+		}
+		msg := &nats.Msg{Subject: schema.RawSubject(page.URL), Data: data, Header: nats.Header{
+			schema.HeaderSchema: {schema.RawPageV1}, schema.HeaderMsgID: {page.ID}}}
+		if _, err := p.js.PublishMsgAsync(msg); err != nil {
+			return err
+		}
+	}
+	select {
+	case <-p.js.PublishAsyncComplete():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return p.waitIdle(ctx)
+}
+
+// waitIdle returns once every stage's consumer has nothing pending nor unacked at
+// two polls 10 ms apart.
+func (p *benchPipeline) waitIdle(ctx context.Context) error {
+	for quiet := 0; quiet < 2; {
+		select {
+		case err := <-p.errs:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+		idle := true
+		for _, svc := range p.svcs {
+			c, err := p.js.Consumer(ctx, svc.Consumer.Stream, svc.Consumer.Durable)
+			if err != nil {
+				return err
+			}
+			info, err := c.Info(ctx)
+			if err != nil {
+				return err
+			}
+			idle = idle && info.NumPending == 0 && info.NumAckPending == 0 && info.NumWaiting > 0
+		}
+		if idle {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	return nil
+}
+
+func (p *benchPipeline) stop() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+	p.wg.Wait()
+	if p.nc != nil {
+		p.nc.Close()
+	}
+	p.ns.Shutdown()
+	p.ns.WaitForShutdown()
+}
+
+// PipelineMain runs the pipeline benchmark with args (without the program name):
+//
+//	-data DIR    AEB directory (default DefaultDataDir())
+//	-rounds N    times the corpus goes through each path (default 3)
+//	-workers N   workers of the in-process path and of each stage (default GOMAXPROCS)
+//
+// It prints both paths' figures, then "pipeline/in-process throughput R" and
+// "pipeline/in-process cpu C".
+func PipelineMain(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("pipelinebench", flag.ContinueOnError)
+	fs.SetOutput(w)
+	data := fs.String("data", DefaultDataDir(), "AEB directory holding ground-truth.json and html/")
+	rounds := fs.Int("rounds", 3, "times the corpus goes through each path")
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "workers of the in-process path and of each stage")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	pages, err := LoadCorpus(*data)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "newsjet-pipelinebench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	res, err := RunPipeline(context.Background(), pages, *rounds, max(*workers, 1), dir)
+	if err != nil {
+		return err
+	}
+	res.Print(w)
+	return nil
+}
