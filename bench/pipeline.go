@@ -202,8 +202,13 @@ func startPipeline(ctx context.Context, dir string, workers int) (*benchPipeline
 		extractor.Service("bench"),
 		sink.New(&sink.Config{Store: "sqlite:" + filepath.Join(dir, "articles.db")}).Service(),
 	}
-	// Streams and consumers first, one after the other (as `newsjet run` does).
+	// Streams, the page bucket and consumers first, one after the other (as `newsjet
+	// run` does): the stages run with provisioning off.
 	if err := stage.ProvisionStreams(ctx, p.js, schema.Streams(), 1); err != nil {
+		p.stop()
+		return nil, err
+	}
+	if err := claimcheck.Check(ctx, p.js, true); err != nil {
 		p.stop()
 		return nil, err
 	}
