@@ -55,11 +55,15 @@ func (*Article) SchemaName() string { return ArticleV1 }
 // SchemaName implements Message.
 func (*DeadLetter) SchemaName() string { return DeadLetterV1 }
 
+// SchemaName implements Message.
+func (*StoryUpdate) SchemaName() string { return StoryUpdateV1 }
+
 func (m *FetchRequest) setSchema() { m.Schema = FetchRequestV1 }
 func (m *RawPage) setSchema()      { m.Schema = RawPageV1 }
 func (m *CleanedPage) setSchema()  { m.Schema = CleanedPageV2 }
 func (m *Article) setSchema()      { m.Schema = ArticleV1 }
 func (m *DeadLetter) setSchema()   { m.Schema = DeadLetterV1 }
+func (m *StoryUpdate) setSchema()  { m.Schema = StoryUpdateV1 }
 
 // Encode sets the message's schema member to its newest version, validates it and
 // returns its JSON encoding. A message that fails validation is not encoded. HTML
@@ -173,8 +177,9 @@ var (
 	cleanedPageVersions  = map[string]func([]byte) (*CleanedPage, error){
 		CleanedPageV1: upcastCleanedPageV1, CleanedPageV2: direct[CleanedPage],
 	}
-	articleVersions    = map[string]func([]byte) (*Article, error){ArticleV1: direct[Article]}
-	deadLetterVersions = map[string]func([]byte) (*DeadLetter, error){DeadLetterV1: direct[DeadLetter]}
+	articleVersions     = map[string]func([]byte) (*Article, error){ArticleV1: direct[Article]}
+	deadLetterVersions  = map[string]func([]byte) (*DeadLetter, error){DeadLetterV1: direct[DeadLetter]}
+	storyUpdateVersions = map[string]func([]byte) (*StoryUpdate, error){StoryUpdateV1: direct[StoryUpdate]}
 )
 
 // DecodeFetchRequest decodes any version of a FetchRequest.
@@ -201,6 +206,11 @@ func DecodeArticle(data []byte) (*Article, error) {
 // DecodeDeadLetter decodes any version of a DeadLetter.
 func DecodeDeadLetter(data []byte) (*DeadLetter, error) {
 	return decode[DeadLetter](data, "newsjet.dead_letter", deadLetterVersions)
+}
+
+// DecodeStoryUpdate decodes any version of a StoryUpdate.
+func DecodeStoryUpdate(data []byte) (*StoryUpdate, error) {
+	return decode[StoryUpdate](data, "newsjet.story_update", storyUpdateVersions)
 }
 
 // MaxBareGzipSize bounds the decompressed size of a gzip-encoded bare page, so a

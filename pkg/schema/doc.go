@@ -4,12 +4,13 @@
 //
 // # Messages
 //
-// Five message types flow through the pipeline, each on its own stream:
+// Six message types flow through the pipeline, each on its own stream:
 //
 //	FetchRequest  news.fetch.<domain>      a URL to fetch (article, feed or sitemap)
 //	RawPage       news.raw.<domain>        the bytes a server returned, in any charset
 //	CleanedPage   news.cleaned.<domain>    the page decoded to UTF-8, boilerplate removed
 //	Article       news.extracted.<domain>  the structured article
+//	StoryUpdate   news.stories.<domain>    an article joined a story (copies of one text)
 //	DeadLetter    news.dead.<stage>        a message a stage could not process, with the reason
 //
 // <domain> is the site's host name with dots replaced by underscores

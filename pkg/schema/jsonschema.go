@@ -21,5 +21,5 @@ func JSONSchema(name string) ([]byte, error) {
 
 // SchemaNames lists every message version this build reads, oldest type first.
 func SchemaNames() []string {
-	return []string{FetchRequestV1, RawPageV1, CleanedPageV1, CleanedPageV2, ArticleV1, DeadLetterV1}
+	return []string{FetchRequestV1, RawPageV1, CleanedPageV1, CleanedPageV2, ArticleV1, DeadLetterV1, StoryUpdateV1}
 }

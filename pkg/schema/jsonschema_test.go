@@ -15,7 +15,7 @@ import (
 func TestJSONSchemaMatchesTypes(t *testing.T) {
 	types := map[string]any{
 		FetchRequestV1: FetchRequest{}, RawPageV1: RawPage{}, CleanedPageV1: cleanedPageV1{},
-		CleanedPageV2: CleanedPage{}, ArticleV1: Article{}, DeadLetterV1: DeadLetter{},
+		CleanedPageV2: CleanedPage{}, ArticleV1: Article{}, DeadLetterV1: DeadLetter{}, StoryUpdateV1: StoryUpdate{},
 	}
 	defs := map[string]map[string]any{
 		CleanedPageV2: {"head": PageHead{}, "meta": Meta{}, "link": Link{}, "headline": Headline{}, "candidate": Candidate{}},

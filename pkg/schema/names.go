@@ -9,6 +9,7 @@ const (
 	CleanedPageV2  = "newsjet.cleaned_page.v2"
 	ArticleV1      = "newsjet.article.v1"
 	DeadLetterV1   = "newsjet.dead_letter.v1"
+	StoryUpdateV1  = "newsjet.story_update.v1"
 )
 
 // Header names newsjet reads and writes on NATS messages.

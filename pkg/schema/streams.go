@@ -48,10 +48,11 @@ const (
 	RawSubjectPrefix       = "news.raw"
 	CleanedSubjectPrefix   = "news.cleaned"
 	ExtractedSubjectPrefix = "news.extracted"
+	StoriesSubjectPrefix   = "news.stories"
 	DeadSubjectPrefix      = "news.dead"
 )
 
-// The five streams. Retention is chosen per stream:
+// The six streams. Retention is chosen per stream:
 //
 //   - FetchStream is a work queue: a request is done once fetched, and only the fetcher
 //     reads it.
@@ -62,6 +63,8 @@ const (
 //   - ExtractedStream keeps articles for 30 days under limits retention: it must serve
 //     any number of user consumers besides the sink (interest retention would drop a
 //     message that no consumer wants yet).
+//   - StoriesStream keeps the sink's story updates for 30 days under limits retention,
+//     like the articles they are about, for any number of subscribers.
 //   - DeadLetterStream keeps failures for 30 days so an operator can inspect and replay
 //     them.
 var (
@@ -97,6 +100,14 @@ var (
 		MaxAge:      30 * 24 * time.Hour,
 		Duplicates:  2 * time.Minute,
 	}
+	StoriesStream = StreamSpec{
+		Name:        "NEWS_STORIES",
+		Description: "Story updates from the sink: an article joined a group of copies of one text.",
+		Subjects:    []string{StoriesSubjectPrefix + ".>"},
+		Retention:   LimitsRetention,
+		MaxAge:      30 * 24 * time.Hour,
+		Duplicates:  2 * time.Minute,
+	}
 	DeadLetterStream = StreamSpec{
 		Name:        "NEWS_DEAD",
 		Description: "Messages a stage could not process, with the reason.",
@@ -109,7 +120,7 @@ var (
 
 // Streams lists every stream in pipeline order.
 func Streams() []StreamSpec {
-	return []StreamSpec{FetchStream, RawStream, CleanedStream, ExtractedStream, DeadLetterStream}
+	return []StreamSpec{FetchStream, RawStream, CleanedStream, ExtractedStream, StoriesStream, DeadLetterStream}
 }
 
 // ConsumerSpec describes a stage's durable pull consumer. All replicas of a stage bind
@@ -205,6 +216,9 @@ func CleanedSubject(url string) string { return CleanedSubjectPrefix + "." + Dom
 
 // ExtractedSubject is the subject an Article for url is published on.
 func ExtractedSubject(url string) string { return ExtractedSubjectPrefix + "." + DomainToken(url) }
+
+// StoriesSubject is the subject a StoryUpdate about an article at url is published on.
+func StoriesSubject(url string) string { return StoriesSubjectPrefix + "." + DomainToken(url) }
 
 // DeadSubject is the subject the named stage publishes its dead letters on.
 func DeadSubject(stage string) string { return DeadSubjectPrefix + "." + stage }

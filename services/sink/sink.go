@@ -13,6 +13,12 @@
 // until the database answers again, so an outage of any length loses nothing and uses
 // up no delivery. Another write error is transient (redelivery with back-off). A
 // PostgreSQL server unreachable at start is waited for, not ready meanwhile.
+//
+// Stories: the store gives every article a story, the group of stored copies of its
+// text (see store's stories.go). When an article joins a story, the handler returns a
+// schema.StoryUpdate for schema.StoriesSubject, which the runtime publishes before it
+// acknowledges the article. When the story step failed (the article is stored
+// without its story), the handler fails transiently, so the redelivery retries it.
 package sink
 
 import (
@@ -54,6 +60,8 @@ type Config struct {
 	Store string
 	// Batch tunes the group commit.
 	Batch store.BatcherConfig
+	// NoStories turns story assignment and story updates off (the flag --stories=false).
+	NoStories bool
 }
 
 // RegisterFlags binds the configuration to flags of fs; each can also be set by its
@@ -63,6 +71,7 @@ type Config struct {
 //	--batch-max      NEWSJET_BATCH_MAX      articles per transaction (256)
 //	--batch-delay    NEWSJET_BATCH_DELAY    wait for more articles before a commit (0)
 //	--batch-writers  NEWSJET_BATCH_WRITERS  transactions at once (2)
+//	--stories        NEWSJET_STORIES        group copies into stories, publish updates (true)
 //
 // When fs already has the runtime's --concurrency flag, its default becomes
 // DefaultConcurrency.
@@ -71,6 +80,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Batch.MaxBatch, "batch-max", 256, "most articles stored in one transaction")
 	fs.DurationVar(&c.Batch.MaxDelay, "batch-delay", 0, "how long a transaction waits for more articles (0: commit what is waiting)")
 	fs.IntVar(&c.Batch.Writers, "batch-writers", 2, "store transactions running at once")
+	fs.Var(storiesFlag{&c.NoStories}, "stories", "group copies of one text into stories and publish story updates on news.stories.<site>")
 	if f := fs.Lookup("concurrency"); f != nil {
 		// Set the value behind the flag, not the flag: NEWSJET_CONCURRENCY still applies.
 		if err := f.Value.Set(fmt.Sprint(DefaultConcurrency)); err == nil {
@@ -88,12 +98,12 @@ var ErrUnknownStore = errors.New("sink: unknown store")
 //	sqlite:PATH (or sqlite://PATH)       a SQLite file
 //	PATH                                 a SQLite file
 //
-// It returns ErrUnknownStore for an empty DSN or another URL scheme, and the store's
-// error when it cannot open.
-func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
+// opts set the store up (see store.WithStories). It returns ErrUnknownStore for an
+// empty DSN or another URL scheme, and the store's error when it cannot open.
+func OpenStore(ctx context.Context, dsn string, opts ...store.Option) (store.Store, error) {
 	switch {
 	case isPostgres(dsn):
-		s, err := postgres.Open(ctx, dsn)
+		s, err := postgres.Open(ctx, dsn, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +115,7 @@ func OpenStore(ctx context.Context, dsn string) (store.Store, error) {
 	case strings.Contains(dsn, "://"):
 		return nil, fmt.Errorf("%w: %q (want postgres://..., sqlite:PATH or a file path)", ErrUnknownStore, dsn)
 	}
-	s, err := sqlite.Open(ctx, dsn)
+	s, err := sqlite.Open(ctx, dsn, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -132,8 +142,10 @@ type Sink struct {
 	st      store.Store
 	batcher *store.Batcher
 	log     *zap.Logger
-	// stored counts puts by outcome; set by setup, never changed after.
-	stored map[store.Outcome]prometheus.Counter
+	// stored counts puts by outcome, stories story assignments by result; set by
+	// setup, never changed after.
+	stored  map[store.Outcome]prometheus.Counter
+	stories map[string]prometheus.Counter
 }
 
 // StoredMetric is the name of the sink's counter of stored articles, labelled result:
@@ -181,7 +193,8 @@ func storedCounters(reg prometheus.Registerer) (map[store.Outcome]prometheus.Cou
 func New(cfg *Config) *Sink { return &Sink{cfg: cfg} }
 
 // NewWithStore returns a sink writing to an open store, which it does not close (for
-// the embedded mode and tests). cfg.Store is ignored.
+// the embedded mode and tests). cfg.Store and cfg.NoStories are ignored: the store was
+// opened with or without stories.
 func NewWithStore(st store.Store, cfg *Config) *Sink { return &Sink{cfg: cfg, given: st} }
 
 // Service returns the stage description for stage.Run or stage.Main.
@@ -190,7 +203,7 @@ func (s *Sink) Service() stage.Service {
 		Name:     Name,
 		Version:  stage.Version,
 		Consumer: schema.SinkConsumer,
-		Streams:  []schema.StreamSpec{schema.ExtractedStream},
+		Streams:  []schema.StreamSpec{schema.ExtractedStream, schema.StoriesStream},
 		Setup:    s.setup,
 		Ready:    s.ready,
 		Routes:   func(mux *http.ServeMux) { api.Register(mux, reader{s}) },
@@ -203,10 +216,14 @@ func (s *Sink) setup(ctx context.Context, d stage.Deps) (stage.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	stories, err := storyCounters(d.Registry)
+	if err != nil {
+		return nil, err
+	}
 	st := s.given
 	if st == nil {
 		var err error
-		if st, err = OpenStore(ctx, s.cfg.Store); err != nil {
+		if st, err = OpenStore(ctx, s.cfg.Store, store.WithStories(!s.cfg.NoStories)); err != nil {
 			err = fmt.Errorf("opening the store: %w", err)
 			if isPostgres(s.cfg.Store) && !errors.Is(err, postgres.ErrDSN) {
 				// The server is not up yet, or unreachable: wait for it.
@@ -216,7 +233,7 @@ func (s *Sink) setup(ctx context.Context, d stage.Deps) (stage.Handler, error) {
 		}
 	}
 	s.mu.Lock()
-	s.st, s.batcher, s.log, s.stored = st, store.NewBatcher(st, s.cfg.Batch), d.Log, stored
+	s.st, s.batcher, s.log, s.stored, s.stories = st, store.NewBatcher(st, s.cfg.Batch), d.Log, stored, stories
 	s.mu.Unlock()
 	return s.Handle, nil
 }
@@ -227,10 +244,10 @@ func (s *Sink) current() (store.Store, *store.Batcher) {
 	return s.st, s.batcher
 }
 
-func (s *Sink) counters() map[store.Outcome]prometheus.Counter {
+func (s *Sink) counters() (map[store.Outcome]prometheus.Counter, map[string]prometheus.Counter) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.stored
+	return s.stored, s.stories
 }
 
 // Handle stores one Article message; it is the stage's handler. A message that does
@@ -239,12 +256,16 @@ func (s *Sink) counters() map[store.Outcome]prometheus.Counter {
 // (store.ErrRejected) reason ReasonRejected (all dead-lettered). A write that failed
 // while the store does not answer a ping returns stage.Unavailable (the stage pauses);
 // any other error is transient. A stored article counts in StoredMetric.
+// When the article joined a story, Handle returns its story update to publish; it
+// returns it again on a redelivery (the update of the first delivery may not have been
+// published), under the same message id. A story step that failed is a transient
+// error: the article is stored, and the redelivery assigns its story.
 func (s *Sink) Handle(ctx context.Context, m *stage.Msg) ([]stage.Output, error) {
 	a, err := schema.DecodeArticle(m.Data)
 	if err != nil {
 		return nil, err
 	}
-	st, b := s.current()
+	db, b := s.current()
 	if b == nil {
 		return nil, ErrNotOpen
 	}
@@ -255,17 +276,33 @@ func (s *Sink) Handle(ctx context.Context, m *stage.Msg) ([]stage.Output, error)
 	case errors.Is(err, store.ErrRejected):
 		return nil, stage.Permanent(ReasonRejected, err)
 	case err != nil && ctx.Err() == nil:
-		if perr := ping(ctx, st); perr != nil {
+		if perr := ping(ctx, db); perr != nil {
 			return nil, stage.Unavailable(fmt.Errorf("storing article %s: %w (store: %w)", a.ID, err, perr))
 		}
 		return nil, fmt.Errorf("storing article %s: %w", a.ID, err)
 	case err != nil:
 		return nil, fmt.Errorf("storing article %s: %w", a.ID, err)
 	}
-	s.counters()[res.Outcome].Inc()
+	stored, stories := s.counters()
+	stored[res.Outcome].Inc()
 	s.log.Debug("stored", zap.String("id", res.ID), zap.Int("version", res.Version),
 		zap.Stringer("outcome", res.Outcome), zap.Bool("current", res.Current))
-	return nil, nil
+	if res.StoryErr != nil {
+		stories[storyFailed].Inc()
+		return nil, fmt.Errorf("article %s stored, its story not assigned: %w", a.ID, res.StoryErr)
+	}
+	st := res.Story
+	if st == nil || (!st.Joined && m.Deliveries <= 1) {
+		return nil, nil
+	}
+	if st.Joined {
+		stories[storyKind(st)].Inc()
+	}
+	out, err := storyUpdate(a, res)
+	if err != nil {
+		return nil, fmt.Errorf("story update of article %s: %w", a.ID, err)
+	}
+	return []stage.Output{out}, nil
 }
 
 // ready fails while the store is not open or does not answer.
@@ -334,4 +371,12 @@ func (r reader) Versions(ctx context.Context, id string) ([]store.Version, error
 		return nil, err
 	}
 	return st.Versions(ctx, id)
+}
+
+func (r reader) Story(ctx context.Context, id string) (*store.Story, error) {
+	st, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	return st.Story(ctx, id)
 }

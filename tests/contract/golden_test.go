@@ -93,6 +93,9 @@ func TestSchemasRejectBrokenMessages(t *testing.T) {
 		{"cleaned_page.v2.json", schema.CleanedPageV2, `"depth": 1,`, `"depth": -1,`},
 		{"cleaned_page.v2.json", schema.CleanedPageV2, `"region": "article", "before"`, `"region": "sidebar", "before"`},
 		{"cleaned_page.v2.json", schema.CleanedPageV2, `"key": "og:title", `, ``},
+		{"story_update.v1.json", schema.StoryUpdateV1, `"kind": "joined"`, `"kind": "merged"`},
+		{"story_update.v1.json", schema.StoryUpdateV1, `"similarity": 0.874`, `"similarity": 1.5`},
+		{"story_update.v1.json", schema.StoryUpdateV1, `"status": "declared"`, `"status": "guessed"`},
 	}
 	for _, c := range cases {
 		t.Run(c.golden+" "+c.to, func(t *testing.T) {

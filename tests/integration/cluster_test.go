@@ -52,7 +52,11 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 	requireImages(ctx, t)
 	stages := []string{"cleaner", "extractor", "sink"}
 
-	objs, err := manifests.Render(filepath.Join(clusterRoot, "deploy", "overlays", "prod"))
+	dec, err := manifests.NewDecoder(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := dec.Render(filepath.Join(clusterRoot, "deploy", "overlays", "prod"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +220,7 @@ func clusterRunNode(ctx context.Context, nw *testcontainers.DockerNetwork, name 
 	}
 	return testcontainers.Run(ctx, image("nats"),
 		network.WithNetwork([]string{name}, nw),
-		testcontainers.WithCmd("-m", "8222", "--name", name, "--cluster_name", "newsjet",
+		testcontainers.WithCmd("-js", "-sd", "/data", "-m", "8222", "--name", name, "--cluster_name", "newsjet",
 			"--cluster", "nats://0.0.0.0:6222", "--routes", strings.Join(routes, ",")),
 		testcontainers.WithExposedPorts("4222/tcp", "8222/tcp"),
 		testcontainers.WithWaitStrategyAndDeadline(time.Minute,

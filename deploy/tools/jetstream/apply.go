@@ -8,18 +8,17 @@ import (
 	"os"
 	"time"
 
+	nackv1beta2 "github.com/nats-io/nack/pkg/jetstream/apis/jetstream/v1beta2"
 	"github.com/nats-io/nats.go/jetstream"
 	"sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
-
-	"github.com/newsjet/newsjet/deploy/tools/crd"
 )
 
 // ErrResource is wrapped by Load and Apply errors about a resource's content.
 var ErrResource = errors.New("jetstream: bad NACK resource")
 
 // Load reads a generated file (deploy/jetstream/<env>/jetstream.yaml) and decodes each
-// document strictly into *crd.Stream, *crd.Consumer or *crd.ObjectStore. A file
+// document strictly into NACK's *Stream, *Consumer or *ObjectStore. A file
 // declaring none of them is an error.
 func Load(path string) ([]any, error) {
 	data, err := os.ReadFile(path)
@@ -42,12 +41,12 @@ func Load(path string) ([]any, error) {
 		switch head.Kind {
 		case "":
 			continue // the header comment
-		case crd.KindStream:
-			obj = new(crd.Stream)
-		case crd.KindConsumer:
-			obj = new(crd.Consumer)
-		case crd.KindObjectStore:
-			obj = new(crd.ObjectStore)
+		case KindStream:
+			obj = new(nackv1beta2.Stream)
+		case KindConsumer:
+			obj = new(nackv1beta2.Consumer)
+		case KindObjectStore:
+			obj = new(nackv1beta2.ObjectStore)
 		default:
 			return nil, fmt.Errorf("%w: %s document %d: kind %q", ErrResource, path, i, head.Kind)
 		}
@@ -72,7 +71,7 @@ func Load(path string) ([]any, error) {
 func Apply(ctx context.Context, js jetstream.JetStream, resources []any) error {
 	var later []any
 	for _, r := range resources {
-		s, ok := r.(*crd.Stream)
+		s, ok := r.(*nackv1beta2.Stream)
 		if !ok {
 			later = append(later, r)
 			continue
@@ -87,7 +86,7 @@ func Apply(ctx context.Context, js jetstream.JetStream, resources []any) error {
 	}
 	for _, r := range later {
 		switch t := r.(type) {
-		case *crd.Consumer:
+		case *nackv1beta2.Consumer:
 			cfg, err := ConsumerConfigOf(t.Spec)
 			if err != nil {
 				return err
@@ -95,7 +94,7 @@ func Apply(ctx context.Context, js jetstream.JetStream, resources []any) error {
 			if _, err := js.CreateOrUpdateConsumer(ctx, t.Spec.StreamName, cfg); err != nil {
 				return fmt.Errorf("applying consumer %s on %s: %w", cfg.Durable, t.Spec.StreamName, err)
 			}
-		case *crd.ObjectStore:
+		case *nackv1beta2.ObjectStore:
 			ttl, err := duration(t.Spec.TTL)
 			if err != nil {
 				return fmt.Errorf("object store %s: %w", t.Spec.Bucket, err)
@@ -139,7 +138,7 @@ func storageType(s string) (jetstream.StorageType, error) {
 }
 
 // StreamConfigOf maps a NACK stream spec back to JetStream's configuration.
-func StreamConfigOf(s crd.StreamSpec) (jetstream.StreamConfig, error) {
+func StreamConfigOf(s nackv1beta2.StreamSpec) (jetstream.StreamConfig, error) {
 	cfg := jetstream.StreamConfig{
 		Name: s.Name, Description: s.Description, Subjects: s.Subjects, Replicas: s.Replicas,
 		MaxBytes: int64(s.MaxBytes), MaxMsgSize: int32(s.MaxMsgSize),
@@ -171,7 +170,7 @@ func StreamConfigOf(s crd.StreamSpec) (jetstream.StreamConfig, error) {
 }
 
 // ConsumerConfigOf maps a NACK consumer spec back to JetStream's configuration.
-func ConsumerConfigOf(c crd.ConsumerSpec) (jetstream.ConsumerConfig, error) {
+func ConsumerConfigOf(c nackv1beta2.ConsumerSpec) (jetstream.ConsumerConfig, error) {
 	cfg := jetstream.ConsumerConfig{
 		Durable: c.DurableName, Description: c.Description, FilterSubject: c.FilterSubject,
 		MaxDeliver: c.MaxDeliver, MaxAckPending: c.MaxAckPending, Replicas: c.Replicas,

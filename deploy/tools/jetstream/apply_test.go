@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	nackv1beta2 "github.com/nats-io/nack/pkg/jetstream/apis/jetstream/v1beta2"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/newsjet/newsjet/deploy/tools/crd"
 	"github.com/newsjet/newsjet/internal/natstest"
 	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
@@ -93,7 +93,7 @@ func TestLoadAndApplyRefuseBadResources(t *testing.T) {
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v, want os.ErrNotExist", err)
 	}
-	for _, spec := range []crd.StreamSpec{
+	for _, spec := range []nackv1beta2.StreamSpec{
 		{Name: "S", Retention: "forever"},
 		{Name: "S", Storage: "tape"},
 		{Name: "S", MaxAge: "a week"},
@@ -102,7 +102,7 @@ func TestLoadAndApplyRefuseBadResources(t *testing.T) {
 			t.Errorf("StreamConfigOf(%+v) = %v, want ErrResource", spec, err)
 		}
 	}
-	for _, spec := range []crd.ConsumerSpec{
+	for _, spec := range []nackv1beta2.ConsumerSpec{
 		{DurableName: "c", AckPolicy: "sometimes"},
 		{DurableName: "c", DeliverPolicy: "byStartTime"},
 		{DurableName: "c", AckWait: "soon"},

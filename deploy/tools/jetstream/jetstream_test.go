@@ -2,14 +2,18 @@ package jetstream
 
 import (
 	"bytes"
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	nackv1beta2 "github.com/nats-io/nack/pkg/jetstream/apis/jetstream/v1beta2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/newsjet/newsjet/deploy/tools/crd"
+	"github.com/newsjet/newsjet/deploy/tools/uncached"
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
@@ -52,8 +56,8 @@ func TestResourcesFollowSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			streams := map[string]crd.StreamSpec{}
-			consumers := map[string]crd.ConsumerSpec{}
+			streams := map[string]nackv1beta2.StreamSpec{}
+			consumers := map[string]nackv1beta2.ConsumerSpec{}
 			stores := 0
 			for _, doc := range strings.Split(string(y), "\n---\n")[1:] {
 				var tm struct{ Kind string }
@@ -61,20 +65,20 @@ func TestResourcesFollowSchema(t *testing.T) {
 					t.Fatal(err)
 				}
 				switch tm.Kind {
-				case crd.KindStream:
-					var s crd.Stream
+				case KindStream:
+					var s nackv1beta2.Stream
 					if err := yaml.UnmarshalStrict([]byte(doc), &s); err != nil {
 						t.Fatal(err)
 					}
 					streams[s.Spec.Name] = s.Spec
-				case crd.KindConsumer:
-					var c crd.Consumer
+				case KindConsumer:
+					var c nackv1beta2.Consumer
 					if err := yaml.UnmarshalStrict([]byte(doc), &c); err != nil {
 						t.Fatal(err)
 					}
 					consumers[c.Spec.DurableName] = c.Spec
-				case crd.KindObjectStore:
-					var o crd.ObjectStore
+				case KindObjectStore:
+					var o nackv1beta2.ObjectStore
 					if err := yaml.UnmarshalStrict([]byte(doc), &o); err != nil {
 						t.Fatal(err)
 					}
@@ -128,6 +132,44 @@ func TestResourceName(t *testing.T) {
 	for in, want := range map[string]string{"NEWS_RAW": "news-raw", "NEWS_RAW_cleaner": "news-raw-cleaner", "x": "x"} {
 		if got := ResourceName(in); got != want {
 			t.Errorf("ResourceName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestMain(m *testing.M) { uncached.Main(m, "deploy/jetstream") }
+
+// TestResourcesMatchNACKDefinitions validates every generated resource against the schema
+// of NACK's own definitions at the pinned release, and checks that release is the NACK
+// module whose Go types the generator uses.
+func TestResourcesMatchNACKDefinitions(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/nats-io/nack").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := strings.TrimSpace(string(out)); v != crd.NACKVersion {
+		t.Errorf("the NACK types come from %s, the definitions from crd.NACKVersion %s", v, crd.NACKVersion)
+	}
+	defs, err := crd.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range Envs {
+		objs, err := Resources(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			y, err := manifest(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]any
+			if err := yaml.Unmarshal(y, &m); err != nil {
+				t.Fatal(err)
+			}
+			if err := defs.Validate(m); err != nil {
+				t.Errorf("%s: %v", env.Name, err)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package manifests
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"os"
@@ -13,11 +14,41 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 
 	"github.com/newsjet/newsjet/deploy/tools/crd"
+	"github.com/newsjet/newsjet/deploy/tools/uncached"
 	"github.com/newsjet/newsjet/internal/stage"
 )
+
+func TestMain(m *testing.M) { uncached.Main(m, "deploy/, scripts/ and services/") }
+
+var loadDecoder = sync.OnceValues(func() (*Decoder, error) { return NewDecoder(context.Background()) })
+
+// decoder returns the decoder shared by the tests, with the vendors' definitions loaded.
+func decoder(t *testing.T) *Decoder {
+	t.Helper()
+	d, err := loadDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+var loadLagMetadata = sync.OnceValues(func() (map[string]bool, error) {
+	return crd.TriggerMetadata(context.Background(), LagTrigger)
+})
+
+// lagMetadata returns the nats-jetstream trigger's metadata keys from KEDA's source.
+func lagMetadata(t *testing.T) map[string]bool {
+	t.Helper()
+	m, err := loadLagMetadata()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
 
 // root is the repository root, seen from deploy/tools/manifests.
 const root = "../../.."
@@ -58,7 +89,7 @@ func exampleSecrets(t *testing.T) map[string][]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := Decode(data)
+		o, err := decoder(t).Decode(data)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -124,15 +155,15 @@ type overlay struct {
 var overlays = []overlay{
 	{"dev", func(t *testing.T) Policy {
 		return Policy{Namespace: "newsjet", Images: builtImages(t), Tag: DevTag, Autoscaler: NoAutoscaler,
-			StreamReplicas: 1, KnownEnv: knownEnv(t)}
+			StreamReplicas: 1, KnownEnv: knownEnv(t), LagMetadata: lagMetadata(t)}
 	}},
 	{"prod", func(t *testing.T) Policy {
 		return Policy{Namespace: "newsjet", Images: builtImages(t), ReleaseTag: true, Autoscaler: KEDA,
-			StreamReplicas: 3, ExternalSecrets: exampleSecrets(t), KnownEnv: knownEnv(t)}
+			StreamReplicas: 3, ExternalSecrets: exampleSecrets(t), KnownEnv: knownEnv(t), LagMetadata: lagMetadata(t)}
 	}},
 	{"prod-hpa", func(t *testing.T) Policy {
 		return Policy{Namespace: "newsjet", Images: builtImages(t), ReleaseTag: true, Autoscaler: HPA,
-			StreamReplicas: 3, ExternalSecrets: exampleSecrets(t), KnownEnv: knownEnv(t)}
+			StreamReplicas: 3, ExternalSecrets: exampleSecrets(t), KnownEnv: knownEnv(t), LagMetadata: lagMetadata(t)}
 	}},
 }
 
@@ -144,7 +175,11 @@ var (
 func render(t *testing.T, name string) []Object {
 	t.Helper()
 	f, _ := renderOnce.LoadOrStore(name, sync.OnceValues(func() ([]Object, error) {
-		return Render(deployPath("overlays", name))
+		d, err := loadDecoder()
+		if err != nil {
+			return nil, err
+		}
+		return d.Render(deployPath("overlays", name))
 	}))
 	objs, err := f.(func() ([]Object, error))()
 	if err != nil {
@@ -152,7 +187,7 @@ func render(t *testing.T, name string) []Object {
 	}
 	out := make([]Object, len(objs))
 	for i, o := range objs {
-		c, err := Decode(o.JSON)
+		c, err := decoder(t).Decode(o.JSON)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,6 +236,23 @@ func TestPolicyCatchesViolations(t *testing.T) {
 		}
 		t.Fatalf("no Deployment %s", name)
 		return nil
+	}
+	// setLagMetadata sets a metadata key of the nats-jetstream trigger of a stage's ScaledObject.
+	setLagMetadata := func(objs []Object, name, key, value string) {
+		for _, x := range objs {
+			u, ok := x.Typed.(*unstructured.Unstructured)
+			if !ok || u.GetKind() != "ScaledObject" || u.GetName() != name {
+				continue
+			}
+			triggers, _, _ := unstructured.NestedSlice(u.Object, "spec", "triggers")
+			meta := triggers[0].(map[string]any)["metadata"].(map[string]any)
+			meta[key] = value
+			if err := unstructured.SetNestedSlice(u.Object, triggers, "spec", "triggers"); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatalf("no ScaledObject %s", name)
 	}
 	without := func(objs []Object, kind, name string) []Object {
 		return slices.DeleteFunc(objs, func(o Object) bool { return o.Kind == kind && o.Name == name })
@@ -260,17 +312,19 @@ func TestPolicyCatchesViolations(t *testing.T) {
 			return o
 		}, "spec.replicas is set"},
 		{"scaled on another consumer", func(o []Object) []Object {
-			for _, x := range o {
-				if so, ok := x.Typed.(*crd.ScaledObject); ok && so.Name == "extractor" {
-					so.Spec.Triggers[0].Metadata["consumer"] = "cleaner"
-				}
-			}
+			setLagMetadata(o, "extractor", "consumer", "cleaner")
 			return o
 		}, "scales on NEWS_CLEANED/cleaner"},
+		{"unknown trigger metadata", func(o []Object) []Object {
+			setLagMetadata(o, "sink", "lagTreshold", "5")
+			return o
+		}, `unknown nats-jetstream metadata "lagTreshold"`},
 		{"more replicas than MaxAckPending feeds", func(o []Object) []Object {
 			for _, x := range o {
-				if so, ok := x.Typed.(*crd.ScaledObject); ok && so.Name == "fetcher" {
-					so.Spec.MaxReplicaCount = ptr.To[int32](20)
+				if u, ok := x.Typed.(*unstructured.Unstructured); ok && u.GetKind() == "ScaledObject" && u.GetName() == "fetcher" {
+					if err := unstructured.SetNestedField(u.Object, int64(20), "spec", "maxReplicaCount"); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			return o
@@ -318,19 +372,22 @@ func TestDecodeIsStrict(t *testing.T) {
 		{"duplicate field", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\ndata: {c: d}\n", ErrDecode},
 		{"CRD unknown field", "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n  scaleTargetRef: {name: x}\n  trigger: []\n", ErrDecode},
 		{"NACK unknown field", "apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: {name: x}\nspec: {name: X, subjects: [a], retention: limits, storage: file, replicas: 1, maxage: 1h}\n", ErrDecode},
+		{"NACK value outside the enum", "apiVersion: jetstream.nats.io/v1beta2\nkind: Stream\nmetadata: {name: x}\nspec: {name: X, subjects: [a], retention: work-queue, storage: file, replicas: 1}\n", ErrDecode},
+		{"CRD wrong type", "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: x}\nspec:\n  scaleTargetRef: {name: x}\n  maxReplicaCount: many\n  triggers: [{type: cpu, metadata: {value: '50'}}]\n", ErrDecode},
+		{"CRD metadata unknown field", "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: x, label: {a: b}}\nspec: {selector: {}, endpoints: [{port: http}]}\n", ErrDecode},
 		{"unknown kind", "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n", ErrUnknownKind},
 		{"no name", "apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n", ErrDecode},
 		{"not YAML", "apiVersion: [\n", ErrDecode},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := Decode([]byte(c.yaml)); !errors.Is(err, c.want) {
+			if _, err := decoder(t).Decode([]byte(c.yaml)); !errors.Is(err, c.want) {
 				t.Errorf("Decode = %v, want %v", err, c.want)
 			}
 		})
 	}
 	good := "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: ns}\nspec:\n  selector: {matchLabels: {a: b}}\n  template: {metadata: {labels: {a: b}}, spec: {containers: [{name: x, image: 'i:1'}]}}\n"
-	o, err := Decode([]byte(good))
+	o, err := decoder(t).Decode([]byte(good))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +401,7 @@ func TestRenderReportsBadKustomization(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources: [missing.yaml]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Render(dir); !errors.Is(err, ErrRender) {
+	if _, err := decoder(t).Render(dir); !errors.Is(err, ErrRender) {
 		t.Errorf("Render = %v, want ErrRender", err)
 	}
 }

@@ -13,9 +13,11 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/newsjet/newsjet/deploy/tools/crd"
+	nackv1beta2 "github.com/nats-io/nack/pkg/jetstream/apis/jetstream/v1beta2"
+
 	"github.com/newsjet/newsjet/pkg/schema"
 )
 
@@ -51,7 +53,13 @@ type Policy struct {
 	ExternalSecrets map[string][]string
 	// KnownEnv reports whether a NEWSJET_* variable is read by the named service.
 	KnownEnv func(service, name string) bool
+	// LagMetadata lists the metadata keys of KEDA's nats-jetstream trigger, true for a
+	// required one (crd.TriggerMetadata reads them from KEDA's source).
+	LagMetadata map[string]bool
 }
+
+// LagTrigger is the KEDA trigger type that scales a stage on its consumer's lag.
+const LagTrigger = "nats-jetstream"
 
 // DevTag is the moving tag scripts/build-images.sh gives every image besides its version.
 const DevTag = "dev"
@@ -77,12 +85,48 @@ type index struct {
 	pdbs        []*policyv1.PodDisruptionBudget
 	netpols     []*networkingv1.NetworkPolicy
 	hpas        []*autoscalingv2.HorizontalPodAutoscaler
-	scaled      []*crd.ScaledObject
+	scaled      []scaledObject
 	configMaps  map[string]*corev1.ConfigMap
 	secrets     map[string][]string
-	streams     map[string]crd.StreamSpec
-	consumers   map[string]crd.ConsumerSpec
-	stores      []*crd.ObjectStore
+	streams     map[string]nackv1beta2.StreamSpec
+	consumers   map[string]nackv1beta2.ConsumerSpec
+	stores      []*nackv1beta2.ObjectStore
+}
+
+// scaledObject is what the policy reads of a KEDA ScaledObject, whose schema Decode checked
+// against KEDA's definition.
+type scaledObject struct {
+	name                   string
+	targetKind, targetName string
+	min, max               *int32
+	triggers               []scaleTrigger
+}
+
+type scaleTrigger struct {
+	kind     string
+	metadata map[string]string
+}
+
+func readScaledObject(u *unstructured.Unstructured) scaledObject {
+	so := scaledObject{name: u.GetName()}
+	so.targetKind, _, _ = unstructured.NestedString(u.Object, "spec", "scaleTargetRef", "kind")
+	so.targetName, _, _ = unstructured.NestedString(u.Object, "spec", "scaleTargetRef", "name")
+	count := func(field string) *int32 {
+		if n, ok, _ := unstructured.NestedInt64(u.Object, "spec", field); ok {
+			v := int32(n)
+			return &v
+		}
+		return nil
+	}
+	so.min, so.max = count("minReplicaCount"), count("maxReplicaCount")
+	triggers, _, _ := unstructured.NestedSlice(u.Object, "spec", "triggers")
+	for _, t := range triggers {
+		m, _ := t.(map[string]any)
+		kind, _, _ := unstructured.NestedString(m, "type")
+		meta, _, _ := unstructured.NestedStringMap(m, "metadata")
+		so.triggers = append(so.triggers, scaleTrigger{kind: kind, metadata: meta})
+	}
+	return so
 }
 
 func newIndex(objs []Object, p Policy) *index {
@@ -90,8 +134,8 @@ func newIndex(objs []Object, p Policy) *index {
 		deployments: map[string]*appsv1.Deployment{},
 		configMaps:  map[string]*corev1.ConfigMap{},
 		secrets:     map[string][]string{},
-		streams:     map[string]crd.StreamSpec{},
-		consumers:   map[string]crd.ConsumerSpec{},
+		streams:     map[string]nackv1beta2.StreamSpec{},
+		consumers:   map[string]nackv1beta2.ConsumerSpec{},
 	}
 	for name, keys := range p.ExternalSecrets {
 		ix.secrets[name] = keys
@@ -108,8 +152,10 @@ func newIndex(objs []Object, p Policy) *index {
 			ix.netpols = append(ix.netpols, t)
 		case *autoscalingv2.HorizontalPodAutoscaler:
 			ix.hpas = append(ix.hpas, t)
-		case *crd.ScaledObject:
-			ix.scaled = append(ix.scaled, t)
+		case *unstructured.Unstructured:
+			if t.GetKind() == "ScaledObject" {
+				ix.scaled = append(ix.scaled, readScaledObject(t))
+			}
 		case *corev1.ConfigMap:
 			ix.configMaps[t.Name] = t
 		case *corev1.Secret:
@@ -121,11 +167,11 @@ func newIndex(objs []Object, p Policy) *index {
 				keys = append(keys, k)
 			}
 			ix.secrets[t.Name] = keys
-		case *crd.Stream:
+		case *nackv1beta2.Stream:
 			ix.streams[t.Spec.Name] = t.Spec
-		case *crd.Consumer:
+		case *nackv1beta2.Consumer:
 			ix.consumers[t.Spec.StreamName+"/"+t.Spec.DurableName] = t.Spec
-		case *crd.ObjectStore:
+		case *nackv1beta2.ObjectStore:
 			ix.stores = append(ix.stores, t)
 		}
 	}
@@ -499,9 +545,9 @@ func checkNetwork(id, name string, pod map[string]string, ix *index, bad badFunc
 // use its concurrency: replicas × NEWSJET_CONCURRENCY must not exceed the consumer's
 // MaxAckPending, or the extra replicas get no messages.
 func checkAutoscaling(id, name string, d *appsv1.Deployment, env map[string]string, p Policy, ix *index, bad badFunc) {
-	var keda []*crd.ScaledObject
+	var keda []scaledObject
 	for _, so := range ix.scaled {
-		if so.Spec.ScaleTargetRef.Name == name {
+		if so.targetName == name {
 			keda = append(keda, so)
 		}
 	}
@@ -523,9 +569,9 @@ func checkAutoscaling(id, name string, d *appsv1.Deployment, env map[string]stri
 		maxReplicas = int(*d.Spec.Replicas)
 	}
 	for _, so := range keda {
-		checkScaledObject(id, name, so, ix, bad)
-		if so.Spec.MaxReplicaCount != nil {
-			maxReplicas = int(*so.Spec.MaxReplicaCount)
+		checkScaledObject(id, name, so, p, ix, bad)
+		if so.max != nil {
+			maxReplicas = int(*so.max)
 		}
 	}
 	for _, h := range hpas {
@@ -547,51 +593,50 @@ func checkAutoscaling(id, name string, d *appsv1.Deployment, env map[string]stri
 	}
 }
 
-func checkScaledObject(id, name string, so *crd.ScaledObject, ix *index, bad badFunc) {
-	ref := so.Spec.ScaleTargetRef
-	if ref.Kind != "" && ref.Kind != "Deployment" {
-		bad(id, "ScaledObject %s targets kind %q", so.Name, ref.Kind)
+func checkScaledObject(id, name string, so scaledObject, p Policy, ix *index, bad badFunc) {
+	if so.targetKind != "" && so.targetKind != "Deployment" {
+		bad(id, "ScaledObject %s targets kind %q", so.name, so.targetKind)
 	}
 	min, max := int32(0), int32(100)
-	if so.Spec.MinReplicaCount != nil {
-		min = *so.Spec.MinReplicaCount
+	if so.min != nil {
+		min = *so.min
 	}
-	if so.Spec.MaxReplicaCount != nil {
-		max = *so.Spec.MaxReplicaCount
+	if so.max != nil {
+		max = *so.max
 	}
 	if min > max || max < 1 {
-		bad(id, "ScaledObject %s replica range %d..%d", so.Name, min, max)
+		bad(id, "ScaledObject %s replica range %d..%d", so.name, min, max)
 	}
 	spec := StageConsumers[name]
 	lag := 0
-	for _, tr := range so.Spec.Triggers {
-		if tr.Type != crd.NATSJetStreamTriggerType {
+	for _, tr := range so.triggers {
+		if tr.kind != LagTrigger {
 			continue
 		}
 		lag++
-		for k := range tr.Metadata {
-			if _, ok := crd.NATSJetStreamMetadata[k]; !ok {
-				bad(id, "ScaledObject %s: unknown nats-jetstream metadata %q", so.Name, k)
+		for k := range tr.metadata {
+			if _, ok := p.LagMetadata[k]; !ok {
+				bad(id, "ScaledObject %s: unknown %s metadata %q", so.name, LagTrigger, k)
 			}
 		}
-		for k, required := range crd.NATSJetStreamMetadata {
-			if _, ok := tr.Metadata[k]; required && !ok {
-				bad(id, "ScaledObject %s: nats-jetstream metadata %q missing", so.Name, k)
+		for k, required := range p.LagMetadata {
+			if _, ok := tr.metadata[k]; required && !ok {
+				bad(id, "ScaledObject %s: %s metadata %q missing", so.name, LagTrigger, k)
 			}
 		}
-		if tr.Metadata["stream"] != spec.Stream || tr.Metadata["consumer"] != spec.Durable {
-			bad(id, "ScaledObject %s scales on %s/%s, the stage consumes %s/%s", so.Name,
-				tr.Metadata["stream"], tr.Metadata["consumer"], spec.Stream, spec.Durable)
+		if tr.metadata["stream"] != spec.Stream || tr.metadata["consumer"] != spec.Durable {
+			bad(id, "ScaledObject %s scales on %s/%s, the stage consumes %s/%s", so.name,
+				tr.metadata["stream"], tr.metadata["consumer"], spec.Stream, spec.Durable)
 		}
-		if n, err := strconv.Atoi(tr.Metadata["lagThreshold"]); err != nil || n < 1 {
-			bad(id, "ScaledObject %s: lagThreshold %q is not a positive integer", so.Name, tr.Metadata["lagThreshold"])
+		if n, err := strconv.Atoi(tr.metadata["lagThreshold"]); err != nil || n < 1 {
+			bad(id, "ScaledObject %s: lagThreshold %q is not a positive integer", so.name, tr.metadata["lagThreshold"])
 		}
 		if _, ok := ix.consumers[spec.Stream+"/"+spec.Durable]; !ok {
-			bad(id, "ScaledObject %s watches consumer %s/%s, which no NACK Consumer declares", so.Name, spec.Stream, spec.Durable)
+			bad(id, "ScaledObject %s watches consumer %s/%s, which no NACK Consumer declares", so.name, spec.Stream, spec.Durable)
 		}
 	}
 	if lag != 1 {
-		bad(id, "ScaledObject %s has %d nats-jetstream triggers, want 1", so.Name, lag)
+		bad(id, "ScaledObject %s has %d %s triggers, want 1", so.name, lag, LagTrigger)
 	}
 }
 

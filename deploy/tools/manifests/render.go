@@ -1,18 +1,24 @@
 // Package manifests renders newsjet's Kustomize overlays in process and checks what they
 // produce: every object is decoded strictly against the official Kubernetes API types
-// (k8s.io/api) or, for custom resources, against the documented schemas in package crd,
-// and the whole set is checked against newsjet's deployment policy (see Check).
+// (k8s.io/api), custom resources against the vendors' own definitions (package crd) and, for
+// NACK's, into NACK's Go types; then the whole set is checked against newsjet's deployment
+// policy (see Check).
 package manifests
 
 import (
+	"context"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 
+	nackv1beta2 "github.com/nats-io/nack/pkg/jetstream/apis/jetstream/v1beta2"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -36,37 +42,53 @@ type Object struct {
 	Namespace  string
 	// JSON is the object as kustomize emitted it.
 	JSON []byte
-	// Typed is a pointer to the k8s.io/api or crd type of the object.
+	// Typed is a pointer to the k8s.io/api or NACK type of the object, or an
+	// *unstructured.Unstructured for the other custom resources.
 	Typed any
 }
 
 // ID names the object for messages: Kind/namespace/name.
 func (o Object) ID() string { return o.Kind + "/" + o.Namespace + "/" + o.Name }
 
-// kinds maps apiVersion and kind to a constructor of the type the object must decode
-// into. A kind missing here is refused: newsjet's manifests use no other.
+// kinds maps apiVersion and kind to a constructor of the Go type the object must decode
+// into. Other kinds are accepted only when a vendor definition in package crd serves them.
 var kinds = map[string]func() any{
-	"v1/Namespace":                                  func() any { return new(corev1.Namespace) },
-	"v1/ConfigMap":                                  func() any { return new(corev1.ConfigMap) },
-	"v1/Secret":                                     func() any { return new(corev1.Secret) },
-	"v1/Service":                                    func() any { return new(corev1.Service) },
-	"apps/v1/Deployment":                            func() any { return new(appsv1.Deployment) },
-	"policy/v1/PodDisruptionBudget":                 func() any { return new(policyv1.PodDisruptionBudget) },
-	"networking.k8s.io/v1/NetworkPolicy":            func() any { return new(networkingv1.NetworkPolicy) },
-	"autoscaling/v2/HorizontalPodAutoscaler":        func() any { return new(autoscalingv2.HorizontalPodAutoscaler) },
-	crd.NACKAPIVersion + "/" + crd.KindStream:       func() any { return new(crd.Stream) },
-	crd.NACKAPIVersion + "/" + crd.KindConsumer:     func() any { return new(crd.Consumer) },
-	crd.NACKAPIVersion + "/" + crd.KindObjectStore:  func() any { return new(crd.ObjectStore) },
-	crd.KEDAAPIVersion + "/" + crd.KindScaledObject: func() any { return new(crd.ScaledObject) },
-	crd.MonitoringAPIVersion + "/" + crd.KindServiceMonitor: func() any {
-		return new(crd.ServiceMonitor)
-	},
+	"v1/Namespace":                           func() any { return new(corev1.Namespace) },
+	"v1/ConfigMap":                           func() any { return new(corev1.ConfigMap) },
+	"v1/Secret":                              func() any { return new(corev1.Secret) },
+	"v1/Service":                             func() any { return new(corev1.Service) },
+	"apps/v1/Deployment":                     func() any { return new(appsv1.Deployment) },
+	"policy/v1/PodDisruptionBudget":          func() any { return new(policyv1.PodDisruptionBudget) },
+	"networking.k8s.io/v1/NetworkPolicy":     func() any { return new(networkingv1.NetworkPolicy) },
+	"autoscaling/v2/HorizontalPodAutoscaler": func() any { return new(autoscalingv2.HorizontalPodAutoscaler) },
+	nackv1beta2.SchemeGroupVersion.String() + "/Stream":      func() any { return new(nackv1beta2.Stream) },
+	nackv1beta2.SchemeGroupVersion.String() + "/Consumer":    func() any { return new(nackv1beta2.Consumer) },
+	nackv1beta2.SchemeGroupVersion.String() + "/ObjectStore": func() any { return new(nackv1beta2.ObjectStore) },
 }
+
+// Decoder decodes objects strictly, custom resources against the vendors' definitions.
+type Decoder struct {
+	crds *crd.Set
+}
+
+// NewDecoder loads the vendors' definitions (crd.Load: the pinned modules come from the Go
+// module cache or proxy).
+func NewDecoder(ctx context.Context) (*Decoder, error) {
+	s, err := crd.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Decoder{crds: s}, nil
+}
+
+// CRDs returns the vendors' definitions the decoder validates against.
+func (d *Decoder) CRDs() *crd.Set { return d.crds }
 
 // Decode strictly decodes one object given as YAML or JSON, the way the API server's
 // strict field validation does: an unknown, duplicated or wrongly cased field, a wrong
-// type or an unknown apiVersion/kind is an error (ErrDecode or ErrUnknownKind).
-func Decode(data []byte) (Object, error) {
+// type, a value outside a custom resource's schema or an unknown apiVersion/kind is an
+// error (ErrDecode or ErrUnknownKind).
+func (d *Decoder) Decode(data []byte) (Object, error) {
 	var head struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -82,19 +104,29 @@ func Decode(data []byte) (Object, error) {
 	if err := json.UnmarshalCaseSensitivePreserveInts(j, &head); err != nil {
 		return Object{}, fmt.Errorf("%w: %v", ErrDecode, err)
 	}
-	o := Object{APIVersion: head.APIVersion, Kind: head.Kind, Name: head.Metadata.Name, Namespace: head.Metadata.Namespace}
-	mk, ok := kinds[head.APIVersion+"/"+head.Kind]
-	if !ok {
+	o := Object{APIVersion: head.APIVersion, Kind: head.Kind, Name: head.Metadata.Name, Namespace: head.Metadata.Namespace, JSON: j}
+	custom := d.crds.Has(head.APIVersion, head.Kind)
+	mk, typed := kinds[head.APIVersion+"/"+head.Kind]
+	switch {
+	case typed:
+		o.Typed = mk()
+	case custom:
+		o.Typed = new(unstructured.Unstructured)
+	default:
 		return o, fmt.Errorf("%w: %s %s", ErrUnknownKind, head.APIVersion, head.Kind)
 	}
-	o.JSON = j
-	o.Typed = mk()
-	strict, err := json.UnmarshalStrict(j, o.Typed, json.DisallowDuplicateFields, json.DisallowUnknownFields)
+	if custom {
+		if err := d.validateCustom(j); err != nil {
+			return o, fmt.Errorf("%w: %s: %v", ErrDecode, o.ID(), err)
+		}
+	}
+	if u, ok := o.Typed.(*unstructured.Unstructured); ok {
+		err = u.UnmarshalJSON(j)
+	} else {
+		err = strictUnmarshal(j, o.Typed)
+	}
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: %v", ErrDecode, o.ID(), err)
-	}
-	if len(strict) > 0 {
-		return o, fmt.Errorf("%w: %s: %v", ErrDecode, o.ID(), errors.Join(strict...))
 	}
 	if o.Name == "" {
 		return o, fmt.Errorf("%w: %s %s has no metadata.name", ErrDecode, head.APIVersion, head.Kind)
@@ -102,10 +134,35 @@ func Decode(data []byte) (Object, error) {
 	return o, nil
 }
 
+// validateCustom checks a custom resource against its definition and its metadata against
+// metav1.ObjectMeta, strictly.
+func (d *Decoder) validateCustom(j []byte) error {
+	var obj map[string]any
+	if err := json.UnmarshalCaseSensitivePreserveInts(j, &obj); err != nil {
+		return err
+	}
+	var wrapper struct {
+		Metadata metav1.ObjectMeta `json:"metadata"`
+	}
+	meta, err := stdjson.Marshal(map[string]any{"metadata": obj["metadata"]})
+	if err != nil {
+		return err
+	}
+	return errors.Join(strictUnmarshal(meta, &wrapper), d.crds.Validate(obj))
+}
+
+func strictUnmarshal(j []byte, into any) error {
+	strict, err := json.UnmarshalStrict(j, into, json.DisallowDuplicateFields, json.DisallowUnknownFields)
+	if err != nil {
+		return err
+	}
+	return errors.Join(strict...)
+}
+
 // Render builds the kustomization in dir with kustomize's default options (no plugins,
 // no network, loads restricted to the kustomization roots) and decodes every object
 // strictly. All decode errors are returned together.
-func Render(dir string) ([]Object, error) {
+func (d *Decoder) Render(dir string) ([]Object, error) {
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	m, err := k.Run(filesys.MakeFsOnDisk(), dir)
 	if err != nil {
@@ -119,7 +176,7 @@ func Render(dir string) ([]Object, error) {
 			errs = append(errs, fmt.Errorf("%w: %s: %v", ErrRender, r.CurId(), err))
 			continue
 		}
-		o, err := Decode(y)
+		o, err := d.Decode(y)
 		if err != nil {
 			errs = append(errs, err)
 			continue

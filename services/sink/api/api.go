@@ -3,14 +3,16 @@
 //	GET /articles                 one page of articles, newest first (filters below)
 //	GET /articles/{id}            one article with its current version
 //	GET /articles/{id}/versions   every version of one article, oldest first
+//	GET /stories/{id}             one story: its origin and copies (see stories.go)
 //
 // GET /articles takes the query parameters q (full-text: words, "phrases", -exclusions),
-// site, author, language, since and until (RFC 3339, a date YYYY-MM-DD meaning its
+// site, author, language, story (a story id: the articles of that story), since and until (RFC 3339, a date YYYY-MM-DD meaning its
 // midnight UTC, or a duration back from now such as 24h), limit (1..100, default 20;
 // an explicit 0 is refused like 101) and cursor (the "next" of the previous
 // page). Errors are {"error": "..."} with status 400 (bad parameter), 404 (no such
 // article, or no such route under /articles/), 405 (a method other than GET or HEAD,
-// with an Allow header) or 503 (the store failed; retry later).
+// with an Allow header) or 503 (the store failed; retry later). Every article record
+// carries its story_id.
 package api
 
 import (
@@ -87,6 +89,7 @@ func Register(mux *http.ServeMux, r store.Reader) {
 	mux.HandleFunc("/articles/", func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusNotFound, Error{Error: "no such route: " + req.URL.Path})
 	})
+	registerStories(mux, r)
 }
 
 // Handler returns a handler serving only the API's routes.
@@ -105,6 +108,7 @@ func ParseQuery(req *http.Request) (store.Query, error) {
 		Site:     v.Get("site"),
 		Author:   v.Get("author"),
 		Language: v.Get("language"),
+		Story:    v.Get("story"),
 		Cursor:   v.Get("cursor"),
 	}
 	var err error
@@ -154,7 +158,7 @@ func writeError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, store.ErrInvalidQuery):
 		code = http.StatusBadRequest
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrStoryNotFound):
 		code = http.StatusNotFound
 	}
 	writeJSON(w, code, Error{Error: err.Error()})

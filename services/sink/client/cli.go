@@ -21,19 +21,21 @@ const EnvURL = "NEWSJET_API_URL"
 var ErrUsage = errors.New("usage")
 
 const usage = `usage: newsjet articles [--api URL] COMMAND
-  list [-q TEXT] [--site HOST] [--author NAME] [--language CODE] [--since TIME] [--until TIME]
-       [--limit N] [--cursor C] [--all]
+  list [-q TEXT] [--site HOST] [--author NAME] [--language CODE] [--story ID] [--since TIME]
+       [--until TIME] [--limit N] [--cursor C] [--all]
                    one JSON line per article (newest first); without --all the cursor
                    of the next page is printed on stderr
   get ID           the article with its current version, one JSON line
   versions ID      one JSON line per version, oldest first
+  story ID         the story (its origin and copies), one JSON line
 --api defaults to $` + EnvURL + `, else ` + DefaultURL + `. TIME is RFC 3339, YYYY-MM-DD or a
 duration back from now (24h).`
 
 // Run runs `newsjet articles` with args (the words after "articles"): JSON lines on
 // stdout, anything else on stderr. It returns ErrUsage (wrapped, with the usage text)
-// for a bad command line, errors.Is(err, store.ErrNotFound) for an unknown article, and
-// the API's or the connection's error otherwise.
+// for a bad command line, errors.Is(err, store.ErrNotFound) for an unknown article,
+// errors.Is(err, store.ErrStoryNotFound) for an unknown story, and the API's or the
+// connection's error otherwise.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("articles", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -60,6 +62,15 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd, rest := rest[0], rest[1:]; cmd {
 	case "list":
 		return runList(ctx, c, rest, enc, stderr)
+	case "story":
+		if len(rest) != 1 {
+			return fmt.Errorf("%w: story takes one story id\n%s", ErrUsage, usage)
+		}
+		st, err := c.Story(ctx, rest[0])
+		if err != nil {
+			return err
+		}
+		return enc.Encode(st)
 	case "get", "versions":
 		if len(rest) != 1 {
 			return fmt.Errorf("%w: %s takes one article id\n%s", ErrUsage, cmd, usage)
@@ -95,6 +106,7 @@ func runList(ctx context.Context, c *Client, args []string, enc *json.Encoder, s
 	fs.StringVar(&q.Site, "site", "", "site host")
 	fs.StringVar(&q.Author, "author", "", "author name")
 	fs.StringVar(&q.Language, "language", "", "language code")
+	fs.StringVar(&q.Story, "story", "", "story id")
 	fs.StringVar(&since, "since", "", "articles at or after TIME")
 	fs.StringVar(&until, "until", "", "articles before TIME")
 	fs.IntVar(&q.Limit, "limit", 0, "page size")

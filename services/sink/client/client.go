@@ -78,6 +78,7 @@ func (c *Client) List(ctx context.Context, q store.Query) (*store.Page, error) {
 	set("site", q.Site)
 	set("author", q.Author)
 	set("language", q.Language)
+	set("story", q.Story)
 	set("cursor", q.Cursor)
 	if !q.Since.IsZero() {
 		v.Set("since", q.Since.Format(time.RFC3339Nano))
@@ -106,6 +107,20 @@ func (c *Client) Versions(ctx context.Context, id string) ([]store.Version, erro
 		return nil, err
 	}
 	return vs.Versions, nil
+}
+
+// Story returns a story with its origin and copies; errors.Is(err,
+// store.ErrStoryNotFound) when there is none.
+func (c *Client) Story(ctx context.Context, id string) (*store.Story, error) {
+	var st store.Story
+	err := c.get(ctx, []string{"stories", id}, nil, &st)
+	if e, ok := errors.AsType[*APIError](err); ok && e.Status == http.StatusNotFound {
+		return nil, fmt.Errorf("%w: %w", store.ErrStoryNotFound, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
 }
 
 // get fetches the API path made of segments (each escaped) with query q into out.

@@ -73,13 +73,18 @@ func NewBatcher(w RowWriter, cfg BatcherConfig) *Batcher {
 // Put stores a through the next group commit and returns its result once that
 // transaction committed. An article that cannot be stored fails at once with
 // ErrInvalidArticle, without touching the batch; one the database refuses with
-// ErrRejected, the rest of its batch stored without it. A transaction failing otherwise
-// fails every Put in it with the store's error. Put returns ctx.Err() when ctx ends first (the article
+// ErrRejected, the rest of its batch stored without it. When the writer assigns
+// stories, Put sketches the article's body before handing it over, in the caller's
+// goroutine. A transaction failing otherwise fails every Put in it with the store's
+// error. Put returns ctx.Err() when ctx ends first (the article
 // may still be stored by a transaction already running) and ErrClosed after Close.
 func (b *Batcher) Put(ctx context.Context, a *schema.Article) (PutResult, error) {
 	row, err := Prepare(a)
 	if err != nil {
 		return PutResult{}, err
+	}
+	if sa, ok := b.w.(StoryAssigner); ok && sa.AssignsStories() {
+		SketchRow(row)
 	}
 	r := &request{row: row, done: make(chan result, 1)}
 	select {

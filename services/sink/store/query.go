@@ -83,6 +83,7 @@ type Filter struct {
 	Site     string
 	Author   string
 	Language string
+	Story    string
 	// Since and Until are zero when open; both truncated to the microsecond.
 	Since, Until time.Time
 	Limit        int
@@ -104,6 +105,7 @@ func (q Query) Compile() (Filter, error) {
 		Site:     SiteOf(q.Site),
 		Author:   normAuthor(q.Author),
 		Language: NormLanguage(q.Language),
+		Story:    strings.TrimSpace(q.Story),
 		Limit:    q.Limit,
 	}
 	if !q.Since.IsZero() {

@@ -34,6 +34,8 @@ type Row struct {
 	SortAt      time.Time
 	FetchedAt   time.Time
 	ExtractedAt time.Time
+	// Story is the row's story evidence, nil until SketchRow (stories.go) makes it.
+	Story *StoryInput
 }
 
 // MaxDocSize bounds an article's JSON encoding.

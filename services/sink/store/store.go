@@ -83,11 +83,21 @@ type PutResult struct {
 	Outcome Outcome
 	// Current reports whether Version is the article's current version after the put.
 	Current bool
+	// Story is the story of the article's current version when Version is current and
+	// the store assigns stories (see stories.go); nil otherwise, and when StoryErr is set.
+	Story *StoryResult
+	// StoryErr is why the story step failed: the article was stored all the same, without
+	// a story for this version; storing it again retries the step.
+	StoryErr error
 }
 
 // Record is an article with its current version.
 type Record struct {
 	ID string `json:"id"`
+	// StoryID is the story of the article (of its assessed version), "" while it has
+	// none: stories off, the story step failed and waits for a retry, or the article was
+	// stored before the store had stories and has not been stored again since.
+	StoryID string `json:"story_id"`
 	// Site is the host of the canonical URL, lower-cased, without "www."; "" for an
 	// article without a URL.
 	Site string `json:"site"`
@@ -125,6 +135,8 @@ type Query struct {
 	Author string
 	// Language is a BCP 47 primary subtag, e.g. "en"; a longer tag is cut to it.
 	Language string
+	// Story is a story id: the articles of that story.
+	Story string
 	// Since and Until bound the article's time (published, else fetched):
 	// Since <= time < Until.
 	Since, Until time.Time
@@ -170,6 +182,7 @@ type Reader interface {
 	List(ctx context.Context, q Query) (*Page, error)
 	// Versions returns every version of an article, oldest first, or ErrNotFound.
 	Versions(ctx context.Context, id string) ([]Version, error)
+	StoryReader
 }
 
 // Store is a complete article store.

@@ -48,6 +48,7 @@ type Store struct {
 	// for it; all lists the distinct configurations, 'simple' included.
 	configs map[string]string
 	all     []string
+	opts    store.Options
 	closed  atomic.Bool
 }
 
@@ -62,9 +63,10 @@ const MaxAttempts = 10
 
 // Open connects to the database named by dsn (a postgres:// URL or a key=value
 // string, as pgx accepts; a search_path parameter selects the schema), applies the
-// embedded migrations it lacks and returns the store. Errors wrap the connection or
-// migration failure; a DSN that does not parse gives ErrDSN.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+// embedded migrations it lacks and returns the store, set up by opts (stories on by
+// default, see store.WithStories). Errors wrap the connection or migration failure; a
+// DSN that does not parse gives ErrDSN.
+func Open(ctx context.Context, dsn string, opts ...store.Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDSN, err)
@@ -73,7 +75,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connecting: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, opts: store.NewOptions(opts...)}
 	if err := migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrating: %w", err)
@@ -244,14 +246,16 @@ func (s *Store) putOnce(ctx context.Context, rows []*store.Row) (store.Decision,
 			return err
 		}
 		d = store.Decide(rows, heads, existing)
-		if len(d.Changes) == 0 {
-			return nil
+		if len(d.Changes) > 0 {
+			wb, err := s.writes(d, store.Micro(time.Now()))
+			if err != nil {
+				return err
+			}
+			if err := tx.SendBatch(ctx, wb).Close(); err != nil {
+				return err
+			}
 		}
-		wb, err := s.writes(d, store.Micro(time.Now()))
-		if err != nil {
-			return err
-		}
-		return tx.SendBatch(ctx, wb).Close()
+		return s.assignStories(ctx, tx, rows, &d)
 	})
 	return d, err
 }

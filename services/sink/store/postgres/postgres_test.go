@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/sink/store"
 	"github.com/newsjet/newsjet/services/sink/store/postgres"
@@ -89,4 +91,29 @@ func TestRejectedArticleIsolated(t *testing.T) {
 	if _, err := s.Get(context.Background(), arts[5].ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("poison article stored: %v", err)
 	}
+}
+
+func TestStories(t *testing.T) {
+	storetest.RunStories(t, func(t *testing.T) storetest.StoryDB {
+		dsn := pgtest.DSN(t)
+		return storetest.StoryDB{
+			Open: func(t *testing.T, opts ...store.Option) store.Store {
+				s, err := postgres.Open(context.Background(), dsn, opts...)
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				return s
+			},
+			CorruptSketch: func(t *testing.T, articleID string) {
+				conn, err := pgx.Connect(context.Background(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close(context.Background())
+				if _, err := conn.Exec(context.Background(), `UPDATE story_members SET sketch = '\x01'::bytea WHERE article_id = $1`, articleID); err != nil {
+					t.Fatal(err)
+				}
+			},
+		}
+	})
 }

@@ -14,14 +14,16 @@ import (
 	"github.com/newsjet/newsjet/services/sink/store"
 )
 
-const selectRecord = `SELECT a.id, a.site, a.version, a.versions, a.first_seen, a.updated_at, a.sort_at, v.doc::text
-	FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.number = a.version`
+const selectRecord = `SELECT a.id, a.site, a.version, a.versions, a.first_seen, a.updated_at, a.sort_at, v.doc::text,
+		coalesce(m.story_id, '')
+	FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.number = a.version
+		LEFT JOIN story_members m ON m.article_id = a.id`
 
 func scanRecord(sc pgx.Row) (*store.Record, time.Time, error) {
 	var rec store.Record
 	var sortAt time.Time
 	var doc string
-	if err := sc.Scan(&rec.ID, &rec.Site, &rec.Version, &rec.Versions, &rec.FirstSeen, &rec.UpdatedAt, &sortAt, &doc); err != nil {
+	if err := sc.Scan(&rec.ID, &rec.Site, &rec.Version, &rec.Versions, &rec.FirstSeen, &rec.UpdatedAt, &sortAt, &doc, &rec.StoryID); err != nil {
 		return nil, time.Time{}, err
 	}
 	rec.FirstSeen, rec.UpdatedAt = rec.FirstSeen.UTC(), rec.UpdatedAt.UTC()
@@ -102,6 +104,9 @@ func (s *Store) List(ctx context.Context, q store.Query) (*store.Page, error) {
 	}
 	if f.Language != "" {
 		where = append(where, "a.language = "+arg(f.Language))
+	}
+	if f.Story != "" {
+		where = append(where, "m.story_id = "+arg(f.Story))
 	}
 	if f.Author != "" {
 		where = append(where, "a.authors @> ARRAY["+arg(f.Author)+"::text]")

@@ -46,14 +46,16 @@ var ErrBadPath = errors.New("sqlite: empty database path")
 // Store is a store.Store on one SQLite file. It is safe for concurrent use.
 type Store struct {
 	db     *sql.DB
+	opts   store.Options
 	closed atomic.Bool
 }
 
 var _ store.Store = (*Store)(nil)
 
 // Open opens (creating when missing) the database file at path and applies the
-// embedded migrations it lacks. It returns ErrBadPath for an empty path.
-func Open(ctx context.Context, path string) (*Store, error) {
+// embedded migrations it lacks; opts set the store up (stories on by default, see
+// store.WithStories). It returns ErrBadPath for an empty path.
+func Open(ctx context.Context, path string, opts ...store.Option) (*Store, error) {
 	if path == "" {
 		return nil, ErrBadPath
 	}
@@ -70,7 +72,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s := &Store{db: db}
+	s := &Store{db: db, opts: store.NewOptions(opts...)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -155,7 +157,10 @@ func (s *Store) PutRows(ctx context.Context, rows []*store.Row) ([]store.PutResu
 			return err
 		}
 		d = store.Decide(rows, heads, existing)
-		return write(ctx, tx, d, store.Micro(time.Now()).UnixMicro())
+		if err := write(ctx, tx, d, store.Micro(time.Now()).UnixMicro()); err != nil {
+			return err
+		}
+		return s.assignStories(ctx, tx, rows, &d)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: storing %d articles: %w", len(rows), err)
@@ -314,8 +319,10 @@ func (s *Store) Get(ctx context.Context, id string) (*store.Record, error) {
 	return rec, nil
 }
 
-const selectRecord = `SELECT a.id, a.site, a.version, a.versions, a.first_seen, a.updated_at, a.sort_at, v.doc
-	FROM articles a JOIN versions v ON v.article_id = a.id AND v.number = a.version`
+const selectRecord = `SELECT a.id, a.site, a.version, a.versions, a.first_seen, a.updated_at, a.sort_at, v.doc,
+		coalesce(m.story_id, '')
+	FROM articles a JOIN versions v ON v.article_id = a.id AND v.number = a.version
+		LEFT JOIN story_members m ON m.seq = a.seq`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -324,7 +331,7 @@ func scanRecord(sc scanner) (*store.Record, time.Time, error) {
 	var rec store.Record
 	var first, updated, sortAt int64
 	var doc string
-	if err := sc.Scan(&rec.ID, &rec.Site, &rec.Version, &rec.Versions, &first, &updated, &sortAt, &doc); err != nil {
+	if err := sc.Scan(&rec.ID, &rec.Site, &rec.Version, &rec.Versions, &first, &updated, &sortAt, &doc, &rec.StoryID); err != nil {
 		return nil, time.Time{}, err
 	}
 	rec.FirstSeen, rec.UpdatedAt = time.UnixMicro(first).UTC(), time.UnixMicro(updated).UTC()
@@ -353,6 +360,9 @@ func (s *Store) List(ctx context.Context, q store.Query) (*store.Page, error) {
 	}
 	if f.Language != "" {
 		where, args = append(where, `a.language = ?`), append(args, f.Language)
+	}
+	if f.Story != "" {
+		where, args = append(where, `m.story_id = ?`), append(args, f.Story)
 	}
 	if f.Author != "" {
 		where, args = append(where, `EXISTS (SELECT 1 FROM json_each(a.authors) WHERE value = ?)`), append(args, f.Author)

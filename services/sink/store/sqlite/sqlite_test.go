@@ -70,7 +70,9 @@ func TestCJKMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{`DROP TABLE articles_cjk`, `PRAGMA user_version = 1`} {
+	// A database of migration 1 had neither the CJK table nor the later stories tables.
+	for _, q := range []string{`DROP TABLE articles_cjk`, `DROP TABLE stories`, `DROP TABLE story_members`,
+		`DROP TABLE story_keys`, `PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -116,4 +118,29 @@ func TestCJKMigration(t *testing.T) {
 			t.Errorf("U+%04X: migration GLOB %v, HasCJK %v", r, glob, !glob)
 		}
 	}
+}
+
+func TestStories(t *testing.T) {
+	storetest.RunStories(t, func(t *testing.T) storetest.StoryDB {
+		path := filepath.Join(t.TempDir(), "articles.db")
+		return storetest.StoryDB{
+			Open: func(t *testing.T, opts ...store.Option) store.Store {
+				s, err := sqlite.Open(context.Background(), path, opts...)
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				return s
+			},
+			CorruptSketch: func(t *testing.T, articleID string) {
+				db, err := sql.Open("sqlite", path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				if _, err := db.Exec(`UPDATE story_members SET sketch = x'01' WHERE seq = (SELECT seq FROM articles WHERE id = ?)`, articleID); err != nil {
+					t.Fatal(err)
+				}
+			},
+		}
+	})
 }
