@@ -99,7 +99,7 @@ func TestRunPipeline(t *testing.T) {
 		}
 		pages = append(pages, Page{ID: filepath.Base(f), URL: "https://news.example/" + filepath.Base(f), Raw: raw})
 	}
-	res, err := RunPipeline(t.Context(), pages, 2, 2, t.TempDir())
+	res, err := RunPipeline(t.Context(), pages, 2, 2, t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
