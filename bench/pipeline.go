@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -80,7 +81,7 @@ func (r PipelineResult) Print(w io.Writer) {
 // pages enter as raw pages on the raw subject (the fetcher runs but fetches
 // nothing: fetching measures the network). The CPU of a phase is the whole
 // process's, embedded server included.
-func RunPipeline(ctx context.Context, pages []Page, rounds, workers int, dir string) (*PipelineResult, error) {
+func RunPipeline(ctx context.Context, pages []Page, rounds, workers int, dir, cpuProfile string) (*PipelineResult, error) {
 	var raws []*schema.RawPage
 	for r := range max(rounds, 1) {
 		for _, p := range pages {
@@ -98,7 +99,7 @@ func RunPipeline(ctx context.Context, pages []Page, rounds, workers int, dir str
 		return nil, err
 	}
 	defer pl.stop()
-	res.Pipeline, err = measure(func() error { return pl.process(ctx, raws) })
+	res.Pipeline, err = measure(func() error { return profiled(cpuProfile, func() error { return pl.process(ctx, raws) }) })
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +123,23 @@ func (p *benchPipeline) count(ctx context.Context, stream string) (int, error) {
 		return 0, err
 	}
 	return int(info.State.Msgs), nil
+}
+
+// profiled runs f, writing a CPU profile of it to path unless path is empty.
+func profiled(path string, f func() error) error {
+	if path == "" {
+		return f()
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	if err := pprof.StartCPUProfile(out); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return f()
 }
 
 // measure runs f and returns its wall and CPU time.
@@ -202,8 +220,13 @@ func startPipeline(ctx context.Context, dir string, workers int) (*benchPipeline
 		extractor.Service("bench"),
 		sink.New(&sink.Config{Store: "sqlite:" + filepath.Join(dir, "articles.db")}).Service(),
 	}
-	// Streams and consumers first, one after the other (as `newsjet run` does).
+	// Streams, the page bucket and consumers first, one after the other (as `newsjet
+	// run` does): the stages run with provisioning off.
 	if err := stage.ProvisionStreams(ctx, p.js, schema.Streams(), 1); err != nil {
+		p.stop()
+		return nil, err
+	}
+	if err := claimcheck.Check(ctx, p.js, true); err != nil {
 		p.stop()
 		return nil, err
 	}
@@ -309,6 +332,7 @@ func (p *benchPipeline) stop() {
 //	-data DIR    AEB directory (default DefaultDataDir())
 //	-rounds N    times the corpus goes through each path (default 3)
 //	-workers N   workers of the in-process path and of each stage (default GOMAXPROCS)
+//	-cpuprofile F  write a CPU profile of the pipeline phase to F
 //
 // It prints both paths' figures, then "pipeline/in-process throughput R" and
 // "pipeline/in-process cpu C".
@@ -318,6 +342,7 @@ func PipelineMain(args []string, w io.Writer) error {
 	data := fs.String("data", DefaultDataDir(), "AEB directory holding ground-truth.json and html/")
 	rounds := fs.Int("rounds", 3, "times the corpus goes through each path")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "workers of the in-process path and of each stage")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -330,7 +355,7 @@ func PipelineMain(args []string, w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	res, err := RunPipeline(context.Background(), pages, *rounds, max(*workers, 1), dir)
+	res, err := RunPipeline(context.Background(), pages, *rounds, max(*workers, 1), dir, *cpuProfile)
 	if err != nil {
 		return err
 	}

@@ -83,8 +83,9 @@ func TestPipelineLiveBlog(t *testing.T) {
 }
 
 // TestRunPipeline runs the sample pages through both paths of the pipeline
-// benchmark: every page becomes one article, none is dead-lettered, and both costs
-// are measured (the figures themselves are for a quiet machine, not a test).
+// benchmark: every raw page published becomes one article message (each round's
+// delivery publishes its own), none is dead-lettered, and both costs are measured (the
+// figures themselves are for a quiet machine, not a test).
 func TestRunPipeline(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(samplePages, "*.html"))
 	if err != nil || len(files) == 0 {
@@ -98,11 +99,11 @@ func TestRunPipeline(t *testing.T) {
 		}
 		pages = append(pages, Page{ID: filepath.Base(f), URL: "https://news.example/" + filepath.Base(f), Raw: raw})
 	}
-	res, err := RunPipeline(t.Context(), pages, 2, 2, t.TempDir())
+	res, err := RunPipeline(t.Context(), pages, 2, 2, t.TempDir(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Pages != 2*len(pages) || res.Articles != len(pages) || res.DeadLetters != 0 || res.InProcess.Wall <= 0 || res.Pipeline.Wall <= 0 {
+	if res.Pages != 2*len(pages) || res.Articles != res.Pages || res.DeadLetters != 0 || res.InProcess.Wall <= 0 || res.Pipeline.Wall <= 0 {
 		t.Errorf("result %+v", res)
 	}
 	var out strings.Builder

@@ -44,6 +44,8 @@ func commands() map[string]command {
 		"run":      {"run NATS with JetStream and all four stages in this process", (*app).cmdRun},
 		"extract":  {"clean and extract HTML files without a broker, one JSON line per file", (*app).cmdExtract},
 		"articles": {"query the stored articles through the sink's read API", (*app).cmdArticles},
+		"dead":     {"list dead letters as JSON lines (filters, --follow); dead show ID prints one with its payload", (*app).cmdDead},
+		"replay":   {"replay dead: republish dead letters' payloads; replay raw: re-extract stored raw pages", (*app).cmdReplay},
 		"publish":  {"publish HTML files as raw pages, or URLs as fetch requests, to a NATS server", (*app).cmdPublish},
 		"tail":     {"print articles from the extracted stream as they arrive", (*app).cmdTail},
 		"version":  {"print the version", (*app).cmdVersion},

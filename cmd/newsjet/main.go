@@ -6,6 +6,8 @@
 //	newsjet publish FILE|URL...        raw pages / fetch requests to any NATS server
 //	newsjet tail [--site HOST]         articles of the extracted stream as they arrive
 //	newsjet articles list|get|versions the sink's read API
+//	newsjet dead [filters] | dead show ID  dead letters, from the dead-letter stream
+//	newsjet replay dead|raw            republish dead letters; re-extract stored raw pages
 //
 // stdout carries only JSON lines (and the help asked for with -h); logs (zap, JSON, the
 // format of every newsjet binary) and progress go to stderr. Exit codes: 0 success, 1

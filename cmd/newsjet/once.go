@@ -23,8 +23,8 @@ import (
 var ErrTimeout = errors.New("timed out waiting for the pipeline")
 
 // lookback is how far before its start run --once reads the extracted and dead-letter
-// streams: a page published again within the streams' duplicate window is dropped by the
-// broker, and its article is the one extracted the first time.
+// streams, so that an article the broker dropped as a repeat of one extracted shortly
+// before is still found.
 var lookback = schema.RawStream.Duplicates + time.Minute
 
 // onceItem is one argument of run --once and what became of it.

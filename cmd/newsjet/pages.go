@@ -131,7 +131,9 @@ func publishMessage(ctx context.Context, js jetstream.Publisher, subject, schema
 
 // publishPage publishes a raw page with the given uncompressed body on subject ("" for
 // its own raw subject): inline, gzip-compressed or claim-checked, whichever fits
-// maxPayload first (claimcheck.EncodeRawPage).
+// maxPayload first (claimcheck.EncodeRawPage). Its Nats-Msg-Id is publishMsgID: each
+// publish is a delivery of its own, so the same page published again (a site that
+// reverted an edit) is not dropped as a duplicate.
 func publishPage(ctx context.Context, js jetstream.JetStream, p *schema.RawPage, body []byte, subject string, maxPayload int64) (*jetstream.PubAck, error) {
 	data, err := claimcheck.EncodeRawPage(ctx, js, p, body, maxPayload)
 	if err != nil {
@@ -140,5 +142,11 @@ func publishPage(ctx context.Context, js jetstream.JetStream, p *schema.RawPage,
 	if subject == "" {
 		subject = schema.RawSubject(p.PageURL())
 	}
-	return publishMessage(ctx, js, subject, schema.RawPageV1, p.ID, data)
+	return publishMessage(ctx, js, subject, schema.RawPageV1, publishMsgID(p), data)
+}
+
+// publishMsgID is the Nats-Msg-Id of a page published by this command: its id and the
+// time it was read, the same for the client's own retries of that publish.
+func publishMsgID(p *schema.RawPage) string {
+	return schema.ID(p.ID, p.FetchedAt.UTC().Format(time.RFC3339Nano))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/segmentio/encoding/json"
 	"go.uber.org/zap"
 
+	"github.com/newsjet/newsjet/internal/claimcheck"
 	"github.com/newsjet/newsjet/internal/stage"
 	"github.com/newsjet/newsjet/pkg/schema"
 )
@@ -109,12 +110,15 @@ func startPipeline(ctx context.Context, opts pipelineOptions, log *zap.Logger) (
 	return p, p.waitReady(ctx)
 }
 
-// provision creates or updates every stream and the stages' consumers, one after the
-// other. The stages then only bind their consumers: nats-server v2.15.2 races (its data
-// race detector says so) when one client updates a stream while another creates a
-// consumer on it, which is what four stages provisioning at once would do.
+// provision creates or updates every stream, the page bucket and the stages' consumers,
+// one after the other. The stages then only bind their consumers: nats-server v2.15.2
+// races (its data race detector says so) when one client updates a stream while another
+// creates a consumer on it, which is what four stages provisioning at once would do.
 func (p *pipeline) provision(ctx context.Context) error {
 	if err := stage.ProvisionStreams(ctx, p.js, schema.Streams(), 1); err != nil {
+		return err
+	}
+	if err := claimcheck.Check(ctx, p.js, true); err != nil {
 		return err
 	}
 	for _, svc := range p.svcs {

@@ -72,12 +72,12 @@ func TestPublishFilesAndURLs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := raw.Header.Get(schema.HeaderMsgID); got != lines[i].ID {
-			t.Errorf("page %d: Nats-Msg-Id %q, want %q", i, got, lines[i].ID)
-		}
 		p, err := schema.DecodeRawPageMessage(raw.Header, raw.Data, raw.Time)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := raw.Header.Get(schema.HeaderMsgID); got != publishMsgID(p) {
+			t.Errorf("page %d: Nats-Msg-Id %q, want %q", i, got, publishMsgID(p))
 		}
 		body, err := p.PlainBody()
 		if err != nil {
@@ -107,13 +107,14 @@ func TestPublishFilesAndURLs(t *testing.T) {
 		t.Errorf("fetch request = %+v", req)
 	}
 
-	// Publishing the same page again is dropped by the stream's de-duplication.
+	// Publishing the same page again is a new delivery of the same page (it may be a
+	// site reverting an edit): stored, not dropped as a duplicate.
 	code, out, errOut = runCLI(ctx, t, "publish", "--nats-url", ns.ClientURL(), plain)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}
-	if again := decodeLines[published](t, out); len(again) != 1 || !again[0].Duplicate || again[0].ID != lines[0].ID {
-		t.Errorf("second publish = %+v, want a duplicate of %s", again, lines[0].ID)
+	if again := decodeLines[published](t, out); len(again) != 1 || again[0].Duplicate || again[0].ID != lines[0].ID || again[0].Seq == lines[0].Seq {
+		t.Errorf("second publish = %+v, want page %s stored again", again, lines[0].ID)
 	}
 }
 

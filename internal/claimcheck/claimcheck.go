@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -21,8 +22,11 @@ import (
 )
 
 var (
-	// ErrMissing: the object (or its bucket) does not exist, e.g. it expired.
+	// ErrMissing: the object does not exist, e.g. it expired.
 	ErrMissing = errors.New("claimcheck: page body not found")
+	// ErrNoBucket: the page bucket itself does not exist: a deployment that declares
+	// its JetStream resources has not created it (yet). Not the page's fault.
+	ErrNoBucket = errors.New("claimcheck: object store bucket " + schema.PageBucket + " does not exist")
 	// ErrTooLarge: a stored body exceeds MaxBodySize.
 	ErrTooLarge = errors.New("claimcheck: page body too large")
 	// ErrCorrupt: a body does not match the page's content hash.
@@ -36,15 +40,40 @@ const MaxBodySize = schema.MaxBareGzipSize
 // message's headers.
 const HeaderReserve = 1024
 
+// Open returns the page bucket, or ErrNoBucket when it does not exist.
+func Open(ctx context.Context, js jetstream.ObjectStoreManager) (jetstream.ObjectStore, error) {
+	store, err := js.ObjectStore(ctx, schema.PageBucket)
+	switch {
+	case errors.Is(err, jetstream.ErrBucketNotFound):
+		return nil, ErrNoBucket
+	case err != nil:
+		return nil, fmt.Errorf("claimcheck: opening bucket %s: %w", schema.PageBucket, err)
+	}
+	return store, nil
+}
+
+// Check reports whether the page bucket exists, creating it first when create is set
+// (provisioning on). A missing bucket gives ErrNoBucket with a hint at who must declare
+// it.
+func Check(ctx context.Context, js jetstream.ObjectStoreManager, create bool) error {
+	var err error
+	if create {
+		_, err = Bucket(ctx, js)
+	} else {
+		_, err = Open(ctx, js)
+	}
+	if errors.Is(err, ErrNoBucket) {
+		return fmt.Errorf("%w (provisioning is off: declare it, e.g. as a NACK ObjectStore with NACK in --control-loop mode)", err)
+	}
+	return err
+}
+
 // Bucket returns the page bucket, creating it (file storage, TTL schema.PageBucketTTL)
 // when it does not exist. Safe to call from many processes at once.
 func Bucket(ctx context.Context, js jetstream.ObjectStoreManager) (jetstream.ObjectStore, error) {
-	store, err := js.ObjectStore(ctx, schema.PageBucket)
-	if err == nil {
-		return store, nil
-	}
-	if !errors.Is(err, jetstream.ErrBucketNotFound) {
-		return nil, fmt.Errorf("claimcheck: opening bucket %s: %w", schema.PageBucket, err)
+	store, err := Open(ctx, js)
+	if !errors.Is(err, ErrNoBucket) {
+		return store, err
 	}
 	store, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      schema.PageBucket,
@@ -95,14 +124,18 @@ func put(ctx context.Context, js jetstream.ObjectStoreManager, body []byte, maxP
 	return ref, nil
 }
 
-// Get returns the bytes ref points at. Errors: ErrMissing when the bucket or object
-// does not exist, ErrTooLarge when the object exceeds MaxBodySize, others wrapped.
+// Get returns the bytes ref points at. Errors: ErrNoBucket when ref names the page
+// bucket and it does not exist, ErrMissing when the object (or another bucket) does not,
+// ErrTooLarge when the object exceeds MaxBodySize, others wrapped.
 func Get(ctx context.Context, js jetstream.ObjectStoreManager, ref *schema.ObjectRef) ([]byte, error) {
 	if ref == nil || ref.Bucket == "" || ref.Name == "" {
 		return nil, fmt.Errorf("%w: empty reference", ErrMissing)
 	}
 	store, err := js.ObjectStore(ctx, ref.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		if ref.Bucket == schema.PageBucket {
+			return nil, ErrNoBucket
+		}
 		return nil, fmt.Errorf("%w: bucket %s", ErrMissing, ref.Bucket)
 	}
 	if err != nil {
@@ -153,29 +186,38 @@ func PageBody(ctx context.Context, js jetstream.ObjectStoreManager, page *schema
 
 // EncodeRawPage sets page's body from the uncompressed body and returns the encoded
 // message, choosing the first form whose message (plus HeaderReserve for headers) fits
-// maxPayload: inline, gzip-compressed, or a claim check stored with Put. It also sets
-// BodySize and ContentHash, and ID when empty (schema.RawPageID of URL and hash).
-// maxPayload is the server's (nats.Conn.MaxPayload); 0 or less means no limit.
+// maxPayload: inline, gzip-compressed, or a claim check stored with Put. The choice is
+// made by size before any work: a body whose base64 form alone exceeds the payload is
+// not encoded inline, and one whose compressed size, estimated from samples of it (see
+// gzipMayFit), would not fit either is not compressed. It also sets BodySize and
+// ContentHash, and ID when empty (schema.RawPageID of URL and hash). maxPayload is the
+// server's (nats.Conn.MaxPayload); 0 or less means no limit.
 func EncodeRawPage(ctx context.Context, js jetstream.ObjectStoreManager, page *schema.RawPage, body []byte, maxPayload int64) ([]byte, error) {
 	page.BodySize = int64(len(body))
 	page.ContentHash = schema.ContentHash(body)
 	if page.ID == "" {
 		page.ID = schema.RawPageID(page.URL, page.ContentHash)
 	}
-	fits := func(data []byte) bool { return maxPayload <= 0 || int64(len(data))+HeaderReserve <= maxPayload }
+	budget := maxPayload - HeaderReserve
+	fits := func(data []byte) bool { return maxPayload <= 0 || int64(len(data)) <= budget }
 
 	page.Body, page.BodyEncoding, page.BodyRef = body, "", nil
-	data, err := schema.Encode(page)
-	if err != nil || fits(data) {
-		return data, err
+	if maxPayload <= 0 || int64(base64.StdEncoding.EncodedLen(len(body))) < budget {
+		data, err := schema.Encode(page)
+		if err != nil || fits(data) {
+			return data, err
+		}
 	}
-	gz, err := gzipBytes(body)
-	if err != nil {
-		return nil, err
-	}
-	page.Body, page.BodyEncoding = gz, "gzip"
-	if data, err = schema.Encode(page); err != nil || fits(data) {
-		return data, err
+	if gzipMayFit(body, budget) {
+		gz, err := compress(body)
+		if err != nil {
+			return nil, err
+		}
+		page.Body, page.BodyEncoding = gz, "gzip"
+		data, err := schema.Encode(page)
+		if err != nil || fits(data) {
+			return data, err
+		}
 	}
 	ref, err := put(ctx, js, body, maxPayload)
 	if err != nil {
@@ -184,6 +226,36 @@ func EncodeRawPage(ctx context.Context, js jetstream.ObjectStoreManager, page *s
 	page.Body, page.BodyEncoding, page.BodyRef = nil, "", ref
 	return schema.Encode(page)
 }
+
+// Sampling of gzipMayFit: up to sampleCount windows of sampleSize bytes, evenly spread.
+const (
+	sampleSize  = 64 << 10
+	sampleCount = 4
+)
+
+// gzipMayFit estimates whether body, gzip-compressed and base64-encoded, fits in budget
+// bytes: it compresses a few windows spread over the body (all of it when small) and
+// extrapolates their ratio to the whole, with a 25% margin for the estimate's error. A
+// body the estimate rules out goes to the object store without being compressed.
+func gzipMayFit(body []byte, budget int64) bool {
+	if int64(len(body)) <= sampleCount*sampleSize {
+		return true
+	}
+	var sample bytes.Buffer
+	step := (len(body) - sampleSize) / (sampleCount - 1)
+	for i := range sampleCount {
+		sample.Write(body[i*step : i*step+sampleSize])
+	}
+	gz, err := compress(sample.Bytes())
+	if err != nil {
+		return true
+	}
+	estimate := float64(len(body)) * float64(len(gz)) / float64(sample.Len()) * 4 / 3
+	return estimate <= 1.25*float64(budget)
+}
+
+// compress gzips a body; a variable so tests can see what is compressed.
+var compress = gzipBytes
 
 func gzipBytes(b []byte) ([]byte, error) {
 	var buf bytes.Buffer

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,11 +74,17 @@ func TestGetMissing(t *testing.T) {
 	js := newJS(t)
 	ctx := context.Background()
 	ref := &schema.ObjectRef{Bucket: schema.PageBucket, Name: "nope"}
-	if _, err := Get(ctx, js, ref); !errors.Is(err, ErrMissing) {
-		t.Errorf("no bucket: %v, want ErrMissing", err)
+	if _, err := Get(ctx, js, ref); !errors.Is(err, ErrNoBucket) || errors.Is(err, ErrMissing) {
+		t.Errorf("no bucket: %v, want ErrNoBucket", err)
+	}
+	if _, err := Open(ctx, js); !errors.Is(err, ErrNoBucket) {
+		t.Errorf("Open without bucket: %v, want ErrNoBucket", err)
 	}
 	if _, err := Put(ctx, js, []byte("x")); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := Open(ctx, js); err != nil {
+		t.Errorf("Open: %v", err)
 	}
 	if _, err := Get(ctx, js, ref); !errors.Is(err, ErrMissing) {
 		t.Errorf("no object: %v, want ErrMissing", err)
@@ -165,5 +173,43 @@ func TestSmallMaxPayload(t *testing.T) {
 	data, err := EncodeRawPage(ctx, js, page, randomBytes(200<<10), js.Conn().MaxPayload())
 	if err != nil || page.BodyRef == nil || int64(len(data)+HeaderReserve) > js.Conn().MaxPayload() {
 		t.Fatalf("EncodeRawPage: ref %v, %d bytes, %v", page.BodyRef, len(data), err)
+	}
+}
+
+// A 16 MB page whose compressed form cannot fit 1 MiB goes to the object store without
+// being compressed whole (that cost 1.4-2 CPU-seconds) or encoded inline: only samples
+// of it are compressed to estimate.
+func TestLargePageDecidedBySize(t *testing.T) {
+	js := newJS(t)
+	var compressed []int
+	t.Cleanup(func() { compress = gzipBytes })
+	compress = func(b []byte) ([]byte, error) {
+		compressed = append(compressed, len(b))
+		return gzipBytes(b)
+	}
+	words := strings.Fields("harbour council storm repairs boats ferry wall engineers residents budget vote mayor summer trade")
+	r := rand.New(rand.NewPCG(1, 2))
+	var b bytes.Buffer
+	for b.Len() < 16<<20 {
+		fmt.Fprintf(&b, "<p class=\"c%d\">", r.IntN(50))
+		for range 12 {
+			b.WriteString(words[r.IntN(len(words))])
+			fmt.Fprintf(&b, " %d ", r.IntN(1000))
+		}
+		b.WriteString("</p>\n")
+	}
+	page := &schema.RawPage{URL: "https://example.com/huge", FetchedAt: time.Now()}
+	if _, err := EncodeRawPage(context.Background(), js, page, b.Bytes(), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if page.BodyRef == nil {
+		t.Fatalf("body encoding %q, want a claim check", page.BodyEncoding)
+	}
+	total := 0
+	for _, n := range compressed {
+		total += n
+	}
+	if total > sampleCount*sampleSize {
+		t.Errorf("compressed %v bytes of a %d-byte page that cannot fit", compressed, b.Len())
 	}
 }

@@ -23,15 +23,21 @@
 // messages; each replica handles up to Config.Concurrency at once. For each delivery:
 //
 //   - The handler returns outputs: each is published with Nats-Msg-Id (the output's
-//     deterministic MsgID) and Newsjet-Schema headers, the runtime waits for the
-//     stream's acknowledgement of every one, and only then acknowledges the input (a
-//     double ack, confirmed by the server). A crash at any point loses nothing: the
-//     input is redelivered, and its outputs, published again under the same ids, are
-//     dropped by the stream's duplicate window.
+//     content id scoped to the input message: DeliveryMsgID) and Newsjet-Schema
+//     headers, the runtime waits for the stream's acknowledgement of every one, and
+//     only then acknowledges the input (a double ack, confirmed by the server). A crash
+//     at any point loses nothing: the input is redelivered, and its outputs, published
+//     again under the same ids, are dropped by the stream's duplicate window. The same
+//     content arriving in another input message is published again.
 //   - The handler returns a permanent error (Permanent, or a schema decoding error:
 //     see ReasonOf): a schema.DeadLetter carrying the stage, reason, error, deliveries,
 //     original subject, stream sequence, headers and payload is published to
 //     schema.DeadSubject(stage), then the input is terminated (TermWithReason).
+//   - The handler returns an error wrapping ErrUnavailable (a dependency is down,
+//     see Unavailable): the stage pauses. It stops pulling, /readyz answers 503 with
+//     the reason, the messages it holds keep signalling progress, Service.Ready is
+//     polled with back-off, and once it passes pulling resumes and the held messages
+//     are handled again: an outage of any length uses up no delivery.
 //   - The handler returns any other error: the input is redelivered after
 //     Config.RetryBackoff, doubling per delivery up to Config.RetryBackoffMax
 //     (NakWithDelay). When the consumer's MaxDeliver-th delivery fails too, the input is
@@ -47,11 +53,22 @@
 // is in progress, so slow work is not redelivered to another replica; InProgress does
 // the same on demand. Config.HandlerTimeout bounds one call.
 //
+// Dead letters are identified by the failed message (schema.DeadLetterID of stage,
+// stream and sequence): every failed message is kept once, however many share a
+// payload, and a redelivered one once.
+//
+// # Starting
+//
+// Connecting is retried until it succeeds; so are provisioning, binding the consumer
+// (with provisioning off: until it is declared) and a Setup that reports an
+// unavailable dependency, with back-off from 500ms to 5s, the error on /readyz and in
+// the log. Only a configuration error ends the start.
+//
 // # Health and metrics
 //
 // With Config.HTTPAddr set, Run serves GET /healthz (liveness, with stage and version),
-// GET /readyz (200 only when connected, the consumer is bound, and Service.Ready
-// passes) and GET /metrics (see Metrics), plus the service's own Routes, on a mux of
+// GET /readyz (200 only when connected, started, not paused, the consumer is bound, and
+// Service.Ready passes; 503 with the reason otherwise) and GET /metrics (see Metrics), plus the service's own Routes, on a mux of
 // its own.
 //
 // # Stopping

@@ -53,8 +53,10 @@ func (s *httpServer) shutdown(log *zap.Logger) {
 // newMux routes:
 //
 //	GET /healthz  200 {"status":"ok","stage":...,"version":...} while the process runs
-//	GET /readyz   200 {"status":"ready",...} when connected, the consumer is bound and
-//	              Service.Ready passes; 503 {"status":"not ready","error":...} otherwise
+//	GET /readyz   200 {"status":"ready",...} when connected, started, not paused, the
+//	              consumer is bound and Service.Ready passes; 503 {"status":"not
+//	              ready","error":...} otherwise, the error saying why ("starting: ...",
+//	              "paused: ...")
 //	GET /metrics  Prometheus metrics
 func newMux(svc *Service, st *state, metrics *Metrics) *http.ServeMux {
 	mux := http.NewServeMux()

@@ -2,10 +2,13 @@ package stage
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/newsjet/newsjet/internal/natstest"
 	"github.com/newsjet/newsjet/pkg/schema"
@@ -68,40 +71,58 @@ func TestProvisionStreams(t *testing.T) {
 }
 
 // With provisioning off, Run binds to what exists and creates nothing.
-func TestNoProvision(t *testing.T) {
-	srv := natstest.Start(t)
-	nc := natstest.Connect(t, srv)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
+// With provisioning off and nothing declared yet (Kubernetes before NACK created the
+// streams), a stage waits: not ready with the reason, retrying with back-off, creating
+// nothing; once the streams and consumer are declared it binds to them as they are and
+// works.
+func TestNoProvisionWaitsForDeclaredStreams(t *testing.T) {
+	h := newHarness(t, echo)
+	h.cfg.NoProvision = true
+	h.cfg.HTTPAddr = freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel, h.done = cancel, make(chan error, 1)
+	go func() { h.done <- Run(ctx, h.cfg, h.svc, zaptest.NewLogger(t)) }()
+	t.Cleanup(func() { h.stop() })
+	base := "http://" + h.cfg.HTTPAddr
+	waitFor(t, "HTTP served", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	waitFor(t, "not ready naming the missing consumer", func() bool {
+		code, body, _ := getJSON(t, base+"/readyz")
+		return code == 503 && strings.Contains(body["error"], "provisioning is off")
+	})
+	time.Sleep(1500 * time.Millisecond) // a few retries
+	select {
+	case err := <-h.done:
+		t.Fatalf("Run ended while waiting for its stream: %v", err)
+	default:
 	}
-	svc := Service{Name: "tester", Consumer: testConsumer, Streams: []schema.StreamSpec{testIn, testOut},
-		Setup: func(context.Context, Deps) (Handler, error) { return echo, nil }}
-	err = Run(context.Background(), Config{Conn: nc, NoProvision: true}, svc, nil)
-	if err == nil {
-		t.Fatal("Run without streams or consumer succeeded")
-	}
-	if _, serr := js.Stream(context.Background(), testIn.Name); serr == nil {
-		t.Errorf("a stream was created with provisioning off (Run: %v)", err)
+	if _, err := h.js.Stream(ctx, testIn.Name); err == nil {
+		t.Fatal("a stream was created with provisioning off")
 	}
 
-	// Provisioned declaratively beforehand, the consumer is bound as it is.
-	ctx := context.Background()
-	if err := ProvisionStreams(ctx, js, []schema.StreamSpec{testIn, testOut, schema.DeadLetterStream}, 1); err != nil {
+	// Declared now, the consumer is bound as it is.
+	declaredAt := time.Now()
+	if err := ProvisionStreams(ctx, h.js, []schema.StreamSpec{testIn, testOut, schema.DeadLetterStream}, 1); err != nil {
 		t.Fatal(err)
 	}
 	declared := ConsumerConfig(testConsumer)
 	declared.MaxDeliver = 7
-	if _, err := js.CreateOrUpdateConsumer(ctx, testIn.Name, declared); err != nil {
+	if _, err := h.js.CreateOrUpdateConsumer(ctx, testIn.Name, declared); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, echo)
-	h.srv, h.nc, h.js, h.cfg.Conn = srv, nc, js, nc
-	h.cfg.NoProvision = true
-	h.start()
+	waitFor(t, "ready", func() bool { code, _, _ := getJSON(t, base+"/readyz"); return code == 200 })
+	t.Logf("ready %v after the streams and consumer were declared", time.Since(declaredAt).Round(time.Millisecond))
 	h.publish("test.in.a", []byte("bound"), nil)
 	h.waitMsgs(testOut.Name, 1)
 	if info := h.waitSettled(1); info.Config.MaxDeliver != 7 {
 		t.Errorf("consumer config changed: MaxDeliver %d", info.Config.MaxDeliver)
+	}
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -25,6 +25,10 @@ var ErrConsumerStopped = errors.New("stage: consumer stopped")
 type state struct {
 	conn  atomic.Pointer[nats.Conn]
 	bound atomic.Bool
+	// starting is why the start has not completed yet (the last failure of a step
+	// being retried), nil once it has.
+	starting atomic.Pointer[error]
+	gate     *gate
 }
 
 // ready reports why the stage cannot take work, or nil.
@@ -35,7 +39,14 @@ func (s *state) ready(ctx context.Context, svc *Service) error {
 		return errors.New("nats: not connected yet")
 	case nc.Status() != nats.CONNECTED:
 		return fmt.Errorf("nats: %s", nc.Status())
-	case !s.bound.Load():
+	}
+	if p := s.starting.Load(); p != nil {
+		return fmt.Errorf("starting: %w", *p)
+	}
+	if cause, _, _ := s.gate.state(); cause != nil {
+		return fmt.Errorf("paused: %w", cause)
+	}
+	if !s.bound.Load() {
 		return errors.New("consumer not bound")
 	}
 	if svc.Ready != nil {
@@ -46,18 +57,29 @@ func (s *state) ready(ctx context.Context, svc *Service) error {
 	return nil
 }
 
+// Back-off of the start steps that are retried.
+const (
+	startRetryFirst = 500 * time.Millisecond
+	startRetryMax   = 5 * time.Second
+)
+
 // Run runs a stage until ctx ends: it serves HTTP (when cfg.HTTPAddr is set), connects
 // (unless cfg.Conn is given), creates or updates the streams and the durable consumer
-// (unless cfg.NoProvision), builds the handler with svc.Setup, and handles messages with
-// cfg.Concurrency workers. When ctx ends it drains: no new messages are pulled, those
+// (unless cfg.NoProvision: then it binds to the existing consumer), builds the handler
+// with svc.Setup, and handles messages with cfg.Concurrency workers. A start step that
+// fails (the broker or a cluster still forming, a stream or consumer not declared yet,
+// Setup reporting an unavailable dependency) is retried with back-off from 500ms to 5s
+// until it succeeds or ctx ends; meanwhile /readyz answers 503 with the step's error and
+// every failure is logged. While a handler reports its dependency unavailable the stage
+// pauses (see Unavailable). When ctx ends it drains: no new messages are pulled, those
 // already delivered are finished, and Run returns nil, or ErrDrainTimeout when work
 // was still in flight after cfg.DrainTimeout (that work is handed back for
 // redelivery). Then svc.Close is called and a connection Run opened is closed. A ctx
 // that ends before the start completed also gives nil.
 //
-// Errors: ErrConfig for a bad cfg or svc, connection, provisioning and Setup errors
-// (wrapped), ErrConsumerStopped when the consumer ends by itself, and the HTTP
-// listener's error.
+// Errors: ErrConfig for a bad cfg or svc, a connection error that retrying cannot fix
+// (credentials, TLS), a Setup error not wrapping ErrUnavailable (wrapped),
+// ErrConsumerStopped when the consumer ends by itself, and the HTTP listener's error.
 func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err error) {
 	cfg.setDefaults()
 	if err := errors.Join(cfg.Validate(), svc.validate()); err != nil {
@@ -70,7 +92,9 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	st := &state{}
+	st := &state{gate: newGate()}
+	notStarted := errors.New("not started yet")
+	st.starting.Store(&notStarted)
 
 	if cfg.HTTPAddr != "" {
 		srv, err := serveHTTP(cfg.HTTPAddr, &svc, st, cfg.Metrics, log)
@@ -92,18 +116,9 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if !cfg.NoProvision {
-		if err := ProvisionStreams(ctx, js, withDeadLetters(svc.Streams), cfg.StreamReplicas); err != nil {
-			return startErr(ctx, err)
-		}
-	}
-	cons, err := bindConsumer(ctx, js, svc.Consumer, !cfg.NoProvision)
+	cons, handler, err := start(ctx, js, &cfg, &svc, st, log)
 	if err != nil {
 		return startErr(ctx, err)
-	}
-	handler, err := svc.Setup(ctx, Deps{Conn: nc, JS: js, Log: log, Registry: cfg.Metrics.Registry()})
-	if err != nil {
-		return startErr(ctx, fmt.Errorf("setting up %s: %w", svc.Name, err))
 	}
 	if svc.Close != nil {
 		defer func() {
@@ -112,11 +127,12 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 			}
 		}()
 	}
+	st.starting.Store(nil)
 
 	info := cons.CachedInfo()
 	w := &worker{
 		name: svc.Name, js: js, handler: handler, log: log,
-		metrics: cfg.Metrics.forStage(svc.Name), cfg: &cfg,
+		metrics: cfg.Metrics.forStage(svc.Name), cfg: &cfg, gate: st.gate, stopping: ctx.Done(),
 		maxDeliver: info.Config.MaxDeliver, ackWait: info.Config.AckWait, maxPayload: nc.MaxPayload,
 	}
 	// Work outlives ctx: in-flight messages finish during the drain, and are only
@@ -128,7 +144,66 @@ func Run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) (err err
 		return err
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	return consume(ctx, workCtx, cancelWork, cons, w, &cfg, st, log)
+	return consume(ctx, workCtx, cancelWork, cons, w, &cfg, &svc, st, log)
+}
+
+// start provisions the streams (unless cfg.NoProvision), binds the consumer and runs
+// svc.Setup, retrying with back-off until all succeed: any provisioning or binding
+// error, and a Setup error wrapping ErrUnavailable, is retried; another Setup error and
+// the end of ctx are returned. Each failure is logged and shown on /readyz.
+func start(ctx context.Context, js jetstream.JetStream, cfg *Config, svc *Service, st *state, log *zap.Logger) (jetstream.Consumer, Handler, error) {
+	wait := startRetryFirst
+	var failingSince time.Time
+	for {
+		cons, handler, err := startOnce(ctx, js, cfg, svc, log)
+		if err == nil {
+			if !failingSince.IsZero() {
+				log.Info("start completed after retries", zap.Duration("waited", time.Since(failingSince)))
+			}
+			return cons, handler, nil
+		}
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		var setupErr *setupError
+		if errors.As(err, &setupErr) && !errors.Is(err, ErrUnavailable) {
+			return nil, nil, err
+		}
+		if failingSince.IsZero() {
+			failingSince = time.Now()
+		}
+		st.starting.Store(&err)
+		log.Warn("not ready, retrying the start", zap.Duration("in", wait), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, startRetryMax)
+	}
+}
+
+// setupError is a Setup failure, told apart from provisioning and binding ones.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
+
+func startOnce(ctx context.Context, js jetstream.JetStream, cfg *Config, svc *Service, log *zap.Logger) (jetstream.Consumer, Handler, error) {
+	if !cfg.NoProvision {
+		if err := ProvisionStreams(ctx, js, withDeadLetters(svc.Streams), cfg.StreamReplicas); err != nil {
+			return nil, nil, err
+		}
+	}
+	cons, err := bindConsumer(ctx, js, svc.Consumer, !cfg.NoProvision)
+	if err != nil {
+		return nil, nil, err
+	}
+	handler, err := svc.Setup(ctx, Deps{Conn: js.Conn(), JS: js, Log: log, Registry: cfg.Metrics.Registry(), Provision: !cfg.NoProvision})
+	if err != nil {
+		return nil, nil, &setupError{fmt.Errorf("setting up %s: %w", svc.Name, err)}
+	}
+	return cons, handler, nil
 }
 
 // startErr returns a startup error, or nil when ctx ended meanwhile: being stopped
@@ -142,13 +217,21 @@ func startErr(ctx context.Context, err error) error {
 
 // consume dispatches deliveries to at most cfg.Concurrency goroutines until ctx ends,
 // then drains. Handlers run under workCtx, which cancelWork ends at the drain deadline.
-func consume(ctx, workCtx context.Context, cancelWork context.CancelFunc, cons jetstream.Consumer, w *worker, cfg *Config, st *state, log *zap.Logger) error {
+// While the gate is closed (a dependency unavailable) it stops pulling: the messages
+// already buffered are held, signalling progress, until the gate opens, and pulling
+// resumes then.
+func consume(ctx, workCtx context.Context, cancelWork context.CancelFunc, cons jetstream.Consumer, w *worker, cfg *Config, svc *Service, st *state, log *zap.Logger) error {
 	slots := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	var lastErr atomic.Pointer[error]
-	cc, err := cons.Consume(func(jm jetstream.Msg) {
+	onMsg := func(jm jetstream.Msg) {
+		_, _, closed := st.gate.state()
 		select {
 		case slots <- struct{}{}:
+		case <-closed:
+			// Paused with every worker busy: hold the message until the gate opens.
+			wg.Go(func() { w.hold(workCtx, jm, slots) })
+			return
 		case <-workCtx.Done():
 			// Past the drain deadline with every worker stuck: hand the message back.
 			_ = jm.Nak()
@@ -158,31 +241,59 @@ func consume(ctx, workCtx context.Context, cancelWork context.CancelFunc, cons j
 			defer func() { <-slots }()
 			w.process(workCtx, jm)
 		})
-	},
+	}
+	opts := []jetstream.PullConsumeOpt{
 		// Pull no more than the workers can start on: a message waiting in a local
 		// buffer uses up its AckWait without progress signals.
 		jetstream.PullMaxMessages(cfg.Concurrency),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			lastErr.Store(&err)
 			log.Warn("consumer", zap.Error(err))
-		}))
-	if err != nil {
-		return fmt.Errorf("consuming: %w", err)
+		}),
 	}
-	st.bound.Store(true)
-	log.Info("consuming", zap.String("stream", cons.CachedInfo().Stream), zap.String("consumer", cons.CachedInfo().Name),
-		zap.Int("concurrency", cfg.Concurrency))
-
-	select {
-	case <-ctx.Done():
-	case <-cc.Closed():
-		st.bound.Store(false)
-		wg.Wait()
-		if p := lastErr.Load(); p != nil {
-			return fmt.Errorf("%w: %w", ErrConsumerStopped, *p)
+	for {
+		cc, err := cons.Consume(onMsg, opts...)
+		if err != nil {
+			return fmt.Errorf("consuming: %w", err)
 		}
-		return ErrConsumerStopped
+		st.bound.Store(true)
+		log.Info("consuming", zap.String("stream", cons.CachedInfo().Stream), zap.String("consumer", cons.CachedInfo().Name),
+			zap.Int("concurrency", cfg.Concurrency))
+		_, _, closed := st.gate.state()
+		select {
+		case <-ctx.Done():
+			return drain(cc, &wg, cancelWork, cfg, st, log)
+		case <-cc.Closed():
+			st.bound.Store(false)
+			wg.Wait()
+			if p := lastErr.Load(); p != nil {
+				return fmt.Errorf("%w: %w", ErrConsumerStopped, *p)
+			}
+			return ErrConsumerStopped
+		case <-closed:
+		}
+		// Paused: stop pulling; what is buffered goes to onMsg, which holds it.
+		cause, opened, _ := st.gate.state()
+		log.Warn("dependency unavailable: paused, holding the delivered messages", zap.Error(cause))
+		cc.Drain()
+		go st.gate.probe(ctx, svc.Ready, cfg.RetryBackoff, log)
+		select {
+		case <-ctx.Done():
+			return drain(cc, &wg, cancelWork, cfg, st, log)
+		case <-opened:
+		}
+		select {
+		case <-ctx.Done():
+			return drain(cc, &wg, cancelWork, cfg, st, log)
+		case <-cc.Closed():
+		}
 	}
+}
+
+// drain stops the consumption and waits for the work in flight, at most
+// cfg.DrainTimeout; past it, it cancels the work (handing it back) and returns
+// ErrDrainTimeout.
+func drain(cc jetstream.ConsumeContext, wg *sync.WaitGroup, cancelWork context.CancelFunc, cfg *Config, st *state, log *zap.Logger) error {
 	st.bound.Store(false)
 	log.Info("draining", zap.Duration("timeout", cfg.DrainTimeout))
 	deadline := time.NewTimer(cfg.DrainTimeout)

@@ -45,7 +45,7 @@ func TestHappyPath(t *testing.T) {
 	if got.Subject != "test.out.site_a" || string(got.Data) != "HELLO" {
 		t.Errorf("output %s %q", got.Subject, got.Data)
 	}
-	if id := got.Header.Get(schema.HeaderMsgID); id != schema.ID("echo", "hello") {
+	if id := got.Header.Get(schema.HeaderMsgID); id != DeliveryMsgID(schema.ID("echo", "hello"), testIn.Name, 1) {
 		t.Errorf("Nats-Msg-Id %q", id)
 	}
 	if s := got.Header.Get(schema.HeaderSchema); s != "test.echo.v1" {
@@ -89,7 +89,7 @@ func TestRedeliveryPublishesNoDuplicate(t *testing.T) {
 	})
 	// The output of an earlier, crashed attempt is already in the stream.
 	h.start()
-	h.publish("test.out.site_a", []byte("HELLO"), nats.Header{schema.HeaderMsgID: {schema.ID("echo", "hello")}})
+	h.publish("test.out.site_a", []byte("HELLO"), nats.Header{schema.HeaderMsgID: {DeliveryMsgID(schema.ID("echo", "hello"), testIn.Name, 1)}})
 	h.publish("test.in.site_a", []byte("hello"), nil)
 	h.publish("test.in.site_b", []byte("world"), nil)
 	h.waitSettled(2)
@@ -142,7 +142,7 @@ func TestPermanentFailureDeadLetters(t *testing.T) {
 	if v := dl.Headers["X-Test"]; len(v) != 1 || v[0] != "yes" {
 		t.Errorf("dead letter headers %v", dl.Headers)
 	}
-	if dl.ID != schema.DeadLetterID("tester", schema.ReasonUnprocessable, dl.Payload) {
+	if dl.ID != schema.DeadLetterID("tester", testIn.Name, 1) {
 		t.Errorf("dead letter id %s", dl.ID)
 	}
 	if info.NumRedelivered != 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -31,10 +32,13 @@ type Msg struct {
 }
 
 // Output is one message a handler wants published. The runtime publishes it with the
-// headers Nats-Msg-Id = MsgID and Newsjet-Schema = Schema, waits for the stream's
-// acknowledgement, and acknowledges the input only when every output of the input was
-// acknowledged. Subject and MsgID are required; MsgID must be derived from content (see
-// schema.ID) so a redelivered input publishes nothing new.
+// headers Nats-Msg-Id = DeliveryMsgID(MsgID, input stream, input sequence) and
+// Newsjet-Schema = Schema, waits for the stream's acknowledgement, and acknowledges the
+// input only when every output of the input was acknowledged. Subject and MsgID are
+// required; MsgID must be derived from the output's content (see schema.ID), so a
+// redelivered input publishes nothing new, while the same content coming again in
+// another input message (a page republished, a site reverting an edit) is published
+// again.
 type Output struct {
 	Subject string
 	Schema  string
@@ -43,15 +47,28 @@ type Output struct {
 	// Header holds extra headers, optional. Nats-Msg-Id and Newsjet-Schema are set by
 	// the runtime and override any given here.
 	Header map[string][]string
+	// ContentScoped publishes MsgID itself as Nats-Msg-Id: the same output made from
+	// any input within the stream's duplicate window is kept once (a link that several
+	// feeds list).
+	ContentScoped bool
+}
+
+// DeliveryMsgID is the Nats-Msg-Id of an output with content id msgID made from the
+// input message at sequence seq of stream: the same for every delivery of that input,
+// different for another input message carrying the same content.
+func DeliveryMsgID(msgID, stream string, seq uint64) string {
+	return schema.ID(msgID, stream, strconv.FormatUint(seq, 10))
 }
 
 // Handler turns one input into outputs; it must be safe for concurrent use.
 //
 // A nil error publishes the outputs, then acknowledges the input. A permanent error (see
 // Permanent and ReasonOf) publishes a schema.DeadLetter to schema.DeadSubject(stage) and
-// terminates the input. Any other error is transient: the input is redelivered after an
-// exponential back-off, and when its last allowed delivery fails too it is dead-lettered
-// with reason schema.ReasonMaxDeliveries.
+// terminates the input. An error wrapping ErrUnavailable (see Unavailable) pauses the
+// stage, and the input is handled again once the dependency is back, with no delivery
+// used up. Any other error is transient: the input is redelivered after an exponential
+// back-off, and when its last allowed delivery fails too it is dead-lettered with reason
+// schema.ReasonMaxDeliveries.
 type Handler func(ctx context.Context, m *Msg) ([]Output, error)
 
 // Deps are what a stage may use once connected.
@@ -63,6 +80,10 @@ type Deps struct {
 	// on /metrics beside the runtime's series. Stages sharing one Metrics share it, so
 	// a stage registering a collector twice gets prometheus.AlreadyRegisteredError.
 	Registry prometheus.Registerer
+	// Provision is false when provisioning is off (Config.NoProvision): what the stage
+	// needs besides its streams (buckets) must then exist already, and the stage waits
+	// for it rather than creating it.
+	Provision bool
 }
 
 // MaxPayload returns the largest message the server accepts, headers included, in
@@ -80,9 +101,13 @@ type Service struct {
 	// Streams are created or updated at start unless provisioning is off. The
 	// dead-letter stream is always added.
 	Streams []schema.StreamSpec
-	// Setup builds the handler once connected. Required.
+	// Setup builds the handler once connected. Required. An error wrapping
+	// ErrUnavailable (see Unavailable: a database or bucket not there yet) is retried
+	// with back-off, the stage not ready meanwhile; any other error ends Run.
 	Setup func(ctx context.Context, d Deps) (Handler, error)
 	// Ready is an optional extra readiness check for /readyz (e.g. a database ping).
+	// While the stage is paused by an Unavailable error, the runtime polls it to learn
+	// when the dependency is back.
 	Ready func(ctx context.Context) error
 	// Routes optionally adds HTTP routes to the health/metrics server.
 	Routes func(mux *http.ServeMux)
@@ -102,6 +127,24 @@ const (
 	// ReasonBadOutput: the handler returned an output without subject or message id.
 	ReasonBadOutput = "bad_output"
 )
+
+// ErrUnavailable marks an error of a dependency the stage needs (a database, a bucket),
+// not of the message. Errors made by Unavailable wrap it.
+var ErrUnavailable = errors.New("dependency unavailable")
+
+// Unavailable marks err as the failure of a dependency, not of the message. Returned by
+// a handler, it pauses the stage instead of failing the message: the runtime stops
+// pulling messages, reports not ready with err as the reason, keeps the messages it
+// holds (signalling progress, so their deliveries are not used up), polls
+// Service.Ready with back-off (without Ready: waits the back-off), then resumes and
+// hands the held messages to the handler again. Returned by Setup, it makes the
+// runtime retry Setup with back-off. A nil err gives nil.
+func Unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
 
 type permanentError struct {
 	reason string

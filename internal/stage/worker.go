@@ -21,12 +21,15 @@ var ErrTooLarge = errors.New("stage: message exceeds the server's max payload")
 
 // worker handles delivered messages for one stage.
 type worker struct {
-	name       string
-	js         jetstream.JetStream
-	handler    Handler
-	log        *zap.Logger
-	metrics    *stageMetrics
-	cfg        *Config
+	name    string
+	js      jetstream.JetStream
+	handler Handler
+	log     *zap.Logger
+	metrics *stageMetrics
+	cfg     *Config
+	gate    *gate
+	// stopping closes when Run's context ends: held messages are handed back then.
+	stopping   <-chan struct{}
 	maxDeliver int
 	ackWait    time.Duration
 	// maxPayload returns the connected server's max payload (it may change on
@@ -67,10 +70,27 @@ func (w *worker) process(ctx context.Context, jm jetstream.Msg) {
 	defer stop()
 
 	outs, err := w.call(ctx, jm, m, log)
-	if err == nil {
-		err = w.publish(ctx, outs)
+	for errors.Is(err, ErrUnavailable) {
+		// Not the message's fault: keep it (keepAlive runs) until the dependency is
+		// back, then handle it again, with no delivery used up.
+		opened, first := w.gate.close(err)
+		if first {
+			log.Warn("dependency unavailable; pausing the stage", zap.Error(err))
+		}
+		select {
+		case <-opened:
+		case <-w.stopping:
+			log.Info("stopping while paused; handing the message back")
+			_ = jm.Nak()
+			return
+		}
+		outs, err = w.call(ctx, jm, m, log)
 	}
 	if err == nil {
+		err = w.publish(ctx, m, outs)
+	}
+	if err == nil {
+		w.gate.succeeded()
 		if err := jm.DoubleAck(ctx); err != nil {
 			log.Warn("ack not confirmed; the message will be redelivered and its outputs deduplicated", zap.Error(err))
 			return
@@ -79,6 +99,31 @@ func (w *worker) process(ctx context.Context, jm jetstream.Msg) {
 		return
 	}
 	w.fail(ctx, jm, m, err, log)
+}
+
+// hold keeps a delivered message that no worker could start on before the stage paused,
+// signalling progress, until the gate opens; then it handles it like any other, in one
+// of the slots. It hands the message back when the stage stops first.
+func (w *worker) hold(ctx context.Context, jm jetstream.Msg, slots chan struct{}) {
+	stop := w.keepAlive(jm)
+	_, opened, _ := w.gate.state()
+	select {
+	case <-opened:
+	case <-w.stopping:
+		stop()
+		_ = jm.Nak()
+		return
+	}
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		stop()
+		_ = jm.Nak()
+		return
+	}
+	defer func() { <-slots }()
+	stop()
+	w.process(ctx, jm)
 }
 
 // call runs the handler under the handler timeout, turning a panic into a permanent
@@ -127,8 +172,10 @@ func (w *worker) keepAlive(jm jetstream.Msg) (stop func()) {
 	}
 }
 
-// publish sends every output and waits for each stream acknowledgement.
-func (w *worker) publish(ctx context.Context, outs []Output) error {
+// publish sends every output of input m, with its Nats-Msg-Id scoped to m's delivery
+// (see DeliveryMsgID) unless it is ContentScoped, and waits for each stream
+// acknowledgement.
+func (w *worker) publish(ctx context.Context, m *Msg, outs []Output) error {
 	for i, o := range outs {
 		if o.Subject == "" || o.MsgID == "" {
 			return Permanent(ReasonBadOutput, fmt.Errorf("stage %s: output %d has no subject or message id", w.name, i))
@@ -139,7 +186,11 @@ func (w *worker) publish(ctx context.Context, outs []Output) error {
 		for k, v := range o.Header {
 			nm.Header[k] = append([]string(nil), v...)
 		}
-		nm.Header.Set(schema.HeaderMsgID, o.MsgID)
+		id := o.MsgID
+		if !o.ContentScoped {
+			id = DeliveryMsgID(o.MsgID, m.Stream, m.StreamSeq)
+		}
+		nm.Header.Set(schema.HeaderMsgID, id)
 		if o.Schema != "" {
 			nm.Header.Set(schema.HeaderSchema, o.Schema)
 		}
@@ -232,7 +283,7 @@ func (w *worker) backoff(deliveries uint64) time.Duration {
 // truncated, and the error text says so and where the original is.
 func (w *worker) deadLetter(ctx context.Context, m *Msg, reason string, cause error) error {
 	dl := &schema.DeadLetter{
-		ID:         schema.DeadLetterID(w.name, reason, m.Data),
+		ID:         schema.DeadLetterID(w.name, m.Stream, m.StreamSeq),
 		Stage:      w.name,
 		Reason:     reason,
 		Error:      cause.Error(),
@@ -256,7 +307,7 @@ func (w *worker) deadLetter(ctx context.Context, m *Msg, reason string, cause er
 	if limit := w.maxPayload(); limit > 0 && MsgSize(nm) > limit {
 		over := MsgSize(nm) - limit
 		keep := max(0, len(m.Data)-base64.StdEncoding.DecodedLen(int(over)+4096))
-		dl.Payload = m.Data[:keep]
+		dl.Payload, dl.PayloadTruncated = m.Data[:keep], true
 		dl.Error = fmt.Sprintf("%s [payload truncated to %d of %d bytes; the original is %s sequence %d]",
 			cause.Error(), keep, len(m.Data), m.Stream, m.StreamSeq)
 		if nm.Data, err = schema.Encode(dl); err != nil {

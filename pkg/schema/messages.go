@@ -1,6 +1,9 @@
 package schema
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Fetch request kinds.
 const (
@@ -123,7 +126,8 @@ type Lineage struct {
 // Article is the pipeline's output: one structured news article.
 //
 // Times are RFC 3339 with the offset the page gave (published_at 2024-05-01T09:30:00+02:00
-// stays +02:00); a field the page does not give is omitted.
+// stays +02:00); a field the page does not give is omitted. No string field holds a
+// C0 control character (U+0000-U+001F) other than tab and newline.
 type Article struct {
 	Schema string `json:"schema"`
 	// ID is stable across fetches: ArticleID(CanonicalURL).
@@ -188,7 +192,8 @@ func ArticleMsgID(a *Article) string {
 // DeadLetter records a message a stage could not process.
 type DeadLetter struct {
 	Schema string `json:"schema"`
-	// ID is deterministic: DeadLetterID(Stage, Reason, payload).
+	// ID is deterministic: DeadLetterID(Stage, Stream, StreamSeq), one per failed
+	// message, however often it was delivered.
 	ID    string `json:"id"`
 	Stage string `json:"stage"`
 	// Reason is a short machine-readable cause, one of the Reason* constants.
@@ -201,9 +206,12 @@ type DeadLetter struct {
 	Stream    string              `json:"stream,omitempty"`
 	StreamSeq uint64              `json:"stream_seq,omitempty"`
 	Headers   map[string][]string `json:"headers,omitempty"`
-	// Payload is the original message body, byte for byte.
-	Payload  []byte    `json:"payload"`
-	FailedAt time.Time `json:"failed_at"`
+	// Payload is the original message body, byte for byte; only its beginning when
+	// PayloadTruncated (the dead letter would not fit the server's max payload: the
+	// original is at Stream/StreamSeq while the stream keeps it).
+	Payload          []byte    `json:"payload"`
+	PayloadTruncated bool      `json:"payload_truncated,omitempty"`
+	FailedAt         time.Time `json:"failed_at"`
 }
 
 // Dead-letter reasons.
@@ -214,10 +222,12 @@ const (
 	ReasonUnprocessable  = "unprocessable"   // the stage rejected the content (binary junk, empty page, ...)
 	ReasonMaxDeliveries  = "max_deliveries"  // transient failures outlasted every delivery
 	ReasonFetchFailed    = "fetch_failed"    // the fetcher gave up on a URL (4xx, robots, SSRF guard, ...)
+	ReasonNoContent      = "no_content"      // the page yields no article body: nothing worth storing
 )
 
-// DeadLetterID is the id of a dead letter: the same failure of the same payload at the
-// same stage gives the same id.
-func DeadLetterID(stage, reason string, payload []byte) string {
-	return ID(DeadLetterV1, stage, reason, ContentHash(payload))
+// DeadLetterID is the id of the dead letter a stage publishes for the message at
+// sequence seq of stream: one per failed message, so every failed message is kept
+// (however many share one payload) and a redelivered one is kept once.
+func DeadLetterID(stage, stream string, seq uint64) string {
+	return ID(DeadLetterV1, stage, stream, strconv.FormatUint(seq, 10))
 }

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -76,7 +77,9 @@ func (m *CleanedPage) Validate() error {
 	return nil
 }
 
-// Validate implements Message: id and content hash are present, and the times are set.
+// Validate implements Message: id and content hash are present, the times are set,
+// and no string field holds a C0 control character other than tab and newline (see
+// StripControls).
 func (m *Article) Validate() error {
 	if m.ID == "" {
 		return invalid(ArticleV1, "id is empty")
@@ -87,7 +90,82 @@ func (m *Article) Validate() error {
 	if m.ExtractedAt.IsZero() {
 		return invalid(ArticleV1, "extracted_at is zero")
 	}
+	var bad string
+	m.strings(func(name string, s *string) {
+		if bad == "" && hasControl(*s) {
+			bad = name
+		}
+	})
+	if bad != "" {
+		return invalid(ArticleV1, "%s holds a control character (U+0000-U+001F other than tab and newline)", bad)
+	}
 	return checkTimes(ArticleV1, m.PublishedAt, m.ModifiedAt)
+}
+
+// StripControls removes from every string field of the article the C0 control
+// characters (U+0000-U+001F) other than tab and newline: a page's text or metadata may
+// carry them (a NUL in JSON-LD keywords), and databases refuse some of them
+// (PostgreSQL refuses U+0000 in text).
+func (m *Article) StripControls() {
+	m.strings(func(_ string, s *string) {
+		if hasControl(*s) {
+			*s = strings.Map(func(r rune) rune {
+				if isControl(r) {
+					return -1
+				}
+				return r
+			}, *s)
+		}
+	})
+}
+
+// strings calls f with the JSON name and address of every string field of the article.
+func (m *Article) strings(f func(name string, s *string)) {
+	f("id", &m.ID)
+	f("url", &m.URL)
+	f("canonical_url", &m.CanonicalURL)
+	f("site_name", &m.SiteName)
+	f("title", &m.Title)
+	f("description", &m.Description)
+	f("organization", &m.Organization)
+	f("published_precision", &m.PublishedPrecision)
+	f("modified_precision", &m.ModifiedPrecision)
+	f("language", &m.Language)
+	f("section", &m.Section)
+	f("body_text", &m.BodyText)
+	f("body_html", &m.BodyHTML)
+	f("body_markdown", &m.BodyMarkdown)
+	f("content_hash", &m.ContentHash)
+	f("extractor_version", &m.ExtractorVersion)
+	f("lineage.request_id", &m.Lineage.RequestID)
+	f("lineage.raw_id", &m.Lineage.RawID)
+	f("lineage.cleaned_id", &m.Lineage.CleanedID)
+	for i := range m.Authors {
+		f("authors", &m.Authors[i])
+	}
+	for i := range m.Tags {
+		f("tags", &m.Tags[i])
+	}
+	if m.LeadImage != nil {
+		f("lead_image.url", &m.LeadImage.URL)
+		f("lead_image.caption", &m.LeadImage.Caption)
+		f("lead_image.alt", &m.LeadImage.Alt)
+	}
+	for i := range m.LivePosts {
+		f("live_posts.headline", &m.LivePosts[i].Headline)
+		f("live_posts.text", &m.LivePosts[i].Text)
+	}
+}
+
+func isControl(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' }
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isControl(rune(s[i])) {
+			return true
+		}
+	}
+	return false
 }
 
 func checkTimes(schema string, ts ...*time.Time) error {

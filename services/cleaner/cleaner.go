@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -31,14 +32,34 @@ const Name = "cleaner"
 
 // Service returns the cleaner stage of the given version (the version goes into every
 // CleanedPage and its id, so a new cleaner re-cleans replayed raw pages).
+//
+// The stage needs the object store bucket schema.PageBucket to resolve claim checks: it
+// creates it at start, or, with provisioning off, waits for it to be declared (not
+// ready meanwhile, the reason on /readyz and in the log); its readiness check fails
+// while the bucket is missing, and a claim check met then pauses the stage instead of
+// failing the page.
 func Service(version string) stage.Service {
+	var bucket atomic.Pointer[func(context.Context) error]
 	return stage.Service{
 		Name:     Name,
 		Version:  version,
 		Consumer: schema.CleanerConsumer,
 		Streams:  []schema.StreamSpec{schema.RawStream, schema.CleanedStream},
-		Setup: func(_ context.Context, d stage.Deps) (stage.Handler, error) {
+		Setup: func(ctx context.Context, d stage.Deps) (stage.Handler, error) {
+			check := func(ctx context.Context) error {
+				return stage.Unavailable(claimcheck.Check(ctx, d.JS, d.Provision))
+			}
+			if err := check(ctx); err != nil {
+				return nil, err
+			}
+			bucket.Store(&check)
 			return Handler(version, d.JS, d.MaxPayload()), nil
+		},
+		Ready: func(ctx context.Context) error {
+			if check := bucket.Load(); check != nil {
+				return (*check)(ctx)
+			}
+			return nil
 		},
 	}
 }
@@ -56,6 +77,8 @@ func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) 
 		}
 		body, err := claimcheck.PageBody(ctx, js, raw)
 		switch {
+		case errors.Is(err, claimcheck.ErrNoBucket):
+			return nil, stage.Unavailable(fmt.Errorf("raw page %s: %w", raw.ID, err))
 		case errors.Is(err, claimcheck.ErrMissing), errors.Is(err, claimcheck.ErrCorrupt), errors.Is(err, claimcheck.ErrTooLarge):
 			return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("raw page %s: %w", raw.ID, err))
 		case err != nil:

@@ -11,8 +11,9 @@ import (
 
 // encodeToFit encodes page so that its message fits maxPayload (headers included, see
 // claimcheck.HeaderReserve). A page whose encoding is too large has its content cut at
-// the last tag boundary that fits and is marked Truncated: a best-effort result rather
-// than a lost page (the extractor's parser closes the elements left open). maxPayload <= 0 means no limit. A page that cannot be made
+// the last tag or word boundary that fits (see cutAtTag) and is marked Truncated: a
+// best-effort result rather than a lost page (the extractor's parser closes the
+// elements left open). maxPayload <= 0 means no limit. A page that cannot be made
 // to fit is a permanent error with reason too_large.
 func encodeToFit(page *schema.CleanedPage, maxPayload int64) ([]byte, error) {
 	data, err := schema.Encode(page)
@@ -41,14 +42,22 @@ func encodeToFit(page *schema.CleanedPage, maxPayload int64) ([]byte, error) {
 	return data, nil
 }
 
-// cutAtTag returns the prefix of doc no longer than n bytes that ends just before a
-// tag, so no tag or entity is cut in half.
+// cutAtTag returns a prefix of doc no longer than n bytes that cuts no tag, entity or
+// word in half: it ends just before a tag, or, when the text after the last tag that
+// fits is longer than n/16 bytes (one huge paragraph), after the last word of that
+// text that fits.
 func cutAtTag(doc string, n int) string {
 	if n >= len(doc) {
 		return doc
 	}
-	if i := strings.LastIndexByte(doc[:n], '<'); i > 0 {
-		return doc[:i]
+	lt, gt := strings.LastIndexByte(doc[:n], '<'), strings.LastIndexByte(doc[:n], '>')
+	if gt > lt && n-gt > n/16 {
+		if sp := strings.LastIndexAny(doc[gt+1:n], " \n"); sp >= 0 {
+			return doc[:gt+1+sp]
+		}
+	}
+	if lt > 0 {
+		return doc[:lt]
 	}
 	return ""
 }

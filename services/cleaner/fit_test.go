@@ -56,3 +56,25 @@ func TestEncodeToFitGivesUp(t *testing.T) {
 		t.Errorf("reason %q permanent %v", reason, permanent)
 	}
 }
+
+// A document whose content is one huge text (a page nested beyond the parser's depth
+// limit, flattened) is cut inside that text at a word, not before it: the story stays.
+func TestEncodeToFitCutsInsideALongText(t *testing.T) {
+	const maxPayload = 64 << 10
+	words := strings.Repeat("harbour ", 40000)
+	page := &schema.CleanedPage{ID: "c", RawID: "r", Head: schema.PageHead{Title: "Long"}, Content: "<div>" + words + "</div>"}
+	data, err := encodeToFit(page, maxPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := schema.DecodeCleanedPage(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Truncated || !strings.HasSuffix(back.Content, " harbour") {
+		t.Errorf("not cut after a word: ...%s", back.Content[max(0, len(back.Content)-60):])
+	}
+	if n := strings.Count(back.Content, "harbour"); n < 7000 {
+		t.Errorf("%d words kept of 40000 in %d bytes", n, len(data))
+	}
+}

@@ -4,12 +4,15 @@
 // extraction itself lives in package extract and knows nothing of NATS.
 //
 // A message that does not decode goes to dead letters (reasons malformed,
-// unknown_version, invalid); a page extract rejects (empty) with reason unprocessable.
+// unknown_version, invalid); a page extract rejects (empty) with reason unprocessable,
+// and a page without body text with reason no_content.
 package extractor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/newsjet/newsjet/internal/stage"
@@ -19,6 +22,9 @@ import (
 
 // Name is the stage's name: its consumer, metrics label and dead-letter subject.
 const Name = "extractor"
+
+// ErrNoContent: the cleaned page yields no article body.
+var ErrNoContent = errors.New("extractor: the page has no article body")
 
 // Service returns the extractor stage of the given version (the version goes into
 // every Article and its message id).
@@ -73,15 +79,22 @@ func Handler(version string, maxPayload int64) stage.Handler {
 // ExtractorVersion, ContentHash, Truncated (also when the cleaner cut the page to fit
 // its message), and ID: the one extract gave (or else the ArticleID
 // of the canonical URL or URL), but for a page without any URL an id derived from the
-// raw page's. An extract error is permanent, reason schema.ReasonUnprocessable.
+// raw page's. Every C0 control character but tab and newline is stripped from its
+// strings (schema.Article.StripControls). An extract error is permanent, reason
+// schema.ReasonUnprocessable; a page without body text (nor live posts) is
+// ErrNoContent, permanent with reason schema.ReasonNoContent: never an empty article.
 func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Article, error) {
 	a, err := extract.Extract(cp, nil)
 	if err != nil {
 		return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("extracting cleaned page %s: %w", cp.ID, err))
 	}
+	if strings.TrimSpace(a.BodyText) == "" && len(a.LivePosts) == 0 {
+		return nil, stage.Permanent(schema.ReasonNoContent, fmt.Errorf("%w: cleaned page %s", ErrNoContent, cp.ID))
+	}
 	if a.URL == "" {
 		a.URL = cp.URL
 	}
+	a.StripControls()
 	a.Truncated = a.Truncated || cp.Truncated
 	a.Lineage = schema.Lineage{RequestID: cp.RequestID, RawID: cp.RawID, CleanedID: cp.ID, CleanerVersion: cp.CleanerVersion}
 	a.FetchedAt = cp.FetchedAt

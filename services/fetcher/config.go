@@ -93,9 +93,15 @@ type Config struct {
 	MaxPollInterval time.Duration
 	// Resolver replaces DNS (tests).
 	Resolver fetch.Resolver
+	// idleRelease is the delay after the last large page before its memory is given
+	// back (DefaultIdleRelease; tests shorten it).
+	idleRelease time.Duration
 }
 
 func (c *Config) setDefaults() {
+	if c.idleRelease == 0 {
+		c.idleRelease = DefaultIdleRelease
+	}
 	if c.HostRate == 0 {
 		c.HostRate = DefaultHostRate
 	}

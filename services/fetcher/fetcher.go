@@ -45,6 +45,10 @@ type Fetcher struct {
 	state   *state.Store
 	log     *zap.Logger
 	now     func() time.Time
+	// bucketReady checks the page bucket large pages go to (set by Service).
+	bucketReady func(context.Context) error
+	// release gives the memory of large pages back once they stop coming.
+	release *releaser
 	// skipped counts SkippedMetric by cause; nil counters count nothing.
 	skipped map[string]prometheus.Counter
 }
@@ -77,11 +81,15 @@ func New(cfg Config, st *state.Store, log *zap.Logger) (*Fetcher, error) {
 		backoff: polite.Backoff{Base: cfg.RetryBase, Max: cfg.MaxRetryWait},
 	}
 	f.robots = polite.NewRobots(f.readRobots, polite.RobotsOptions{Agent: cfg.UserAgent, TTL: cfg.RobotsTTL})
+	f.release = &releaser{after: cfg.idleRelease}
 	return f, nil
 }
 
-// Close releases idle connections.
-func (f *Fetcher) Close() { f.client.CloseIdleConnections() }
+// Close releases idle connections and cancels a pending memory release.
+func (f *Fetcher) Close() {
+	f.client.CloseIdleConnections()
+	f.release.stop()
+}
 
 // Result is what one FetchRequest gave.
 type Result struct {

@@ -2,6 +2,7 @@ package fetcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -22,11 +23,13 @@ const Name = "fetcher"
 // dead-lettered by the runtime) and carries it out with Fetch:
 //
 //   - an article becomes one RawPage on schema.RawSubject(page URL) with message id
-//     RawPage.ID; its body travels inline, gzip-compressed or as a claim check in the
-//     object store, whichever first fits maxPayload (the server's max_payload);
+//     RawPage.ID scoped to the request's delivery (a page fetched again by another
+//     request is published again, so a reverted edit reaches the sink); its body
+//     travels inline, gzip-compressed or as a claim check in the object store,
+//     whichever first fits maxPayload (the server's max_payload);
 //   - a feed or sitemap becomes one FetchRequest per unseen link on
-//     schema.FetchSubject(link) with message id FetchRequest.ID, and its Discovery
-//     goes to Config.OnDiscovery;
+//     schema.FetchSubject(link) with message id FetchRequest.ID, content-scoped, and
+//     its Discovery goes to Config.OnDiscovery;
 //   - a 304 publishes nothing.
 //
 // Permanent failures (see Fetch) are dead-lettered with their reason; transient ones are
@@ -54,8 +57,14 @@ func (f *Fetcher) outputs(ctx context.Context, js jetstream.ObjectStoreManager, 
 		f.log.Debug("not modified", zap.String("url", req.URL))
 		return nil, nil
 	case res.Page != nil:
+		if len(res.Body) >= largePage {
+			defer f.release.touch()
+		}
 		data, err := claimcheck.EncodeRawPage(ctx, js, res.Page, res.Body, maxPayload)
-		if err != nil {
+		switch {
+		case errors.Is(err, claimcheck.ErrNoBucket):
+			return nil, stage.Unavailable(fmt.Errorf("encoding raw page of %s: %w", req.URL, err))
+		case err != nil:
 			return nil, fmt.Errorf("encoding raw page of %s: %w", req.URL, err)
 		}
 		return []stage.Output{{Subject: schema.RawSubject(res.Page.PageURL()), Schema: schema.RawPageV1, MsgID: res.Page.ID, Data: data}}, nil
@@ -66,15 +75,19 @@ func (f *Fetcher) outputs(ctx context.Context, js jetstream.ObjectStoreManager, 
 		if err != nil {
 			return nil, err
 		}
-		outs = append(outs, stage.Output{Subject: schema.FetchSubject(r.URL), Schema: schema.FetchRequestV1, MsgID: r.ID, Data: data})
+		// Content-scoped: a link that several feeds list is requested once.
+		outs = append(outs, stage.Output{Subject: schema.FetchSubject(r.URL), Schema: schema.FetchRequestV1, MsgID: r.ID, Data: data,
+			ContentScoped: true})
 	}
 	return outs, nil
 }
 
 // Service returns the fetcher stage for stage.Run or stage.Main. cfg is read when the
-// stage starts, so flags bound with cfg.RegisterFlags are parsed by then. Setup opens
-// the state buckets, builds the Fetcher and, when sources are configured, starts the
-// poller, which stops with the stage.
+// stage starts, so flags bound with cfg.RegisterFlags are parsed by then. Setup checks
+// the page bucket (created with provisioning on; with it off, waited for), opens the
+// state buckets (waiting while JetStream cannot serve them), builds the Fetcher and,
+// when sources are configured, starts the poller, which stops with the stage. The
+// stage is not ready while the page bucket is missing.
 func Service(cfg *Config) stage.Service {
 	var (
 		mu      sync.Mutex
@@ -96,14 +109,19 @@ func Service(cfg *Config) stage.Service {
 			if err != nil {
 				return nil, err
 			}
+			if err := claimcheck.Check(ctx, d.JS, d.Provision); err != nil {
+				return nil, stage.Unavailable(err)
+			}
 			st, err := state.Open(ctx, d.JS, state.Options{Horizon: c.Horizon})
 			if err != nil {
-				return nil, err
+				// JetStream not ready yet (a cluster forming): wait for it.
+				return nil, stage.Unavailable(err)
 			}
 			fe, err := New(c, st, d.Log)
 			if err != nil {
 				return nil, err
 			}
+			fe.bucketReady = func(ctx context.Context) error { return claimcheck.Check(ctx, d.JS, d.Provision) }
 			if fe.skipped, err = skipCounters(d.Registry); err != nil {
 				return nil, err
 			}
@@ -119,6 +137,15 @@ func Service(cfg *Config) stage.Service {
 				d.Log.Info("polling sources", zap.Int("sources", len(sources)), zap.Duration("interval", c.PollInterval))
 			}
 			return fe.Handler(d.JS, d.MaxPayload()), nil
+		},
+		Ready: func(ctx context.Context) error {
+			mu.Lock()
+			fe := f
+			mu.Unlock()
+			if fe == nil {
+				return nil
+			}
+			return fe.bucketReady(ctx)
 		},
 		Close: func() error {
 			pollers.Wait()

@@ -7,9 +7,12 @@
 // returns, and the runtime acknowledges the message, only after the transaction holding
 // the article committed. A message that is not a readable Article, or an Article the
 // store refuses (an id not derived from its canonical URL, ...), is dead-lettered
-// without writing anything. A database failure is transient: the message is
-// redelivered with back-off until the database is back, and /readyz reports not ready
-// meanwhile, so an outage loses nothing.
+// without writing anything; so is one the database refuses (reason store_rejected),
+// alone: the rest of its batch is stored. A failed write while the database does not
+// answer is an outage, not the message's fault: the stage pauses (stage.Unavailable)
+// until the database answers again, so an outage of any length loses nothing and uses
+// up no delivery. Another write error is transient (redelivery with back-off). A
+// PostgreSQL server unreachable at start is waited for, not ready meanwhile.
 //
 // Stories: the store gives every article a story, the group of stored copies of its
 // text (see store's stories.go). When an article joins a story, the handler returns a
@@ -99,7 +102,7 @@ var ErrUnknownStore = errors.New("sink: unknown store")
 // empty DSN or another URL scheme, and the store's error when it cannot open.
 func OpenStore(ctx context.Context, dsn string, opts ...store.Option) (store.Store, error) {
 	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case isPostgres(dsn):
 		s, err := postgres.Open(ctx, dsn, opts...)
 		if err != nil {
 			return nil, err
@@ -117,6 +120,14 @@ func OpenStore(ctx context.Context, dsn string, opts ...store.Option) (store.Sto
 		return nil, err
 	}
 	return s, nil
+}
+
+// ReasonRejected is the dead-letter reason of an article the database refuses
+// (store.ErrRejected).
+const ReasonRejected = "store_rejected"
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // ErrNotOpen: the sink's store is not open yet (before Setup) or any more.
@@ -213,7 +224,12 @@ func (s *Sink) setup(ctx context.Context, d stage.Deps) (stage.Handler, error) {
 	if st == nil {
 		var err error
 		if st, err = OpenStore(ctx, s.cfg.Store, store.WithStories(!s.cfg.NoStories)); err != nil {
-			return nil, fmt.Errorf("opening the store: %w", err)
+			err = fmt.Errorf("opening the store: %w", err)
+			if isPostgres(s.cfg.Store) && !errors.Is(err, postgres.ErrDSN) {
+				// The server is not up yet, or unreachable: wait for it.
+				return nil, stage.Unavailable(err)
+			}
+			return nil, err
 		}
 	}
 	s.mu.Lock()
@@ -235,9 +251,11 @@ func (s *Sink) counters() (map[store.Outcome]prometheus.Counter, map[string]prom
 }
 
 // Handle stores one Article message; it is the stage's handler. A message that does
-// not decode returns the schema's error and an article the store refuses a
-// stage.Permanent error with reason schema.ReasonInvalid (both dead-lettered); any
-// other error is the store's and transient. A stored article counts in StoredMetric.
+// not decode returns the schema's error, an article the store refuses as invalid a
+// stage.Permanent error with reason schema.ReasonInvalid, one the database refuses
+// (store.ErrRejected) reason ReasonRejected (all dead-lettered). A write that failed
+// while the store does not answer a ping returns stage.Unavailable (the stage pauses);
+// any other error is transient. A stored article counts in StoredMetric.
 // When the article joined a story, Handle returns its story update to publish; it
 // returns it again on a redelivery (the update of the first delivery may not have been
 // published), under the same message id. A story step that failed is a transient
@@ -247,7 +265,7 @@ func (s *Sink) Handle(ctx context.Context, m *stage.Msg) ([]stage.Output, error)
 	if err != nil {
 		return nil, err
 	}
-	_, b := s.current()
+	db, b := s.current()
 	if b == nil {
 		return nil, ErrNotOpen
 	}
@@ -255,6 +273,13 @@ func (s *Sink) Handle(ctx context.Context, m *stage.Msg) ([]stage.Output, error)
 	switch {
 	case errors.Is(err, store.ErrInvalidArticle):
 		return nil, stage.Permanent(schema.ReasonInvalid, err)
+	case errors.Is(err, store.ErrRejected):
+		return nil, stage.Permanent(ReasonRejected, err)
+	case err != nil && ctx.Err() == nil:
+		if perr := ping(ctx, db); perr != nil {
+			return nil, stage.Unavailable(fmt.Errorf("storing article %s: %w (store: %w)", a.ID, err, perr))
+		}
+		return nil, fmt.Errorf("storing article %s: %w", a.ID, err)
 	case err != nil:
 		return nil, fmt.Errorf("storing article %s: %w", a.ID, err)
 	}
@@ -286,12 +311,17 @@ func (s *Sink) ready(ctx context.Context) error {
 	if st == nil {
 		return ErrNotOpen
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	if err := st.Ping(ctx); err != nil {
+	if err := ping(ctx, st); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
+}
+
+// ping checks that the store answers within 3 seconds.
+func ping(ctx context.Context, st store.Store) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return st.Ping(ctx)
 }
 
 func (s *Sink) close() error {

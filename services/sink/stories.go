@@ -78,7 +78,9 @@ func storyKind(st *store.StoryResult) string {
 }
 
 // storyUpdate is the StoryUpdate of a put's story result, to publish on the stories
-// subject of the article's site with its deterministic id.
+// subject of the article's site with its deterministic id, content-scoped: the same
+// update from another delivery of the article (a copy published again, a racing
+// replica) is kept once.
 func storyUpdate(a *schema.Article, res store.PutResult) (stage.Output, error) {
 	st := res.Story
 	url := a.CanonicalURL
@@ -110,5 +112,6 @@ func storyUpdate(a *schema.Article, res store.PutResult) (stage.Output, error) {
 	if err != nil {
 		return stage.Output{}, err
 	}
-	return stage.Output{Subject: schema.StoriesSubject(url), Schema: schema.StoryUpdateV1, MsgID: u.ID, Data: data}, nil
+	return stage.Output{Subject: schema.StoriesSubject(url), Schema: schema.StoryUpdateV1, MsgID: u.ID, Data: data,
+		ContentScoped: true}, nil
 }

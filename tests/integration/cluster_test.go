@@ -180,10 +180,6 @@ func TestClusterSurvivesNodeLoss(t *testing.T) {
 
 func clusterStartNATS(ctx context.Context, t *testing.T, nw *testcontainers.DockerNetwork) map[string]*testcontainers.DockerContainer {
 	t.Helper()
-	var routes []string
-	for _, n := range clusterNodes {
-		routes = append(routes, "nats://"+n+":6222")
-	}
 	type started struct {
 		name string
 		c    *testcontainers.DockerContainer
@@ -192,13 +188,7 @@ func clusterStartNATS(ctx context.Context, t *testing.T, nw *testcontainers.Dock
 	ch := make(chan started, len(clusterNodes))
 	for _, name := range clusterNodes {
 		go func() {
-			c, err := testcontainers.Run(ctx, image("nats"),
-				network.WithNetwork([]string{name}, nw),
-				testcontainers.WithCmd("-js", "-sd", "/data", "-m", "8222", "--name", name, "--cluster_name", "newsjet",
-					"--cluster", "nats://0.0.0.0:6222", "--routes", strings.Join(routes, ",")),
-				testcontainers.WithExposedPorts("4222/tcp", "8222/tcp"),
-				testcontainers.WithWaitStrategyAndDeadline(time.Minute,
-					wait.ForLog("Server is ready")))
+			c, err := clusterRunNode(ctx, nw, name)
 			ch <- started{name, c, err}
 		}()
 	}
@@ -219,6 +209,22 @@ func clusterStartNATS(ctx context.Context, t *testing.T, nw *testcontainers.Dock
 		t.Fatal(err)
 	}
 	return nodes
+}
+
+// clusterRunNode runs the NATS server name of the three-node cluster on nw and waits
+// until it accepts clients (JetStream needs two of the three for a meta leader).
+func clusterRunNode(ctx context.Context, nw *testcontainers.DockerNetwork, name string) (*testcontainers.DockerContainer, error) {
+	var routes []string
+	for _, n := range clusterNodes {
+		routes = append(routes, "nats://"+n+":6222")
+	}
+	return testcontainers.Run(ctx, image("nats"),
+		network.WithNetwork([]string{name}, nw),
+		testcontainers.WithCmd("-js", "-sd", "/data", "-m", "8222", "--name", name, "--cluster_name", "newsjet",
+			"--cluster", "nats://0.0.0.0:6222", "--routes", strings.Join(routes, ",")),
+		testcontainers.WithExposedPorts("4222/tcp", "8222/tcp"),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute,
+			wait.ForLog("Server is ready")))
 }
 
 // startStage runs a stage image as the manifests do: the image's non-root user, a

@@ -102,7 +102,9 @@ var Passes = [...]pass{
 // boilerplate inside it from the tree. It must run after collectMeta, which reads
 // the untouched tree. pageHost is the host of the page's URL without "www." (""
 // when unknown): links to other hosts are off-site; lang is the page's declared
-// language.
+// language. A root that ends with no text (all of it furniture) or that is a comment
+// thread (see isThread: a reader thread outweighing a short story beside it) is given
+// up, and the passes from "descend" on choose another, at most reselectMax times.
 func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 	p := flattenBody(doc, par)
 	p.adLabels = adLabelsFor(lang)
@@ -110,10 +112,20 @@ func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 		return content{}
 	}
 	s := selection{doc: doc, host: pageHost}
-	for i := range Passes {
-		if ps := &Passes[i]; ps.required || !par.skips(ps.name) {
-			ps.run(p, &s)
+	run := func(from int) {
+		for i := from; i < len(Passes); i++ {
+			if ps := &Passes[i]; ps.required || !par.skips(ps.name) {
+				ps.run(p, &s)
+			}
 		}
+	}
+	run(0)
+	for try := 1; s.root > 0 && try <= reselectMax && (p.els[s.root].text == 0 || p.isThread(s.root)); try++ {
+		// The heaviest branch held only furniture, or was a comment thread
+		// outweighing a short story: the story is in another branch.
+		p.drop(s.root)
+		s.tail = nil
+		run(descendPass)
 	}
 	if p.els[s.root].text == 0 {
 		return content{}
@@ -435,6 +447,68 @@ func linksText(n *html.Node, text string, depth int) bool {
 		}
 	}
 	return false
+}
+
+// reselectMax bounds how often selectContent gives up a content root for another.
+const reselectMax = 3
+
+// descendPass is the index in Passes of "descend": selectContent runs the passes from
+// there again when it gives up a content root.
+var descendPass = func() int {
+	for i, ps := range Passes {
+		if ps.name == "descend" {
+			return i
+		}
+	}
+	panic("clean: no descend pass")
+}()
+
+// threadMinEntries is how many like-shaped entries beside a reply box make a
+// comment thread.
+const threadMinEntries = 3
+
+// isThread reports whether element i is a comment thread whatever its class names: it
+// holds a reply box (a <textarea>) and at least threadMinEntries child entries of the
+// same shape (the same sequence of child tags, each with text). Article text has no
+// reply box.
+func (p *page) isThread(i int32) bool {
+	if p.likeEntries(i) < threadMinEntries {
+		return false
+	}
+	for j := i + 1; j < p.els[i].end; j++ {
+		if p.els[j].n.DataAtom == atom.Textarea {
+			return true
+		}
+	}
+	return false
+}
+
+// likeEntries returns the size of the largest group of element children of i
+// with text that have the same sequence of child tags.
+func (p *page) likeEntries(i int32) int {
+	els := p.els
+	groups := map[string]int{}
+	best := 0
+	var sig strings.Builder
+	for c := i + 1; c < els[i].end; c = els[c].end {
+		if els[c].text == 0 || els[c].flags&fDrop != 0 {
+			continue
+		}
+		sig.Reset()
+		for n := els[c].n.FirstChild; n != nil; n = n.NextSibling {
+			if n.Type == html.ElementNode {
+				sig.WriteString(n.Data)
+				sig.WriteByte(' ')
+			}
+		}
+		if sig.Len() == 0 {
+			continue
+		}
+		k := els[c].n.Data + ">" + sig.String()
+		groups[k]++
+		best = max(best, groups[k])
+	}
+	return best
 }
 
 // opensStory reports whether the <h1> x heads a story: it holds a link, or a

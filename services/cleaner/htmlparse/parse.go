@@ -12,8 +12,9 @@
 // links; end tags close the nearest matching open element without crossing a table
 // cell. It does not reconstruct misnested formatting elements nor foster-parent
 // table text, which only moves text around inline. Open elements nest at most
-// MaxOpen deep; deeper ones are flattened into their ancestor, so any input parses
-// in linear time.
+// MaxOpen deep; deeper ones are flattened into their ancestor (their tags dropped, a
+// block's leaving a line break between texts; their text and children kept), so any
+// input parses in linear time and the tree stays as small as its text.
 //
 // It is a pure package: no I/O, no global state, safe for concurrent use.
 package htmlparse
@@ -30,16 +31,18 @@ import (
 const MaxOpen = 480
 
 type treeParser struct {
-	s        string
-	pos      int
-	doc      *html.Node
-	htmlEl   *html.Node
-	head     *html.Node
-	body     *html.Node
-	inBody   bool
-	stack    []*html.Node
-	openP    int
-	openA    int
+	s      string
+	pos    int
+	doc    *html.Node
+	htmlEl *html.Node
+	head   *html.Node
+	body   *html.Node
+	inBody bool
+	stack  []*html.Node
+	openP  int
+	openA  int
+	// flat counts the start tags dropped beyond MaxOpen whose end tags are still due.
+	flat     int
 	nodeSlab []html.Node
 	attrSlab []html.Attribute
 	scratch  []html.Attribute
@@ -352,25 +355,31 @@ func (p *treeParser) startTag() {
 	}
 	p.closeImplied(a)
 	p.openImplied(a)
-	n := p.newNode(html.ElementNode, name, a, attrs)
 	parent := p.stack[len(p.stack)-1]
+	var ns string
 	switch {
 	case parent.Namespace != "" && parent.DataAtom != atom.ForeignObject:
-		n.Namespace = parent.Namespace
+		ns = parent.Namespace
 	case a == atom.Svg:
-		n.Namespace = "svg"
+		ns = "svg"
 	case a == atom.Math:
-		n.Namespace = "math"
+		ns = "math"
 	}
+	opens := !raw && !Void(a) && !(selfClosing && ns != "")
+	if opens && len(p.stack) >= MaxOpen {
+		p.flatten(parent, a)
+		return
+	}
+	n := p.newNode(html.ElementNode, name, a, attrs)
+	n.Namespace = ns
 	link(parent, n)
 	if raw {
 		p.rawChild(n, rawText)
 		return
 	}
-	if Void(a) || (selfClosing && n.Namespace != "") {
-		return
+	if opens {
+		p.push(n)
 	}
-	p.push(n)
 	if (a == atom.Pre || a == atom.Listing) && n.Namespace == "" {
 		// A line break right after the start tag is not part of the text.
 		if strings.HasPrefix(p.s[p.pos:], "\r\n") {
@@ -404,8 +413,11 @@ func (p *treeParser) openImplied(a atom.Atom) {
 	}
 }
 
-// openWrapper opens an element no tag of the input names.
+// openWrapper opens an element no tag of the input names, unless MaxOpen are open.
 func (p *treeParser) openWrapper(name string, a atom.Atom) {
+	if len(p.stack) >= MaxOpen {
+		return
+	}
 	n := p.newNode(html.ElementNode, name, a, nil)
 	link(p.stack[len(p.stack)-1], n)
 	p.push(n)
@@ -476,10 +488,17 @@ func mergeAttrs(n *html.Node, attrs []html.Attribute) {
 	}
 }
 
-func (p *treeParser) push(n *html.Node) {
-	if len(p.stack) >= MaxOpen {
-		return
+// flatten drops the start tag of an element nested beyond MaxOpen: what it holds goes
+// into parent, after a line break when it is a block, so the texts of sibling blocks
+// stay apart.
+func (p *treeParser) flatten(parent *html.Node, a atom.Atom) {
+	p.flat++
+	if last := parent.LastChild; Block(a) && (last == nil || last.Type != html.TextNode || last.Data != "\n") {
+		link(parent, p.newNode(html.TextNode, "\n", 0, nil))
 	}
+}
+
+func (p *treeParser) push(n *html.Node) {
 	p.stack = append(p.stack, n)
 	switch n.DataAtom {
 	case atom.P:
@@ -640,6 +659,11 @@ func (p *treeParser) endTag() {
 		link(p.stack[len(p.stack)-1], p.newNode(html.ElementNode, "br", atom.Br, nil))
 		return
 	}
+	if p.flat > 0 {
+		// The end tag of an element flattened beyond MaxOpen.
+		p.flat--
+		return
+	}
 	tableEnd := a == atom.Table || a == atom.Tbody || a == atom.Thead || a == atom.Tfoot || a == atom.Tr
 	for i := len(p.stack) - 1; i > 0; i-- {
 		n := p.stack[i]
@@ -691,7 +715,9 @@ func (p *treeParser) text(t string) {
 	}
 	t = unescape(t)
 	parent := p.stack[len(p.stack)-1]
-	if last := parent.LastChild; last != nil && last.Type == html.TextNode {
+	// Beyond MaxOpen texts are not joined: joining each to a growing text would be
+	// quadratic.
+	if last := parent.LastChild; last != nil && last.Type == html.TextNode && p.flat == 0 {
 		last.Data += t
 		return
 	}

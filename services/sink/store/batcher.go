@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -71,9 +72,11 @@ func NewBatcher(w RowWriter, cfg BatcherConfig) *Batcher {
 
 // Put stores a through the next group commit and returns its result once that
 // transaction committed. An article that cannot be stored fails at once with
-// ErrInvalidArticle, without touching the batch. When the writer assigns stories, Put
-// sketches the article's body before handing it over, in the caller's goroutine. A failed transaction fails every Put
-// in it with the store's error. Put returns ctx.Err() when ctx ends first (the article
+// ErrInvalidArticle, without touching the batch; one the database refuses with
+// ErrRejected, the rest of its batch stored without it. When the writer assigns
+// stories, Put sketches the article's body before handing it over, in the caller's
+// goroutine. A transaction failing otherwise fails every Put in it with the store's
+// error. Put returns ctx.Err() when ctx ends first (the article
 // may still be stored by a transaction already running) and ErrClosed after Close.
 func (b *Batcher) Put(ctx context.Context, a *schema.Article) (PutResult, error) {
 	row, err := Prepare(a)
@@ -151,16 +154,25 @@ func (b *Batcher) collect(batch []*request) []*request {
 	return batch
 }
 
+// flush writes batch in one transaction. When the database refuses one article
+// (ErrRejected), which fails the whole transaction, the batch is split in halves that
+// are written in turn, down to the refused article alone: it fails, the others are
+// stored in their order.
 func (b *Batcher) flush(batch []*request) {
 	rows := make([]*Row, len(batch))
 	for i, r := range batch {
 		rows[i] = r.row
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.Timeout)
-	defer cancel()
 	res, err := b.w.PutRows(ctx, rows)
+	cancel()
 	if err == nil && len(res) != len(batch) {
 		err = fmt.Errorf("store: %d results for a batch of %d", len(res), len(batch))
+	}
+	if errors.Is(err, ErrRejected) && len(batch) > 1 {
+		b.flush(batch[:len(batch)/2])
+		b.flush(batch[len(batch)/2:])
+		return
 	}
 	for i, r := range batch {
 		if err != nil {

@@ -42,7 +42,8 @@ type Row struct {
 const MaxDocSize = 16 << 20
 
 // Prepare validates a and derives its row. It returns ErrInvalidArticle when a is nil,
-// fails schema validation, has a canonical URL (else a URL) that does not normalise or
+// fails schema validation (which refuses control characters such as NUL, that
+// PostgreSQL cannot store), has a canonical URL (else a URL) that does not normalise or
 // whose schema.ArticleID is not a's id, has no URL at all and an id other than
 // RawArticleID of its lineage's raw page, has a content hash that is not 64 hex digits,
 // has a title or body that is not UTF-8, or encodes to more than MaxDocSize bytes.
@@ -91,8 +92,8 @@ func Prepare(a *schema.Article) (*Row, error) {
 		Site:         SiteOf(canon),
 		Language:     NormLanguage(a.Language),
 		Authors:      authors,
-		Title:        stripNUL(a.Title),
-		Body:         stripNUL(a.BodyText),
+		Title:        a.Title,
+		Body:         a.BodyText,
 		ContentHash:  strings.ToLower(a.ContentHash),
 		SortAt:       Micro(sortAt),
 		FetchedAt:    Micro(a.FetchedAt),
@@ -161,11 +162,8 @@ func NormLanguage(tag string) string {
 }
 
 func normAuthor(s string) string {
-	return strings.ToLower(strings.Join(strings.Fields(stripNUL(s)), " "))
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
 }
-
-// stripNUL removes NUL characters, which neither PostgreSQL text nor FTS accept.
-func stripNUL(s string) string { return strings.ReplaceAll(s, "\x00", "") }
 
 func isHex64(s string) bool {
 	if len(s) != 64 {

@@ -39,6 +39,10 @@ var (
 	ErrConflict = errors.New("store: write conflict")
 	// ErrClosed: the store was used after Close.
 	ErrClosed = errors.New("store: closed")
+	// ErrRejected: the database refused a value of the article (a text too long to
+	// index, a byte sequence or character it cannot store, a constraint). Retrying
+	// cannot help; the other articles of its batch are not at fault.
+	ErrRejected = errors.New("store: article refused by the database")
 )
 
 // Outcome says what a put did.
@@ -166,7 +170,7 @@ type Writer interface {
 	// order. The same content twice in a batch is stored once (the second reports
 	// Unchanged); different content for one article becomes successive versions in
 	// input order. One invalid article fails the whole batch with ErrInvalidArticle
-	// naming its index.
+	// naming its index; one the database refuses fails it with ErrRejected.
 	PutBatch(ctx context.Context, as []*schema.Article) ([]PutResult, error)
 }
 

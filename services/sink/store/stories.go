@@ -134,14 +134,14 @@ type StoryInput struct {
 	Declared []story.Declaration
 }
 
-// SketchRow computes r.Story unless it is set, from the row's text (NUL characters
-// removed, as the stores keep it).
+// SketchRow computes r.Story unless it is set, from the row's text as the stores keep
+// it.
 func SketchRow(r *Row) {
 	if r.Story != nil {
 		return
 	}
 	a := *r.Article
-	a.BodyText, a.Organization = r.Body, stripNUL(a.Organization)
+	a.BodyText = r.Body
 	r.Story = &StoryInput{Sketch: story.Make(r.Body), Declared: story.Declarations(&a)}
 }
 

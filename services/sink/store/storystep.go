@@ -292,7 +292,7 @@ func AssignStories(ctx context.Context, tx StoryTx, rows []*Row, d Decision, now
 // memberEvidence is the origin evidence of a row, as the stores keep it.
 func memberEvidence(r *Row) story.Member {
 	published, dayOnly := PublishedOf(r)
-	return story.Member{ArticleID: r.ID, Site: r.Site, SiteName: stripNUL(r.Article.SiteName), Published: published,
+	return story.Member{ArticleID: r.ID, Site: r.Site, SiteName: r.Article.SiteName, Published: published,
 		DayOnly: dayOnly, Declared: r.Story.Declared}
 }
 

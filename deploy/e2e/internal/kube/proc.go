@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -69,20 +70,62 @@ func (p *Proc) Exited() error {
 	}
 }
 
-// Stop sends SIGTERM to the component's process group, and SIGKILL after grace.
+// Stop sends SIGTERM to the component's process group and waits until the component and
+// every other member of its group have exited; what still runs after grace gets SIGKILL.
 func (p *Proc) Stop(grace time.Duration) {
 	select {
 	case <-p.done:
-		return
+		if !groupRuns(p.PID()) {
+			return
+		}
 	default:
 	}
 	_ = syscall.Kill(-p.PID(), syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(grace):
-		_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
-		<-p.done
+	deadline := time.After(grace)
+	for {
+		select {
+		case <-p.done:
+			if !groupRuns(p.PID()) {
+				return
+			}
+		case <-deadline:
+			_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
+			<-p.done
+			for end := time.Now().Add(time.Second); groupRuns(p.PID()) && time.Now().Before(end); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// groupRuns reports whether a process of group pgid still runs (zombies, which no longer
+// run, do not count: their parent may be gone and nobody reaps them).
+func groupRuns(pgid int) bool {
+	if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
+		return false
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return true
+	}
+	for _, e := range entries {
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command: state, ppid, pgrp, ...
+		_, rest, ok := bytes.Cut(stat, []byte(") "))
+		if !ok {
+			continue
+		}
+		f := bytes.Fields(rest)
+		if len(f) > 2 && string(f[2]) == strconv.Itoa(pgid) && string(f[0]) != "Z" {
+			return true
+		}
+	}
+	return false
 }
 
 // Tail returns the last n lines of the component's log.

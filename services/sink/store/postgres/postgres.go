@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -53,6 +54,9 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// ErrDSN: Open was given a DSN it cannot parse.
+var ErrDSN = errors.New("postgres: invalid dsn")
+
 // MaxAttempts bounds the tries of one write transaction that collides with concurrent
 // writers (unique violation, deadlock, serialisation failure) before ErrConflict.
 const MaxAttempts = 10
@@ -60,11 +64,12 @@ const MaxAttempts = 10
 // Open connects to the database named by dsn (a postgres:// URL or a key=value
 // string, as pgx accepts; a search_path parameter selects the schema), applies the
 // embedded migrations it lacks and returns the store, set up by opts (stories on by
-// default, see store.WithStories). Errors wrap the connection or migration failure.
+// default, see store.WithStories). Errors wrap the connection or migration failure; a
+// DSN that does not parse gives ErrDSN.
 func Open(ctx context.Context, dsn string, opts ...store.Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parsing dsn: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrDSN, err)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -156,6 +161,9 @@ func (s *Store) PutRows(ctx context.Context, rows []*store.Row) ([]store.PutResu
 		if err == nil {
 			return d.Results, nil
 		}
+		if rejected(err) {
+			return nil, fmt.Errorf("%w: postgres: storing %d articles: %w", store.ErrRejected, len(rows), err)
+		}
 		if !retryable(err) {
 			return nil, fmt.Errorf("postgres: storing %d articles: %w", len(rows), err)
 		}
@@ -169,6 +177,22 @@ func (s *Store) PutRows(ctx context.Context, rows []*store.Row) ([]store.PutResu
 		case <-time.After(backoff):
 		}
 	}
+}
+
+// rejected reports an error PostgreSQL gives for a value it refuses, whatever else the
+// transaction holds: a data exception (class 22: invalid text, value too long, ...), an
+// integrity violation other than a unique one (class 23) or a program limit (54000: a
+// tsvector over 1 MB).
+func rejected(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(pe.Code, "22"), strings.HasPrefix(pe.Code, "23") && pe.Code != "23505", pe.Code == "54000":
+		return true
+	}
+	return false
 }
 
 // retryable reports a collision with a concurrent writer: a unique violation (two

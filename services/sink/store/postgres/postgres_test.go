@@ -2,10 +2,15 @@ package postgres_test
 
 import (
 	"context"
-	"github.com/jackc/pgx/v5"
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/newsjet/newsjet/pkg/schema"
 	"github.com/newsjet/newsjet/services/sink/store"
 	"github.com/newsjet/newsjet/services/sink/store/postgres"
 	"github.com/newsjet/newsjet/services/sink/store/postgres/pgtest"
@@ -51,6 +56,40 @@ func TestOpenBadDSN(t *testing.T) {
 	defer cancel()
 	if _, err := postgres.Open(ctx, "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"); err == nil {
 		t.Fatal("Open of an unreachable server succeeded")
+	}
+}
+
+// TestRejectedArticleIsolated: one article PostgreSQL refuses, in a group commit with
+// innocent ones, fails alone with ErrRejected; the others are stored at once.
+func TestRejectedArticleIsolated(t *testing.T) {
+	s, err := postgres.Open(context.Background(), pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	b := store.NewBatcher(s, store.BatcherConfig{MaxBatch: 8, MaxDelay: 200 * time.Millisecond})
+	defer b.Close()
+	arts := make([]*schema.Article, 8)
+	for i := range arts {
+		arts[i] = storetest.NewArticle(fmt.Sprintf("https://example.com/%d", i), fmt.Sprintf("Story %d", i), "Body.", storetest.Base)
+	}
+	arts[5] = storetest.UnindexableArticle("https://example.com/poison", storetest.Base)
+	errs := make([]error, len(arts))
+	var wg sync.WaitGroup
+	for i, a := range arts {
+		wg.Go(func() { _, errs[i] = b.Put(context.Background(), a) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case i == 5 && !errors.Is(err, store.ErrRejected):
+			t.Errorf("poison article: %v, want ErrRejected", err)
+		case i != 5 && err != nil:
+			t.Errorf("article %d: %v", i, err)
+		}
+	}
+	if _, err := s.Get(context.Background(), arts[5].ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("poison article stored: %v", err)
 	}
 }
 

@@ -52,6 +52,23 @@ func NewArticle(url, title, body string, fetched time.Time) *schema.Article {
 	}
 }
 
+// UnindexableArticle returns a valid article with a body of 200,000 distinct words:
+// PostgreSQL refuses to store it (its tsvector would exceed 1 MB, error 54000), SQLite
+// stores it. It stands for any article the database refuses while the others of its
+// batch are fine.
+func UnindexableArticle(url string, fetched time.Time) *schema.Article {
+	var b strings.Builder
+	for i := range 200000 {
+		w := []byte("aaaaaaaa")
+		for j, n := len(w)-1, i; n > 0; j, n = j-1, n/26 {
+			w[j] = byte('a' + n%26)
+		}
+		b.Write(w)
+		b.WriteByte(' ')
+	}
+	return NewArticle(url, "Unindexable", b.String(), fetched)
+}
+
 // Run runs the whole contract against newDB.
 func Run(t *testing.T, newDB NewDB) {
 	tests := []struct {
