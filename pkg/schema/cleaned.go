@@ -190,7 +190,11 @@ type Headline struct {
 // named like a headline; a link to an author page (rel=author or an AuthorPath) or
 // a tag (rel=tag); a microdata <meta itemprop>; one of the first two shown <figure>s
 // outside menus, sidebars and comments (the lead image and its caption); the first
-// element whose class or id names a paywall (kept without text).
+// element whose class or id names a paywall (kept without text); a dated line: a
+// shown block of at most 120 bytes of text that may hold a date (a year and a
+// day or month number), outside menus,
+// sidebars, comments and teaser lists (a date shown without a date class: "Datum:
+// 03.02.2022", "Stand 27.01.2022"), the first 16 of them.
 //
 // A candidate holding more than 400 bytes of text or 80 nodes is not kept whole: its
 // own candidates are kept instead. Inside a kept candidate, the nested elements with

@@ -59,8 +59,9 @@ type pageMeta struct {
 // date or dateline or a tag or category list, link to an author page (rel=author or
 // an author-like path) or a tag (rel=tag), body <meta itemprop> microdata, the first
 // two shown <figure>s outside menus, sidebars and comments (the lead image and its
-// caption), and the first element whose class or id names a paywall (kept without
-// text). Menus and page footers list many authors and dates: there only times,
+// caption), the first element whose class or id names a paywall (kept without
+// text), and the first 16 dated lines: short shown blocks holding a date, outside
+// menus, sidebars, comments and teaser lists (see addDatedLine). Menus and page footers list many authors and dates: there only times,
 // rel=author links and microdata count. A candidate whose subtree holds more than 400
 // characters or 80 nodes, or an h1, is not kept: the walk looks inside it instead.
 // Inside a kept one, the elements with an itemprop, links, times, abbrs, tag lists
@@ -115,6 +116,8 @@ type metaCollector struct {
 	// paywall is set once a paywall marker was kept; figures counts the figures kept.
 	paywall bool
 	figures int
+	// dated holds the blocks kept as dated lines (see addDatedLine).
+	dated map[*html.Node]bool
 }
 
 func (c *metaCollector) walk(n *html.Node, st walkState) {
@@ -125,8 +128,14 @@ func (c *metaCollector) walk(n *html.Node, st walkState) {
 		if st.hidden || st.inHead {
 			return
 		}
-		if c.afterOn {
+		if c.afterOn && st.ctx != schema.RegionComment && st.ctx != schema.RegionRelated {
+			// Comments and teasers of other stories are no part of the article's
+			// header (an <aside> after the headline may hold its byline).
 			c.addAfterText(n)
+		}
+		if len(c.dated) < c.par.MaxDatedLines && !c.full() && (st.ctx == "" || !schema.NoiseRegion(st.ctx) || st.ctx == schema.RegionFooter) &&
+			hasYear(n.Data) {
+			c.addDatedLine(n, st)
 		}
 		if st.ctx != schema.RegionNav && st.ctx != schema.RegionFooter && strings.TrimSpace(n.Data) != "" {
 			c.recent[c.next] = n
@@ -266,6 +275,92 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	}
 	return true
 }
+
+// addDatedLine keeps, as a candidate, the block holding a text node that names a
+// year when the block is short and may hold a date (hasDate: a day or month number
+// beside the year, in its own element or not) (at most DatedLineMaxText bytes of text): a date
+// the page shows without a date class or id ("Datum: 03.02.2022", "Dieser Artikel
+// wurde am 14. Dezember 2015 um 14:48 von ...", "Stand 27.01.2022"), outside menus,
+// sidebars, comments and teaser lists. The block is the text's nearest block
+// ancestor (at most three inline elements up); each is kept once.
+func (c *metaCollector) addDatedLine(n *html.Node, st walkState) {
+	b := n.Parent
+	for up := 0; b != nil && b.Parent != nil && !isBlock(b.DataAtom) && up < 3; up++ {
+		b = b.Parent
+	}
+	if b == nil || b.Type != html.ElementNode || c.dated[b] {
+		return
+	}
+	switch b.DataAtom {
+	case atom.Body, atom.Html, atom.Head, atom.Title, atom.Script, atom.Style, atom.Option, atom.Select, atom.Textarea, atom.Button:
+		return
+	}
+	cp := c.limitedCopy(b)
+	if cp == nil {
+		return
+	}
+	if t := elementText(cp, false); len(t) > c.par.DatedLineMaxText || !hasDate(t) {
+		return
+	}
+	if c.dated == nil {
+		c.dated = map[*html.Node]bool{}
+	}
+	c.dated[b] = true
+	c.addCandidates(cp, &st)
+}
+
+// hasYear reports whether s holds a year from 1990 to 2099 standing alone (no
+// digit next to it): the text nodes whose block may be a dated line.
+func hasYear(s string) bool {
+	digits := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			digits++
+			continue
+		}
+		if digits == 4 {
+			if y := s[i-4 : i]; y[:2] == "19" && y[2] >= '9' || y[:2] == "20" {
+				return true
+			}
+		}
+		digits = 0
+	}
+	return false
+}
+
+// hasDate reports whether s may hold a calendar date: a year from 1990 to 2099
+// standing alone (no digit next to it) and a number of one or two digits (a day
+// or month), or a two-digit-year date such as 28.09.19. A copyright line ("© 2026
+// Daily Digest") names a year but no date.
+func hasDate(s string) bool {
+	digits := 0
+	year, small := false, false
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			digits++
+			continue
+		}
+		switch digits {
+		case 4:
+			if y := s[i-4 : i]; y[:2] == "19" && y[2] >= '9' || y[:2] == "20" {
+				year = true
+			}
+		case 1, 2:
+			small = true
+			if digits == 2 && i >= 8 && (s[i-3] == '.' || s[i-3] == '/') && isDigitByte(s[i-4]) &&
+				(s[i-6] == '.' || s[i-6] == '/' || s[i-5] == '.' || s[i-5] == '/') {
+				return true
+			}
+		}
+		if year && small {
+			return true
+		}
+		digits = 0
+	}
+	return false
+}
+
+func isDigitByte(b byte) bool { return b >= '0' && b <= '9' }
 
 // addHeadMeta adds a <meta> element to the head: its key is the property, else name,
 // else itemprop, else http-equiv (trimmed, lower-cased), its content the content,

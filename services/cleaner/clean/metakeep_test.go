@@ -312,3 +312,34 @@ func TestCollectMetaTitleAfterSitePrefix(t *testing.T) {
 		t.Errorf("headline element or its window missing: %+v", m.headlines)
 	}
 }
+
+func TestCollectMetaDatedLines(t *testing.T) {
+	page := `<html><body><nav><p>Archive 2024</p></nav><article><h1>Harbour cranes idle</h1>
+<p class="lead">The cranes at the harbour stood still on Tuesday as the workers walked out over pay; the port authority
+said it had made an offer in March 2024, while the union said the offer came far too late for its members.</p>
+<div class="box"><span>Datum:</span> 03.02.2024</div>
+<p hidden>Hidden 2024</p>
+<div class="post-footer">Dieser Artikel wurde am 14. Dezember 2024 um 14:48 verfasst.</div>
+</article><div class="comments"><p>Guest, 15.12.2024</p></div><footer><p>Stand 27.01.2025</p></footer></body></html>`
+	m := metaOf(page)
+	var dated []string
+	for _, c := range m.candidates {
+		dated = append(dated, c.Text)
+	}
+	want := []string{"Datum: 03.02.2024", "Dieser Artikel wurde am 14. Dezember 2024 um 14:48 verfasst.", "Stand 27.01.2025"}
+	if !slices.Equal(dated, want) {
+		t.Errorf("dated lines %q, want %q (not the menu's, the long lead's, the hidden one's, the comment's)", dated, want)
+	}
+	if c := m.candidates[len(m.candidates)-1]; c.Region != schema.RegionFooter {
+		t.Errorf("footer line region %q", c.Region)
+	}
+	for _, c := range []struct {
+		s    string
+		want bool
+	}{{"Datum: 03.02.2024", true}, {"28.09.19 12:44", true}, {"id 120200622120908039", false}, {"call 1989 7", false},
+		{"June 3, 2031", true}, {"Page 2 of 10", false}, {"© 2019-2026 Daily Digest", false}, {"2026-03-04", true}} {
+		if got := hasDate(c.s); got != c.want {
+			t.Errorf("hasDate(%q) = %v", c.s, got)
+		}
+	}
+}

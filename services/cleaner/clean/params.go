@@ -98,15 +98,18 @@ type Params struct {
 	// text and CopyMaxNodes nodes; each of the first AfterH1MaxWins shown headlines
 	// gets the last BeforeH1Texts texts before it and at most AfterH1MaxText bytes
 	// and AfterH1MaxBlks blocks after it; MaxBodyEntries bounds the body's entries
-	// and MaxFigures the figures kept.
-	CopyMaxText    int
-	CopyMaxNodes   int
-	AfterH1MaxText int
-	AfterH1MaxBlks int
-	AfterH1MaxWins int
-	BeforeH1Texts  int
-	MaxBodyEntries int
-	MaxFigures     int
+	// and MaxFigures the figures kept. A block of at most DatedLineMaxText bytes
+	// holding a year is kept as a dated line, the first MaxDatedLines of them.
+	CopyMaxText      int
+	CopyMaxNodes     int
+	AfterH1MaxText   int
+	AfterH1MaxBlks   int
+	AfterH1MaxWins   int
+	BeforeH1Texts    int
+	MaxBodyEntries   int
+	MaxFigures       int
+	DatedLineMaxText int
+	MaxDatedLines    int
 
 	// Skip names content passes (see Passes) not to run: the benchmark's ablation.
 	// Empty in the service.
@@ -138,7 +141,7 @@ func DefaultParams() Params {
 		FigureUp: 4, CaptionMax: 120, SmallImagePx: 150,
 
 		CopyMaxText: 400, CopyMaxNodes: 80, AfterH1MaxText: 1200, AfterH1MaxBlks: 24, AfterH1MaxWins: 4,
-		BeforeH1Texts: 6, MaxBodyEntries: 400, MaxFigures: 2,
+		BeforeH1Texts: 6, MaxBodyEntries: 400, MaxFigures: 2, DatedLineMaxText: 120, MaxDatedLines: 16,
 	}
 }
 

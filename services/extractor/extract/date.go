@@ -163,6 +163,15 @@ func (p *page) dates(opts options, lang string, urlDate *textDate) (pub, mod *wh
 		// one date the page gives, taken as the publication.
 		pub = mod
 	}
+	if pub == nil || mod == nil {
+		linePub, lineMod, okPub, okMod := p.datedLine(dayFirst)
+		if pub == nil && okPub {
+			pub = chooseStamp(nil, linePub, zone)
+		}
+		if mod == nil && okMod {
+			mod = chooseStamp(nil, lineMod, zone)
+		}
+	}
 	return pub, mod
 }
 
@@ -307,6 +316,62 @@ func dateText(c *schema.Candidate) string {
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// datedLine returns the first publication date and the first update date shown in
+// the page's short kept blocks (dated lines and date elements) outside menus,
+// sidebars, comments and teaser lists, those after the headline first: the date of
+// a page that declares none and shows none near its headline ("Gespeichert von
+// rasos am 24. Juli 2017 - 18:55" below the post, "Dieser Artikel wurde am 14.
+// Dezember 2015 um 14:48 von ..." in its footer; creativecommons.at,
+// hobby-werkstatt-blog.de, dsv.de in the dev corpora). An update date (page
+// footers' "Stand", "last edited") is read in page footers too.
+func (p *page) datedLine(dayFirst bool) (pub, mod textDate, okPub, okMod bool) {
+	for pass := range 2 {
+		for i := range p.elems {
+			e := p.elem(i)
+			if e.Hidden || e.Tag == "meta" || (pass == 0 && p.beforeTitle(i)) || (pass == 1 && !p.beforeTitle(i)) {
+				continue
+			}
+			noise := schema.NoiseRegion(e.Region)
+			if noise && e.Region != schema.RegionFooter {
+				continue
+			}
+			text := collapse(dateText(e))
+			if len(text) > p.par.DateElemMaxText {
+				continue
+			}
+			updatedClass := isUpdatedClass(strings.ToLower(e.Class + " " + e.ElemID))
+			for _, part := range p.lex.splitUpdated(text) {
+				d, ok := p.lex.parseTextDate(part.text, dayFirst)
+				switch {
+				case !ok || !p.lex.datedLineOK(part.text, d):
+				case (part.updated || updatedClass) && !okMod:
+					mod, okMod = d, true
+				case !part.updated && !updatedClass && !okPub && !noise:
+					pub, okPub = d, true
+				}
+			}
+			if okPub && okMod {
+				return pub, mod, true, true
+			}
+		}
+	}
+	return pub, mod, okPub, okMod
+}
+
+// datedLineOK reports whether a line read as d can date the page: its date shows a
+// clock, or the line is no sentence of prose (SentenceWords words or more around
+// the date, ending in ".", "!" or "?"): "The talks open on August 6, 2026 in the
+// capital, officials said." dates the talks, not the article.
+func (l *lexicon) datedLineOK(text string, d textDate) bool {
+	if d.hasClock {
+		return true
+	}
+	rest := collapse(text[:d.start] + " " + text[d.end:])
+	end := strings.TrimRight(text, " \"'”’»)")
+	sentence := strings.HasSuffix(end, ".") || strings.HasSuffix(end, "!") || strings.HasSuffix(end, "?")
+	return !(sentence && len(strings.Fields(rest)) >= l.par.SentenceWords)
+}
 
 // hasWord reports whether the space-separated list s holds w.
 func hasWord(s, w string) bool {

@@ -180,3 +180,18 @@ func TestRepeatedHeadlineWithSoftHyphens(t *testing.T) {
 		t.Errorf("title %q", a.Title)
 	}
 }
+
+func TestDateShownAwayFromTheHeadline(t *testing.T) {
+	// No declared date and no dateline near the headline: a short line of the
+	// article that shows a date is the page's date; one in the comments is not.
+	body := `<div class="submitted">Gespeichert von rasos am 24. Juli 2026 - 18:55</div>`
+	a := articleOf(t, rawPage("de", "", "", body), "https://harbour.example/kraene")
+	if got := publishedDay(a); got != "2026-07-24" {
+		t.Errorf("published %q, want 2026-07-24", got)
+	}
+	comments := `</article><div class="comments"><p>Gast am 25. Juli 2026</p></div><article>`
+	a = articleOf(t, rawPage("de", "", "", comments), "https://harbour.example/kraene")
+	if a.PublishedAt != nil {
+		t.Errorf("published %v from a comment, want none", a.PublishedAt)
+	}
+}

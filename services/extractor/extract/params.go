@@ -16,8 +16,11 @@ type Params struct {
 	DatelineLines   int
 	DatelineMaxLine int
 	BareDateRest    int
-	// DateElemMaxText bounds the text of a date element read as a dateline.
+	// DateElemMaxText bounds the text of a date element read as a dateline. A
+	// short line of SentenceWords words or more besides its date that ends a
+	// sentence is prose, not a dateline.
 	DateElemMaxText int
+	SentenceWords   int
 	// NearAfterHeadline and NearBeforeHeadline: the candidates of the article's
 	// header are the first NearAfterHeadline after the headline and the last
 	// NearBeforeHeadline before it.
