@@ -172,6 +172,11 @@ func (p *page) dates(opts options, lang string, urlDate *textDate) (pub, mod *wh
 			mod = chooseStamp(nil, lineMod, zone)
 		}
 	}
+	if pub == nil && mod != nil {
+		// The page gives no date but its last update ("Stand 27.01.2022", "last
+		// edited 2019-11-10"): the page as it stands dates from then.
+		pub = mod
+	}
 	return pub, mod
 }
 

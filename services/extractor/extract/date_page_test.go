@@ -195,3 +195,18 @@ func TestDateShownAwayFromTheHeadline(t *testing.T) {
 		t.Errorf("published %v from a comment, want none", a.PublishedAt)
 	}
 }
+
+func TestPageDatedByItsUpdateOnly(t *testing.T) {
+	// The page gives no date but its last update: that is its date, published and
+	// modified.
+	a := articleOf(t, rawPage("de", "", "", `<p class="info">Aktualisiert: 30.12.2026</p>`), "https://harbour.example/kraene")
+	if publishedDay(a) != "2026-12-30" || a.ModifiedAt == nil || a.ModifiedAt.Format(time.DateOnly) != "2026-12-30" {
+		t.Errorf("published %v modified %v, want 2026-12-30 for both", a.PublishedAt, a.ModifiedAt)
+	}
+	// A publication date beside it stays the publication.
+	a = articleOf(t, rawPage("de", "", `<p class="date">Veröffentlicht 03.03.2026</p>`, `<p class="info">Aktualisiert: 30.12.2026</p>`),
+		"https://harbour.example/kraene")
+	if publishedDay(a) != "2026-03-03" {
+		t.Errorf("published %v, want 2026-03-03", a.PublishedAt)
+	}
+}
