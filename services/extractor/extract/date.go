@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // langZone's Central European Time, in images without zone files
 	"unicode/utf8"
 
 	"github.com/itlightning/dateparse"
@@ -46,10 +47,22 @@ func (w *when) fields() (*time.Time, string) {
 }
 
 // langZone gives the zone of a language spoken in one time zone, for pages that
-// declare none.
-var langZone = map[string]*time.Location{
-	"ko": time.FixedZone("KST", 9*3600), "ja": time.FixedZone("JST", 9*3600), "zh": time.FixedZone("CST", 8*3600),
-}
+// declare none: Korean, Japanese and Chinese, and the languages of central Europe
+// (Central European Time with its summer time; the zone data is embedded, see
+// time/tzdata).
+var langZone = func() map[string]*time.Location {
+	z := map[string]*time.Location{
+		"ko": time.FixedZone("KST", 9*3600), "ja": time.FixedZone("JST", 9*3600), "zh": time.FixedZone("CST", 8*3600),
+	}
+	cet, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err)
+	}
+	for _, l := range [...]string{"de", "it", "nl", "pl", "cs", "sk", "hu", "sv", "no", "da"} {
+		z[l] = cet
+	}
+	return z
+}()
 
 // dates returns the publication and modification times. A live blog's publication is
 // its declared start (datePublished, else coverageStartTime). Otherwise the declared
