@@ -248,7 +248,7 @@ const (
 	RegionAside   = "aside"   // <aside> or role=complementary
 	RegionFooter  = "footer"  // the page's <footer> or role=contentinfo
 	RegionComment = "comment" // an element whose class or id names comments
-	RegionRelated = "related" // an element whose class or id names related or recommended stories
+	RegionRelated = "related" // an element whose class or id names related or recommended stories, or embeds another site's post
 )
 
 // NoiseRegion reports whether a region holds menus, sidebars, comments or teasers

@@ -128,9 +128,7 @@ func (c *metaCollector) walk(n *html.Node, st walkState) {
 		if st.hidden || st.inHead {
 			return
 		}
-		if c.afterOn && st.ctx != schema.RegionComment && st.ctx != schema.RegionRelated {
-			// Comments and teasers of other stories are no part of the article's
-			// header (an <aside> after the headline may hold its byline).
+		if c.afterOn && inHeaderText(st.ctx) {
 			c.addAfterText(n)
 		}
 		if len(c.dated) < c.par.MaxDatedLines && !c.full() && (st.ctx == "" || !schema.NoiseRegion(st.ctx) || st.ctx == schema.RegionFooter) &&
@@ -267,13 +265,20 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 	if wanted(n, &ea, st.ctx) {
 		if cp := c.limitedCopy(n); cp != nil {
 			c.addCandidates(cp, st)
-			if c.afterOn && !st.hidden {
+			if c.afterOn && !st.hidden && inHeaderText(st.ctx) {
 				c.addAfterSubtree(n)
 			}
 			return false
 		}
 	}
 	return true
+}
+
+// inHeaderText reports whether text in region ctx can be part of the text after a
+// headline: comments, teasers of other stories and embedded posts are not (an
+// <aside> after the headline may hold its byline).
+func inHeaderText(ctx string) bool {
+	return ctx != schema.RegionComment && ctx != schema.RegionRelated
 }
 
 // addDatedLine keeps, as a candidate, the block holding a text node that names a
@@ -900,7 +905,7 @@ const (
 	wordMeta     = 1 << iota // byline, author, date, dateline, ... (metaWords)
 	wordHeadline             // headline
 	wordComment              // comment
-	wordRelated              // related, recommend, more-stories
+	wordRelated              // related, recommend, more-stories, social embeds
 	wordHidden               // sr-only, visually-hidden, ... (in class only)
 	wordPaywall              // paywall, regwall, subscriber-only, premium-content
 	wordTags                 // tags, tag-list, keywords, cat-links, categories
@@ -916,6 +921,9 @@ var classWordList = [...]struct {
 	{"posted", wordMeta}, {"updated", wordMeta}, {"credit", wordMeta}, {"kicker", wordMeta}, {"eyebrow", wordMeta},
 	{"headline", wordHeadline}, {"comment", wordComment},
 	{"related", wordRelated}, {"recommend", wordRelated}, {"more-stories", wordRelated},
+	// Another site's post embedded in the article: its dates and names are the
+	// post's (Instagram's <time>, elle.de and wunderweib.de in the dev corpora).
+	{"instagram-media", wordRelated}, {"twitter-tweet", wordRelated}, {"tiktok-embed", wordRelated},
 	{"sr-only", wordHidden}, {"visually-hidden", wordHidden}, {"screen-reader", wordHidden},
 	{"visuallyhidden", wordHidden}, {"hidden-text", wordHidden}, {"offscreen", wordHidden},
 	{"paywall", wordPaywall}, {"regwall", wordPaywall}, {"subscriber-only", wordPaywall}, {"premium-content", wordPaywall},

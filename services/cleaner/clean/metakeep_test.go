@@ -77,7 +77,8 @@ func TestCollectMetaBody(t *testing.T) {
 		{Text: "Daily Planet", Region: schema.RegionHeader},
 		{Text: "Sign up now", Hidden: true},
 		{Text: "Storm hits coast", Region: schema.RegionArticle,
-			After: []string{"By Lois Lane, Staff Writer", "May 1, 2024", "The storm arrived on Tuesday.", "Guest"}},
+			// The comment after the story is no part of its header.
+			After: []string{"By Lois Lane, Staff Writer", "May 1, 2024", "The storm arrived on Tuesday."}},
 	}
 	if len(m.headlines) != 3 {
 		t.Fatalf("headlines %+v", m.headlines)
@@ -341,5 +342,17 @@ said it had made an offer in March 2024, while the union said the offer came far
 		if got := hasDate(c.s); got != c.want {
 			t.Errorf("hasDate(%q) = %v", c.s, got)
 		}
+	}
+}
+
+func TestCollectMetaEmbeddedPostIsNoise(t *testing.T) {
+	m := metaOf(`<html><body><article><h1>Harbour cranes idle</h1><p>The cranes stood still.</p>` +
+		`<blockquote class="instagram-media"><p>A post shared by Kira on <time datetime="2026-04-21T11:40:22+00:00">Apr 21, 2026</time></p></blockquote>` +
+		`</article></body></html>`)
+	if c := find(m, "time", ""); c == nil || c.Region != schema.RegionRelated {
+		t.Errorf("embedded post's time %+v, want region related", c)
+	}
+	if after := m.headlines[0].After; len(after) != 1 {
+		t.Errorf("text after the headline %q, want the story's paragraph only", after)
 	}
 }

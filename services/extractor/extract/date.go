@@ -77,9 +77,10 @@ var langZone = func() map[string]*time.Location {
 // a clock (see the package doc). A creation time (dateCreated) ranks after every
 // publication time, and a declared time that is another one's UTC clock labelled
 // with their shared local offset is corrected to that other time (see
-// fixMislabelled). Outside English pages, 05/10/2018 is 5 October.
+// fixMislabelled). Outside English pages, and on English pages of a day-first
+// locale (dayFirstEnglish), 05/10/2018 is 5 October.
 func (p *page) dates(opts options, lang string, urlDate *textDate) (pub, mod *when) {
-	dayFirst := lang != "en"
+	dayFirst := lang != "en" || p.dayFirstEnglish()
 	if p.ld.isLive() {
 		// A live blog's publication is its declared start, not its latest post.
 		if st, ok := p.lex.parseStamp(firstNonEmpty(p.ld.str("datePublished"), p.ld.str("coverageStartTime"))); ok {
@@ -191,6 +192,24 @@ func (p *page) dates(opts options, lang string, urlDate *textDate) (pub, mod *wh
 		pub = mod
 	}
 	return pub, mod
+}
+
+// dayFirstEnglish reports whether an English page declares a locale that writes
+// the day first (en-GB, en-AU, en-IN, ...: every English locale but the United
+// States' and its territories', and Canada's and the Philippines', which write
+// the month first as often): "The Guardian 02/10/2020" on msn.com/en-gb is 2
+// October.
+func (p *page) dayFirstEnglish() bool {
+	loc := strings.ToLower(strings.ReplaceAll(firstNonEmpty(p.htmlLang, p.metaVal(schema.MetaLanguages[:]...)), "_", "-"))
+	region, ok := strings.CutPrefix(loc, "en-")
+	if !ok || region == "" {
+		return false
+	}
+	switch region {
+	case "us", "ca", "ph", "pr", "gu", "as", "vi", "um", "mp":
+		return false
+	}
+	return true
 }
 
 // shownCounts reports whether the shown publication date vp decides the

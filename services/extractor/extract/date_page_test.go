@@ -216,3 +216,22 @@ func TestPageDatedByItsUpdateOnly(t *testing.T) {
 		t.Errorf("published %v, want 2026-03-03", a.PublishedAt)
 	}
 }
+
+func TestDayFirstByLocale(t *testing.T) {
+	for _, c := range []struct{ lang, want string }{{"en-GB", "2026-10-02"}, {"en-US", "2026-02-10"}, {"en", "2026-02-10"}, {"de", "2026-10-02"}} {
+		a := articleOf(t, rawPage(c.lang, "", `<div class="meta">The Harbour Post 02/10/2026 Ann Poe</div>`, ""), "https://harbour.example/news/cranes")
+		if got := publishedDay(a); got != c.want {
+			t.Errorf("%s: published %q, want %q", c.lang, got, c.want)
+		}
+	}
+}
+
+func TestEmbeddedPostDatesAreNotTheArticles(t *testing.T) {
+	head := `<meta property="article:published_time" content="2026-06-19T18:00:00+02:00">`
+	embed := `<blockquote class="instagram-media"><p><a href="https://www.instagram.com/p/x/">A post shared by Kira</a> on ` +
+		`<time datetime="2026-04-21T11:40:22+00:00">Apr 21, 2026 at 4:40am PDT</time></p></blockquote>`
+	a := articleOf(t, rawPage("en", head, "", embed), "https://harbour.example/news/cranes")
+	if got := publishedDay(a); got != "2026-06-19" {
+		t.Errorf("published %v, want the declared 2026-06-19", a.PublishedAt)
+	}
+}
