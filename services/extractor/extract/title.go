@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -33,8 +34,15 @@ func (p *page) title(site, host string) string {
 	var idx []int
 	for i := range p.h1s {
 		h := &p.h1s[i]
-		if h.hidden || h.text == "" || schema.NoiseRegion(h.ctx) || utf8.RuneCountInString(h.text) > p.par.HeadlineMaxRunes ||
-			p.lex.isLogoHeading(h.text, siteTok, p.headTitle) {
+		if h.hidden || h.text == "" || schema.NoiseRegion(h.ctx) || utf8.RuneCountInString(h.text) > p.par.HeadlineMaxRunes {
+			continue
+		}
+		if t, ok := p.lex.besideSiteHeading(h.text, p.headTitle, host); ok {
+			// The h1 is the site's name, <title> names it beside the headline.
+			machine = append([]string{t}, machine...)
+			continue
+		}
+		if p.lex.isLogoHeading(h.text, siteTok, p.headTitle) {
 			continue
 		}
 		cands = append(cands, h)
@@ -351,6 +359,70 @@ func (l *lexicon) isLogoHeading(text string, siteTok []string, headTitle string)
 		}
 	}
 	return false
+}
+
+// besideSiteHeading reports whether the shown h1 text is the site's name that
+// <title> headTitle shows beside the headline, and returns that headline: the
+// h1 spells the host's name or a domain and opens <title> (the headline is then
+// its last part: "Time 4 talks » Blog Archiv » Weitere Digitalisierung der
+// Schweizer Kinos"), or it is a later part of <title>, shorter than the first one
+// (the headline is what comes before it: "Das vermutlich schwulste Musikvideo der
+// Welt : Krimiblog-Archiv | Ermittlungen zum Verfall eines Genres") and that first
+// part, of three words or more, is no domain. A blog's
+// name as its h1 and the post's title in an h2 (time4talks.com, disfunctions.de,
+// krimiblog.de, der-erfolg-gibt-recht.de in the dev corpora).
+func (l *lexicon) besideSiteHeading(h, headTitle, host string) (string, bool) {
+	t := collapse(headTitle)
+	cuts := titleCuts(t)
+	if len(cuts) == 0 {
+		return "", false
+	}
+	part := func(k int) string {
+		from, to := 0, len(t)
+		if k > 0 {
+			from = cuts[k-1][1]
+		}
+		if k < len(cuts) {
+			to = cuts[k][0]
+		}
+		return strings.TrimSpace(t[from:to])
+	}
+	ht := tokenize(h)
+	first := part(0)
+	if tokenF1(ht, tokenize(first)) >= l.par.LogoSuffixF1 && (namesHost(ht, host) || reDomain.MatchString(h)) {
+		if last := part(len(cuts)); len(tokenize(last)) >= 2 {
+			return last, true
+		}
+		return "", false
+	}
+	if ft := tokenize(first); len(ft) <= len(ht) || len(ft) < 3 || reDomain.MatchString(first) {
+		return "", false // no headline opens <title>: a site or section does ("GALORE.de | Kultur | Literatur | ...")
+	}
+	for k := 1; k <= len(cuts); k++ {
+		if tokenF1(ht, tokenize(part(k))) >= l.par.LogoSuffixF1 {
+			return strings.TrimSpace(t[:cuts[k-1][0]]), true
+		}
+	}
+	return "", false
+}
+
+// reDomain matches a domain name ("Disfunctions.de").
+var reDomain = regexp.MustCompile(`(?i)^[\p{L}\d-]+(\.[\p{L}\d-]+)*\.[a-z]{2,}$`)
+
+// titleCuts returns the spans of the separators (titleSeps) of a declared title,
+// in order, each the longest one at its place.
+func titleCuts(t string) [][2]int {
+	var cuts [][2]int
+	for i := 0; i < len(t); i++ {
+		for _, sep := range titleSeps {
+			if strings.HasPrefix(t[i:], sep) {
+				cuts = append(cuts, [2]int{i, i + len(sep)})
+				i += len(sep) - 1
+				break
+			}
+		}
+	}
+	return cuts
 }
 
 // stripSite removes a site-name suffix or prefix and a one-word section prefix

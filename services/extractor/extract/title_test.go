@@ -127,3 +127,24 @@ func TestMetadataEntitiesDecodedOnce(t *testing.T) {
 		t.Errorf("collapse = %q", got)
 	}
 }
+
+func TestSiteNameHeadingBesideTheTitle(t *testing.T) {
+	cases := []struct{ name, title, h1, want string }{
+		{"the blog's domain opens <title>", "Harbourblog.de » Blog Archiv » Cranes stand idle at the port", "Harbourblog.de",
+			"Cranes stand idle at the port"},
+		{"the blog's name is a later part of <title>", "Cranes stand idle at the port : Harbour Blog | Notes from the quay",
+			"Harbour Blog", "Cranes stand idle at the port"},
+		{"a section of a breadcrumb title is no site name", "HarbourNews.de | Kultur | Literatur | Cranes stand idle", "Literatur",
+			"Literatur"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw := `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>` + c.title + `</title></head><body>` +
+				`<header><h1>` + c.h1 + `</h1></header><article><h2 class="post-title">Cranes stand idle at the port</h2>` + prose("en") +
+				`</article></body></html>`
+			if a := articleOf(t, raw, ""); a.Title != c.want {
+				t.Errorf("title %q, want %q", a.Title, c.want)
+			}
+		})
+	}
+}
