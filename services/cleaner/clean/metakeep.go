@@ -947,6 +947,9 @@ func metaClassBits(s string) uint8 {
 		for _, wi := range classWordsByFirst[lower(s[i])] {
 			w := classWordList[wi].word
 			if len(s)-i >= len(w) && equalFoldASCII(s[i:i+len(w)], w) {
+				if w == "comment" && len(s)-i >= len("commentary") && equalFoldASCII(s[i:i+len("commentary")], "commentary") {
+					continue // an opinion piece (taz.de's "subjective commentary"), not reader comments
+				}
 				bits |= classWordList[wi].bit
 			}
 		}

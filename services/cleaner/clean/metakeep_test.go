@@ -356,3 +356,11 @@ func TestCollectMetaEmbeddedPostIsNoise(t *testing.T) {
 		t.Errorf("text after the headline %q, want the story's paragraph only", after)
 	}
 }
+
+func TestCommentaryIsNoCommentRegion(t *testing.T) {
+	m := metaOf(`<html><body><div class="sect news subjective commentary"><article><h1>Kaeser verarscht Neubauer</h1><p>Text.</p></article></div>` +
+		`<div class="comment-list"><h1>Kommentare</h1></div></body></html>`)
+	if m.headlines[0].Region != schema.RegionArticle || m.headlines[1].Region != schema.RegionComment {
+		t.Errorf("regions %q, %q: want article (an opinion piece) and comment", m.headlines[0].Region, m.headlines[1].Region)
+	}
+}

@@ -82,9 +82,12 @@ func (p *page) title(site, host string) string {
 		}
 	}
 	// A one-to-three-word h1 sharing nothing with a longer declared title is a logo or
-	// a section name.
+	// a section name, unless the article shows it and it names no section: then it
+	// is the headline the declared title paraphrases ("Finanzierung Ihres Autos" on
+	// comparis.ch, "Essen-Westviertel" on rheinruhronline.de).
 	if first >= 0 && (len(machine) == 0 || len(tokenize(cands[first].text)) > 3 || bestSim > 0 ||
-		len(tokenize(machine[0])) <= len(tokenize(cands[first].text))) {
+		len(tokenize(machine[0])) <= len(tokenize(cands[first].text)) ||
+		(cands[first].ctx == "article" && !p.lex.isSectionHeading(cands[first].text))) {
 		p.titleH1 = idx[first]
 		return cands[first].text
 	}
@@ -409,12 +412,16 @@ func (l *lexicon) besideSiteHeading(h, headTitle, host string) (string, bool) {
 // reDomain matches a domain name ("Disfunctions.de").
 var reDomain = regexp.MustCompile(`(?i)^[\p{L}\d-]+(\.[\p{L}\d-]+)*\.[a-z]{2,}$`)
 
-// titleCuts returns the spans of the separators (titleSeps) of a declared title,
-// in order, each the longest one at its place.
+// siteSeps separate a site's name from the headline in <title>: spaced bars,
+// dashes, guillemets, a spaced colon; never "Kicker: Headline"'s colon.
+var siteSeps = [...]string{" | ", " » ", " - ", " – ", " — ", " :: ", " · ", " : ", " / ", " ‹ ", " › "}
+
+// titleCuts returns the spans of the separators (siteSeps) of a declared title,
+// in order.
 func titleCuts(t string) [][2]int {
 	var cuts [][2]int
 	for i := 0; i < len(t); i++ {
-		for _, sep := range titleSeps {
+		for _, sep := range siteSeps {
 			if strings.HasPrefix(t[i:], sep) {
 				cuts = append(cuts, [2]int{i, i + len(sep)})
 				i += len(sep) - 1
@@ -470,6 +477,22 @@ func (l *lexicon) isSiteLike(part string, siteTok []string) bool {
 	low := strings.ToLower(part)
 	return !strings.Contains(part, " ") && (strings.HasSuffix(low, ".com") || strings.HasSuffix(low, ".org") ||
 		strings.HasSuffix(low, ".net") || strings.Count(low, ".") >= 1 && len(pt) <= 3)
+}
+
+// isSectionHeading reports whether a heading names a section: its words but single
+// letters (an icon's glyph: "O Opinion") are all section labels.
+func (l *lexicon) isSectionHeading(h string) bool {
+	n := 0
+	for _, w := range tokenize(h) {
+		if utf8.RuneCountInString(w) == 1 {
+			continue
+		}
+		if !l.sectionLabels[w] {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // isSectionLabel reports whether a title prefix is a one-word section label such as

@@ -148,3 +148,25 @@ func TestSiteNameHeadingBesideTheTitle(t *testing.T) {
 		})
 	}
 }
+
+func TestShortShownHeadlineOfTheArticle(t *testing.T) {
+	// A short h1 in the article, sharing no word with the declared title, is the
+	// headline the declared title paraphrases; a section name is not.
+	for _, c := range []struct{ h1, want string }{
+		{"Finanzierung Ihres Autos", "Finanzierung Ihres Autos"},
+		{"O Opinion", "Autofinanzierung – Autokredit oder doch besser Leasing?"},
+	} {
+		raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Autofinanzierung – Autokredit oder doch besser Leasing?</title></head>` +
+			`<body><article><h1>` + c.h1 + `</h1>` + prose("de") + `</article></body></html>`
+		if a := articleOf(t, raw, ""); a.Title != c.want {
+			t.Errorf("h1 %q: title %q, want %q", c.h1, a.Title, c.want)
+		}
+	}
+	// "Kicker: Headline - Site": the h1 showing the headline is no site name.
+	raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Siemens und die Kohlemine: Kaeser verarscht Neubauer - taz.de</title></head>` +
+		`<body><div class="sect subjective commentary"><article><h4>Siemens und die Kohlemine</h4><h1>Kaeser verarscht Neubauer</h1>` + prose("de") +
+		`</article></div></body></html>`
+	if a := articleOf(t, raw, ""); a.Title != "Kaeser verarscht Neubauer" {
+		t.Errorf("title %q, want the h1", a.Title)
+	}
+}
