@@ -30,7 +30,7 @@ func fillMetadata(a *schema.Article, p *page, opts options) {
 	if a.SiteName == "" {
 		a.SiteName = p.titleSuffixSite(hostOf(a.CanonicalURL))
 	}
-	a.Title = p.title(a.SiteName, hostOf(opts.URL))
+	a.Title = p.title(a.SiteName, siteHost(firstNonEmpty(opts.URL, a.CanonicalURL)))
 	a.Description = p.description()
 	a.Section = p.section(hostOf(a.URL))
 	a.Tags = p.tags(hostOf(a.URL))

@@ -170,3 +170,23 @@ func TestShortShownHeadlineOfTheArticle(t *testing.T) {
 		t.Errorf("title %q, want the h1", a.Title)
 	}
 }
+
+func TestSiteHostOfAWaybackCapture(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://web.archive.org/web/20140226054445/http://www.harbourtalks.example/2013/08/07/kinos/": "www.harbourtalks.example",
+		"https://web.archive.org/web/20140226054445im_/https://harbour.example/x.png":                  "harbour.example",
+		"https://web.archive.org/about/":              "web.archive.org",
+		"https://www.harbourtalks.example/2013/kinos": "www.harbourtalks.example",
+	} {
+		if got := siteHost(in); got != want {
+			t.Errorf("siteHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A captured blog whose h1 is its name, spelled as its host.
+	raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Harbour Talks » Blog Archiv » Die Kräne im Hafen stehen still</title>` +
+		`<link rel="canonical" href="https://web.archive.org/web/20140226054445/http://www.harbourtalks.example/2013/08/07/kraene/"></head>` +
+		`<body><header><h1>Harbour Talks</h1></header><article><h2 class="post-title">Die Kräne im Hafen stehen still</h2>` + prose("de") + `</article></body></html>`
+	if a := articleOf(t, raw, ""); a.Title != "Die Kräne im Hafen stehen still" {
+		t.Errorf("title %q", a.Title)
+	}
+}

@@ -53,6 +53,29 @@ func hostOf(raw string) string {
 	return u.Hostname()
 }
 
+// siteHost returns the host of the site a page belongs to: its URL's host, or for
+// a Wayback Machine capture (web.archive.org/web/<time>/<url>) the captured page's.
+func siteHost(raw string) string {
+	h := hostOf(raw)
+	if !strings.EqualFold(h, "web.archive.org") {
+		return h
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return h
+	}
+	rest, ok := strings.CutPrefix(u.Path, "/web/")
+	if !ok {
+		return h
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		if orig := hostOf(rest[i+1:]); orig != "" {
+			return orig
+		}
+	}
+	return h
+}
+
 // resolveURL resolves ref against base; ref is returned as is when either is unusable.
 func resolveURL(base, ref string) string {
 	ref = strings.TrimSpace(ref)
