@@ -321,6 +321,8 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 				} else {
 					d.beforeTitle = p.beforeTitle(i)
 					d.besideUpdate = len(parts) > 1
+					d.src = text
+					d.adjacent = d.beforeTitle && p.justBeforeTitle(i)
 					visPub = append(visPub, d)
 				}
 			}
@@ -485,20 +487,35 @@ func (l *lexicon) splitUpdated(s string) []textPart {
 }
 
 // visibleDate returns the shown publication date: the first one read from the date
-// elements after the headline, else the first dateline in the lines after it, else
-// a date element or dateline just before it.
+// elements after the headline that the header shows (the text after the headline
+// holds it), else the first dateline in those lines, else a date element right
+// before the headline (a category and date line above it: "Kultur, 2.11.22"), else
+// any date element after it, else the first one or a dateline just before it. A
+// date element after the headline but beyond its header is a teaser's as often
+// as the article's (goodnight.at, ...).
 func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) {
+	lines := p.headerLines()
+	header := strings.Join(lines, "\n")
 	for _, d := range fromElems {
-		if !d.beforeTitle {
+		if !d.beforeTitle && strings.Contains(header, d.src) {
 			return d, true
 		}
 	}
-	lines := p.headerLines()
 	if len(lines) > p.par.DatelineLines {
 		lines = lines[:p.par.DatelineLines]
 	}
 	if d, ok := p.lex.datelineIn(lines, dayFirst); ok {
 		return d, true
+	}
+	for _, d := range fromElems {
+		if d.beforeTitle && d.adjacent {
+			return d, true
+		}
+	}
+	for _, d := range fromElems {
+		if !d.beforeTitle {
+			return d, true
+		}
 	}
 	if d, ok := fromElems.first(); ok {
 		return d, true

@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,5 +235,20 @@ func TestEmbeddedPostDatesAreNotTheArticles(t *testing.T) {
 	a := articleOf(t, rawPage("en", head, "", embed), "https://harbour.example/news/cranes")
 	if got := publishedDay(a); got != "2026-06-19" {
 		t.Errorf("published %v, want the declared 2026-06-19", a.PublishedAt)
+	}
+}
+
+func TestDateAboveTheHeadlineBeforeATeasersDate(t *testing.T) {
+	// The category and date line right above the headline dates the article; a
+	// date element far below it, past the header, is a teaser's.
+	var teasers strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&teasers, "<p>Paragraph %d of the story, long enough to be prose and not a line of a header at all.</p>", i)
+	}
+	teasers.WriteString(`<div class="teaser"><div class="date">Freizeit, 20.11.26</div><a href="/b">Another story</a></div>`)
+	raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Konzerte im November</title></head><body><article>` +
+		`<div class="date">Kultur, 2.11.26</div><h1>Konzerte im November</h1>` + prose("de") + teasers.String() + `</article></body></html>`
+	if got := publishedDay(articleOf(t, raw, "")); got != "2026-11-02" {
+		t.Errorf("published %q, want 2026-11-02", got)
 	}
 }

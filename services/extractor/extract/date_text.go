@@ -49,8 +49,11 @@ type textDate struct {
 	beforeTitle  bool
 	besideUpdate bool
 	// start and end delimit, in the text read, the date and the clock and zone
-	// read beside it.
+	// read beside it. src is the text of the date element it was read from, and
+	// adjacent is set when that element is right before the headline.
 	start, end int
+	src        string
+	adjacent   bool
 }
 
 // parseTextDate finds the first calendar date in s (month names in several

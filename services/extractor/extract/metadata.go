@@ -232,6 +232,12 @@ func (p *page) titlePos() int {
 	return p.pos
 }
 
+// justBeforeTitle reports whether elems[i] is one of the NearBeforeHeadline
+// elements right before the headline.
+func (p *page) justBeforeTitle(i int) bool {
+	return p.titleH1 >= 0 && p.elemH1[i] == p.titlePos()-1 && sort.SearchInts(p.elemH1, p.titlePos())-1-i < p.par.NearBeforeHeadline
+}
+
 // beforeTitle reports whether elems[i] comes before the headline h1.
 func (p *page) beforeTitle(i int) bool {
 	return p.titleH1 >= 0 && p.elemH1[i] < p.titlePos()
