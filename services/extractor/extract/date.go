@@ -125,10 +125,11 @@ func (p *page) dates(opts options, lang string, urlDate *textDate) (pub, mod *wh
 	zone, local := pageZones(vis, machPub, machMod, lang)
 
 	vp, okPub := p.visibleDate(visPub, dayFirst)
-	if okPub && vp.beforeTitle && !vp.besideUpdate && len(machPub) > 0 && !agreesAny(machPub, vp, zone) {
+	if okPub && vp.beforeTitle && !vp.besideUpdate && len(machPub) > 0 && !agreesAny(machPub, vp, zone) && !allGeneric(machPub) {
 		// A date shown above the headline (often today's date in the page header)
 		// does not outweigh a declared one, unless an "Updated" stamp beside it
-		// marks it as the article's dateline.
+		// marks it as the article's dateline (or the page declares its times under
+		// generic keys only: ejwue.de).
 		okPub = false
 	}
 	declPub := headPub

@@ -137,7 +137,15 @@ func TestURLDateAsEvidence(t *testing.T) {
 	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2026-03-04T23:39:42+08:00" {
 		t.Errorf("published %v, want the declared 2026-03-04T23:39:42+08:00", a.PublishedAt)
 	}
-	for _, u := range []string{"https://harbour.example/news/2026/13/04/x", "https://harbour.example/2026/02/30/x", "https://harbour.example/id/20260304/x"} {
+	for u, want := range map[string]string{"https://harbour.example/meldungen/29-10-2026": "2026-10-29",
+		"https://harbour.example/aktuelles/08112026-fachtag-am-hafen": "2026-11-08", "https://harbour.example/detail/~02-01-2026-land-zahlt": "2026-01-02",
+		"https://harbour.example/news/10-29-2026/": "2026-10-29"} {
+		if d, ok := urlDay(u); !ok || fmt.Sprintf("%04d-%02d-%02d", d.year, d.month, d.day) != want {
+			t.Errorf("urlDay(%q) = %+v, %v, want %s", u, d, ok, want)
+		}
+	}
+	for _, u := range []string{"https://harbour.example/news/2026/13/04/x", "https://harbour.example/2026/02/30/x", "https://harbour.example/id/20260304/x",
+		"https://harbour.example/id/120260622120908039/x"} {
 		if d, ok := urlDay(u); ok {
 			t.Errorf("urlDay(%q) = %v, want none", u, d)
 		}
@@ -250,5 +258,14 @@ func TestDateAboveTheHeadlineBeforeATeasersDate(t *testing.T) {
 		`<div class="date">Kultur, 2.11.26</div><h1>Konzerte im November</h1>` + prose("de") + teasers.String() + `</article></body></html>`
 	if got := publishedDay(articleOf(t, raw, "")); got != "2026-11-02" {
 		t.Errorf("published %q, want 2026-11-02", got)
+	}
+}
+
+func TestDateAboveTheHeadlineBeatsGenericKeys(t *testing.T) {
+	raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Faire Lieferketten</title><meta name="date" content="2026-02-12"></head>` +
+		`<body><article><div class="news-single-timedata">05.02.2026 - Redaktion: Eberhard Fuhr</div><h1>Faire Lieferketten</h1>` + prose("de") +
+		`</article></body></html>`
+	if got := publishedDay(articleOf(t, raw, "")); got != "2026-02-05" {
+		t.Errorf("published %q, want the shown 2026-02-05", got)
 	}
 }

@@ -94,24 +94,41 @@ func resolveURL(base, ref string) string {
 }
 
 // reURLDate finds a date in a URL path: "/2019/11/18/", "/2019/7/2/", "/2019-11-18/";
-// the day ends the segment or is followed by "-", "_" or ".".
-var reURLDate = regexp.MustCompile(`/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:[/_.-]|$)`)
+// the day ends the segment or is followed by "-", "_" or "."; reURLDayFirst a
+// date written day first, the year last, a whole segment or the start of one:
+// "/29-10-2021", "/~02-01-2022-land-...", "/08112021-online-...".
+var (
+	reURLDate     = regexp.MustCompile(`/((?:19|20)\d\d)[/-](\d{1,2})[/-](\d{1,2})(?:[/_.-]|$)`)
+	reURLDayFirst = regexp.MustCompile(`/~?(\d{2})[-.]?(\d{2})[-.]?((?:19|20)\d\d)(?:[/_.-]|$)`)
+)
 
 // urlDay returns the date in the path of the first of urls that has one (a
-// canonical URL, then the page's own), as a day without clock.
+// canonical URL, then the page's own), as a day without clock. A date written
+// day first is read so, unless only month first makes it a date (weisser-ring.de,
+// regenbogenportal.de, brandenburg.de in the dev corpora).
 func urlDay(urls ...string) (textDate, bool) {
+	valid := func(y int, mo time.Month, d int) bool {
+		t := time.Date(y, mo, d, 12, 0, 0, 0, time.UTC)
+		return mo >= 1 && mo <= 12 && t.Month() == mo && t.Day() == d
+	}
 	for _, raw := range urls {
 		u, err := url.Parse(strings.TrimSpace(raw))
 		if err != nil {
 			continue
 		}
-		m := reURLDate.FindStringSubmatch(u.Path)
-		if m == nil {
-			continue
+		if m := reURLDate.FindStringSubmatch(u.Path); m != nil {
+			if y, mo, d := atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3]); valid(y, mo, d) {
+				return textDate{year: y, month: mo, day: d}, true
+			}
 		}
-		y, mo, d := atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3])
-		if t := time.Date(y, mo, d, 12, 0, 0, 0, time.UTC); t.Month() == mo && t.Day() == d {
-			return textDate{year: y, month: mo, day: d}, true
+		if m := reURLDayFirst.FindStringSubmatch(u.Path); m != nil {
+			a, b, y := atoi(m[1]), atoi(m[2]), atoi(m[3])
+			if valid(y, time.Month(b), a) {
+				return textDate{year: y, month: time.Month(b), day: a}, true
+			}
+			if valid(y, time.Month(a), b) {
+				return textDate{year: y, month: time.Month(a), day: b}, true
+			}
 		}
 	}
 	return textDate{}, false
