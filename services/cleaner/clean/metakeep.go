@@ -232,6 +232,7 @@ func (c *metaCollector) element(n *html.Node, st *walkState) bool {
 			if !st.hidden && c.isTitle(strings.TrimSpace(copyText(cp))) {
 				c.titled = true
 			}
+			c.addHeadlineDates(cp, st)
 		}
 		if !st.hidden && c.windows < c.par.AfterH1MaxWins {
 			c.startAfter()
@@ -528,6 +529,28 @@ func (c *metaCollector) addHeadline(cp *html.Node, st *walkState, standIn bool) 
 	if !st.hidden {
 		c.shown++
 	}
+}
+
+// addHeadlineDates adds the <time>s and date-class elements inside the copy of a
+// headline as candidates after it: a topline date shown in the h1 ("<h1><span
+// class="date">27.01.2022</span>MineralölINFO ...</h1>", bafa.de, bmbf.de).
+func (c *metaCollector) addHeadlineDates(h *html.Node, st *walkState) {
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if ch.Type != html.ElementNode {
+				continue
+			}
+			if ch.DataAtom == atom.Time || (metaClassBits(attrVal(ch, "class"))|metaClassBits(attrVal(ch, "id")))&wordMeta != 0 {
+				if !c.full() {
+					c.addCandidates(ch, st)
+				}
+				continue
+			}
+			walk(ch)
+		}
+	}
+	walk(h)
 }
 
 // addCandidates adds the copy of a candidate element, and its nested candidates one

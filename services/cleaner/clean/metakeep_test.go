@@ -364,3 +364,11 @@ func TestCommentaryIsNoCommentRegion(t *testing.T) {
 		t.Errorf("regions %q, %q: want article (an opinion piece) and comment", m.headlines[0].Region, m.headlines[1].Region)
 	}
 }
+
+func TestCollectMetaDateInsideTheHeadline(t *testing.T) {
+	m := metaOf(`<html><body><article><h1><span class="topline"><span class="date">27.01.2026</span></span>MineralölINFO November</h1><p>Text.</p></article></body></html>`)
+	c := find(m, "span", "date")
+	if c == nil || c.Text != "27.01.2026" || c.AfterHeadlines != 1 {
+		t.Errorf("date inside the h1: %+v, want a candidate after the headline", c)
+	}
+}

@@ -269,3 +269,11 @@ func TestDateAboveTheHeadlineBeatsGenericKeys(t *testing.T) {
 		t.Errorf("published %q, want the shown 2026-02-05", got)
 	}
 }
+
+func TestDateShownInTheHeadline(t *testing.T) {
+	raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>MineralölINFO November</title></head><body><article>` +
+		`<h1><span class="topline"><span class="date">27.01.2026</span></span>MineralölINFO November</h1>` + prose("de") + `</article></body></html>`
+	if got := publishedDay(articleOf(t, raw, "")); got != "2026-01-27" {
+		t.Errorf("published %q, want 2026-01-27", got)
+	}
+}
