@@ -152,3 +152,18 @@ func TestPredictionOfNil(t *testing.T) {
 		t.Errorf("PredictionOf(nil) = %+v, want empty", p)
 	}
 }
+
+func TestTrafAuthorStringOfAnArticle(t *testing.T) {
+	for _, c := range []struct {
+		a    schema.Article
+		want string
+	}{
+		{schema.Article{Authors: []string{"Jane Roe", "John Doe"}, Organization: "Reuters"}, "Jane Roe; John Doe"},
+		{schema.Article{Authors: []string{}, Organization: "Redaktion"}, "Redaktion"},
+		{schema.Article{Authors: []string{}}, ""},
+	} {
+		if got := trafMetaOf(PageResult{Article: &c.a}).Author; got != c.want {
+			t.Errorf("author string of %+v = %q, want %q", c.a, got, c.want)
+		}
+	}
+}
