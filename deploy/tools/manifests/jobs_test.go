@@ -162,17 +162,7 @@ func TestJobPolicyCatchesViolations(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			objs := jobs(t)
 			c.break_(objs)
-			errs := CheckJobs(render(t, "dev"), objs, policy)
-			found := false
-			for _, err := range errs {
-				if !errors.Is(err, ErrPolicy) {
-					t.Errorf("%v does not wrap ErrPolicy", err)
-				}
-				found = found || strings.Contains(err.Error(), c.want)
-			}
-			if !found {
-				t.Errorf("no violation mentions %q; got %v", c.want, errs)
-			}
+			wantViolation(t, CheckJobs(render(t, "dev"), objs, policy), c.want)
 		})
 	}
 	if errs := CheckJobs(render(t, "dev"), nil, policy); len(errs) == 0 {

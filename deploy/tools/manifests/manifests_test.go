@@ -359,18 +359,23 @@ func TestPolicyCatchesViolations(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			errs := Check(c.break_(render(t, "prod")), policy)
-			found := false
-			for _, err := range errs {
-				if !errors.Is(err, ErrPolicy) {
-					t.Errorf("%v does not wrap ErrPolicy", err)
-				}
-				found = found || strings.Contains(err.Error(), c.want)
-			}
-			if !found {
-				t.Errorf("no violation mentions %q; got %v", c.want, errs)
-			}
+			wantViolation(t, Check(c.break_(render(t, "prod")), policy), c.want)
 		})
+	}
+}
+
+// wantViolation fails unless one of errs mentions want; each must wrap ErrPolicy.
+func wantViolation(t *testing.T, errs []error, want string) {
+	t.Helper()
+	found := false
+	for _, err := range errs {
+		if !errors.Is(err, ErrPolicy) {
+			t.Errorf("%v does not wrap ErrPolicy", err)
+		}
+		found = found || strings.Contains(err.Error(), want)
+	}
+	if !found {
+		t.Errorf("no violation mentions %q; got %v", want, errs)
 	}
 }
 
