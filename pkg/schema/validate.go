@@ -140,6 +140,7 @@ func (m *Article) strings(f func(name string, s *string)) {
 	f("lineage.request_id", &m.Lineage.RequestID)
 	f("lineage.raw_id", &m.Lineage.RawID)
 	f("lineage.cleaned_id", &m.Lineage.CleanedID)
+	f("lineage.cleaner_version", &m.Lineage.CleanerVersion)
 	for i := range m.Authors {
 		f("authors", &m.Authors[i])
 	}

@@ -34,14 +34,17 @@ func TestArticleStripsControlCharacters(t *testing.T) {
 		`{"@type":"NewsArticle","headline":"Harbour reopens","articleSection":"Local\u0000","keywords":["storm\u0000","harbour\u001b"]}` +
 		`</script></head><body><article><h1>Harbour reopens</h1><p>` + enParas[0] + "\x01</p><p>" + enParas[1] +
 		`</p><p>` + enParas[2] + `</p></article></body></html>`
-	a, err := extractor.Article(cleanedPage(t, html), "x-test", time.Now())
+	cp := cleanedPage(t, html)
+	// Lineage comes from the cleaned page, whoever published it.
+	cp.CleanerVersion, cp.RequestID = "v1\x00", "req\x1b"
+	a, err := extractor.Article(cp, "x-test", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Validate(); err != nil {
 		t.Fatalf("the article does not validate: %v", err)
 	}
-	for _, s := range append([]string{a.Section, a.BodyText, a.BodyHTML, a.BodyMarkdown, a.Title}, a.Tags...) {
+	for _, s := range append([]string{a.Section, a.BodyText, a.BodyHTML, a.BodyMarkdown, a.Title, a.Lineage.CleanerVersion, a.Lineage.RequestID}, a.Tags...) {
 		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' }) {
 			t.Errorf("control character left in %q", s)
 		}

@@ -94,12 +94,12 @@ func Article(cp *schema.CleanedPage, version string, now time.Time) (*schema.Art
 	if a.URL == "" {
 		a.URL = cp.URL
 	}
-	a.StripControls()
 	a.Truncated = a.Truncated || cp.Truncated
 	a.Lineage = schema.Lineage{RequestID: cp.RequestID, RawID: cp.RawID, CleanedID: cp.ID, CleanerVersion: cp.CleanerVersion}
 	a.FetchedAt = cp.FetchedAt
 	a.ExtractedAt = now.UTC()
 	a.ExtractorVersion = version
+	a.StripControls()
 	a.ContentHash = schema.ArticleContentHash(a.Title, a.BodyText)
 	switch {
 	case a.CanonicalURL == "" && a.URL == "":

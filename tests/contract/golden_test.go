@@ -117,3 +117,50 @@ func TestSchemasRejectBrokenMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestArticleSchemaControlCharacters checks from the outside that the article schema and
+// the Go validation agree on control characters: a string holding a C0 control character
+// other than tab and newline (a NUL in a tag, as JSON-LD keywords carried one) is refused
+// by both, in any string field, nested ones included; tabs and newlines are accepted by
+// both.
+func TestArticleSchemaControlCharacters(t *testing.T) {
+	golden, err := os.ReadFile(filepath.Join(goldenDir, "article.v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	articleSchema := compile(t, schema.ArticleV1)
+	cases := []struct {
+		name, from, to string
+		valid          bool
+	}{
+		{"NUL in a tag", `"tags": ["harbour", "storm"]`, `"tags": ["harbour", "storm\u0000damage"]`, false},
+		{"escape in the body", `"body_text": "The harbour`, `"body_text": "\u001b[31mThe harbour`, false},
+		{"carriage return in the title", `"title": "Harbour reopens`, `"title": "Harbour\rreopens`, false},
+		{"bell in an author", `"authors": ["Maria Lopes"`, `"authors": ["Maria\u0007Lopes"`, false},
+		{"unit separator in the lead image caption", `"caption": "Boats`, `"caption": "\u001fBoats`, false},
+		{"NUL in a live post", `"tags": [`, `"live_posts": [{"text": "update\u0000"}], "tags": [`, false},
+		{"tab and newline in a tag", `"tags": ["harbour", "storm"]`, `"tags": ["harbour", "storm\tdamage\nrepairs"]`, true},
+		{"tab in the lead image caption", `"caption": "Boats`, `"caption": "\tBoats`, true},
+		{"newline in a live post", `"tags": [`, `"live_posts": [{"text": "first\nsecond"}], "tags": [`, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			msg := strings.Replace(string(golden), c.from, c.to, 1)
+			if msg == string(golden) {
+				t.Fatalf("case does not apply to article.v1.json")
+			}
+			v, err := jsonschema.UnmarshalJSON(strings.NewReader(msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			schemaErr := articleSchema.Validate(v)
+			_, goErr := schema.DecodeArticle([]byte(msg))
+			if (schemaErr == nil) != c.valid {
+				t.Errorf("schema validation = %v, want valid %v", schemaErr, c.valid)
+			}
+			if (goErr == nil) != c.valid {
+				t.Errorf("DecodeArticle = %v, want valid %v", goErr, c.valid)
+			}
+		})
+	}
+}

@@ -2,10 +2,11 @@
 // (Debian's etcd-server) and kube-apiserver of the release matching k8s.io/api, both on
 // random loopback ports, with the KEDA, NACK and Prometheus Operator CRDs taken from those
 // projects' Go modules at the versions deploy/tools pins. Every overlay of deploy/overlays,
-// and the official NATS chart rendered with each values file of deploy/nats (when the chart is
-// found: -charts, $NEWSJET_NATS_CHARTS or ../shared/k8s), goes through a server-side dry run, a
-// real server-side apply, a dry-run Pod per pod template under its namespace's PodSecurity
-// level, a second apply that must change nothing, and removal. It exits 1 naming object and
+// the Jobs of deploy/jobs (in the overlays' namespace), and the official NATS chart rendered
+// with each values file of deploy/nats (when the chart is found: -charts, $NEWSJET_NATS_CHARTS
+// or ../shared/k8s), goes through a server-side dry run, a real server-side apply (a create for
+// the Jobs, which are named on creation), a dry-run Pod per pod template under its namespace's
+// PodSecurity level, a second apply that must change nothing, and removal. It exits 1 naming object and
 // field on any refusal, and stops everything it started, also when interrupted.
 //
 // The binaries are built or fetched once and kept under ${XDG_CACHE_HOME:-$HOME/.cache}/newsjet.
@@ -148,6 +149,11 @@ func run(ctx context.Context, out io.Writer, chartsDir string) (err error) {
 	if err != nil {
 		return err
 	}
+	jobs, err := deploysets.Jobs(e.repo, e.decoder)
+	if err != nil {
+		return err
+	}
+	sets = append(sets, jobs)
 	if chartsDir == "" {
 		chartsDir = deploysets.ChartsDir(e.repo)
 	}

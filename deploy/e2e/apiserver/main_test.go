@@ -35,10 +35,11 @@ func needServer(t *testing.T) {
 	}
 }
 
+// find returns the object of the kind with the name (or the generateName prefix).
 func find(t *testing.T, objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
 	t.Helper()
 	for _, o := range objs {
-		if o.GetKind() == kind && o.GetName() == name {
+		if o.GetKind() == kind && (o.GetName() == name || o.GetName() == "" && o.GetGenerateName() == name) {
 			return o
 		}
 	}
@@ -53,9 +54,24 @@ func set(t *testing.T, o *unstructured.Unstructured, value any, path ...string) 
 	}
 }
 
-// TestRefusesMutatedManifests applies the dev overlay to a real API server, then copies of
-// it each broken in a way that strict decoding against the Go types accepts, and expects
-// each refusal to name the object and the field, and the check to leave nothing behind.
+// setContainer sets a field of the first container of a Deployment's or Job's pod template.
+func setContainer(t *testing.T, o *unstructured.Unstructured, value any, field ...string) {
+	t.Helper()
+	path := []string{"spec", "template", "spec", "containers"}
+	containers, _, _ := unstructured.NestedSlice(o.Object, path...)
+	if len(containers) == 0 {
+		t.Fatalf("%s has no containers at %v", apicheck.ID(o), path)
+	}
+	if err := unstructured.SetNestedField(containers[0].(map[string]any), value, field...); err != nil {
+		t.Fatal(err)
+	}
+	set(t, o, containers, path...)
+}
+
+// TestRefusesMutatedManifests applies the dev overlay and the Jobs of deploy/jobs to a real
+// API server, then copies of them each broken in a way that strict decoding against the Go
+// types accepts, and expects each refusal to name the object and the field, and the check to
+// leave nothing behind.
 func TestRefusesMutatedManifests(t *testing.T) {
 	needServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -82,15 +98,30 @@ func TestRefusesMutatedManifests(t *testing.T) {
 	if err := e.checker.Check(ctx, dev); err != nil {
 		t.Fatalf("the committed dev overlay is refused: %v", err)
 	}
+	jobs, err := deploysets.Jobs(e.repo, e.decoder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := kubernetes.NewForConfig(e.cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.checker.Check(ctx, jobs); err != nil {
+		t.Fatalf("the committed Jobs are refused: %v", err)
+	}
+	if left, err := core.BatchV1().Jobs("newsjet").List(ctx, metav1.ListOptions{}); err != nil || len(left.Items) > 0 {
+		t.Errorf("Jobs left behind after the check: %v, %v", left, err)
+	}
 	cases := []struct {
 		name   string
+		set    apicheck.Set
 		mutate func([]*unstructured.Unstructured)
 		want   []string
 	}{
-		{"PDB allows 150% unavailable", func(o []*unstructured.Unstructured) {
+		{"PDB allows 150% unavailable", dev, func(o []*unstructured.Unstructured) {
 			set(t, find(t, o, "PodDisruptionBudget", "cleaner"), "150%", "spec", "maxUnavailable")
 		}, []string{"PodDisruptionBudget/newsjet/cleaner", "spec.maxUnavailable"}},
-		{"NetworkPolicy endPort below port", func(o []*unstructured.Unstructured) {
+		{"NetworkPolicy endPort below port", dev, func(o []*unstructured.Unstructured) {
 			np := find(t, o, "NetworkPolicy", "fetcher")
 			egress, _, _ := unstructured.NestedSlice(np.Object, "spec", "egress")
 			for _, rule := range egress {
@@ -106,33 +137,35 @@ func TestRefusesMutatedManifests(t *testing.T) {
 			}
 			t.Fatal("fetcher's NetworkPolicy has no numeric egress port")
 		}, []string{"NetworkPolicy/newsjet/fetcher", "endPort"}},
-		{"label value of 64 bytes", func(o []*unstructured.Unstructured) {
+		{"label value of 64 bytes", dev, func(o []*unstructured.Unstructured) {
 			d := find(t, o, "Deployment", "sink")
 			labels := d.GetLabels()
 			labels["newsjet.io/note"] = strings.Repeat("x", 64)
 			d.SetLabels(labels)
 		}, []string{"Deployment/newsjet/sink", "metadata.labels"}},
-		{"NACK retention outside its enum", func(o []*unstructured.Unstructured) {
+		{"NACK retention outside its enum", dev, func(o []*unstructured.Unstructured) {
 			set(t, find(t, o, "Stream", "news-raw"), "work-queue", "spec", "retention")
 		}, []string{"Stream/newsjet/news-raw", "spec.retention"}},
-		{"privilege escalation in a restricted namespace", func(o []*unstructured.Unstructured) {
-			d := find(t, o, "Deployment", "extractor")
-			containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
-			containers[0].(map[string]any)["securityContext"].(map[string]any)["allowPrivilegeEscalation"] = true
-			set(t, d, containers, "spec", "template", "spec", "containers")
+		{"privilege escalation in a restricted namespace", dev, func(o []*unstructured.Unstructured) {
+			setContainer(t, find(t, o, "Deployment", "extractor"), true, "securityContext", "allowPrivilegeEscalation")
 		}, []string{"Deployment/newsjet/extractor", "allowPrivilegeEscalation", "restricted"}},
-		{"pod of a service account that does not exist", func(o []*unstructured.Unstructured) {
+		{"pod of a service account that does not exist", dev, func(o []*unstructured.Unstructured) {
 			set(t, find(t, o, "Deployment", "sink"), "missing", "spec", "template", "spec", "serviceAccountName")
 		}, []string{"Deployment/newsjet/sink: pod from its template", `serviceaccount "missing" not found`}},
-	}
-	core, err := kubernetes.NewForConfig(e.cp.Config)
-	if err != nil {
-		t.Fatal(err)
+		{"Job pod with privilege escalation", jobs, func(o []*unstructured.Unstructured) {
+			setContainer(t, find(t, o, "Job", "newsjet-replay-dead-"), true, "securityContext", "allowPrivilegeEscalation")
+		}, []string{"Job/newsjet/newsjet-replay-dead-", "allowPrivilegeEscalation", "restricted"}},
+		{"Job pod restarted always", jobs, func(o []*unstructured.Unstructured) {
+			set(t, find(t, o, "Job", "newsjet-replay-raw-"), "Always", "spec", "template", "spec", "restartPolicy")
+		}, []string{"Job/newsjet/newsjet-replay-raw-", "spec.template.spec.restartPolicy"}},
+		{"Job pod of a service account that does not exist", jobs, func(o []*unstructured.Unstructured) {
+			set(t, find(t, o, "Job", "newsjet-replay-raw-"), "missing", "spec", "template", "spec", "serviceAccountName")
+		}, []string{"Job/newsjet/newsjet-replay-raw-: pod from its template", `serviceaccount "missing" not found`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := apicheck.Set{Name: "dev, " + c.name}
-			for _, o := range dev.Objects {
+			s := apicheck.Set{Name: c.set.Name + ", " + c.name}
+			for _, o := range c.set.Objects {
 				s.Objects = append(s.Objects, o.DeepCopy())
 			}
 			c.mutate(s.Objects)

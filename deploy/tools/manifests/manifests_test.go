@@ -22,7 +22,7 @@ import (
 	"github.com/newsjet/newsjet/internal/stage"
 )
 
-func TestMain(m *testing.M) { uncached.Main(m, "deploy/, scripts/ and services/") }
+func TestMain(m *testing.M) { uncached.Main(m, "deploy/, scripts/, services/ and cmd/newsjet/") }
 
 var loadDecoder = sync.OnceValues(func() (*Decoder, error) { return NewDecoder(context.Background()) })
 
@@ -57,7 +57,9 @@ func deployPath(elem ...string) string {
 	return filepath.Join(append([]string{root, "deploy"}, elem...)...)
 }
 
-// builtImages reads the services scripts/build-images.sh builds, as image names.
+// builtImages reads the images scripts/build-images.sh builds, as image names: the
+// services of its services=(...) list and the names its build lines give literally
+// (build newsjet ...).
 func builtImages(t *testing.T) []string {
 	t.Helper()
 	script, err := os.ReadFile(filepath.Join(root, "scripts", "build-images.sh"))
@@ -68,9 +70,15 @@ func builtImages(t *testing.T) []string {
 	if m == nil {
 		t.Fatal("scripts/build-images.sh: no services=(...) list")
 	}
+	names := strings.Fields(string(m[1]))
+	for _, b := range regexp.MustCompile(`(?m)^\s*build ([a-z0-9-]+) `).FindAllSubmatch(script, -1) {
+		names = append(names, string(b[1]))
+	}
 	var images []string
-	for _, s := range strings.Fields(string(m[1])) {
-		images = append(images, "newsjet/"+s)
+	for _, s := range names {
+		if img := "newsjet/" + s; !slices.Contains(images, img) {
+			images = append(images, img)
+		}
 	}
 	return images
 }
@@ -110,27 +118,32 @@ func exampleSecrets(t *testing.T) map[string][]string {
 	return out
 }
 
-// serviceFlagRE finds a flag registration in a service's source: fs.XxxVar(&v, "name", ...).
-var serviceFlagRE = regexp.MustCompile(`fs\.\w+\([^,]+,\s*"([a-z0-9-]+)"`)
+// flagRE finds a flag registration in Go source: fs.XxxVar(&v, "name", ...) or
+// fs.Xxx("name", ...).
+var flagRE = regexp.MustCompile(`fs\.\w+\((?:&[\w.]+,\s*)?"([a-z0-9-]+)"`)
 
 // knownEnv accepts the variables of internal/stage's flags (stage.Config.RegisterFlags
-// and stage.EnvName) and those of the flags each service registers in its package
-// (services/<name>/*.go, read from source so this module stays free of the services'
-// dependencies).
-func knownEnv(t *testing.T) func(service, name string) bool {
+// and stage.EnvName) and those of the flags each program registers in its package
+// (services/<name>/*.go for a stage, cmd/newsjet/*.go for JobProgram, read from source so
+// this module stays free of their dependencies).
+func knownEnv(t *testing.T) func(program, name string) bool {
 	t.Helper()
 	fs := flag.NewFlagSet("stage", flag.ContinueOnError)
 	var c stage.Config
 	c.RegisterFlags(fs)
 	runtime := map[string]bool{}
 	fs.VisitAll(func(f *flag.Flag) { runtime[stage.EnvName(f.Name)] = true })
-	own := map[string]map[string]bool{}
+	dirs := map[string]string{JobProgram: filepath.Join(root, "cmd", "newsjet")}
 	for svc := range StageConsumers {
-		files, err := filepath.Glob(filepath.Join(root, "services", svc, "*.go"))
-		if err != nil {
-			t.Fatal(err)
+		dirs[svc] = filepath.Join(root, "services", svc)
+	}
+	own := map[string]map[string]bool{}
+	for program, dir := range dirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files in %s (%v)", dir, err)
 		}
-		own[svc] = map[string]bool{}
+		own[program] = map[string]bool{}
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
 				continue
@@ -139,12 +152,12 @@ func knownEnv(t *testing.T) func(service, name string) bool {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, m := range serviceFlagRE.FindAllStringSubmatch(string(src), -1) {
-				own[svc][stage.EnvName(m[1])] = true
+			for _, m := range flagRE.FindAllStringSubmatch(string(src), -1) {
+				own[program][stage.EnvName(m[1])] = true
 			}
 		}
 	}
-	return func(service, name string) bool { return runtime[name] || own[service][name] }
+	return func(program, name string) bool { return runtime[name] || own[program][name] }
 }
 
 type overlay struct {
@@ -346,18 +359,23 @@ func TestPolicyCatchesViolations(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			errs := Check(c.break_(render(t, "prod")), policy)
-			found := false
-			for _, err := range errs {
-				if !errors.Is(err, ErrPolicy) {
-					t.Errorf("%v does not wrap ErrPolicy", err)
-				}
-				found = found || strings.Contains(err.Error(), c.want)
-			}
-			if !found {
-				t.Errorf("no violation mentions %q; got %v", c.want, errs)
-			}
+			wantViolation(t, Check(c.break_(render(t, "prod")), policy), c.want)
 		})
+	}
+}
+
+// wantViolation fails unless one of errs mentions want; each must wrap ErrPolicy.
+func wantViolation(t *testing.T, errs []error, want string) {
+	t.Helper()
+	found := false
+	for _, err := range errs {
+		if !errors.Is(err, ErrPolicy) {
+			t.Errorf("%v does not wrap ErrPolicy", err)
+		}
+		found = found || strings.Contains(err.Error(), want)
+	}
+	if !found {
+		t.Errorf("no violation mentions %q; got %v", want, errs)
 	}
 }
 

@@ -38,9 +38,9 @@ const (
 type Policy struct {
 	// Namespace every namespaced object must be in.
 	Namespace string
-	// Images are the names scripts/build-images.sh builds (newsjet/<service>).
+	// Images are the names scripts/build-images.sh builds (newsjet/<service>, JobImage).
 	Images []string
-	// Tag is the image tag every stage must use; "" accepts any tag but "latest".
+	// Tag is the image tag every stage (and Job) must use; "" accepts any tag but "latest".
 	Tag string
 	// ReleaseTag refuses DevTag, the moving tag scripts/build-images.sh also applies.
 	ReleaseTag bool
@@ -51,8 +51,9 @@ type Policy struct {
 	// ExternalSecrets are Secrets the overlay expects to exist already (created by the
 	// operator), by name, with their keys.
 	ExternalSecrets map[string][]string
-	// KnownEnv reports whether a NEWSJET_* variable is read by the named service.
-	KnownEnv func(service, name string) bool
+	// KnownEnv reports whether a NEWSJET_* variable is read by the named program: a
+	// stage, or JobProgram for the Jobs.
+	KnownEnv func(program, name string) bool
 	// LagMetadata lists the metadata keys of KEDA's nats-jetstream trigger, true for a
 	// required one (crd.TriggerMetadata reads them from KEDA's source).
 	LagMetadata map[string]bool
@@ -194,9 +195,7 @@ func newIndex(objs []Object, p Policy) *index {
 // overlay's replica count.
 func Check(objs []Object, p Policy) []error {
 	var errs []error
-	bad := func(id, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: %s: %s", ErrPolicy, id, fmt.Sprintf(format, args...)))
-	}
+	bad := func(id, format string, args ...any) { errs = append(errs, violation(id, format, args...)) }
 	ix := newIndex(objs, p)
 	for _, o := range objs {
 		if o.Kind != "Namespace" && o.Namespace != p.Namespace {
@@ -222,6 +221,11 @@ func Check(objs []Object, p Policy) []error {
 
 type badFunc func(id, format string, args ...any)
 
+// violation is a policy violation of the object id, wrapping ErrPolicy.
+func violation(id, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrPolicy, id, fmt.Sprintf(format, args...))
+}
+
 // checkPod checks the pod template and returns the container's environment.
 func checkPod(id, name string, d *appsv1.Deployment, p Policy, ix *index, bad badFunc) map[string]string {
 	spec := d.Spec.Template.Spec
@@ -229,44 +233,63 @@ func checkPod(id, name string, d *appsv1.Deployment, p Policy, ix *index, bad ba
 	if err != nil || sel.Empty() || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
 		bad(id, "selector does not select its own pod template")
 	}
-	if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
-		bad(id, "automountServiceAccountToken must be false")
-	}
-	psc := spec.SecurityContext
-	switch {
-	case psc == nil:
-		bad(id, "no pod securityContext")
-	default:
-		if psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot {
-			bad(id, "pod runAsNonRoot must be true")
-		}
-		if psc.RunAsUser == nil || *psc.RunAsUser == 0 {
-			bad(id, "pod runAsUser must be a numeric non-root user")
-		}
-		if psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
-			bad(id, "pod seccompProfile must be RuntimeDefault")
-		}
-	}
-	if len(spec.Containers) != 1 {
-		bad(id, "%d containers, want exactly one", len(spec.Containers))
+	checkPodSecurity(id, spec, bad)
+	c, ok := onlyContainer(id, spec, bad)
+	if !ok {
 		return nil
 	}
-	if len(spec.InitContainers) > 0 || len(spec.EphemeralContainers) > 0 {
-		bad(id, "init or ephemeral containers are not expected")
-	}
-	c := spec.Containers[0]
 	if c.Name != name {
 		bad(id, "container %q should be named after its stage", c.Name)
 	}
-	checkImage(id, name, c, p, bad)
+	checkImage(id, "newsjet/"+name, c, p, bad)
 	checkProbes(id, c, bad)
 	checkResources(id, c, bad)
 	checkContainerSecurity(id, c, bad)
 	checkVolumes(id, spec, c, ix, bad)
-	return checkEnv(id, name, c, p, ix, bad)
+	env := podEnv(id, name, c, p, ix, bad)
+	checkStageEnv(id, env, p, bad)
+	return env
 }
 
-func checkImage(id, name string, c corev1.Container, p Policy, bad badFunc) {
+// checkPodSecurity checks the pod-level settings of the restricted profile newsjet's pods
+// follow: no service-account token, a numeric non-root user, the RuntimeDefault seccomp
+// profile.
+func checkPodSecurity(id string, spec corev1.PodSpec, bad badFunc) {
+	if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
+		bad(id, "automountServiceAccountToken must be false")
+	}
+	psc := spec.SecurityContext
+	if psc == nil {
+		bad(id, "no pod securityContext")
+		return
+	}
+	if psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot {
+		bad(id, "pod runAsNonRoot must be true")
+	}
+	if psc.RunAsUser == nil || *psc.RunAsUser == 0 {
+		bad(id, "pod runAsUser must be a numeric non-root user")
+	}
+	if psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		bad(id, "pod seccompProfile must be RuntimeDefault")
+	}
+}
+
+// onlyContainer returns the pod's one container, reporting a pod with another count or
+// with init or ephemeral containers; ok is false when there is not exactly one.
+func onlyContainer(id string, spec corev1.PodSpec, bad badFunc) (c corev1.Container, ok bool) {
+	if len(spec.Containers) != 1 {
+		bad(id, "%d containers, want exactly one", len(spec.Containers))
+		return c, false
+	}
+	if len(spec.InitContainers) > 0 || len(spec.EphemeralContainers) > 0 {
+		bad(id, "init or ephemeral containers are not expected")
+	}
+	return spec.Containers[0], true
+}
+
+// checkImage checks that the container runs image (newsjet/<name>, one of p.Images) with a
+// tag p accepts, pulled only when absent from the node.
+func checkImage(id, image string, c corev1.Container, p Policy, bad badFunc) {
 	ref, tag := c.Image, ""
 	if i := strings.LastIndexByte(c.Image, ':'); i > strings.LastIndexByte(c.Image, '/') {
 		ref, tag = c.Image[:i], c.Image[i+1:]
@@ -281,8 +304,8 @@ func checkImage(id, name string, c corev1.Container, p Policy, bad badFunc) {
 	case p.ReleaseTag && tag == DevTag:
 		bad(id, "image %q uses the moving %q tag in a release overlay", c.Image, DevTag)
 	}
-	if ref != "newsjet/"+name {
-		bad(id, "image %q is not newsjet/%s", c.Image, name)
+	if ref != image {
+		bad(id, "image %q is not %s", c.Image, image)
 	}
 	if !slices.Contains(p.Images, ref) {
 		bad(id, "image %q is not built by scripts/build-images.sh (%v)", ref, p.Images)
@@ -394,7 +417,10 @@ func checkVolumes(id string, spec corev1.PodSpec, c corev1.Container, ix *index,
 	}
 }
 
-func checkEnv(id, name string, c corev1.Container, p Policy, ix *index, bad badFunc) map[string]string {
+// podEnv returns the container's environment (its ConfigMaps, then its literal entries),
+// checking that every ConfigMap and Secret key it reads exists and that it sets only
+// NEWSJET_* variables the named program reads (p.KnownEnv) and Go runtime settings.
+func podEnv(id, name string, c corev1.Container, p Policy, ix *index, bad badFunc) map[string]string {
 	env := map[string]string{}
 	for _, ef := range c.EnvFrom {
 		switch {
@@ -444,6 +470,12 @@ func checkEnv(id, name string, c corev1.Container, p Policy, ix *index, bad badF
 			bad(id, "unexpected environment variable %s", k)
 		}
 	}
+	return env
+}
+
+// checkStageEnv checks the settings every stage needs: provisioning off, the overlay's
+// stream replicas, a nats:// URL and an HTTP address for probes and metrics.
+func checkStageEnv(id string, env map[string]string, p Policy, bad badFunc) {
 	if v, ok := env["NEWSJET_PROVISION"]; !ok || v != "false" {
 		bad(id, "NEWSJET_PROVISION must be false: NACK owns the streams and consumers")
 	}
@@ -456,7 +488,6 @@ func checkEnv(id, name string, c corev1.Container, p Policy, ix *index, bad badF
 	if env["NEWSJET_HTTP_ADDR"] == "" {
 		bad(id, "NEWSJET_HTTP_ADDR must be set: probes and metrics need it")
 	}
-	return env
 }
 
 func selects(sel map[string]string, podLabels map[string]string) bool {

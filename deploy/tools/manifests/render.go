@@ -6,19 +6,26 @@
 package manifests
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	stdjson "encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	nackv1beta2 "github.com/nats-io/nack/pkg/jetstream/apis/jetstream/v1beta2"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -39,7 +46,10 @@ type Object struct {
 	APIVersion string
 	Kind       string
 	Name       string
-	Namespace  string
+	// GenerateName is the name prefix of an object the API server names on creation
+	// (kubectl create of a Job run again and again); Name is then empty.
+	GenerateName string
+	Namespace    string
 	// JSON is the object as kustomize emitted it.
 	JSON []byte
 	// Typed is a pointer to the k8s.io/api or NACK type of the object, or an
@@ -47,8 +57,14 @@ type Object struct {
 	Typed any
 }
 
-// ID names the object for messages: Kind/namespace/name.
-func (o Object) ID() string { return o.Kind + "/" + o.Namespace + "/" + o.Name }
+// ID names the object for messages: Kind/namespace/name, or Kind/namespace/generateName
+// for an object named on creation.
+func (o Object) ID() string {
+	if o.Name == "" {
+		return o.Kind + "/" + o.Namespace + "/" + o.GenerateName
+	}
+	return o.Kind + "/" + o.Namespace + "/" + o.Name
+}
 
 // kinds maps apiVersion and kind to a constructor of the Go type the object must decode
 // into. Other kinds are accepted only when a vendor definition in package crd serves them.
@@ -58,6 +74,7 @@ var kinds = map[string]func() any{
 	"v1/Secret":                              func() any { return new(corev1.Secret) },
 	"v1/Service":                             func() any { return new(corev1.Service) },
 	"apps/v1/Deployment":                     func() any { return new(appsv1.Deployment) },
+	"batch/v1/Job":                           func() any { return new(batchv1.Job) },
 	"policy/v1/PodDisruptionBudget":          func() any { return new(policyv1.PodDisruptionBudget) },
 	"networking.k8s.io/v1/NetworkPolicy":     func() any { return new(networkingv1.NetworkPolicy) },
 	"autoscaling/v2/HorizontalPodAutoscaler": func() any { return new(autoscalingv2.HorizontalPodAutoscaler) },
@@ -86,15 +103,16 @@ func (d *Decoder) CRDs() *crd.Set { return d.crds }
 
 // Decode strictly decodes one object given as YAML or JSON, the way the API server's
 // strict field validation does: an unknown, duplicated or wrongly cased field, a wrong
-// type, a value outside a custom resource's schema or an unknown apiVersion/kind is an
-// error (ErrDecode or ErrUnknownKind).
+// type, a value outside a custom resource's schema, an unknown apiVersion/kind or neither
+// metadata.name nor metadata.generateName is an error (ErrDecode or ErrUnknownKind).
 func (d *Decoder) Decode(data []byte) (Object, error) {
 	var head struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 		Metadata   struct {
-			Name      string `json:"name"`
-			Namespace string `json:"namespace"`
+			Name         string `json:"name"`
+			GenerateName string `json:"generateName"`
+			Namespace    string `json:"namespace"`
 		} `json:"metadata"`
 	}
 	j, err := yaml.YAMLToJSONStrict(data)
@@ -104,7 +122,8 @@ func (d *Decoder) Decode(data []byte) (Object, error) {
 	if err := json.UnmarshalCaseSensitivePreserveInts(j, &head); err != nil {
 		return Object{}, fmt.Errorf("%w: %v", ErrDecode, err)
 	}
-	o := Object{APIVersion: head.APIVersion, Kind: head.Kind, Name: head.Metadata.Name, Namespace: head.Metadata.Namespace, JSON: j}
+	o := Object{APIVersion: head.APIVersion, Kind: head.Kind, Name: head.Metadata.Name,
+		GenerateName: head.Metadata.GenerateName, Namespace: head.Metadata.Namespace, JSON: j}
 	custom := d.crds.Has(head.APIVersion, head.Kind)
 	mk, typed := kinds[head.APIVersion+"/"+head.Kind]
 	switch {
@@ -128,8 +147,8 @@ func (d *Decoder) Decode(data []byte) (Object, error) {
 	if err != nil {
 		return o, fmt.Errorf("%w: %s: %v", ErrDecode, o.ID(), err)
 	}
-	if o.Name == "" {
-		return o, fmt.Errorf("%w: %s %s has no metadata.name", ErrDecode, head.APIVersion, head.Kind)
+	if o.Name == "" && o.GenerateName == "" {
+		return o, fmt.Errorf("%w: %s %s has neither metadata.name nor metadata.generateName", ErrDecode, head.APIVersion, head.Kind)
 	}
 	return o, nil
 }
@@ -184,4 +203,57 @@ func (d *Decoder) Render(dir string) ([]Object, error) {
 		objs = append(objs, o)
 	}
 	return objs, errors.Join(errs...)
+}
+
+// DecodeDir decodes strictly every object of the *.yaml files in dir (plain manifests,
+// not a kustomization: several objects per file are separated by "---"), in file order.
+// All decode errors are returned together, each naming its file.
+func (d *Decoder) DecodeDir(dir string) ([]Object, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: no *.yaml in %s", ErrDecode, dir)
+	}
+	var objs []Object
+	var errs []error
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+		for {
+			doc, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%w: %s: %v", ErrDecode, f, err))
+				break
+			}
+			if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+				continue
+			}
+			o, err := d.Decode(doc)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", f, err))
+				continue
+			}
+			objs = append(objs, o)
+		}
+	}
+	return objs, errors.Join(errs...)
+}
+
+// stripComments returns doc without its whole-line YAML comments.
+func stripComments(doc []byte) []byte {
+	var out []byte
+	for line := range bytes.Lines(doc) {
+		if !bytes.HasPrefix(bytes.TrimSpace(line), []byte("#")) {
+			out = append(out, line...)
+		}
+	}
+	return out
 }

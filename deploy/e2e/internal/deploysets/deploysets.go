@@ -1,7 +1,7 @@
 // Package deploysets turns the repository's deploy/ tree into the sets of objects the
 // end-to-end checks apply: every Kustomize overlay (with the example Secrets an operator
-// would have created beside it), and the official NATS chart rendered with each of
-// deploy/nats's values files.
+// would have created beside it), the operator's Jobs of deploy/jobs, and the official NATS
+// chart rendered with each of deploy/nats's values files.
 package deploysets
 
 import (
@@ -13,6 +13,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chartutil"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -75,25 +76,9 @@ func Overlays(repo string, dec *manifests.Decoder) ([]apicheck.Set, error) {
 	if err != nil || len(dirs) == 0 {
 		return nil, fmt.Errorf("%w: no overlays in %s/deploy/overlays (%v)", ErrLayout, repo, err)
 	}
-	examples, err := filepath.Glob(filepath.Join(repo, "deploy", "secrets", "*.example.yaml"))
+	secrets, err := exampleSecrets(repo, dec)
 	if err != nil {
 		return nil, err
-	}
-	var secrets []*unstructured.Unstructured
-	for _, f := range examples {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		o, err := dec.Decode(data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		u, err := unstructuredOf(o)
-		if err != nil {
-			return nil, err
-		}
-		secrets = append(secrets, u)
 	}
 	var sets []apicheck.Set
 	for _, dir := range dirs {
@@ -124,6 +109,80 @@ func Overlays(repo string, dec *manifests.Decoder) ([]apicheck.Set, error) {
 		sets = append(sets, s)
 	}
 	return sets, nil
+}
+
+// exampleSecrets decodes the example Secrets of deploy/secrets.
+func exampleSecrets(repo string, dec *manifests.Decoder) ([]*unstructured.Unstructured, error) {
+	examples, err := filepath.Glob(filepath.Join(repo, "deploy", "secrets", "*.example.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var secrets []*unstructured.Unstructured
+	for _, f := range examples {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		o, err := dec.Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		u, err := unstructuredOf(o)
+		if err != nil {
+			return nil, err
+		}
+		secrets = append(secrets, u)
+	}
+	return secrets, nil
+}
+
+// Jobs returns the set of deploy/jobs (strictly decoded: the replay Jobs and their
+// NetworkPolicy) as an operator runs them: in the namespace every overlay declares
+// (deploy/base's, with its PodSecurity level), beside the example Secrets of deploy/secrets
+// their pods read.
+func Jobs(repo string, dec *manifests.Decoder) (apicheck.Set, error) {
+	s := apicheck.Set{Name: "jobs"}
+	base, err := dec.Render(filepath.Join(repo, "deploy", "base"))
+	if err != nil {
+		return s, err
+	}
+	for _, o := range base {
+		if o.Kind != "Namespace" {
+			continue
+		}
+		u, err := unstructuredOf(o)
+		if err != nil {
+			return s, err
+		}
+		s.Objects = append(s.Objects, u)
+	}
+	jobs, err := dec.DecodeDir(filepath.Join(repo, "deploy", "jobs"))
+	if err != nil {
+		return s, err
+	}
+	used := map[string]bool{}
+	for _, o := range jobs {
+		u, err := unstructuredOf(o)
+		if err != nil {
+			return s, err
+		}
+		s.Objects = append(s.Objects, u)
+		if j, ok := o.Typed.(*batchv1.Job); ok {
+			for _, name := range secretsUsed(j.Namespace, j.Spec.Template.Spec) {
+				used[name] = true
+			}
+		}
+	}
+	secrets, err := exampleSecrets(repo, dec)
+	if err != nil {
+		return s, err
+	}
+	for _, sec := range secrets {
+		if used[apicheck.ID(sec)] {
+			s.Objects = append(s.Objects, sec)
+		}
+	}
+	return s, nil
 }
 
 // secretsUsed returns the Secrets a pod reads (env, envFrom, volumes) as Secret/ns/name.

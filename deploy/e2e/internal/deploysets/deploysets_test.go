@@ -1,13 +1,20 @@
 package deploysets
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/newsjet/newsjet/deploy/e2e/internal/apicheck"
+	"github.com/newsjet/newsjet/deploy/tools/manifests"
+	"github.com/newsjet/newsjet/deploy/tools/uncached"
 )
+
+func TestMain(m *testing.M) { uncached.Main(m, "deploy/") }
 
 func TestValueCombinations(t *testing.T) {
 	repo := t.TempDir()
@@ -67,5 +74,35 @@ func TestRepoRoot(t *testing.T) {
 	}
 	if _, err := RepoRoot(t.TempDir()); err == nil {
 		t.Error("RepoRoot outside a repository: want an error")
+	}
+}
+
+// TestJobs builds the set of deploy/jobs: the Jobs and their NetworkPolicy in the overlays'
+// namespace, with its PodSecurity level, and the example Secret their pods mount.
+func TestJobs(t *testing.T) {
+	repo, err := RepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := manifests.NewDecoder(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Jobs(repo, dec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, o := range s.Objects {
+		ids = append(ids, apicheck.ID(o))
+		if o.GetKind() == "Namespace" && o.GetLabels()[apicheck.PodSecurityLabel] != "restricted" {
+			t.Errorf("namespace %s enforces %q, want restricted", o.GetName(), o.GetLabels()[apicheck.PodSecurityLabel])
+		}
+	}
+	slices.Sort(ids)
+	want := []string{"Job/newsjet/newsjet-replay-dead-", "Job/newsjet/newsjet-replay-raw-", "Namespace/newsjet",
+		"NetworkPolicy/newsjet/newsjet-replay", "Secret/newsjet/newsjet-nats"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("jobs set %v, want %v", ids, want)
 	}
 }
