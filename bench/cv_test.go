@@ -151,8 +151,8 @@ func TestDefaultFamilies(t *testing.T) {
 
 func TestNewsjetGrid(t *testing.T) {
 	grid := NewsjetGrid()
-	if len(grid) != 12 {
-		t.Fatalf("%d grid points, want 12", len(grid))
+	if len(grid) != 14 {
+		t.Fatalf("%d grid points, want 14", len(grid))
 	}
 	seen := map[string]bool{}
 	for _, s := range grid {

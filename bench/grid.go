@@ -20,6 +20,7 @@ var metaGrid = []struct {
 	{"KickerMinWords", []int{2, 5}, func(p *extract.Params) *int { return &p.KickerMinWords }},
 	{"KickerMaxWords", []int{3, 9}, func(p *extract.Params) *int { return &p.KickerMaxWords }},
 	{"SignOffMaxRunes", []int{32, 72}, func(p *extract.Params) *int { return &p.SignOffMaxRunes }},
+	{"SentenceWords", []int{4, 9}, func(p *extract.Params) *int { return &p.SentenceWords }},
 }
 
 // NewsjetGrid returns the points of newsjet's metadata grid: for each varied
