@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segmentio/encoding/json"
@@ -69,18 +70,36 @@ func (m *StoryUpdate) setSchema()  { m.Schema = StoryUpdateV1 }
 // returns its JSON encoding. A message that fails validation is not encoded. HTML
 // characters in strings are not escaped ("<p>" stays "<p>", not "\u003cp\u003e"): pages
 // and article bodies are mostly markup, and escaping would triple their size against the
-// server's max payload.
+// server's max payload. The schema member comes first, which lets the decoders read it
+// without parsing the message twice.
 func Encode(m Message) ([]byte, error) {
 	m.setSchema()
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	b, err := json.Append(nil, m, json.SortMapKeys)
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	b, err := json.Append((*buf)[:0], m, json.SortMapKeys)
 	if err != nil {
 		return nil, fmt.Errorf("schema: encoding %s: %w", m.SchemaName(), err)
 	}
-	return b, nil
+	if cap(b) <= maxPooledBuffer {
+		*buf = b
+	}
+	return bytes.Clone(b), nil
 }
+
+// maxPooledBuffer bounds the encoding buffers kept for reuse, so one huge message
+// does not pin its buffer.
+const maxPooledBuffer = 1 << 20
+
+// encodeBuffers holds Encode's scratch buffers: a message is encoded into one, then
+// copied out at its exact size, instead of growing a new slice by doubling each time.
+var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// ContentEncodingGzip is the Content-Encoding header value of a gzip-compressed
+// message (see Compressed).
+const ContentEncodingGzip = "gzip"
 
 // Headers returns the NATS headers every newsjet message carries: its schema name and
 // its de-duplication id.
@@ -105,15 +124,26 @@ func PeekSchema(data []byte) (string, error) {
 	return env.Schema, nil
 }
 
-// decode reads data as the message type whose versions are listed. Each entry maps a
-// schema name to a function that decodes that version and upcasts it to the newest type.
+// decode reads data, JSON or gzip-compressed JSON (see Compressed), as the message
+// type whose versions are listed. Each entry maps a schema name to a function that
+// decodes that version and upcasts it to the newest type.
 func decode[T any, PT interface {
 	*T
 	Message
 }](data []byte, family string, versions map[string]func([]byte) (*T, error)) (*T, error) {
-	name, err := PeekSchema(data)
-	if err != nil {
-		return nil, err
+	if Compressed(data) {
+		plain, err := inflate(data, MaxMessageSize)
+		if err != nil {
+			return nil, err
+		}
+		data = plain
+	}
+	name, ok := leadingSchema(data)
+	if !ok {
+		var err error
+		if name, err = PeekSchema(data); err != nil {
+			return nil, err
+		}
 	}
 	read, ok := versions[name]
 	if !ok {
@@ -130,6 +160,65 @@ func decode[T any, PT interface {
 		return nil, err
 	}
 	return m, nil
+}
+
+// leadingSchema returns the schema name of a message whose first member is
+// "schema" with a plain string value, as Encode writes it, without reading further;
+// ok is false for any other layout, which PeekSchema then reads. The name is the
+// version decoder's choice only: the message is then parsed in full, so a payload
+// that is not JSON is still ErrMalformed (unless it names a version this build does
+// not know: that is ErrUnknownVersion first).
+func leadingSchema(data []byte) (name string, ok bool) {
+	const open = `{"schema":"`
+	if !bytes.HasPrefix(data, []byte(open)) {
+		return "", false
+	}
+	rest := data[len(open):]
+	end := bytes.IndexByte(rest, '"')
+	if end <= 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return "", false
+	}
+	return string(rest[:end]), true
+}
+
+// Compressed reports whether a message payload is gzip-compressed: it starts with
+// gzip's magic bytes, which no JSON text does. Every Decode function of this
+// package accepts a compressed message as well as a plain one; the sender marks it
+// with the header Content-Encoding: gzip (ContentEncodingGzip) for other readers.
+func Compressed(data []byte) bool {
+	return len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b
+}
+
+// MaxMessageSize bounds the decompressed size of a compressed message.
+const MaxMessageSize = 64 << 20
+
+// gzipReaders holds gzip readers for reuse: a reader's decompression window is a
+// large allocation.
+var gzipReaders sync.Pool
+
+// inflate decompresses a gzip-compressed message, refusing one that does not
+// decompress or inflates past limit bytes (ErrMalformed).
+func inflate(data []byte, limit int) ([]byte, error) {
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(data))
+	} else {
+		err = zr.Reset(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: gzip message: %v", ErrMalformed, err)
+	}
+	defer gzipReaders.Put(zr)
+	var out bytes.Buffer
+	out.Grow(4 * len(data))
+	if _, err := out.ReadFrom(io.LimitReader(zr, int64(limit)+1)); err != nil {
+		return nil, fmt.Errorf("%w: gzip message: %v", ErrMalformed, err)
+	}
+	if out.Len() > limit {
+		return nil, fmt.Errorf("%w: gzip message inflates past %d bytes", ErrMalformed, limit)
+	}
+	return out.Bytes(), nil
 }
 
 // direct decodes a version whose layout is the newest type's.

@@ -35,6 +35,15 @@
 //     each of them for ever, and validate them against the JSON Schema documents in
 //     jsonschema/ (published for consumers written in other languages).
 //
+// # Compressed messages
+//
+// A message may travel gzip-compressed, with the header Content-Encoding: gzip. Every
+// Decode function reads both forms (it tells them apart by gzip's magic bytes, which no
+// JSON text starts with), and the JSON inside is the same versioned message, so
+// compression is no version change. The cleaner publishes CleanedPages compressed:
+// they are mostly HTML and text, read only by newsjet's extractor, and compress to
+// about a third; the other messages travel as plain JSON, readable with `nats sub`.
+//
 // # Raw pages from anyone
 //
 // The raw subject accepts a RawPage JSON message and also a bare HTML body, so a user can
