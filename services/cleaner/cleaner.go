@@ -1,7 +1,8 @@
 // Package cleaner is the cleaner stage's wiring: it reads raw pages from the raw
 // stream (RawPage JSON or a bare page body), resolves the body wherever it travels
 // (inline, gzip or claim check), cleans it with package clean, and publishes a
-// schema.CleanedPage on news.cleaned.<domain>. The cleaning itself lives in package
+// schema.CleanedPage on news.cleaned.<domain>, gzip-compressed (header
+// Content-Encoding: gzip; every pkg/schema decoder reads it). The cleaning itself lives in package
 // clean and knows nothing of NATS.
 //
 // Failures: a message that does not decode, and a page clean rejects (empty, binary,
@@ -92,11 +93,15 @@ func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) 
 		if err != nil {
 			return nil, fmt.Errorf("encoding cleaned page: %w", err)
 		}
+		if data, err = compress(data); err != nil {
+			return nil, fmt.Errorf("compressing cleaned page %s: %w", page.ID, err)
+		}
 		return []stage.Output{{
 			Subject: subject(schema.CleanedSubjectPrefix, page.URL, m.Subject),
 			Schema:  schema.CleanedPageV2,
 			MsgID:   page.ID,
 			Data:    data,
+			Header:  map[string][]string{schema.HeaderContentEncoding: {schema.ContentEncodingGzip}},
 		}}, nil
 	}
 }

@@ -86,6 +86,9 @@ func (e *env) cleaned(n int) map[string]*schema.CleanedPage {
 	e.t.Helper()
 	out := map[string]*schema.CleanedPage{}
 	for _, m := range stagetest.WaitMsgs(e.t, e.js, schema.CleanedStream.Name, n) {
+		if !schema.Compressed(m.Data) || m.Header.Get(schema.HeaderContentEncoding) != schema.ContentEncodingGzip {
+			e.t.Errorf("cleaned page not marked gzip-compressed: %v, % x", m.Header, m.Data[:min(len(m.Data), 4)])
+		}
 		cp, err := schema.DecodeCleanedPage(m.Data)
 		if err != nil {
 			e.t.Fatal(err)
