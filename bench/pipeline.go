@@ -17,7 +17,6 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"go.uber.org/zap"
 
 	"github.com/newsjet/newsjet/internal/claimcheck"
 	"github.com/newsjet/newsjet/internal/stage"
@@ -31,9 +30,20 @@ import (
 // pipelineMaxPayload is the embedded server's max payload, as `newsjet run` sets it.
 const pipelineMaxPayload = 8 << 20
 
-// Cost is the wall time and the process's CPU time (user and system) of a phase.
+// Cost is the wall time, the process's CPU time (user and system) and the heap
+// allocation of a phase.
 type Cost struct {
 	Wall, CPU time.Duration
+	// AllocBytes and Allocs count the heap bytes and objects the process allocated.
+	AllocBytes, Allocs uint64
+}
+
+// Hops are the bytes of the messages a page becomes on its way, summed over the
+// pages: the raw page as published, the cleaned page as the cleaner publishes it
+// (Wire) and its JSON (decompressed), and the article.
+type Hops struct {
+	Pages                                      int
+	Raw, CleanedJSON, CleanedWire, ArticleJSON int
 }
 
 // PipelineResult compares one pass of pages through the four stages on an
@@ -46,6 +56,8 @@ type PipelineResult struct {
 	// several rounds is one article: the extracted stream drops the repeats), and
 	// DeadLetters the messages it dead-lettered.
 	Articles, DeadLetters int
+	// Hops are the message bytes of one round of the pages.
+	Hops Hops
 }
 
 // Throughput is the pipeline's pages per second over the in-process path's.
@@ -61,12 +73,18 @@ func (r PipelineResult) CPU() float64 {
 // Print writes the figures; the last two lines are the ratios.
 func (r PipelineResult) Print(w io.Writer) {
 	line := func(name string, c Cost) {
-		fmt.Fprintf(w, "%-10s %6d pages  %8.2fs wall  %8.1f pages/s  %8.2fs cpu\n", name, r.Pages, c.Wall.Seconds(),
-			float64(r.Pages)/c.Wall.Seconds(), c.CPU.Seconds())
+		fmt.Fprintf(w, "%-10s %6d pages  %8.2fs wall  %8.1f pages/s  %8.2fs cpu  %6.3f MB alloc/page  %6.0f allocs/page\n",
+			name, r.Pages, c.Wall.Seconds(), float64(r.Pages)/c.Wall.Seconds(), c.CPU.Seconds(),
+			float64(c.AllocBytes)/float64(r.Pages)/1e6, float64(c.Allocs)/float64(r.Pages))
 	}
 	line("in-process", r.InProcess)
 	line("pipeline", r.Pipeline)
 	fmt.Fprintf(w, "pipeline published %d articles, dead-lettered %d messages\n", r.Articles, r.DeadLetters)
+	if h := r.Hops; h.Pages > 0 {
+		per := func(n int) float64 { return float64(n) / float64(h.Pages) }
+		fmt.Fprintf(w, "bytes/page: raw message %.0f, cleaned JSON %.0f, cleaned on the wire %.0f (%.3f of its JSON), article %.0f\n",
+			per(h.Raw), per(h.CleanedJSON), per(h.CleanedWire), float64(h.CleanedWire)/float64(max(h.CleanedJSON, 1)), per(h.ArticleJSON))
+	}
 	fmt.Fprintf(w, "pipeline/in-process throughput %.2f\n", r.Throughput())
 	fmt.Fprintf(w, "pipeline/in-process cpu %.2f\n", r.CPU())
 }
@@ -109,6 +127,9 @@ func RunPipeline(ctx context.Context, pages []Page, rounds, workers int, dir, cp
 	if res.DeadLetters, err = pl.count(ctx, schema.DeadLetterStream.Name); err != nil {
 		return nil, err
 	}
+	if res.Hops, err = hopBytes(ctx, pl.js, raws[:len(pages)]); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
@@ -123,6 +144,46 @@ func (p *benchPipeline) count(ctx context.Context, stream string) (int, error) {
 		return 0, err
 	}
 	return int(info.State.Msgs), nil
+}
+
+// hopBytes runs the cleaner's and the extractor's handlers, without NATS, on the raw
+// messages of pages as the pipeline phase publishes them, and sums the bytes of each
+// message: what every hop carries per page.
+func hopBytes(ctx context.Context, js jetstream.JetStream, raws []*schema.RawPage) (Hops, error) {
+	cleanPage := cleaner.Handler("bench", js, pipelineMaxPayload)
+	extractPage := extractor.Handler("bench", pipelineMaxPayload)
+	var h Hops
+	for _, r := range raws {
+		page := *r
+		page.Body = nil
+		raw, err := claimcheck.EncodeRawPage(ctx, js, &page, r.Body, pipelineMaxPayload)
+		if err != nil {
+			return h, err
+		}
+		cleaned, err := cleanPage(ctx, &stage.Msg{Subject: schema.RawSubject(page.URL), Data: raw,
+			Header: map[string][]string{schema.HeaderSchema: {schema.RawPageV1}}})
+		if err != nil {
+			continue // dead-lettered in the pipeline too
+		}
+		cp, err := schema.DecodeCleanedPage(cleaned[0].Data)
+		if err != nil {
+			return h, err
+		}
+		cleanedJSON, err := schema.Encode(cp)
+		if err != nil {
+			return h, err
+		}
+		article, err := extractPage(ctx, &stage.Msg{Subject: cleaned[0].Subject, Data: cleaned[0].Data, Header: cleaned[0].Header})
+		if err != nil {
+			continue
+		}
+		h.Pages++
+		h.Raw += len(raw)
+		h.CleanedWire += len(cleaned[0].Data)
+		h.CleanedJSON += len(cleanedJSON)
+		h.ArticleJSON += len(article[0].Data)
+	}
+	return h, nil
 }
 
 // profiled runs f, writing a CPU profile of it to path unless path is empty.
@@ -142,12 +203,17 @@ func profiled(path string, f func() error) error {
 	return f()
 }
 
-// measure runs f and returns its wall and CPU time.
+// measure runs f and returns its wall and CPU time and what it allocated.
 func measure(f func() error) (Cost, error) {
 	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
 	cpu0, start := processCPU(), time.Now()
 	err := f()
-	return Cost{Wall: time.Since(start), CPU: processCPU() - cpu0}, err
+	c := Cost{Wall: time.Since(start), CPU: processCPU() - cpu0}
+	runtime.ReadMemStats(&m1)
+	c.AllocBytes, c.Allocs = m1.TotalAlloc-m0.TotalAlloc, m1.Mallocs-m0.Mallocs
+	return c, err
 }
 
 // inProcess cleans and extracts every page with the stages' own functions, workers
@@ -239,21 +305,32 @@ func startPipeline(ctx context.Context, dir string, workers int) (*benchPipeline
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
 	metrics := stage.NewMetrics()
+	// The stages log as an operator's do by default: JSON at info level.
+	log, err := stage.NewLoggerTo(io.Discard, "info")
+	if err != nil {
+		p.stop()
+		return nil, err
+	}
 	for _, svc := range p.svcs {
-		nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("bench/"+svc.Name))
-		if err != nil {
-			p.stop()
-			return nil, err
-		}
-		cfg := stage.Config{Conn: nc, Metrics: metrics, Concurrency: workers, NoProvision: true}
+		cfg := stage.Config{Metrics: metrics, Concurrency: workers, NoProvision: true}
 		if svc.Name == sink.Name {
 			cfg.Concurrency = sink.DefaultConcurrency
 		}
+		// Each stage runs under the profiler label stage=<name>, its connection's
+		// goroutines too (go tool pprof -tags, -tagfocus stage=cleaner).
 		p.wg.Go(func() {
-			defer nc.Close()
-			if err := stage.Run(runCtx, cfg, svc, zap.NewNop()); err != nil || runCtx.Err() == nil {
-				p.errs <- fmt.Errorf("stage %s stopped: %v", svc.Name, err)
-			}
+			pprof.Do(runCtx, pprof.Labels("stage", svc.Name), func(runCtx context.Context) {
+				nc, err := nats.Connect("", nats.InProcessServer(ns), nats.Name("bench/"+svc.Name))
+				if err != nil {
+					p.errs <- fmt.Errorf("stage %s: %w", svc.Name, err)
+					return
+				}
+				defer nc.Close()
+				cfg.Conn = nc
+				if err := stage.Run(runCtx, cfg, svc, log); err != nil || runCtx.Err() == nil {
+					p.errs <- fmt.Errorf("stage %s stopped: %v", svc.Name, err)
+				}
+			})
 		})
 	}
 	return p, p.waitIdle(ctx)
@@ -332,7 +409,8 @@ func (p *benchPipeline) stop() {
 //	-data DIR    AEB directory (default DefaultDataDir())
 //	-rounds N    times the corpus goes through each path (default 3)
 //	-workers N   workers of the in-process path and of each stage (default GOMAXPROCS)
-//	-cpuprofile F  write a CPU profile of the pipeline phase to F
+//	-cpuprofile F  write a CPU profile of the pipeline phase to F (each stage's
+//	             samples labelled stage=<name>: go tool pprof -tags F)
 //
 // It prints both paths' figures, then "pipeline/in-process throughput R" and
 // "pipeline/in-process cpu C".

@@ -84,8 +84,9 @@ func TestPipelineLiveBlog(t *testing.T) {
 
 // TestRunPipeline runs the sample pages through both paths of the pipeline
 // benchmark: every raw page published becomes one article message (each round's
-// delivery publishes its own), none is dead-lettered, and both costs are measured (the
-// figures themselves are for a quiet machine, not a test).
+// delivery publishes its own), none is dead-lettered, both costs are measured (the
+// figures themselves are for a quiet machine, not a test), and so are the bytes of
+// every hop.
 func TestRunPipeline(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(samplePages, "*.html"))
 	if err != nil || len(files) == 0 {
@@ -106,9 +107,15 @@ func TestRunPipeline(t *testing.T) {
 	if res.Pages != 2*len(pages) || res.Articles != res.Pages || res.DeadLetters != 0 || res.InProcess.Wall <= 0 || res.Pipeline.Wall <= 0 {
 		t.Errorf("result %+v", res)
 	}
+	if h := res.Hops; h.Pages != len(pages) || h.Raw <= h.CleanedJSON || h.CleanedWire <= 0 || h.CleanedWire >= h.CleanedJSON || h.ArticleJSON <= 0 {
+		t.Errorf("hops %+v: every page cleaned and extracted, the cleaned page compressed", h)
+	}
+	if res.InProcess.AllocBytes == 0 || res.Pipeline.Allocs == 0 {
+		t.Errorf("allocations not counted: %+v %+v", res.InProcess, res.Pipeline)
+	}
 	var out strings.Builder
 	res.Print(&out)
-	if !strings.Contains(out.String(), "pipeline/in-process throughput ") || !strings.Contains(out.String(), "pipeline/in-process cpu ") {
+	if !strings.Contains(out.String(), "cleaned on the wire ") || !strings.Contains(out.String(), "pipeline/in-process throughput ") || !strings.Contains(out.String(), "pipeline/in-process cpu ") {
 		t.Errorf("output:\n%s", out.String())
 	}
 }

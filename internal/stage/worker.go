@@ -63,7 +63,9 @@ func (w *worker) process(ctx context.Context, jm jetstream.Msg) {
 		Stream:     meta.Stream,
 		StreamSeq:  meta.Sequence.Stream,
 	}
-	log := w.log.With(zap.String("subject", m.Subject), zap.Uint64("stream_seq", m.StreamSeq),
+	// WithLazy: the fields are encoded only when a line is logged, not for every
+	// message handled with nothing to say.
+	log := w.log.WithLazy(zap.String("subject", m.Subject), zap.Uint64("stream_seq", m.StreamSeq),
 		zap.Uint64("deliveries", m.Deliveries))
 
 	stop := w.keepAlive(jm)
@@ -95,7 +97,9 @@ func (w *worker) process(ctx context.Context, jm jetstream.Msg) {
 			log.Warn("ack not confirmed; the message will be redelivered and its outputs deduplicated", zap.Error(err))
 			return
 		}
-		log.Debug("handled", zap.Int("outputs", len(outs)), zap.Duration("took", time.Since(start)))
+		if ce := log.Check(zap.DebugLevel, "handled"); ce != nil {
+			ce.Write(zap.Int("outputs", len(outs)), zap.Duration("took", time.Since(start)))
+		}
 		return
 	}
 	w.fail(ctx, jm, m, err, log)
