@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	dto "github.com/prometheus/client_model/go"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsjet/newsjet/internal/natstest"
@@ -34,12 +35,14 @@ var (
 
 // harness runs one stage against an in-process server.
 type harness struct {
-	t       *testing.T
-	srv     *server.Server
-	nc      *nats.Conn
-	js      jetstream.JetStream
-	cfg     Config
-	svc     Service
+	t   *testing.T
+	srv *server.Server
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	cfg Config
+	svc Service
+	// log is the stage's logger: zaptest's unless a test sets another before start.
+	log     *zap.Logger
 	cancel  context.CancelFunc
 	done    chan error
 	stopped bool
@@ -72,7 +75,10 @@ func (h *harness) start() *harness {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel, h.done = cancel, make(chan error, 1)
-	log := zaptest.NewLogger(h.t)
+	log := h.log
+	if log == nil {
+		log = zaptest.NewLogger(h.t)
+	}
 	go func() { h.done <- Run(ctx, h.cfg, h.svc, log) }()
 	h.t.Cleanup(func() { h.stop() })
 	waitFor(h.t, "consumer bound", func() bool {

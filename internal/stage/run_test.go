@@ -11,7 +11,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/newsjet/newsjet/internal/natstest"
 	"github.com/newsjet/newsjet/pkg/schema"
@@ -162,6 +164,27 @@ func TestPermanentFailureDeadLetters(t *testing.T) {
 	}
 	if v := h.metric("newsjet_stage_messages_failed_total", map[string]string{"stage": "tester", "kind": "permanent"}); v != 2 {
 		t.Errorf("failed permanent %v, want 2", v)
+	}
+}
+
+// TestMessageLogLinesNameTheDelivery: a line logged while handling a message carries
+// the message's subject, stream sequence and delivery count (fields encoded lazily,
+// when the line is written).
+func TestMessageLogLinesNameTheDelivery(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	h := newHarness(t, func(context.Context, *Msg) ([]Output, error) {
+		return nil, Permanent(schema.ReasonUnprocessable, errors.New("junk"))
+	})
+	h.log = zap.New(core)
+	h.start()
+	h.publish("test.in.site_a", []byte("x"), nil)
+	h.deadLetters(1)
+	h.waitSettled(1)
+	waitFor(t, "the dead-letter line", func() bool { return logs.FilterMessage("dead-lettered").Len() == 1 })
+	fields := logs.FilterMessage("dead-lettered").All()[0].ContextMap()
+	if fields["subject"] != "test.in.site_a" || fields["stream_seq"] != uint64(1) || fields["deliveries"] != uint64(1) ||
+		fields["reason"] != schema.ReasonUnprocessable {
+		t.Errorf("fields %v", fields)
 	}
 }
 
