@@ -57,6 +57,9 @@ func (s *state) ready(ctx context.Context, svc *Service) error {
 	return nil
 }
 
+// pullHeartbeat is the idle heartbeat the consumer's pull requests ask for.
+const pullHeartbeat = time.Second
+
 // Back-off of the start steps that are retried.
 const (
 	startRetryFirst = 500 * time.Millisecond
@@ -246,6 +249,12 @@ func consume(ctx, workCtx context.Context, cancelWork context.CancelFunc, cons j
 		// Pull no more than the workers can start on: a message waiting in a local
 		// buffer uses up its AckWait without progress signals.
 		jetstream.PullMaxMessages(cfg.Concurrency),
+		// A pull request the client counts as pending but the server no longer holds
+		// leaves the stage idle with messages waiting until two heartbeats are missed,
+		// 30s at nats.go's default (the expiry's half); a pipeline benchmark run saw
+		// such minute-long stalls. A 1s heartbeat bounds the stall to about 2s for one
+		// idle heartbeat message a second.
+		jetstream.PullHeartbeat(pullHeartbeat),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			lastErr.Store(&err)
 			log.Warn("consumer", zap.Error(err))
