@@ -44,8 +44,10 @@ type treeParser struct {
 	// flat counts the start tags dropped beyond MaxOpen whose end tags are still due.
 	flat     int
 	nodeSlab []html.Node
-	attrSlab []html.Attribute
-	scratch  []html.Attribute
+	// attrSlab is the chunked attribute store; the attributes of the tag being read
+	// are attrSlab[attrStart:].
+	attrSlab  []html.Attribute
+	attrStart int
 }
 
 // Document parses a decoded page into a document tree with <html>, <head> and
@@ -206,7 +208,7 @@ func lowerName(raw string) (string, atom.Atom) {
 // the closing '>' (len(s) at end of input) and whether the tag self-closes.
 func (p *treeParser) attributes(j int) (int, bool) {
 	s := p.s
-	p.scratch = p.scratch[:0]
+	p.attrStart = len(p.attrSlab)
 	for {
 		for j < len(s) && (isSpace(s[j]) || (s[j] == '/' && !(j+1 < len(s) && s[j+1] == '>'))) {
 			j++
@@ -258,33 +260,45 @@ func (p *treeParser) attributes(j int) (int, bool) {
 // addAttr keeps an attribute unless it is an event handler, a style that does
 // not hide the element, or a duplicate.
 func (p *treeParser) addAttr(rawKey, val string) {
-	key, _ := lowerName(rawKey)
+	key := lowerKey(rawKey)
 	if len(key) > 2 && key[0] == 'o' && key[1] == 'n' {
 		return
 	}
 	if key == "style" && !StyleHides(val) {
 		return
 	}
-	for _, a := range p.scratch {
+	for _, a := range p.attrSlab[p.attrStart:] {
 		if a.Key == key {
 			return
 		}
 	}
-	p.scratch = append(p.scratch, html.Attribute{Key: key, Val: unescape(val)})
+	if len(p.attrSlab) == cap(p.attrSlab) {
+		// A new chunk, the tag's attributes read so far moved into it.
+		open := p.attrSlab[p.attrStart:]
+		p.attrSlab = append(make([]html.Attribute, 0, max(256, 2*len(open))), open...)
+		p.attrStart = 0
+	}
+	p.attrSlab = append(p.attrSlab, html.Attribute{Key: key, Val: unescape(val)})
 }
 
-// takeAttrs moves the scratch attributes into the chunked attribute store.
+// lowerKey returns an attribute name lower-cased: the name itself when it has no
+// upper-case letter.
+func lowerKey(raw string) string {
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c >= 'A' && c <= 'Z' {
+			key, _ := lowerName(raw)
+			return key
+		}
+	}
+	return raw
+}
+
+// takeAttrs returns the attributes of the tag just read, nil when it has none.
 func (p *treeParser) takeAttrs() []html.Attribute {
-	n := len(p.scratch)
-	if n == 0 {
+	if len(p.attrSlab) == p.attrStart {
 		return nil
 	}
-	if cap(p.attrSlab)-len(p.attrSlab) < n {
-		p.attrSlab = make([]html.Attribute, 0, max(256, n))
-	}
-	start := len(p.attrSlab)
-	p.attrSlab = append(p.attrSlab, p.scratch...)
-	return p.attrSlab[start : start+n : start+n]
+	return p.attrSlab[p.attrStart:len(p.attrSlab):len(p.attrSlab)]
 }
 
 // unescape decodes character references and normalises newlines and NULs, and
@@ -302,10 +316,16 @@ func unescape(s string) string {
 	return s
 }
 
-// rawTextKeep says, for each raw-text element, whether its text is kept.
-var rawTextKeep = map[atom.Atom]bool{
-	atom.Script: false, atom.Style: false, atom.Noscript: false, atom.Iframe: false, atom.Noembed: false,
-	atom.Noframes: false, atom.Xmp: true, atom.Title: true, atom.Textarea: true, atom.Plaintext: true,
+// rawTextKeep reports whether a is a raw-text element (raw) and whether its text
+// is kept.
+func rawTextKeep(a atom.Atom) (keep, raw bool) {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Iframe, atom.Noembed, atom.Noframes:
+		return false, true
+	case atom.Xmp, atom.Title, atom.Textarea, atom.Plaintext:
+		return true, true
+	}
+	return false, false
 }
 
 func (p *treeParser) startTag() {
@@ -316,7 +336,7 @@ func (p *treeParser) startTag() {
 	if a == atom.Image {
 		name, a = "img", atom.Img
 	}
-	keep, raw := rawTextKeep[a]
+	keep, raw := rawTextKeep(a)
 	if raw && p.parentNS() != "" {
 		raw = false
 	}
@@ -532,11 +552,15 @@ var closesP = map[atom.Atom]bool{
 	atom.Dd: true, atom.Dt: true, atom.Listing: true, atom.Plaintext: true, atom.Xmp: true, atom.Search: true,
 }
 
-// scopeBoundary are the elements an implied end tag does not look past.
-var scopeBoundary = map[atom.Atom]bool{
-	atom.Table: true, atom.Td: true, atom.Th: true, atom.Caption: true, atom.Template: true,
-	atom.Button: true, atom.Object: true, atom.Marquee: true, atom.Applet: true, atom.Body: true,
-	atom.Html: true, atom.Svg: true, atom.Math: true,
+// scopeBoundary reports whether a is an element an implied end tag does not look
+// past.
+func scopeBoundary(a atom.Atom) bool {
+	switch a {
+	case atom.Table, atom.Td, atom.Th, atom.Caption, atom.Template, atom.Button, atom.Object, atom.Marquee,
+		atom.Applet, atom.Body, atom.Html, atom.Svg, atom.Math:
+		return true
+	}
+	return false
 }
 
 // find returns the index of the nearest open element matching one of want,
@@ -549,7 +573,7 @@ func (p *treeParser) find(stop []atom.Atom, want ...atom.Atom) int {
 				return i
 			}
 		}
-		if scopeBoundary[a] {
+		if scopeBoundary(a) {
 			return -1
 		}
 		for _, s := range stop {
@@ -617,7 +641,7 @@ func (p *treeParser) openLink() int {
 		if a == atom.A {
 			return i
 		}
-		if blocks[a] || scopeBoundary[a] {
+		if blocks[a] || scopeBoundary(a) {
 			return -1
 		}
 	}

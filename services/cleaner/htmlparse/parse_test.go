@@ -88,3 +88,57 @@ func visibleText(doc *html.Node) string {
 	walk(doc)
 	return strings.Join(strings.Fields(sb.String()), " ")
 }
+
+// TestAttributesAcrossChunks: attributes are stored in chunks; a tag whose
+// attributes fill one up moves to the next whole, keeping every attribute once (the
+// first of duplicate names), lower-cased, in order, and no element shares another's.
+func TestAttributesAcrossChunks(t *testing.T) {
+	var src strings.Builder
+	for i := range 100 {
+		src.WriteString(`<p id="p` + strings.Repeat("x", i) + `" class=c>text</p>`)
+	}
+	src.WriteString(`<div`)
+	for i := range 300 {
+		src.WriteString(` DATA-A` + strings.Repeat("b", i%150) + `="` + strings.Repeat("v", i) + `"`)
+	}
+	src.WriteString(` onclick="x()" style="color:red" Title=t>big</div><p id=after>x</p>`)
+	doc := Document(src.String())
+	var els []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && (n.DataAtom == atom.P || n.DataAtom == atom.Div) {
+			els = append(els, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if len(els) != 102 {
+		t.Fatalf("%d elements", len(els))
+	}
+	for i, p := range els[:100] {
+		if len(p.Attr) != 2 || p.Attr[0] != (html.Attribute{Key: "id", Val: "p" + strings.Repeat("x", i)}) || p.Attr[1].Key != "class" {
+			t.Fatalf("p %d attributes %v", i, p.Attr)
+		}
+	}
+	div := els[100]
+	if len(div.Attr) != 151 {
+		t.Fatalf("div has %d attributes, want 150 distinct data-a* and title", len(div.Attr))
+	}
+	for i, a := range div.Attr[:150] {
+		if a.Key != "data-a"+strings.Repeat("b", i) || a.Val != strings.Repeat("v", i) {
+			t.Fatalf("div attribute %d = %q=%q", i, a.Key, a.Val[:min(len(a.Val), 8)])
+		}
+	}
+	if div.Attr[150] != (html.Attribute{Key: "title", Val: "t"}) {
+		t.Errorf("last attribute %v", div.Attr[150])
+	}
+	if after := els[101]; len(after.Attr) != 1 || after.Attr[0].Val != "after" {
+		t.Errorf("the element after the big one has %v", after.Attr)
+	}
+	div.Attr = append(div.Attr, html.Attribute{Key: "added"})
+	if after := els[101]; after.Attr[0].Val != "after" {
+		t.Error("appending to one element's attributes changed another's")
+	}
+}
