@@ -304,6 +304,9 @@ func (p *treeParser) takeAttrs() []html.Attribute {
 // unescape decodes character references and normalises newlines and NULs, and
 // returns s itself when it has none.
 func unescape(s string) string {
+	if !mayNeedUnescape(s) {
+		return s
+	}
 	if strings.IndexByte(s, '&') >= 0 {
 		s = html.UnescapeString(s)
 	}
@@ -314,6 +317,24 @@ func unescape(s string) string {
 		s = strings.ReplaceAll(s, "\x00", "\ufffd")
 	}
 	return s
+}
+
+// shortScan is the length under which one byte loop looks for the three bytes
+// unescape handles faster than three calls of strings.IndexByte do.
+const shortScan = 32
+
+// mayNeedUnescape reports whether s holds a '&', '\r' or NUL: most attribute
+// values and texts hold none, and are short.
+func mayNeedUnescape(s string) bool {
+	if len(s) >= shortScan {
+		return strings.IndexByte(s, '&') >= 0 || strings.IndexByte(s, '\r') >= 0 || strings.IndexByte(s, 0) >= 0
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '&' || c == '\r' || c == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // rawTextKeep reports whether a is a raw-text element (raw) and whether its text
