@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/newsjet/newsjet/internal/claimcheck"
 	"github.com/newsjet/newsjet/internal/stage"
@@ -251,13 +252,15 @@ func inProcess(raws []*schema.RawPage, workers int) error {
 
 // benchPipeline is the embedded server with the four stages running on it.
 type benchPipeline struct {
-	ns     *server.Server
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	svcs   []stage.Service
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	errs   chan error
+	ns   *server.Server
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	svcs []stage.Service
+	// metrics are the stages' shared metrics.
+	metrics *stage.Metrics
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	errs    chan error
 }
 
 func startPipeline(ctx context.Context, dir string, workers int) (*benchPipeline, error) {
@@ -304,7 +307,8 @@ func startPipeline(ctx context.Context, dir string, workers int) (*benchPipeline
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	p.cancel = cancel
-	metrics := stage.NewMetrics()
+	p.metrics = stage.NewMetrics()
+	metrics := p.metrics
 	// The stages log as an operator's do by default: JSON at info level.
 	log, err := stage.NewLoggerTo(io.Discard, "info")
 	if err != nil {
@@ -357,7 +361,63 @@ func (p *benchPipeline) process(ctx context.Context, raws []*schema.RawPage) err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	if err := p.waitSettled(ctx, len(raws)); err != nil {
+		return err
+	}
 	return p.waitIdle(ctx)
+}
+
+// waitSettled returns once the stages' metrics (read in process, without asking
+// the server) count at least n messages settled by the sink or dead-lettered by any
+// stage, polling every 20 ms: the end of the pipeline phase is then confirmed by
+// waitIdle, whose consumer-info requests cost the server far more.
+func (p *benchPipeline) waitSettled(ctx context.Context, n int) error {
+	for {
+		settled, err := p.settled()
+		if err != nil || settled >= n {
+			return err
+		}
+		select {
+		case err := <-p.errs:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// settled counts the messages the sink finished handling and those any stage
+// dead-lettered.
+func (p *benchPipeline) settled() (int, error) {
+	families, err := p.metrics.Registry().Gather()
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			switch f.GetName() {
+			case "newsjet_stage_processing_seconds":
+				if label(m, "stage") == sink.Name {
+					n += m.GetHistogram().GetSampleCount()
+				}
+			case "newsjet_stage_messages_dead_lettered_total":
+				n += uint64(m.GetCounter().GetValue())
+			}
+		}
+	}
+	return int(n), nil
+}
+
+// label returns the value of a metric's label.
+func label(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
 
 // waitIdle returns once every stage's consumer has nothing pending nor unacked at
