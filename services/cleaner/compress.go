@@ -10,9 +10,10 @@ import (
 
 // The cleaned page travels gzip-compressed (see pkg/schema's "Compressed messages"):
 // on the AEB pages its JSON (14.8 KB a page) shrinks to 4.7 KB at gzip's fastest
-// level, a third of the bytes the cleaned stream stores and the server copies, for
-// about 1/20 of the cleaning's CPU. Higher levels save a tenth more bytes at twice
-// the CPU.
+// level, a third of the bytes the cleaned stream stores, replicates and the server
+// copies. The price is CPU: compressing costs about a tenth of what cleaning the page
+// does, and inflating it in the extractor about as much again (pipelinebench's
+// profile). Higher levels save a tenth more bytes at twice the CPU.
 const gzipLevel = gzip.BestSpeed
 
 // gzipWriters holds compressors for reuse: a gzip writer's state is a large
