@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // content is the selected main content of a page.
@@ -105,6 +106,9 @@ var Passes = [...]pass{
 // language. A root that ends with no text (all of it furniture) or that is a comment
 // thread (see isThread: a reader thread outweighing a short story beside it) is given
 // up, and the passes from "descend" on choose another, at most reselectMax times.
+// A content that is still implausible beside the page's largest readable block
+// (see secondOpinion) is chosen again from that block; the passes that change the
+// tree ("figures") run once, on the content kept.
 func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 	p := flattenBody(doc, par)
 	p.adLabels = adLabelsFor(lang)
@@ -112,21 +116,31 @@ func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 		return content{}
 	}
 	s := selection{doc: doc, host: pageHost}
-	run := func(from int) {
-		for i := from; i < len(Passes); i++ {
+	run := func(from, to int) {
+		for i := from; i < to; i++ {
 			if ps := &Passes[i]; ps.required || !par.skips(ps.name) {
 				ps.run(p, &s)
 			}
 		}
 	}
-	run(0)
+	run(0, figuresPass)
 	for try := 1; s.root > 0 && try <= reselectMax && (p.els[s.root].text == 0 || p.isThread(s.root)); try++ {
 		// The heaviest branch held only furniture, or was a comment thread
 		// outweighing a short story: the story is in another branch.
 		p.drop(s.root)
 		s.tail = nil
-		run(descendPass)
+		run(descendPass, figuresPass)
 	}
+	if alt := p.secondOpinion(s.root); alt >= 0 {
+		p = flattenBody(doc, par)
+		p.adLabels = adLabelsFor(lang)
+		p.keep = alt
+		s = selection{doc: doc, host: pageHost}
+		run(0, descendPass)
+		s.root = alt
+		run(descendPass+1, figuresPass)
+	}
+	run(figuresPass, len(Passes))
 	if p.els[s.root].text == 0 {
 		return content{}
 	}
@@ -166,7 +180,8 @@ func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 			i = e.end
 			continue
 		}
-		drop := e.flags&flags != 0 && e.flags&fArticleBody == 0 && (keep == 0 || e.good+e.bonus < p.keepWithin(i, root, keep))
+		drop := e.flags&flags != 0 && e.flags&fArticleBody == 0 && (keep == 0 || e.good+e.bonus < p.keepWithin(i, root, keep)) &&
+			(p.keep < i || p.keep >= e.end || flags&(fBoilerTag|fBoiler) == 0)
 		if !drop {
 			i++
 			continue
@@ -449,19 +464,71 @@ func linksText(n *html.Node, text string, depth int) bool {
 	return false
 }
 
+// secondOpinionInfo names the second opinion in Params.Skip.
+var secondOpinionInfo = PassInfo{Name: "second-opinion", Does: "chooses the content again from the page's largest " +
+	"readable block when the content chosen is implausible beside it (a consent notice, a tagline, an intro, nothing)"}
+
+// secondOpinion returns the page's largest readable block (see largestBlock) when
+// the content chosen at root is implausible beside it, else -1. The criterion: the
+// block is not kept under root (it lies outside root, or a pass dropped it as
+// furniture) and root's paragraph weight left is under Params.SecondOpinionShare of
+// the weight of the block's own paragraphs. Failure classes it answers: a consent
+// notice, a tagline or an intro chosen over the story; a story laid out in
+// <header> or <aside> elements, or in elements whose class names furniture, all
+// dropped; a page of a few paragraphs that ends with no content at all.
+func (p *page) secondOpinion(root int32) int32 {
+	if p.par.skips(secondOpinionInfo.Name) {
+		return -1
+	}
+	best := p.largestBlock()
+	if best < 0 || (best >= root && best < p.els[root].end && !p.dropped(best, root)) {
+		return -1
+	}
+	if p.els[root].good >= p.par.SecondOpinionShare*p.els[best].paras {
+		return -1
+	}
+	return best
+}
+
+// largestBlock returns the shown element (not inside a script, a hidden element, a
+// menu, or an element whose class, id or role names furniture and that holds under
+// half of the page's text or is furniture by tag as well: a sidebar, a consent
+// notice, comments; a <div> wrapping most of the page is no furniture whatever its
+// name) whose own paragraphs (its child blocks with text) weigh the most, -1 when no
+// element has a paragraph with weight.
+func (p *page) largestBlock() int32 {
+	els := p.els
+	best, bestW := int32(-1), float32(0)
+	for i := int32(0); i < int32(len(els)); {
+		e := &els[i]
+		if i > 0 && (e.flags&(fJunk|fHidden|fNav) != 0 || e.flags&fBoiler != 0 && (e.flags&fBoilerTag != 0 || 2*e.text < els[0].text)) {
+			i = e.end
+			continue
+		}
+		if e.paras > bestW {
+			best, bestW = i, e.paras
+		}
+		i++
+	}
+	return best
+}
+
 // reselectMax bounds how often selectContent gives up a content root for another.
 const reselectMax = 3
 
 // descendPass is the index in Passes of "descend": selectContent runs the passes from
-// there again when it gives up a content root.
-var descendPass = func() int {
+// there again when it gives up a content root. figuresPass is that of "figures",
+// the first pass that changes the tree.
+var descendPass, figuresPass = passIndex("descend"), passIndex("figures")
+
+func passIndex(name string) int {
 	for i, ps := range Passes {
-		if ps.name == "descend" {
+		if ps.name == name {
 			return i
 		}
 	}
-	panic("clean: no descend pass")
-}()
+	panic("clean: no pass " + name)
+}
 
 // threadMinEntries is how many like-shaped entries beside a reply box make a
 // comment thread.
@@ -469,8 +536,9 @@ const threadMinEntries = 3
 
 // isThread reports whether element i is a comment thread whatever its class names: it
 // holds a reply box (a <textarea>) and at least threadMinEntries child entries of the
-// same shape (the same sequence of child tags, each with text). Article text has no
-// reply box.
+// same shape (the same sequence of child tags, at least one of them a block, each
+// entry with text). An article's paragraphs and figures are not entries, however
+// alike their markup: a story with a comment form under it is no thread.
 func (p *page) isThread(i int32) bool {
 	if p.likeEntries(i) < threadMinEntries {
 		return false
@@ -484,24 +552,27 @@ func (p *page) isThread(i int32) bool {
 }
 
 // likeEntries returns the size of the largest group of element children of i
-// with text that have the same sequence of child tags.
+// with text, other than paragraphs and figures, that have the same sequence of child tags, a
+// block among them.
 func (p *page) likeEntries(i int32) int {
 	els := p.els
 	groups := map[string]int{}
 	best := 0
 	var sig strings.Builder
 	for c := i + 1; c < els[i].end; c = els[c].end {
-		if els[c].text == 0 || els[c].flags&fDrop != 0 {
+		if els[c].text == 0 || els[c].flags&fDrop != 0 || els[c].n.DataAtom == atom.P || els[c].n.DataAtom == atom.Figure {
 			continue
 		}
 		sig.Reset()
+		block := false
 		for n := els[c].n.FirstChild; n != nil; n = n.NextSibling {
 			if n.Type == html.ElementNode {
 				sig.WriteString(n.Data)
 				sig.WriteByte(' ')
+				block = block || htmlparse.Block(n.DataAtom)
 			}
 		}
-		if sig.Len() == 0 {
+		if !block {
 			continue
 		}
 		k := els[c].n.Data + ">" + sig.String()
