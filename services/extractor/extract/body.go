@@ -93,6 +93,9 @@ func (t *textBuilder) text(s string) {
 			r = unicode.ReplacementChar
 		}
 		s = s[size:]
+		if invisibleInText(r) {
+			continue
+		}
 		if unicode.IsSpace(r) {
 			t.space = true
 			continue
@@ -106,6 +109,16 @@ func (t *textBuilder) text(s string) {
 		t.space = false
 		t.para.WriteRune(r)
 	}
+}
+
+// invisibleInText reports whether r is a character that shows nothing and is no
+// space, left out of body text: the soft hyphen (a place a word may break), the
+// zero-width space, the word joiner and the byte-order mark (zero-width no-break
+// space). Left in, they split a word for search and matching ("Bundes\u00adregierung"
+// is "Bundesregierung"). The zero-width joiner and non-joiner stay: they change how
+// Persian, Indic and emoji text is written.
+func invisibleInText(r rune) bool {
+	return r == '\u00ad' || r == '\u200b' || r == '\u2060' || r == '\ufeff'
 }
 
 func (t *textBuilder) lineBreak() {
