@@ -63,6 +63,22 @@ func CurrentRows(rows []*Row, d Decision) []*Row {
 	return out
 }
 
+// SetStories records the story step's outcome on the current results of d: each
+// its story from res or, when err is not nil, err as its StoryErr (the articles are
+// stored all the same).
+func (d *Decision) SetStories(res map[string]*StoryResult, err error) {
+	for i := range d.Results {
+		if !d.Results[i].Current {
+			continue
+		}
+		if err != nil {
+			d.Results[i].StoryErr = err
+		} else {
+			d.Results[i].Story = res[d.Results[i].ID]
+		}
+	}
+}
+
 // AssignStories runs the story step for rows, the current rows of a batch
 // (CurrentRows), whose versions d decided, and returns the story of each article. A row
 // whose article already has a membership for its content is left as it is; the others

@@ -47,18 +47,10 @@ func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row,
 		if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT stories`); rerr != nil {
 			return errors.Join(err, rerr)
 		}
-		for i := range d.Results {
-			if d.Results[i].Current {
-				d.Results[i].StoryErr = fmt.Errorf("postgres: assigning stories: %w", err)
-			}
-		}
+		d.SetStories(nil, fmt.Errorf("postgres: assigning stories: %w", err))
 		return nil
 	}
-	for i := range d.Results {
-		if d.Results[i].Current {
-			d.Results[i].Story = res[d.Results[i].ID]
-		}
-	}
+	d.SetStories(res, nil)
 	return nil
 }
 

@@ -2,9 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"flag"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/newsjet/newsjet/services/sink/store"
@@ -12,20 +9,6 @@ import (
 	"github.com/newsjet/newsjet/services/sink/store/postgres/pgtest"
 	"github.com/newsjet/newsjet/services/sink/store/storetest"
 )
-
-var storedSizes = flag.String("stories.stored", "10000,100000", "comma-separated numbers of articles stored before BenchmarkStories measures")
-
-func sizes(b *testing.B) []int {
-	var out []int
-	for _, f := range strings.Split(*storedSizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 0 {
-			b.Fatalf("-stories.stored: %q is not a number", f)
-		}
-		out = append(out, n)
-	}
-	return out
-}
 
 // BenchmarkStories compares the sink's writes with stories and without them, each
 // store in its own schema, at the stored sizes of -stories.stored (see
@@ -38,5 +21,5 @@ func BenchmarkStories(b *testing.B) {
 		}
 		b.Cleanup(func() { s.Close() })
 		return s
-	}, sizes(b))
+	}, storetest.StoredSizes(b))
 }

@@ -37,18 +37,10 @@ func (s *Store) assignStories(ctx context.Context, tx *sql.Tx, rows []*store.Row
 		if ctx.Err() != nil || st.writing {
 			return err
 		}
-		for i := range d.Results {
-			if d.Results[i].Current {
-				d.Results[i].StoryErr = fmt.Errorf("sqlite: assigning stories: %w", err)
-			}
-		}
+		d.SetStories(nil, fmt.Errorf("sqlite: assigning stories: %w", err))
 		return nil
 	}
-	for i := range d.Results {
-		if d.Results[i].Current {
-			d.Results[i].Story = res[d.Results[i].ID]
-		}
-	}
+	d.SetStories(res, nil)
 	return nil
 }
 

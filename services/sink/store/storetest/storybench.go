@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -83,6 +85,22 @@ func (w *StoryWorkload) Next(n int) []*schema.Article {
 
 // BenchChunk is the number of new articles each store takes per benchmark iteration.
 const BenchChunk = 500
+
+var storedSizes = flag.String("stories.stored", "10000,100000", "comma-separated numbers of articles stored before BenchmarkStories measures")
+
+// StoredSizes returns the sizes of the -stories.stored flag (default 10,000 and
+// 100,000), failing the benchmark on one that is not a number.
+func StoredSizes(b *testing.B) []int {
+	var out []int
+	for _, f := range strings.Split(*storedSizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			b.Fatalf("-stories.stored: %q is not a number", f)
+		}
+		out = append(out, n)
+	}
+	return out
+}
 
 // BenchStories measures the sink's store throughput with stories against the same
 // store without them, in one run: for each size in stored, two fresh stores (open
