@@ -93,7 +93,11 @@ var Passes = [...]pass{
 		does: "cuts the headings and short lines after the last prose (\"Comments\", a sign-off), keeping the last " +
 			"few as the page's tail for the extractor",
 		run: func(p *page, s *selection) { s.tail = p.trimTail(s.root) }},
-	{name: "figures", after: "tail",
+	{name: "lead", after: "tail",
+		does: "keeps the standfirst: the first paragraph of prose after the headline, when it lies outside the " +
+			"content or in a small box dropped as furniture (a teaser, intro or excerpt class), moved to the content",
+		run: func(p *page, s *selection) { p.keepLead(s.root) }},
+	{name: "figures", after: "lead",
 		does: "turns images with their captions, and tables with their notes, into figures: captions stay in the " +
 			"content's HTML, out of its text",
 		run: func(p *page, s *selection) { p.markFigures(s.root) }},
@@ -108,7 +112,7 @@ var Passes = [...]pass{
 // up, and the passes from "descend" on choose another, at most reselectMax times.
 // A content that is still implausible beside the page's largest readable block
 // (see secondOpinion) is chosen again from that block; the passes that change the
-// tree ("figures") run once, on the content kept.
+// tree ("lead", "figures") run once, on the content kept.
 func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 	p := flattenBody(doc, par)
 	p.adLabels = adLabelsFor(lang)
@@ -395,6 +399,118 @@ func (p *page) cutAtNextStory(root int32) {
 	}
 }
 
+// keepLead keeps the standfirst of a story: the first block after the page's
+// first shown <h1> whose own paragraph is prose (at least Params.MidParaLen bytes,
+// at most Params.LeadMaxLinkShare of it in links, no heading, not in a figure or an
+// element named a caption), when it
+// lies between the headline and root (it is moved to the start of root) or under
+// root inside a dropped box of at most Params.CardMaxText bytes (a "teaser" or
+// "excerpt" class: it is moved out of the box, to the box's place). A block inside
+// a script, a hidden element or a menu, or under a dropped box holding more, is no
+// lead, and so is a paragraph whose text the content holds already (a lead repeated
+// as the body's first paragraph); a title link or a link-heavy paragraph met first
+// ends the search. Failure
+// class: the standfirst left out (p.lead, div.teaser-text, p.excerpt, div.chapo,
+// p.intro seen on many sites of trafilatura-dev).
+func (p *page) keepLead(root int32) {
+	els := p.els
+	h := p.h1
+	if h < 0 {
+		return
+	}
+	limit := els[root].end
+	for i := els[h].end; i < limit; i++ {
+		e := &els[i]
+		if e.flags&(fJunk|fHidden|fNav|fCaption) != 0 || e.n.DataAtom == atom.Figure || captionNamed(e.n) {
+			i = e.end - 1
+			continue
+		}
+		if i == root {
+			continue
+		}
+		if e.flags&fBlock == 0 || e.inl == 0 {
+			continue
+		}
+		if e.titles > 0 && e.inlLink > 0 || float32(e.inlLink) > p.par.LeadMaxLinkShare*float32(e.inl) {
+			return
+		}
+		if e.flags&(fHeading|fCaption) != 0 || e.inl < p.par.MidParaLen {
+			continue
+		}
+		p.moveLead(i, root)
+		return
+	}
+}
+
+// moveLead keeps block i, the lead found by keepLead, in the content of root, or
+// leaves it where it is when it is kept already or lies under furniture.
+func (p *page) moveLead(i, root int32) {
+	els := p.els
+	e := &els[i]
+	if i < root {
+		if e.end > root || p.furnitureAbove(i, 0) || strings.Contains(normText(els[root].n), normText(e.n)) {
+			return
+		}
+		p.undrop(i)
+		e.n.Parent.RemoveChild(e.n)
+		r := els[root].n
+		r.InsertBefore(e.n, r.FirstChild)
+		return
+	}
+	if i >= els[root].end {
+		return
+	}
+	top := int32(-1) // the outermost dropped element above i under root
+	for a := i; a > root; a = els[a].parent {
+		if els[a].flags&fDrop != 0 && els[a].flags&fGone == 0 {
+			top = a
+		}
+	}
+	if top < 0 || els[top].text > p.par.CardMaxText || els[top].flags&(fJunk|fHidden|fNav) != 0 {
+		return
+	}
+	p.undrop(i)
+	if top != i {
+		e.n.Parent.RemoveChild(e.n)
+		els[top].n.Parent.InsertBefore(e.n, els[top].n)
+	}
+}
+
+// captionNamed reports whether n's class names a caption ("wp-caption",
+// "Figure-caption", "caption-full").
+func captionNamed(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key == "class" && strings.Contains(strings.ToLower(a.Val), "caption") {
+			return true
+		}
+	}
+	return false
+}
+
+// furnitureAbove reports whether an ancestor of i below stop is a menu, hidden, or
+// dropped, named like furniture and holding more than Params.CardMaxText bytes (a
+// related list, a sidebar; a <header> holding the headline and its lead is none).
+func (p *page) furnitureAbove(i, stop int32) bool {
+	for a := p.els[i].parent; a > stop; a = p.els[a].parent {
+		if x := &p.els[a]; x.flags&(fJunk|fHidden|fNav) != 0 || x.flags&(fDrop|fBoiler) == fDrop|fBoiler && x.text > p.par.CardMaxText {
+			return true
+		}
+	}
+	return false
+}
+
+// undrop clears the drop marks of element i and of the elements under it that were
+// dropped with an ancestor (fGone), so that unlinkDropped keeps them.
+func (p *page) undrop(i int32) {
+	els := p.els
+	els[i].flags &^= fDrop | fGone
+	for j := i + 1; j < els[i].end; j++ {
+		if els[j].flags&fGone != 0 {
+			els[j].flags &^= fDrop | fGone
+		}
+	}
+}
+
 // dropRepostNote drops the last paragraph of root when it is a syndication
 // note: all of it in one <em> or <i>, holding a link whose text is the page's
 // headline ("This article originally appeared on Partner: <a>headline</a>").
@@ -517,9 +633,9 @@ func (p *page) largestBlock() int32 {
 const reselectMax = 3
 
 // descendPass is the index in Passes of "descend": selectContent runs the passes from
-// there again when it gives up a content root. figuresPass is that of "figures",
-// the first pass that changes the tree.
-var descendPass, figuresPass = passIndex("descend"), passIndex("figures")
+// there again when it gives up a content root. figuresPass is that of "lead", the
+// first pass that changes the tree.
+var descendPass, figuresPass = passIndex("descend"), passIndex("lead")
 
 func passIndex(name string) int {
 	for i, ps := range Passes {

@@ -58,6 +58,10 @@ type Params struct {
 	// keep, is chosen again from that block (see secondOpinion).
 	SecondOpinionShare float32
 
+	// Pass "lead": a standfirst has at most LeadMaxLinkShare of its paragraph in
+	// links.
+	LeadMaxLinkShare float32
+
 	// HeadShort: a line shorter than this is a dateline, byline or heading line
 	// rather than prose (passes "widen", "head-lines", "partner-boxes").
 	HeadShort int32
@@ -133,8 +137,9 @@ func DefaultParams() Params {
 		DescendShare: 0.8, H1BranchMin: 150, H1BranchShare: 0.1, H1BlockShare: 0.55, LinkListDensity: 0.6,
 
 		WidenLinkShare: 1.0 / 3, WidenMaxShare: 0.5, WidenTiny: 30, SecondOpinionShare: 0.5,
-		HeadShort:       80,
-		BoilerKeepShare: 0.4,
+		LeadMaxLinkShare: 0.2,
+		HeadShort:        80,
+		BoilerKeepShare:  0.4,
 
 		StoryHeadScan: 12, StoryProseLen: 80,
 		PartnerMax: 240,
