@@ -402,14 +402,15 @@ func (p *page) cutAtNextStory(root int32) {
 // keepLead keeps the standfirst of a story: the first block after the page's
 // first shown <h1> whose own paragraph is prose (at least Params.MidParaLen bytes,
 // at most Params.LeadMaxLinkShare of it in links, no heading, not in a figure or an
-// element named a caption), when it
+// element named a caption, no "©" of a photo credit), when it
 // lies between the headline and root (it is moved to the start of root) or under
 // root inside a dropped box of at most Params.CardMaxText bytes (a "teaser" or
 // "excerpt" class: it is moved out of the box, to the box's place). A block inside
 // a script, a hidden element or a menu, or under a dropped box holding more, is no
 // lead, and so is a paragraph whose text the content holds already (a lead repeated
 // as the body's first paragraph); a title link or a link-heavy paragraph met first
-// ends the search. Failure
+// ends the search (short lines, such as a byline linking its author, are passed
+// over). Failure
 // class: the standfirst left out (p.lead, div.teaser-text, p.excerpt, div.chapo,
 // p.intro seen on many sites of trafilatura-dev).
 func (p *page) keepLead(root int32) {
@@ -428,14 +429,14 @@ func (p *page) keepLead(root int32) {
 		if i == root {
 			continue
 		}
-		if e.flags&fBlock == 0 || e.inl == 0 {
-			continue
+		if e.flags&(fBlock|fHeading) != fBlock || e.inl < p.par.MidParaLen {
+			continue // a heading, or a short line: a byline, a date, a share bar
 		}
 		if e.titles > 0 && e.inlLink > 0 || float32(e.inlLink) > p.par.LeadMaxLinkShare*float32(e.inl) {
 			return
 		}
-		if e.flags&(fHeading|fCaption) != 0 || e.inl < p.par.MidParaLen {
-			continue
+		if strings.Contains(normText(e.n), "©") {
+			continue // a picture's caption and credit
 		}
 		p.moveLead(i, root)
 		return
