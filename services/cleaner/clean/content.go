@@ -449,7 +449,7 @@ func (p *page) moveLead(i, root int32) {
 	els := p.els
 	e := &els[i]
 	if i < root {
-		if e.end > root || p.furnitureAbove(i, 0) || strings.Contains(normText(els[root].n), normText(e.n)) {
+		if e.end > root || p.furnitureAbove(i, 0) || p.repeats(root, i) {
 			return
 		}
 		p.undrop(i)
@@ -475,6 +475,30 @@ func (p *page) moveLead(i, root int32) {
 		e.n.Parent.RemoveChild(e.n)
 		els[top].n.Parent.InsertBefore(e.n, els[top].n)
 	}
+}
+
+// repeats reports whether a kept block under root says what block i says (the
+// same own paragraph text).
+func (p *page) repeats(root, i int32) bool {
+	els := p.els
+	var want string
+	for j := root + 1; j < els[root].end; j++ {
+		e := &els[j]
+		if e.flags&fDrop != 0 {
+			j = e.end - 1
+			continue
+		}
+		if e.flags&fBlock == 0 || e.inl != els[i].inl {
+			continue
+		}
+		if want == "" {
+			want = normText(els[i].n)
+		}
+		if normText(e.n) == want {
+			return true
+		}
+	}
+	return false
 }
 
 // captionNamed reports whether n's class names a caption ("wp-caption",
