@@ -51,11 +51,12 @@ var bodyBlocks = map[atom.Atom]bool{
 }
 
 // skippedInText are elements whose text is not body text: captions (kept in
-// body_html) and anything executable or invisible.
+// body_html), ruby annotations (the readings above the base text) and anything
+// executable or invisible.
 var skippedInText = map[atom.Atom]bool{
 	atom.Figcaption: true, atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
 	atom.Svg: true, atom.Math: true, atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Button: true,
-	atom.Select: true, atom.Textarea: true, atom.Head: true, atom.Title: true,
+	atom.Select: true, atom.Textarea: true, atom.Head: true, atom.Title: true, atom.Rt: true, atom.Rp: true,
 }
 
 // textBuilder accumulates body text: whitespace collapsed inside a paragraph,

@@ -33,6 +33,7 @@ func TestBodyText(t *testing.T) {
 		{"no glue between blocks", "<p>end.</p><p>Next</p><div>div</div><h2>Head</h2><p>x</p>", "end.\n\nNext\n\ndiv\n\nHead\n\nx"},
 		{"inline elements join", "<p>a<b>b</b>c <i>d</i> e<a href='/x'>f</a>.</p>", "abc d ef."},
 		{"whitespace collapsed", "<p>  many \n\t spaces\u00a0here  </p>", "many spaces here"},
+		{"ruby readings left out", "<p><ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby>を読む</p>", "漢字を読む"},
 		{"soft hyphens and zero-width characters left out", "<p>Bundes&shy;regie\u00adrung, Zero\u200bwidth\u2060joined\ufeff, emoji \U0001F468\u200d\U0001F33E</p>",
 			"Bundesregierung, Zerowidthjoined, emoji \U0001F468\u200d\U0001F33E"},
 		{"line break", "<p>line one<br>line two</p>", "line one\nline two"},
