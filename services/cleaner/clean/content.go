@@ -127,13 +127,13 @@ func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 			}
 		}
 	}
-	run(0, figuresPass)
+	run(0, treePass)
 	for try := 1; s.root > 0 && try <= reselectMax && (p.els[s.root].text == 0 || p.isThread(s.root)); try++ {
 		// The heaviest branch held only furniture, or was a comment thread
 		// outweighing a short story: the story is in another branch.
 		p.drop(s.root)
 		s.tail = nil
-		run(descendPass, figuresPass)
+		run(descendPass, treePass)
 	}
 	if alt := p.secondOpinion(s.root); alt >= 0 {
 		p = flattenBody(doc, par)
@@ -142,9 +142,9 @@ func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 		s = selection{doc: doc, host: pageHost}
 		run(0, descendPass)
 		s.root = alt
-		run(descendPass+1, figuresPass)
+		run(descendPass+1, treePass)
 	}
-	run(figuresPass, len(Passes))
+	run(treePass, len(Passes))
 	if p.els[s.root].text == 0 {
 		return content{}
 	}
@@ -175,7 +175,8 @@ func (p *page) reference(root int32) float32 {
 }
 
 // dropFlagged drops the elements inside root having one of flags and less than
-// keep paragraph weight (any weight when keep is 0).
+// keep paragraph weight (any weight when keep is 0). The block the second opinion
+// chose (page.keep) and its ancestors are never furniture by tag or name.
 func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 	els := p.els
 	for i := root + 1; i < els[root].end; {
@@ -402,17 +403,17 @@ func (p *page) cutAtNextStory(root int32) {
 // keepLead keeps the standfirst of a story: the first block after the page's
 // first shown <h1> whose own paragraph is prose (at least Params.MidParaLen bytes,
 // at most Params.LeadMaxLinkShare of it in links, no heading, not in a figure or an
-// element named a caption, no "©" of a photo credit), when it
-// lies between the headline and root (it is moved to the start of root) or under
+// element named a caption, no "©" of a photo credit), when it lies between the
+// headline and root (it is moved to the start of root) or under
 // root inside a dropped box of at most Params.CardMaxText bytes (a "teaser" or
 // "excerpt" class: it is moved out of the box, to the box's place). A block inside
 // a script, a hidden element or a menu, or under a dropped box holding more, is no
 // lead, and so is a paragraph whose text the content holds already (a lead repeated
 // as the body's first paragraph); a title link or a link-heavy paragraph met first
 // ends the search (short lines, such as a byline linking its author, are passed
-// over). Failure
-// class: the standfirst left out (p.lead, div.teaser-text, p.excerpt, div.chapo,
-// p.intro seen on many sites of trafilatura-dev).
+// over). Failure class: the standfirst left out (p.lead, div.teaser-text,
+// p.excerpt, div.chapo, p.intro, seen on some 30 sites of trafilatura-dev; AEB's
+// truth leaves standfirsts out, trafilatura's keeps them).
 func (p *page) keepLead(root int32) {
 	els := p.els
 	h := p.h1
@@ -658,9 +659,10 @@ func (p *page) largestBlock() int32 {
 const reselectMax = 3
 
 // descendPass is the index in Passes of "descend": selectContent runs the passes from
-// there again when it gives up a content root. figuresPass is that of "lead", the
-// first pass that changes the tree.
-var descendPass, figuresPass = passIndex("descend"), passIndex("lead")
+// there again when it gives up a content root. treePass is that of "lead", the
+// first pass that changes the tree: it and the passes after it run once, on the
+// content kept.
+var descendPass, treePass = passIndex("descend"), passIndex("lead")
 
 func passIndex(name string) int {
 	for i, ps := range Passes {
@@ -692,9 +694,9 @@ func (p *page) isThread(i int32) bool {
 	return false
 }
 
-// likeEntries returns the size of the largest group of element children of i
-// with text, other than paragraphs and figures, that have the same sequence of child tags, a
-// block among them.
+// likeEntries returns the size of the largest group of element children of i with
+// text, other than paragraphs and figures, that have the same sequence of child
+// tags, a block among them.
 func (p *page) likeEntries(i int32) int {
 	els := p.els
 	groups := map[string]int{}
