@@ -33,9 +33,13 @@ type System struct {
 func Newsjet() System { return NewsjetWith("newsjet", nil) }
 
 // NewsjetWith is Newsjet named name, extracting with par (nil: the defaults).
-func NewsjetWith(name string, par *extract.Params) System {
+func NewsjetWith(name string, par *extract.Params) System { return newsjetWith(name, nil, par) }
+
+// newsjetWith is Newsjet named name, cleaning with cpar and extracting with par
+// (nil: the defaults).
+func newsjetWith(name string, cpar *clean.Params, par *extract.Params) System {
 	return System{Name: name, Extract: func(p *Page) (string, *schema.Article, error) {
-		cp, err := clean.Clean(p.Raw, clean.Options{URL: p.URL})
+		cp, err := clean.Clean(p.Raw, clean.Options{URL: p.URL, Params: cpar})
 		if err != nil {
 			return "", nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/newsjet/newsjet/pkg/schema"
+	"github.com/newsjet/newsjet/services/cleaner/htmlparse"
 )
 
 // content is the selected main content of a page.
@@ -92,7 +93,11 @@ var Passes = [...]pass{
 		does: "cuts the headings and short lines after the last prose (\"Comments\", a sign-off), keeping the last " +
 			"few as the page's tail for the extractor",
 		run: func(p *page, s *selection) { s.tail = p.trimTail(s.root) }},
-	{name: "figures", after: "tail",
+	{name: "lead", after: "tail",
+		does: "keeps the standfirst: the first paragraph of prose after the headline, when it lies outside the " +
+			"content or in a small box dropped as furniture (a teaser, intro or excerpt class), moved to the content",
+		run: func(p *page, s *selection) { p.keepLead(s.root) }},
+	{name: "figures", after: "lead",
 		does: "turns images with their captions, and tables with their notes, into figures: captions stay in the " +
 			"content's HTML, out of its text",
 		run: func(p *page, s *selection) { p.markFigures(s.root) }},
@@ -105,6 +110,9 @@ var Passes = [...]pass{
 // language. A root that ends with no text (all of it furniture) or that is a comment
 // thread (see isThread: a reader thread outweighing a short story beside it) is given
 // up, and the passes from "descend" on choose another, at most reselectMax times.
+// A content that is still implausible beside the page's largest readable block
+// (see secondOpinion) is chosen again from that block; the passes that change the
+// tree ("lead", "figures") run once, on the content kept.
 func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 	p := flattenBody(doc, par)
 	p.adLabels = adLabelsFor(lang)
@@ -112,21 +120,31 @@ func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 		return content{}
 	}
 	s := selection{doc: doc, host: pageHost}
-	run := func(from int) {
-		for i := from; i < len(Passes); i++ {
+	run := func(from, to int) {
+		for i := from; i < to; i++ {
 			if ps := &Passes[i]; ps.required || !par.skips(ps.name) {
 				ps.run(p, &s)
 			}
 		}
 	}
-	run(0)
+	run(0, treePass)
 	for try := 1; s.root > 0 && try <= reselectMax && (p.els[s.root].text == 0 || p.isThread(s.root)); try++ {
 		// The heaviest branch held only furniture, or was a comment thread
 		// outweighing a short story: the story is in another branch.
 		p.drop(s.root)
 		s.tail = nil
-		run(descendPass)
+		run(descendPass, treePass)
 	}
+	if alt := p.secondOpinion(s.root); alt >= 0 {
+		p = flattenBody(doc, par)
+		p.adLabels = adLabelsFor(lang)
+		p.keep = alt
+		s = selection{doc: doc, host: pageHost}
+		run(0, descendPass)
+		s.root = alt
+		run(descendPass+1, treePass)
+	}
+	run(treePass, len(Passes))
 	if p.els[s.root].text == 0 {
 		return content{}
 	}
@@ -157,7 +175,8 @@ func (p *page) reference(root int32) float32 {
 }
 
 // dropFlagged drops the elements inside root having one of flags and less than
-// keep paragraph weight (any weight when keep is 0).
+// keep paragraph weight (any weight when keep is 0). The block the second opinion
+// chose (page.keep) and its ancestors are never furniture by tag or name.
 func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 	els := p.els
 	for i := root + 1; i < els[root].end; {
@@ -166,7 +185,8 @@ func (p *page) dropFlagged(root int32, flags uint16, keep float32) {
 			i = e.end
 			continue
 		}
-		drop := e.flags&flags != 0 && e.flags&fArticleBody == 0 && (keep == 0 || e.good+e.bonus < p.keepWithin(i, root, keep))
+		drop := e.flags&flags != 0 && e.flags&fArticleBody == 0 && (keep == 0 || e.good+e.bonus < p.keepWithin(i, root, keep)) &&
+			(p.keep < i || p.keep >= e.end || flags&(fBoilerTag|fBoiler) == 0)
 		if !drop {
 			i++
 			continue
@@ -380,6 +400,143 @@ func (p *page) cutAtNextStory(root int32) {
 	}
 }
 
+// keepLead keeps the standfirst of a story: the first block after the page's
+// first shown <h1> whose own paragraph is prose (at least Params.MidParaLen bytes,
+// at most Params.LeadMaxLinkShare of it in links, no heading, not in a figure or an
+// element named a caption, no "©" of a photo credit), when it lies between the
+// headline and root (it is moved to the start of root) or under
+// root inside a dropped box of at most Params.CardMaxText bytes (a "teaser" or
+// "excerpt" class: it is moved out of the box, to the box's place). A block inside
+// a script, a hidden element or a menu, or under a dropped box holding more, is no
+// lead, and so is a paragraph whose text the content holds already (a lead repeated
+// as the body's first paragraph); a title link or a link-heavy paragraph met first
+// ends the search (short lines, such as a byline linking its author, are passed
+// over). Failure class: the standfirst left out (p.lead, div.teaser-text,
+// p.excerpt, div.chapo, p.intro, seen on some 30 sites of trafilatura-dev; AEB's
+// truth leaves standfirsts out, trafilatura's keeps them).
+func (p *page) keepLead(root int32) {
+	els := p.els
+	h := p.h1
+	if h < 0 {
+		return
+	}
+	limit := els[root].end
+	for i := els[h].end; i < limit; i++ {
+		e := &els[i]
+		if e.flags&(fJunk|fHidden|fNav|fCaption) != 0 || e.n.DataAtom == atom.Figure || captionNamed(e.n) {
+			i = e.end - 1
+			continue
+		}
+		if i == root {
+			continue
+		}
+		if e.flags&(fBlock|fHeading) != fBlock || e.inl < p.par.MidParaLen {
+			continue // a heading, or a short line: a byline, a date, a share bar
+		}
+		if e.titles > 0 && e.inlLink > 0 || float32(e.inlLink) > p.par.LeadMaxLinkShare*float32(e.inl) {
+			return
+		}
+		if strings.Contains(normText(e.n), "©") {
+			continue // a picture's caption and credit
+		}
+		p.moveLead(i, root)
+		return
+	}
+}
+
+// moveLead keeps block i, the lead found by keepLead, in the content of root, or
+// leaves it where it is when it is kept already or lies under furniture.
+func (p *page) moveLead(i, root int32) {
+	els := p.els
+	e := &els[i]
+	if i < root {
+		if e.end > root || p.furnitureAbove(i, 0) || p.repeats(root, i) {
+			return
+		}
+		p.undrop(i)
+		e.n.Parent.RemoveChild(e.n)
+		r := els[root].n
+		r.InsertBefore(e.n, r.FirstChild)
+		return
+	}
+	if i >= els[root].end {
+		return
+	}
+	top := int32(-1) // the outermost dropped element above i under root
+	for a := i; a > root; a = els[a].parent {
+		if els[a].flags&fDrop != 0 && els[a].flags&fGone == 0 {
+			top = a
+		}
+	}
+	if top < 0 || els[top].text > p.par.CardMaxText || els[top].flags&(fJunk|fHidden|fNav) != 0 {
+		return
+	}
+	p.undrop(i)
+	if top != i {
+		e.n.Parent.RemoveChild(e.n)
+		els[top].n.Parent.InsertBefore(e.n, els[top].n)
+	}
+}
+
+// repeats reports whether a kept block under root says what block i says (the
+// same own paragraph text).
+func (p *page) repeats(root, i int32) bool {
+	els := p.els
+	var want string
+	for j := root + 1; j < els[root].end; j++ {
+		e := &els[j]
+		if e.flags&fDrop != 0 {
+			j = e.end - 1
+			continue
+		}
+		if e.flags&fBlock == 0 || e.inl != els[i].inl {
+			continue
+		}
+		if want == "" {
+			want = normText(els[i].n)
+		}
+		if normText(e.n) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// captionNamed reports whether n's class names a caption ("wp-caption",
+// "Figure-caption", "caption-full").
+func captionNamed(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key == "class" && strings.Contains(strings.ToLower(a.Val), "caption") {
+			return true
+		}
+	}
+	return false
+}
+
+// furnitureAbove reports whether an ancestor of i below stop is a menu, hidden, or
+// dropped, named like furniture and holding more than Params.CardMaxText bytes (a
+// related list, a sidebar; a <header> holding the headline and its lead is none).
+func (p *page) furnitureAbove(i, stop int32) bool {
+	for a := p.els[i].parent; a > stop; a = p.els[a].parent {
+		if x := &p.els[a]; x.flags&(fJunk|fHidden|fNav) != 0 || x.flags&(fDrop|fBoiler) == fDrop|fBoiler && x.text > p.par.CardMaxText {
+			return true
+		}
+	}
+	return false
+}
+
+// undrop clears the drop marks of element i and of the elements under it that were
+// dropped with an ancestor (fGone), so that unlinkDropped keeps them.
+func (p *page) undrop(i int32) {
+	els := p.els
+	els[i].flags &^= fDrop | fGone
+	for j := i + 1; j < els[i].end; j++ {
+		if els[j].flags&fGone != 0 {
+			els[j].flags &^= fDrop | fGone
+		}
+	}
+}
+
 // dropRepostNote drops the last paragraph of root when it is a syndication
 // note: all of it in one <em> or <i>, holding a link whose text is the page's
 // headline ("This article originally appeared on Partner: <a>headline</a>").
@@ -449,19 +606,72 @@ func linksText(n *html.Node, text string, depth int) bool {
 	return false
 }
 
+// secondOpinionInfo names the second opinion in Params.Skip.
+var secondOpinionInfo = PassInfo{Name: "second-opinion", Does: "chooses the content again from the page's largest " +
+	"readable block when the content chosen is implausible beside it (a consent notice, a tagline, an intro, nothing)"}
+
+// secondOpinion returns the page's largest readable block (see largestBlock) when
+// the content chosen at root is implausible beside it, else -1. The criterion: the
+// block is not kept under root (it lies outside root, or a pass dropped it as
+// furniture) and root's paragraph weight left is under Params.SecondOpinionShare of
+// the weight of the block's own paragraphs. Failure classes it answers: a consent
+// notice, a tagline or an intro chosen over the story; a story laid out in
+// <header> or <aside> elements, or in elements whose class names furniture, all
+// dropped; a page of a few paragraphs that ends with no content at all.
+func (p *page) secondOpinion(root int32) int32 {
+	if p.par.skips(secondOpinionInfo.Name) {
+		return -1
+	}
+	best := p.largestBlock()
+	if best < 0 || (best >= root && best < p.els[root].end && !p.dropped(best, root)) {
+		return -1
+	}
+	if p.els[root].good >= p.par.SecondOpinionShare*p.els[best].paras {
+		return -1
+	}
+	return best
+}
+
+// largestBlock returns the shown element (not inside a script, a hidden element, a
+// menu, or an element whose class, id or role names furniture and that holds under
+// half of the page's text or is furniture by tag as well: a sidebar, a consent
+// notice, comments; a <div> wrapping most of the page is no furniture whatever its
+// name) whose own paragraphs (its child blocks with text) weigh the most, -1 when no
+// element has a paragraph with weight.
+func (p *page) largestBlock() int32 {
+	els := p.els
+	best, bestW := int32(-1), float32(0)
+	for i := int32(0); i < int32(len(els)); {
+		e := &els[i]
+		if i > 0 && (e.flags&(fJunk|fHidden|fNav) != 0 || e.flags&fBoiler != 0 && (e.flags&fBoilerTag != 0 || 2*e.text < els[0].text)) {
+			i = e.end
+			continue
+		}
+		if e.paras > bestW {
+			best, bestW = i, e.paras
+		}
+		i++
+	}
+	return best
+}
+
 // reselectMax bounds how often selectContent gives up a content root for another.
 const reselectMax = 3
 
 // descendPass is the index in Passes of "descend": selectContent runs the passes from
-// there again when it gives up a content root.
-var descendPass = func() int {
+// there again when it gives up a content root. treePass is that of "lead", the
+// first pass that changes the tree: it and the passes after it run once, on the
+// content kept.
+var descendPass, treePass = passIndex("descend"), passIndex("lead")
+
+func passIndex(name string) int {
 	for i, ps := range Passes {
-		if ps.name == "descend" {
+		if ps.name == name {
 			return i
 		}
 	}
-	panic("clean: no descend pass")
-}()
+	panic("clean: no pass " + name)
+}
 
 // threadMinEntries is how many like-shaped entries beside a reply box make a
 // comment thread.
@@ -469,8 +679,9 @@ const threadMinEntries = 3
 
 // isThread reports whether element i is a comment thread whatever its class names: it
 // holds a reply box (a <textarea>) and at least threadMinEntries child entries of the
-// same shape (the same sequence of child tags, each with text). Article text has no
-// reply box.
+// same shape (the same sequence of child tags, at least one of them a block, each
+// entry with text). An article's paragraphs and figures are not entries, however
+// alike their markup: a story with a comment form under it is no thread.
 func (p *page) isThread(i int32) bool {
 	if p.likeEntries(i) < threadMinEntries {
 		return false
@@ -483,25 +694,28 @@ func (p *page) isThread(i int32) bool {
 	return false
 }
 
-// likeEntries returns the size of the largest group of element children of i
-// with text that have the same sequence of child tags.
+// likeEntries returns the size of the largest group of element children of i with
+// text, other than paragraphs and figures, that have the same sequence of child
+// tags, a block among them.
 func (p *page) likeEntries(i int32) int {
 	els := p.els
 	groups := map[string]int{}
 	best := 0
 	var sig strings.Builder
 	for c := i + 1; c < els[i].end; c = els[c].end {
-		if els[c].text == 0 || els[c].flags&fDrop != 0 {
+		if els[c].text == 0 || els[c].flags&fDrop != 0 || els[c].n.DataAtom == atom.P || els[c].n.DataAtom == atom.Figure {
 			continue
 		}
 		sig.Reset()
+		block := false
 		for n := els[c].n.FirstChild; n != nil; n = n.NextSibling {
 			if n.Type == html.ElementNode {
 				sig.WriteString(n.Data)
 				sig.WriteByte(' ')
+				block = block || htmlparse.Block(n.DataAtom)
 			}
 		}
-		if sig.Len() == 0 {
+		if !block {
 			continue
 		}
 		k := els[c].n.Data + ">" + sig.String()

@@ -527,3 +527,26 @@ func TestAdLabelsByLanguage(t *testing.T) {
 		t.Errorf("declared language from og:locale: %q", got)
 	}
 }
+
+// TestRubyAnnotationsLeftOut: the readings of a <ruby> (its <rt>, and the <rp>
+// parentheses for browsers without ruby) are no text of the story: the base text
+// stays whole ("法律では"), and glossary links on the words do not make the story a
+// link list.
+func TestRubyAnnotationsLeftOut(t *testing.T) {
+	sentence := `<ruby>法律<rp>(</rp><rt>ほうりつ</rt><rp>)</rp></ruby>では、<a href="javascript:void(0)" class="dicWin"><ruby>親<rt>おや</rt></ruby></a>が<ruby>子<rt>こ</rt></ruby>どもを<ruby>育<rt>そだ</rt></ruby>てる<ruby>方法<rt>ほうほう</rt></ruby>を<ruby>学<rt>まな</rt></ruby>びます。`
+	var paras []string
+	for i := 0; i < 4; i++ {
+		paras = append(paras, "<p>"+strings.Repeat(sentence, 3)+"</p>")
+	}
+	res, err := Clean([]byte(storyPageIn("ja", paras...)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := contentText(t, res.Content)
+	if !strings.Contains(got, "法律では、親が子どもを育てる方法を学びます。") {
+		t.Errorf("base text not whole:\n%s", got)
+	}
+	if strings.Contains(got, "ほうりつ") || strings.Contains(got, "(") {
+		t.Errorf("readings kept:\n%s", got)
+	}
+}

@@ -53,6 +53,15 @@ type Params struct {
 	WidenMaxShare  float32
 	WidenTiny      int32
 
+	// SecondOpinionShare: a content whose paragraph weight is under this share of
+	// the own paragraphs of the page's largest readable block, that it does not
+	// keep, is chosen again from that block (see secondOpinion).
+	SecondOpinionShare float32
+
+	// Pass "lead": a standfirst has at most LeadMaxLinkShare of its paragraph in
+	// links.
+	LeadMaxLinkShare float32
+
 	// HeadShort: a line shorter than this is a dateline, byline or heading line
 	// rather than prose (passes "widen", "head-lines", "partner-boxes").
 	HeadShort int32
@@ -127,9 +136,10 @@ func DefaultParams() Params {
 
 		DescendShare: 0.8, H1BranchMin: 150, H1BranchShare: 0.1, H1BlockShare: 0.55, LinkListDensity: 0.6,
 
-		WidenLinkShare: 1.0 / 3, WidenMaxShare: 0.5, WidenTiny: 30,
-		HeadShort:       80,
-		BoilerKeepShare: 0.4,
+		WidenLinkShare: 1.0 / 3, WidenMaxShare: 0.5, WidenTiny: 30, SecondOpinionShare: 0.5,
+		LeadMaxLinkShare: 0.2,
+		HeadShort:        80,
+		BoilerKeepShare:  0.4,
 
 		StoryHeadScan: 12, StoryProseLen: 80,
 		PartnerMax: 240,
@@ -160,8 +170,9 @@ type PassInfo struct {
 	Name, Does string
 }
 
-// SkippablePasses lists what Params.Skip takes, in the order it runs: the passes
-// of Passes that the others do not need, then InsideRules.
+// SkippablePasses lists what Params.Skip takes: the passes of Passes that the
+// others do not need and InsideRules, in the order they run, then the second
+// opinion (see selectContent).
 func SkippablePasses() []PassInfo {
 	var out []PassInfo
 	for _, p := range Passes {
@@ -172,5 +183,5 @@ func SkippablePasses() []PassInfo {
 	for _, r := range InsideRules {
 		out = append(out, PassInfo{r.name, r.does})
 	}
-	return out
+	return append(out, secondOpinionInfo)
 }

@@ -30,6 +30,10 @@ type elem struct {
 	ads int32
 	// bonus is extra weight used only to choose the content root (itemprop=articleBody).
 	bonus float32
+	// paras is the paragraph weight of the element's child blocks (their own
+	// paragraphs only): how much readable text the element holds itself, the
+	// measure of secondOpinion.
+	paras float32
 }
 
 // page is the flattened body of a parsed document.
@@ -41,6 +45,9 @@ type page struct {
 	body     int32   // index of <body>, -1 when absent
 	h1       int32   // index of the first shown <h1>, -1 when none
 	h1s      []int32 // indices of all shown <h1> elements, in document order
+	// keep is the element chosen by secondOpinion (-1 for none): it and its
+	// ancestors are not furniture.
+	keep int32
 }
 
 // maxWalkDepth bounds the recursion over the parsed tree (html.Parse itself keeps
@@ -50,7 +57,7 @@ const maxWalkDepth = 1024
 // flattenBody builds the element array of doc's <body>, classifying each element
 // and summing the text statistics bottom-up.
 func flattenBody(doc *html.Node, par *Params) *page {
-	p := &page{par: par, body: -1, h1: -1}
+	p := &page{par: par, body: -1, h1: -1, keep: -1}
 	body := findBody(doc)
 	if body == nil {
 		return p
@@ -166,7 +173,9 @@ func (p *page) sum() {
 			e.inlLink = e.inl
 		}
 		if e.flags&fBlock != 0 {
-			e.good += p.paragraphWeight(e)
+			w := p.paragraphWeight(e)
+			e.good += w
+			els[e.parent].paras += w
 			if e.inlLink >= p.par.TitleMinLen && (float32(e.inlLink) >= p.par.TitleLinkShare*float32(e.inl) ||
 				(e.flags&fLeadLink != 0 && float32(e.inlLink) >= p.par.LeadLinkShare*float32(e.inl))) {
 				e.titles++

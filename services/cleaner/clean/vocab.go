@@ -34,6 +34,7 @@ var junkTags = map[atom.Atom]bool{
 	atom.Link: true, atom.Meta: true, atom.Head: true, atom.Title: true, atom.Frameset: true,
 	atom.Frame: true, atom.Applet: true, atom.Datalist: true, atom.Output: true, atom.Progress: true,
 	atom.Meter: true, atom.Menu: true, atom.Fieldset: true, atom.Legend: true, atom.Optgroup: true,
+	atom.Rt: true, atom.Rp: true,
 }
 
 // boilerTags are page furniture by element type.

@@ -51,11 +51,12 @@ var bodyBlocks = map[atom.Atom]bool{
 }
 
 // skippedInText are elements whose text is not body text: captions (kept in
-// body_html) and anything executable or invisible.
+// body_html), ruby annotations (the readings above the base text) and anything
+// executable or invisible.
 var skippedInText = map[atom.Atom]bool{
 	atom.Figcaption: true, atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
 	atom.Svg: true, atom.Math: true, atom.Iframe: true, atom.Object: true, atom.Embed: true, atom.Button: true,
-	atom.Select: true, atom.Textarea: true, atom.Head: true, atom.Title: true,
+	atom.Select: true, atom.Textarea: true, atom.Head: true, atom.Title: true, atom.Rt: true, atom.Rp: true,
 }
 
 // textBuilder accumulates body text: whitespace collapsed inside a paragraph,
@@ -93,6 +94,9 @@ func (t *textBuilder) text(s string) {
 			r = unicode.ReplacementChar
 		}
 		s = s[size:]
+		if invisibleInText(r) {
+			continue
+		}
 		if unicode.IsSpace(r) {
 			t.space = true
 			continue
@@ -106,6 +110,16 @@ func (t *textBuilder) text(s string) {
 		t.space = false
 		t.para.WriteRune(r)
 	}
+}
+
+// invisibleInText reports whether r is a character that shows nothing and is no
+// space, left out of body text: the soft hyphen (a place a word may break), the
+// zero-width space, the word joiner and the byte-order mark (zero-width no-break
+// space). Left in, they split a word for search and matching ("Bundes\u00adregierung"
+// is "Bundesregierung"). The zero-width joiner and non-joiner stay: they change how
+// Persian, Indic and emoji text is written.
+func invisibleInText(r rune) bool {
+	return r == '\u00ad' || r == '\u200b' || r == '\u2060' || r == '\ufeff'
 }
 
 func (t *textBuilder) lineBreak() {
