@@ -109,3 +109,32 @@ func TestHasCJK(t *testing.T) {
 		t.Errorf("terms %v: CJK %v, want %v", terms, cjk, want)
 	}
 }
+
+func TestSetStoriesJoinsOncePerArticle(t *testing.T) {
+	a := storetest.NewArticle("https://example.com/x", "One", "First.", storetest.Base)
+	rows, err := store.PrepareBatch([]*schema.Article{a, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := store.Decide(rows, map[string]store.Head{}, map[store.VersionKey]int{})
+	if !d.Results[0].Current || !d.Results[1].Current || d.Results[1].Outcome != store.Unchanged {
+		t.Fatalf("results %+v: want both current, the second unchanged", d.Results)
+	}
+	d.SetStories(map[string]*store.StoryResult{a.ID: {ID: "s1", Joined: true, Created: true, Copies: 1}}, nil)
+	first, again := d.Results[0].Story, d.Results[1].Story
+	if first == nil || !first.Joined || !first.Created {
+		t.Errorf("first put's story = %+v, want joined and created", first)
+	}
+	if again == nil || again.ID != "s1" || again.Joined || again.Created || again.Copies != 1 {
+		t.Errorf("second put's story = %+v, want s1 neither joined nor created", again)
+	}
+
+	failed := store.Decide(rows, map[string]store.Head{}, map[store.VersionKey]int{})
+	boom := errors.New("boom")
+	failed.SetStories(nil, boom)
+	for i, r := range failed.Results {
+		if !errors.Is(r.StoryErr, boom) || r.Story != nil {
+			t.Errorf("result %d after a failed step: %+v", i, r)
+		}
+	}
+}

@@ -65,16 +65,25 @@ func CurrentRows(rows []*Row, d Decision) []*Row {
 
 // SetStories records the story step's outcome on the current results of d: each
 // its story from res or, when err is not nil, err as its StoryErr (the articles are
-// stored all the same).
+// stored all the same). An article put more than once in the batch joins its story
+// once: its first current result carries the story as res has it, the later ones
+// the story without Joined, Created and PreviousID.
 func (d *Decision) SetStories(res map[string]*StoryResult, err error) {
+	seen := make(map[string]bool)
 	for i := range d.Results {
-		if !d.Results[i].Current {
-			continue
-		}
-		if err != nil {
-			d.Results[i].StoryErr = err
-		} else {
-			d.Results[i].Story = res[d.Results[i].ID]
+		r := &d.Results[i]
+		switch {
+		case !r.Current:
+		case err != nil:
+			r.StoryErr = err
+		case res[r.ID] == nil:
+		case seen[r.ID]:
+			again := *res[r.ID]
+			again.Joined, again.Created, again.PreviousID = false, false, ""
+			r.Story = &again
+		default:
+			seen[r.ID] = true
+			r.Story = res[r.ID]
 		}
 	}
 }
