@@ -74,7 +74,7 @@ var Passes = [...]pass{
 		run: func(p *page, s *selection) {
 			if p.h1 >= 0 {
 				p.dropHeadLines(s.root, p.h1, false)
-			} else if h := p.titleStandIn(s.doc, s.root); h >= 0 {
+			} else if h := p.titleStandIn(s.doc, s.root, fDrop|fJunk|fHidden); h >= 0 {
 				p.dropHeadLines(s.root, h, true)
 				p.drop(h)
 			}
@@ -96,7 +96,7 @@ var Passes = [...]pass{
 	{name: "lead", after: "tail",
 		does: "keeps the standfirst: the first paragraph of prose after the headline, when it lies outside the " +
 			"content or in a small box dropped as furniture (a teaser, intro or excerpt class), moved to the content",
-		run: func(p *page, s *selection) { p.keepLead(s.root) }},
+		run: func(p *page, s *selection) { p.keepLead(s.doc, s.root) }},
 	{name: "figures", after: "lead",
 		does: "turns images with their captions, and tables with their notes, into figures: captions stay in the " +
 			"content's HTML, out of its text",
@@ -400,23 +400,31 @@ func (p *page) cutAtNextStory(root int32) {
 	}
 }
 
-// keepLead keeps the standfirst of a story: the first block after the page's
-// first shown <h1> whose own paragraph is prose (at least Params.MidParaLen bytes,
-// at most Params.LeadMaxLinkShare of it in links, no heading, not in a figure or an
-// element named a caption, no "©" of a photo credit), when it lies between the
-// headline and root (it is moved to the start of root) or under
-// root inside a dropped box of at most Params.CardMaxText bytes (a "teaser" or
-// "excerpt" class: it is moved out of the box, to the box's place). A block inside
-// a script, a hidden element or a menu, or under a dropped box holding more, is no
-// lead, and so is a paragraph whose text the content holds already (a lead repeated
-// as the body's first paragraph); a title link or a link-heavy paragraph met first
-// ends the search (short lines, such as a byline linking its author, are passed
-// over). Failure class: the standfirst left out (p.lead, div.teaser-text,
-// p.excerpt, div.chapo, p.intro, seen on some 30 sites of trafilatura-dev; AEB's
-// truth leaves standfirsts out, trafilatura's keeps them).
-func (p *page) keepLead(root int32) {
+// keepLead keeps the standfirst of a story: the first block after the headline (the
+// page's first shown <h1>; on a page without one, the first shown element saying the
+// title the head declares, see titleStandIn) whose own paragraph is prose (at least
+// Params.MidParaLen bytes, at most Params.LeadMaxLinkShare of it in links, no
+// heading, not in a figure or an element named a caption, no "©" of a photo credit),
+// when it lies between the headline and root (it is moved to the start of root) or
+// under root inside a box dropped as furniture by its name or tag, of at most
+// Params.CardMaxText bytes or holding nothing but the lead (a "teaser" or "excerpt"
+// class: it is moved out of the box, to the box's place; a byline line another pass
+// dropped stays dropped). A block inside a script, a hidden element or a menu, or
+// under a dropped box holding more, is no lead, and so is a paragraph whose text the
+// content holds already (a lead repeated as the body's first paragraph); a title link
+// or a link-heavy paragraph met first ends the search (short lines, such as a byline
+// linking its author, are passed over). Failure class: the standfirst left out
+// (p.lead, div.teaser-text, p.excerpt, div.chapo, p.intro, seen on some 30 sites of
+// trafilatura-dev; AEB's truth leaves standfirsts out, trafilatura's keeps them),
+// also under a headline that is no <h1> (an h3 itemprop=headline: ahlen.de,
+// mpimet.mpg.de; an h2: 7mind.de) and in a teaser box longer than a card
+// (mpimet.mpg.de).
+func (p *page) keepLead(doc *html.Node, root int32) {
 	els := p.els
 	h := p.h1
+	if h < 0 {
+		h = p.titleStandIn(doc, 0, fJunk|fHidden|fNav)
+	}
 	if h < 0 {
 		return
 	}
@@ -468,7 +476,8 @@ func (p *page) moveLead(i, root int32) {
 			top = a
 		}
 	}
-	if top < 0 || els[top].text > p.par.CardMaxText || els[top].flags&(fJunk|fHidden|fNav) != 0 {
+	if top < 0 || els[top].text > max(p.par.CardMaxText, e.text) || els[top].flags&(fJunk|fHidden|fNav) != 0 ||
+		els[top].flags&(fBoiler|fBoilerTag) == 0 {
 		return
 	}
 	p.undrop(i)
@@ -892,8 +901,9 @@ func visibleRunes(s string) int32 {
 // titleStandIn returns the index of the headline of a page without a shown
 // <h1>: the first shown element inside root whose first text is the title the
 // head declares (see metaCollector.showsTitle: a Joomla h2.contentheading, a
-// FrontPage <font size=5><b>), -1 when there is none.
-func (p *page) titleStandIn(doc *html.Node, root int32) int32 {
+// FrontPage <font size=5><b>), -1 when there is none. Elements having one of the
+// skip flags are not looked into.
+func (p *page) titleStandIn(doc *html.Node, root int32, skip uint16) int32 {
 	c := declaredTitles(doc)
 	if len(c.titles) == 0 {
 		return -1
@@ -901,7 +911,7 @@ func (p *page) titleStandIn(doc *html.Node, root int32) int32 {
 	els := p.els
 	for i := root + 1; i < els[root].end; i++ {
 		e := &els[i]
-		if e.flags&(fDrop|fJunk|fHidden) != 0 {
+		if e.flags&skip != 0 {
 			i = e.end - 1
 			continue
 		}
