@@ -65,6 +65,12 @@ func Service(version string) stage.Service {
 	}
 }
 
+// MissingBodyDeliveries is the delivery on which a raw page whose claim-checked body
+// is not in the page bucket is dead-lettered (unprocessable); earlier deliveries fail
+// as transient and are retried after the back-off. A bucket declared again after an
+// outage is empty until its objects are put back: a page met in between is not lost.
+const MissingBodyDeliveries = 3
+
 // Handler returns the cleaner's message handler; js reads claim-checked bodies, and
 // maxPayload (0: no limit) bounds the cleaned page's message.
 func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) stage.Handler {
@@ -80,6 +86,9 @@ func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) 
 		switch {
 		case errors.Is(err, claimcheck.ErrNoBucket):
 			return nil, stage.Unavailable(fmt.Errorf("raw page %s: %w", raw.ID, err))
+		case errors.Is(err, claimcheck.ErrMissing) && m.Deliveries < MissingBodyDeliveries:
+			return nil, fmt.Errorf("raw page %s (delivery %d of %d before it is dead-lettered): %w",
+				raw.ID, m.Deliveries, MissingBodyDeliveries, err)
 		case errors.Is(err, claimcheck.ErrMissing), errors.Is(err, claimcheck.ErrCorrupt), errors.Is(err, claimcheck.ErrTooLarge):
 			return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("raw page %s: %w", raw.ID, err))
 		case err != nil:
