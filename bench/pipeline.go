@@ -90,17 +90,32 @@ func (r PipelineResult) Print(w io.Writer) {
 	fmt.Fprintf(w, "pipeline/in-process cpu %.2f\n", r.CPU())
 }
 
-// RunPipeline runs pages (rounds times, each round under its own URLs, so no page
+// PipelineOptions set up RunPipeline.
+type PipelineOptions struct {
+	// Rounds is how many times the pages go through each path (at least once), and
+	// Workers how many run at a time in process and in each stage (at least one).
+	Rounds, Workers int
+	// Dir holds the embedded server's store and the sink's database.
+	Dir string
+	// CPUProfile, when set, is the file for a CPU profile of the pipeline phase.
+	CPUProfile string
+	// Bare publishes each page as a user's `nats pub` does, its bytes with the URL and
+	// type in headers, instead of the RawPage JSON the fetcher publishes.
+	Bare bool
+}
+
+// RunPipeline runs pages (opts.Rounds times, each round under its own URLs, so no page
 // is a duplicate of another) first through cleaner.CleanPage and extractor.Article
-// in process, workers at a time, then through the fetcher, cleaner, extractor and
-// sink stages running on an embedded JetStream server whose store (and the sink's
-// SQLite database) lives in dir, each stage with workers workers (the sink with
-// sink.DefaultConcurrency, as `newsjet run` has it). The pipeline phase runs from
-// the first raw page published to the moment every stage's consumer is idle; its
-// pages enter as raw pages on the raw subject (the fetcher runs but fetches
-// nothing: fetching measures the network). The CPU of a phase is the whole
+// in process, opts.Workers at a time, then through the fetcher, cleaner, extractor
+// and sink stages running on an embedded JetStream server whose store (and the
+// sink's SQLite database) lives in opts.Dir, each stage with opts.Workers workers
+// (the sink with sink.DefaultConcurrency, as `newsjet run` has it). The pipeline
+// phase runs from the first raw page published to the moment every stage's consumer
+// is idle; its pages enter on the raw subject as RawPage messages, or bare with
+// opts.Bare (the fetcher runs but fetches nothing: fetching measures the network). The CPU of a phase is the whole
 // process's, embedded server included.
-func RunPipeline(ctx context.Context, pages []Page, rounds, workers int, dir, cpuProfile string) (*PipelineResult, error) {
+func RunPipeline(ctx context.Context, pages []Page, opts PipelineOptions) (*PipelineResult, error) {
+	rounds, workers, dir := opts.Rounds, max(opts.Workers, 1), opts.Dir
 	var raws []*schema.RawPage
 	for r := range max(rounds, 1) {
 		for _, p := range pages {
@@ -118,7 +133,9 @@ func RunPipeline(ctx context.Context, pages []Page, rounds, workers int, dir, cp
 		return nil, err
 	}
 	defer pl.stop()
-	res.Pipeline, err = measure(func() error { return profiled(cpuProfile, func() error { return pl.process(ctx, raws) }) })
+	res.Pipeline, err = measure(func() error {
+		return profiled(opts.CPUProfile, func() error { return pl.process(ctx, raws, opts.Bare) })
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +145,7 @@ func RunPipeline(ctx context.Context, pages []Page, rounds, workers int, dir, cp
 	if res.DeadLetters, err = pl.count(ctx, schema.DeadLetterStream.Name); err != nil {
 		return nil, err
 	}
-	if res.Hops, err = hopBytes(ctx, pl.js, raws[:len(pages)]); err != nil {
+	if res.Hops, err = hopBytes(ctx, pl.js, raws[:len(pages)], opts.Bare); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -150,19 +167,17 @@ func (p *benchPipeline) count(ctx context.Context, stream string) (int, error) {
 // hopBytes runs the cleaner's and the extractor's handlers, without NATS, on the raw
 // messages of pages as the pipeline phase publishes them, and sums the bytes of each
 // message: what every hop carries per page.
-func hopBytes(ctx context.Context, js jetstream.JetStream, raws []*schema.RawPage) (Hops, error) {
+func hopBytes(ctx context.Context, js jetstream.JetStream, raws []*schema.RawPage, bare bool) (Hops, error) {
 	cleanPage := cleaner.Handler("bench", js, pipelineMaxPayload)
 	extractPage := extractor.Handler("bench", pipelineMaxPayload)
 	var h Hops
 	for _, r := range raws {
-		page := *r
-		page.Body = nil
-		raw, err := claimcheck.EncodeRawPage(ctx, js, &page, r.Body, pipelineMaxPayload)
+		msg, err := rawMessage(ctx, js, r, bare)
 		if err != nil {
 			return h, err
 		}
-		cleaned, err := cleanPage(ctx, &stage.Msg{Subject: schema.RawSubject(page.URL), Data: raw,
-			Header: map[string][]string{schema.HeaderSchema: {schema.RawPageV1}}})
+		raw := msg.Data
+		cleaned, err := cleanPage(ctx, &stage.Msg{Subject: msg.Subject, Data: raw, Header: msg.Header})
 		if err != nil {
 			continue // dead-lettered in the pipeline too
 		}
@@ -340,18 +355,34 @@ func startPipeline(ctx context.Context, dir string, workers int) (*benchPipeline
 	return p, p.waitIdle(ctx)
 }
 
-// process publishes every raw page on the raw subject and waits until the pipeline
-// is idle.
-func (p *benchPipeline) process(ctx context.Context, raws []*schema.RawPage) error {
+// rawMessage is r as the pipeline phase publishes it on the raw subject: the RawPage
+// JSON the fetcher publishes (the body inline, gzip-compressed or claim-checked, as
+// it fits), or with bare the page's bytes, its URL and type in headers, as a user
+// publishing with `nats pub` sends it.
+func rawMessage(ctx context.Context, js jetstream.JetStream, r *schema.RawPage, bare bool) (*nats.Msg, error) {
+	subject := schema.RawSubject(r.URL)
+	if bare {
+		return &nats.Msg{Subject: subject, Data: r.Body, Header: nats.Header{
+			schema.HeaderURL: {r.URL}, schema.HeaderContentType: {"text/html"}}}, nil
+	}
+	page := *r
+	page.Body = nil
+	data, err := claimcheck.EncodeRawPage(ctx, js, &page, r.Body, pipelineMaxPayload)
+	if err != nil {
+		return nil, err
+	}
+	return &nats.Msg{Subject: subject, Data: data, Header: nats.Header{
+		schema.HeaderSchema: {schema.RawPageV1}, schema.HeaderMsgID: {page.ID}}}, nil
+}
+
+// process publishes every raw page on the raw subject (see rawMessage) and waits
+// until the pipeline is idle.
+func (p *benchPipeline) process(ctx context.Context, raws []*schema.RawPage, bare bool) error {
 	for _, r := range raws {
-		page := *r
-		page.Body = nil
-		data, err := claimcheck.EncodeRawPage(ctx, p.js, &page, r.Body, pipelineMaxPayload)
+		msg, err := rawMessage(ctx, p.js, r, bare)
 		if err != nil {
 			return err
 		}
-		msg := &nats.Msg{Subject: schema.RawSubject(page.URL), Data: data, Header: nats.Header{
-			schema.HeaderSchema: {schema.RawPageV1}, schema.HeaderMsgID: {page.ID}}}
 		if _, err := p.js.PublishMsgAsync(msg); err != nil {
 			return err
 		}
@@ -481,6 +512,7 @@ func PipelineMain(args []string, w io.Writer) error {
 	rounds := fs.Int("rounds", 3, "times the corpus goes through each path")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "workers of the in-process path and of each stage")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the pipeline phase to this file")
+	raw := fs.String("raw", "json", "how pages enter: json (RawPage messages, as the fetcher publishes them) or bare (the page's bytes with Newsjet-Url, as `nats pub` users publish)")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -493,7 +525,11 @@ func PipelineMain(args []string, w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	res, err := RunPipeline(context.Background(), pages, *rounds, max(*workers, 1), dir, *cpuProfile)
+	if *raw != "json" && *raw != "bare" {
+		return fmt.Errorf("%w: -raw %q: want json or bare", errUsage, *raw)
+	}
+	res, err := RunPipeline(context.Background(), pages,
+		PipelineOptions{Rounds: *rounds, Workers: *workers, Dir: dir, CPUProfile: *cpuProfile, Bare: *raw == "bare"})
 	if err != nil {
 		return err
 	}

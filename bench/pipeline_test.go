@@ -100,7 +100,7 @@ func TestRunPipeline(t *testing.T) {
 		}
 		pages = append(pages, Page{ID: filepath.Base(f), URL: "https://news.example/" + filepath.Base(f), Raw: raw})
 	}
-	res, err := RunPipeline(t.Context(), pages, 2, 2, t.TempDir(), "")
+	res, err := RunPipeline(t.Context(), pages, PipelineOptions{Rounds: 2, Workers: 2, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,5 +117,34 @@ func TestRunPipeline(t *testing.T) {
 	res.Print(&out)
 	if !strings.Contains(out.String(), "cleaned on the wire ") || !strings.Contains(out.String(), "pipeline/in-process throughput ") || !strings.Contains(out.String(), "pipeline/in-process cpu ") {
 		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// Pages published bare, as `nats pub` users do, take the same path: every page is
+// cleaned and extracted, and the raw hop carries the page's bytes alone.
+func TestRunPipelineBare(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(samplePages, "*.html"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sample pages: %v", err)
+	}
+	var pages []Page
+	size := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size += len(raw)
+		pages = append(pages, Page{ID: filepath.Base(f), URL: "https://news.example/" + filepath.Base(f), Raw: raw})
+	}
+	res, err := RunPipeline(t.Context(), pages, PipelineOptions{Rounds: 1, Workers: 2, Dir: t.TempDir(), Bare: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Articles != len(pages) || res.DeadLetters != 0 {
+		t.Errorf("%d articles, %d dead letters from %d bare pages", res.Articles, res.DeadLetters, len(pages))
+	}
+	if h := res.Hops; h.Pages != len(pages) || h.Raw != size {
+		t.Errorf("hops %+v: want %d pages, raw bytes %d (the pages themselves)", h, len(pages), size)
 	}
 }
