@@ -132,7 +132,7 @@ func decode[T any, PT interface {
 	Message
 }](data []byte, family string, versions map[string]func([]byte) (*T, error)) (*T, error) {
 	if Compressed(data) {
-		plain, err := inflate(data, MaxMessageSize)
+		plain, err := gunzip(data, MaxMessageSize, ErrMalformed, "gzip message")
 		if err != nil {
 			return nil, err
 		}
@@ -196,9 +196,9 @@ const MaxMessageSize = 64 << 20
 // large allocation.
 var gzipReaders sync.Pool
 
-// inflate decompresses a gzip-compressed message, refusing one that does not
-// decompress or inflates past limit bytes (ErrMalformed).
-func inflate(data []byte, limit int) ([]byte, error) {
+// gunzip decompresses data (what names it in errors: "gzip message", "gzip body"),
+// refusing with kind data that does not decompress or inflates past limit bytes.
+func gunzip(data []byte, limit int64, kind error, what string) ([]byte, error) {
 	zr, _ := gzipReaders.Get().(*gzip.Reader)
 	var err error
 	if zr == nil {
@@ -207,16 +207,16 @@ func inflate(data []byte, limit int) ([]byte, error) {
 		err = zr.Reset(bytes.NewReader(data))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: gzip message: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %s: %v", kind, what, err)
 	}
 	defer gzipReaders.Put(zr)
 	var out bytes.Buffer
 	out.Grow(4 * len(data))
-	if _, err := out.ReadFrom(io.LimitReader(zr, int64(limit)+1)); err != nil {
-		return nil, fmt.Errorf("%w: gzip message: %v", ErrMalformed, err)
+	if _, err := out.ReadFrom(io.LimitReader(zr, limit+1)); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", kind, what, err)
 	}
-	if out.Len() > limit {
-		return nil, fmt.Errorf("%w: gzip message inflates past %d bytes", ErrMalformed, limit)
+	if int64(out.Len()) > limit {
+		return nil, fmt.Errorf("%w: %s inflates past %d bytes", kind, what, limit)
 	}
 	return out.Bytes(), nil
 }
@@ -333,7 +333,7 @@ func DecodeRawPageMessage(header map[string][]string, data []byte, received time
 	switch enc := strings.ToLower(strings.TrimSpace(first(header, HeaderContentEncoding))); enc {
 	case "", "identity":
 	case "gzip":
-		plain, err := gunzip(data, MaxBareGzipSize)
+		plain, err := gunzip(data, MaxBareGzipSize, ErrInvalid, "gzip body")
 		if err != nil {
 			return nil, err
 		}
@@ -375,23 +375,6 @@ func first(header map[string][]string, name string) string {
 	return ""
 }
 
-// gunzip decompresses data, refusing output larger than limit bytes.
-func gunzip(data []byte, limit int64) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%w: gzip body: %v", ErrInvalid, err)
-	}
-	defer zr.Close()
-	plain, err := io.ReadAll(io.LimitReader(zr, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: gzip body: %v", ErrInvalid, err)
-	}
-	if int64(len(plain)) > limit {
-		return nil, fmt.Errorf("%w: gzip body inflates past %d bytes", ErrInvalid, limit)
-	}
-	return plain, nil
-}
-
 // PlainBody returns the page's uncompressed bytes when they travel inline. It returns
 // ErrInvalid when the body is only a reference (resolve BodyRef through the object
 // store first) or does not decompress.
@@ -403,7 +386,7 @@ func (p *RawPage) PlainBody() ([]byte, error) {
 	case "":
 		return p.Body, nil
 	case "gzip":
-		return gunzip(p.Body, MaxBareGzipSize)
+		return gunzip(p.Body, MaxBareGzipSize, ErrInvalid, "gzip body")
 	default:
 		return nil, fmt.Errorf("%w: unknown body_encoding %q", ErrInvalid, p.BodyEncoding)
 	}

@@ -286,11 +286,11 @@ func TestGzipBombRefused(t *testing.T) {
 	zw.Write(make([]byte, 3<<20))
 	zw.Close()
 	// The bare-page path uses MaxBareGzipSize; a smaller limit keeps the test quick.
-	_, err := gunzip(buf.Bytes(), 1<<20)
+	_, err := gunzip(buf.Bytes(), 1<<20, ErrInvalid, "gzip body")
 	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "inflates") {
 		t.Fatalf("err = %v", err)
 	}
-	if plain, err := gunzip(buf.Bytes(), 3<<20); err != nil || len(plain) != 3<<20 {
+	if plain, err := gunzip(buf.Bytes(), 3<<20, ErrInvalid, "gzip body"); err != nil || len(plain) != 3<<20 {
 		t.Fatalf("within the limit: %d bytes, %v", len(plain), err)
 	}
 }

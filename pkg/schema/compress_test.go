@@ -124,10 +124,10 @@ func TestCompressedBombRefused(t *testing.T) {
 	zw.Write(bytes.Repeat([]byte("a"), 3<<20))
 	zw.Close()
 	// Decoders use MaxMessageSize; a smaller limit keeps the test quick.
-	if _, err := inflate(buf.Bytes(), 1<<20); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "inflates") {
+	if _, err := gunzip(buf.Bytes(), 1<<20, ErrMalformed, "gzip message"); !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "inflates") {
 		t.Fatalf("err = %v", err)
 	}
-	if plain, err := inflate(buf.Bytes(), 4<<20); err != nil || len(plain) != 3<<20+37 {
+	if plain, err := gunzip(buf.Bytes(), 4<<20, ErrMalformed, "gzip message"); err != nil || len(plain) != 3<<20+37 {
 		t.Fatalf("within the limit: %d bytes, %v", len(plain), err)
 	}
 }
