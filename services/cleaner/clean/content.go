@@ -114,8 +114,12 @@ var Passes = [...]pass{
 // (see secondOpinion) is chosen again from that block; the passes that change the
 // tree ("lead", "figures") run once, on the content kept.
 func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
-	p := flattenBody(doc, par)
-	p.adLabels = adLabelsFor(lang)
+	flatten := func() *page {
+		p := flattenBody(doc, par)
+		p.adLabels = adLabelsFor(lang)
+		return p
+	}
+	p := flatten()
 	if len(p.els) == 0 || p.els[0].text == 0 {
 		return content{}
 	}
@@ -136,8 +140,7 @@ func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 		run(descendPass, treePass)
 	}
 	if alt := p.secondOpinion(s.root); alt >= 0 {
-		p = flattenBody(doc, par)
-		p.adLabels = adLabelsFor(lang)
+		p = flatten()
 		p.keep = alt
 		s = selection{doc: doc, host: pageHost}
 		run(0, descendPass)
