@@ -550,3 +550,19 @@ func TestRubyAnnotationsLeftOut(t *testing.T) {
 		t.Errorf("readings kept:\n%s", got)
 	}
 }
+
+func TestClassWords(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  uint16
+	}{
+		{"", 0}, {"a b", 0}, {"story-body", 0}, {"container row", 0},
+		{"share-bar", fBoiler}, {"ShareBar", fBoiler}, {"SIDEBAR", fBoiler}, {"relatedPosts", fBoiler},
+		{"sharedaddy", fBoiler}, {"entry-content commentlist", fBoiler}, {"ad", fBoiler}, {"adx", 0},
+		{"sr-only", fHidden},
+	} {
+		if got := classWords(tc.value); got != tc.want {
+			t.Errorf("classWords(%q) = %b, want %b", tc.value, got, tc.want)
+		}
+	}
+}

@@ -955,18 +955,24 @@ var classWordList = [...]struct {
 }
 
 // classWordsByFirst indexes classWordList by first byte, so that one scan of a
-// class value finds every fragment.
-var classWordsByFirst = func() (t [256][]int) {
+// class value finds every fragment; classWordPairs marks the first two bytes of
+// every fragment (a bit per second byte), so that most positions are passed
+// over without a comparison.
+var classWordsByFirst, classWordPairs = func() (t [256][]int, pairs wordPairs) {
 	for i, w := range classWordList {
 		t[w.word[0]] = append(t[w.word[0]], i)
+		pairs.mark(w.word)
 	}
-	return t
+	return t, pairs
 }()
 
 // metaClassBits returns the bits of the fragments found in s, ignoring ASCII case.
 func metaClassBits(s string) uint8 {
 	var bits uint8
-	for i := 0; i < len(s); i++ {
+	for i := 0; i+1 < len(s); i++ {
+		if !pairMarked(&classWordPairs, s[i:]) {
+			continue
+		}
 		for _, wi := range classWordsByFirst[lower(s[i])] {
 			w := classWordList[wi].word
 			if len(s)-i >= len(w) && equalFoldASCII(s[i:i+len(w)], w) {

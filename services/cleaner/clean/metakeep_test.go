@@ -372,3 +372,20 @@ func TestCollectMetaDateInsideTheHeadline(t *testing.T) {
 		t.Errorf("date inside the h1: %+v, want a candidate after the headline", c)
 	}
 }
+
+func TestMetaClassBits(t *testing.T) {
+	for _, tc := range []struct {
+		class string
+		want  uint8
+	}{
+		{"", 0}, {"a", 0}, {"d", 0}, {"story-body", 0},
+		{"Article-Byline", wordMeta}, {"ArticleDATELINE", wordMeta}, {"xCOMMENTS", wordComment},
+		{"commentary", 0}, {"commentary comments", wordComment}, {"sr-only", wordHidden},
+		{"TAGS related-links", wordTags | wordRelated}, {"post-author paywall", wordMeta | wordPaywall},
+		{"tiktok-embed", wordRelated}, {"tiktok-embe", 0},
+	} {
+		if got := metaClassBits(tc.class); got != tc.want {
+			t.Errorf("metaClassBits(%q) = %08b, want %08b", tc.class, got, tc.want)
+		}
+	}
+}

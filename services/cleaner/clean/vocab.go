@@ -151,17 +151,16 @@ func classify(n *html.Node) uint16 {
 func classWords(v string) uint16 {
 	var f uint16
 	for len(v) > 0 {
-		i := strings.IndexAny(v, " \t\n\r\f")
-		name := v
-		if i >= 0 {
-			name, v = v[:i], v[i+1:]
-		} else {
-			v = ""
+		i := 0
+		for i < len(v) && !classSeparator(v[i]) {
+			i++
 		}
+		name := v[:i]
+		v = v[min(i+1, len(v)):]
 		if name == "" {
 			continue
 		}
-		if hiddenClasses[name] || hiddenClasses[lowerASCII(name)] {
+		if pairMarked(&hiddenPairs, name) && (hiddenClasses[name] || hiddenClasses[lowerASCII(name)]) {
 			f |= fHidden
 			continue
 		}
@@ -197,8 +196,10 @@ func nameWords(name string) uint16 {
 	return f
 }
 
+// word reports fBoiler when w, ignoring ASCII case, is one of boilerWords or starts
+// one of boilerPrefixes.
 func word(w string) uint16 {
-	if len(w) > 24 {
+	if len(w) > 24 || !pairMarked(&boilerPairs, w) {
 		return 0
 	}
 	var buf [24]byte
@@ -219,6 +220,44 @@ func word(w string) uint16 {
 		}
 	}
 	return 0
+}
+
+// A wordPairs marks the first two bytes, lower-cased, of each word of a vocabulary
+// (a bit per second byte): most class names are passed over without a map lookup.
+type wordPairs [256][4]uint64
+
+func (p *wordPairs) mark(w string) {
+	first, second := lower(w[0]), lower(w[1])
+	p[first][second>>6] |= 1 << (second & 63)
+}
+
+// pairMarked reports whether w, ignoring ASCII case, starts with a pair p marks;
+// a word under two bytes starts with none.
+func pairMarked(p *wordPairs, w string) bool {
+	if len(w) < 2 {
+		return false
+	}
+	first, second := lower(w[0]), lower(w[1])
+	return p[first][second>>6]&(1<<(second&63)) != 0
+}
+
+// boilerPairs marks the boilerplate words and prefixes, hiddenPairs the hidden classes.
+var boilerPairs, hiddenPairs = func() (boiler, hidden wordPairs) {
+	for w := range boilerWords {
+		boiler.mark(w)
+	}
+	for _, w := range boilerPrefixes {
+		boiler.mark(w)
+	}
+	for w := range hiddenClasses {
+		hidden.mark(w)
+	}
+	return boiler, hidden
+}()
+
+// classSeparator reports whether c separates the names of a class attribute.
+func classSeparator(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
 // boilerPrefixes start compound class words naming furniture ("relatedposts",

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -237,10 +239,56 @@ func headingLevel(a atom.Atom) int {
 	return 0
 }
 
-// collapseSpaces turns every run of white space into one space.
+// collapseSpaces turns every run of white space (unicode.IsSpace) into one space
+// and drops it at both ends, as strings.Join(strings.Fields(s), " ") does, in one
+// pass that returns s itself when nothing changes.
 func collapseSpaces(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	copied := 0 // s[:copied] has been written to b (b is used once a run needs rewriting)
+	for i := 0; i < len(s); {
+		if space, size := isSpaceAt(s, i); !space {
+			i += size
+			continue
+		}
+		start := i
+		for i < len(s) {
+			space, size := isSpaceAt(s, i)
+			if !space {
+				break
+			}
+			i += size
+		}
+		inner := start > 0 && i < len(s)
+		if inner && i-start == 1 && s[start] == ' ' {
+			continue // one space between words stays as it is
+		}
+		if copied == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[copied:start])
+		if inner {
+			b.WriteByte(' ')
+		}
+		copied = i
+	}
+	if copied == 0 {
+		return s
+	}
+	b.WriteString(s[copied:])
+	return b.String()
 }
+
+// isSpaceAt reports whether s[i:] starts with white space, and its size.
+func isSpaceAt(s string, i int) (bool, int) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return asciiSpace[c], 1
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsSpace(r), size
+}
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports as white space.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // mdEscape escapes the characters that would start Markdown syntax.
 func mdEscape(s string) string {

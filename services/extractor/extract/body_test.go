@@ -244,3 +244,30 @@ func TestExtractLargeDocument(t *testing.T) {
 		t.Errorf("word count %d, body starts %q", a.WordCount, a.BodyText[:40])
 	}
 }
+
+// collapseCases hold every kind of white-space run collapseSpaces meets: none,
+// single spaces, runs at either end, tabs and newlines, and non-ASCII spaces.
+var collapseCases = []string{
+	"", " ", "   ", "word", "two words", " lead", "trail ", "  both  ends  ",
+	"a\tb", "a\n\nb", "a \u00a0 b", "a\u2003b", "no\u200bsplit", "x\u0085y",
+	"bad \xff utf8", "many   spaces   between", "\u3000全角\u3000空白\u3000",
+}
+
+func TestCollapseSpaces(t *testing.T) {
+	for _, s := range collapseCases {
+		if got, want := collapseSpaces(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("collapseSpaces(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzCollapseSpaces(f *testing.F) {
+	for _, s := range collapseCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := collapseSpaces(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("collapseSpaces(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
