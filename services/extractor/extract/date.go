@@ -335,8 +335,11 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 }
 
 // dateText returns a candidate's text on one line, as line does, but with a space
-// where the texts of two elements meet between two digits: "15/01/2016" and
-// "14/01/2016" in adjacent <time>s are two dates, not "15/01/201614/01/2016".
+// where the texts of two elements meet at a digit or after a full stop: "15/01/2016"
+// and "14/01/2016" in adjacent <time>s are two dates, not "15/01/201614/01/2016";
+// "08/08/2017" and "durch Stephan Markus" in one post-meta line are a date and a
+// byline (ldt.de), and "8." before a linked "Dezember 2010" is the day of that
+// month (der-erfolg-gibt-recht.de). Two letters meeting stay one word.
 func dateText(c *schema.Candidate) string {
 	t := c.Text
 	if !strings.Contains(t, "\n") {
@@ -348,11 +351,19 @@ func dateText(c *schema.Candidate) string {
 			b.WriteByte(t[i])
 			continue
 		}
-		if i > 0 && i+1 < len(t) && isDigit(t[i-1]) && isDigit(t[i+1]) {
+		if i > 0 && i+1 < len(t) && splitsDate(t[i-1], t[i+1]) {
 			b.WriteByte(' ')
 		}
 	}
 	return b.String()
+}
+
+// splitsDate reports whether the texts of two elements meeting at bytes a and b
+// (the last of one, the first of the other) need a space between them to be read
+// as a date: a digit beside a digit or a letter, or a full stop before one.
+func splitsDate(a, b byte) bool {
+	word := func(c byte) bool { return isDigit(c) || c >= 0x80 || ('a' <= c|0x20 && c|0x20 <= 'z') }
+	return (isDigit(a) && word(b)) || (word(a) && isDigit(b)) || (a == '.' && word(b))
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }

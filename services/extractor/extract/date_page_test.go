@@ -277,3 +277,32 @@ func TestDateShownInTheHeadline(t *testing.T) {
 		t.Errorf("published %q, want 2026-01-27", got)
 	}
 }
+
+func TestShownDatesSplitAcrossElements(t *testing.T) {
+	// A date and the next element's text meet without a space in the cleaned text:
+	// "08/08/2026" before "durch ..." and "8." before a linked month are still dates.
+	t.Run("a date before a byline, on a page without h1", func(t *testing.T) {
+		raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Schwarz</title></head><body>` +
+			`<div class="post-meta"><a class="post-meta-time" href="/2026/08/08/">08/08/2026</a><a class="post-meta-author" ` +
+			`href="/autor/">durch Stephan Markus</a></div>` + prose("de") +
+			`<div class="widgets"><div class="widget-date">14/06/2027</div><a href="/b">Another story</a></div></body></html>`
+		if got := publishedDay(articleOf(t, raw, "")); got != "2026-08-08" {
+			t.Errorf("published %q, want 2026-08-08", got)
+		}
+	})
+	t.Run("a day before its linked month", func(t *testing.T) {
+		header := `<p class="postmetadata">8.<a href="/date/2026/12/">Dezember 2026</a> um 09:43</p>`
+		if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-12-08" {
+			t.Errorf("published %q, want 2026-12-08", got)
+		}
+	})
+}
+
+func TestMonthNamedInAnotherLanguage(t *testing.T) {
+	// A German page quoting an Italian dateline: the month's full name is read in
+	// any language the extractor knows.
+	header := `<p class="data_articolo">06 Dicembre 2026</p>`
+	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-12-06" {
+		t.Errorf("published %q, want 2026-12-06", got)
+	}
+}
