@@ -541,11 +541,18 @@ func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) 
 // is skipped). Past the first long line (article text, a standfirst) only a bare
 // date line counts (see bareDate): the dateline some pages show below the
 // standfirst (carnegieendowment.org, autohaus.de, weltwoche.ch, dw.com), not a date
-// in a sentence.
+// in a sentence. The first long line itself is read when it opens with a date (at
+// most BareDateRest runes before it): a dateline the page runs into its first
+// paragraph ("Donnerstag, 15.2.2018, 19:51 > da]v[ax Neulich packte mich ...",
+// blog.todamax.net; "Am 4. Februar 2022 erscheint ...", mix1.de).
 func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 	prose := false
 	for _, line := range lines {
 		if len(line) > l.par.DatelineMaxLine {
+			if d, ok := l.parseTextDate(line, dayFirst); ok && !prose &&
+				utf8.RuneCountInString(strings.TrimSpace(line[:d.start])) <= l.par.BareDateRest {
+				return d, true
+			}
 			prose = true // the article's text has begun: only bare date lines beyond it
 			continue
 		}

@@ -306,3 +306,29 @@ func TestMonthNamedInAnotherLanguage(t *testing.T) {
 		t.Errorf("published %q, want 2026-12-06", got)
 	}
 }
+
+func TestDatelineOpeningTheLeadParagraph(t *testing.T) {
+	// The cleaner kept the date and the first paragraph as one long line after the
+	// headline: a date opening it is the dateline.
+	header := `<div><small>Donnerstag, 15.2.2026, 19:51 &gt; Autor</small> Neulich packte mich das Verlangen, mein erstes ` +
+		`selbstprogrammiertes Spiel mal wieder zu spielen, und weil es dafür keinen Emulator mehr gab, schrieb ich eben einen.</div>`
+	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-02-15" {
+		t.Errorf("published %q, want 2026-02-15", got)
+	}
+}
+
+func TestDatelineOnTheTitleLineBelowALogoHeadline(t *testing.T) {
+	// The only h1 is the site's logo; the menu after it is longer than the lines a
+	// dateline is looked for in, and the date is shown on the title's line.
+	var menu strings.Builder
+	for i := range 14 {
+		fmt.Fprintf(&menu, `<div><a href="/r%d">Rubrique %d</a></div>`, i, i)
+	}
+	raw := `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Deux ans en Macronie - regards.example</title>` +
+		`<meta property="og:title" content="Deux ans en Macronie"></head><body><h1>regards.example</h1>` + menu.String() +
+		`<div><span>| 30 septembre 2026</span> <h2>Deux ans en Macronie</h2></div>` + prose("en") +
+		`<div class="teaser">18 février 2027 Par Loïc Le Clerc Des tweets et des gauches</div></body></html>`
+	if got := publishedDay(articleOf(t, raw, "")); got != "2026-09-30" {
+		t.Errorf("published %q, want 2026-09-30", got)
+	}
+}
