@@ -541,15 +541,17 @@ func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) 
 // is skipped). Past the first long line (article text, a standfirst) only a bare
 // date line counts (see bareDate): the dateline some pages show below the
 // standfirst (carnegieendowment.org, autohaus.de, weltwoche.ch, dw.com), not a date
-// in a sentence. The first long line itself is read when it opens with a date (at
-// most BareDateRest runes before it): a dateline the page runs into its first
-// paragraph ("Donnerstag, 15.2.2018, 19:51 > da]v[ax Neulich packte mich ...",
-// blog.todamax.net; "Am 4. Februar 2022 erscheint ...", mix1.de).
+// in a sentence. A long line opening with a date (at most BareDateRest runes before
+// it) is read when it is the first long line, or when a dash follows the date: a
+// dateline the page runs into a paragraph ("Donnerstag, 15.2.2018, 19:51 > da]v[ax
+// Neulich packte mich ...", blog.todamax.net; "Am 4. Februar 2022 erscheint ...",
+// mix1.de; below the standfirst, "29.11.2022 – Mehrfach und vehement ...",
+// energiezukunft.eu).
 func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 	prose := false
 	for _, line := range lines {
 		if len(line) > l.par.DatelineMaxLine {
-			if d, ok := l.parseTextDate(line, dayFirst); ok && !prose &&
+			if d, ok := l.parseTextDate(line, dayFirst); ok && (!prose || dashAfter(line[d.end:])) &&
 				utf8.RuneCountInString(strings.TrimSpace(line[:d.start])) <= l.par.BareDateRest {
 				return d, true
 			}
@@ -566,6 +568,18 @@ func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 		}
 	}
 	return textDate{}, false
+}
+
+// dashAfter reports whether s, the text after a date, opens with a dash: the
+// dateline of a paragraph ("29.11.2022 – Mehrfach und vehement ...").
+func dashAfter(s string) bool {
+	s = strings.TrimLeft(s, " ")
+	for _, d := range [...]string{"–", "—", "-", "|"} {
+		if strings.HasPrefix(s, d+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // bareDate reports whether the text read as d is little more than the date: what

@@ -315,6 +315,22 @@ func TestDatelineOpeningTheLeadParagraph(t *testing.T) {
 	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-02-15" {
 		t.Errorf("published %q, want 2026-02-15", got)
 	}
+	// Below a standfirst, a paragraph opening with a date and a dash.
+	header = `<p class="teaser">Am vergangenen Freitag hat die Bundesregierung den Gesetzentwurf zur Strompreisbremse ` +
+		`beschlossen, der weiterhin die Abschöpfung von Strommarkterlösen von Erneuerbare-Energien-Anlagen vorsieht.</p>` +
+		`<p>29.11.2026 – Mehrfach und vehement hatte die Branche die Nachteile des vorgesehenen Gesetzes dargelegt und ` +
+		`Vorschläge zu einer Änderung im Sinne einer notwendigen Energiewende gemacht, leider ohne jeden Erfolg.</p>`
+	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-11-29" {
+		t.Errorf("below a standfirst: published %q, want 2026-11-29", got)
+	}
+	// A date in a later paragraph's sentence is no dateline.
+	header = `<p class="teaser">Am vergangenen Freitag hat die Bundesregierung den Gesetzentwurf zur Strompreisbremse ` +
+		`beschlossen, der weiterhin die Abschöpfung von Strommarkterlösen von Erneuerbare-Energien-Anlagen vorsieht.</p>` +
+		`<p>Am 1. Dezember 2026 soll das Gesetz in Kraft treten, wenn der Bundesrat zustimmt, was nach den Beratungen ` +
+		`der Länder in dieser Woche als sicher gilt, auch wenn einige Länder noch Änderungen verlangen.</p>`
+	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "" {
+		t.Errorf("a date in a sentence: published %q, want none", got)
+	}
 }
 
 func TestDatelineOnTheTitleLineBelowALogoHeadline(t *testing.T) {

@@ -10,9 +10,10 @@ type Params struct {
 	// A byline continued on the next lines ("By Jane Roe" / ", John Doe") is read
 	// from the first BylineLines+1 lines, over at most BylineContinued lines. Past
 	// a line of more than DatelineMaxLine, only a bare date line counts as the
-	// dateline: its text around the date holds at most BareDateRest runes. That
-	// first long line is the dateline when at most BareDateRest runes precede its
-	// date (a dateline run into the first paragraph).
+	// dateline: its text around the date holds at most BareDateRest runes. A long
+	// line is the dateline when at most BareDateRest runes precede its date and it
+	// is the first long line or a dash follows the date (a dateline run into a
+	// paragraph).
 	BylineLines     int
 	BylineContinued int
 	DatelineLines   int
