@@ -541,18 +541,17 @@ func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) 
 // is skipped). Past the first long line (article text, a standfirst) only a bare
 // date line counts (see bareDate): the dateline some pages show below the
 // standfirst (carnegieendowment.org, autohaus.de, weltwoche.ch, dw.com), not a date
-// in a sentence. A long line opening with a date (at most BareDateRest runes before
-// it) is read when it is the first long line, or when a dash follows the date: a
-// dateline the page runs into a paragraph ("Donnerstag, 15.2.2018, 19:51 > da]v[ax
-// Neulich packte mich ...", blog.todamax.net; "Am 4. Februar 2022 erscheint ...",
-// mix1.de; below the standfirst, "29.11.2022 – Mehrfach und vehement ...",
-// energiezukunft.eu).
+// in a sentence. A long line opening with a date (openingDate) is read when the date
+// is set off from the text by a dash, bar or bracket (setOff), or shows a clock on
+// the first long line: a dateline the page runs into a paragraph ("Donnerstag,
+// 15.2.2018, 19:51 > da]v[ax Neulich packte mich ...", blog.todamax.net; below the
+// standfirst, "29.11.2022 – Mehrfach und vehement ...", energiezukunft.eu), not a
+// date opening a sentence ("Am 8. November 2021 findet der jährliche ...").
 func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 	prose := false
 	for _, line := range lines {
 		if len(line) > l.par.DatelineMaxLine {
-			if d, ok := l.parseTextDate(line, dayFirst); ok && (!prose || dashAfter(line[d.end:])) &&
-				utf8.RuneCountInString(strings.TrimSpace(line[:d.start])) <= l.par.BareDateRest {
+			if d, ok := l.openingDate(line, dayFirst); ok && ((!prose && d.hasClock) || setOff(line[d.end:])) {
 				return d, true
 			}
 			prose = true // the article's text has begun: only bare date lines beyond it
@@ -570,12 +569,29 @@ func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 	return textDate{}, false
 }
 
-// dashAfter reports whether s, the text after a date, opens with a dash: the
-// dateline of a paragraph ("29.11.2022 – Mehrfach und vehement ...").
-func dashAfter(s string) bool {
+// openingDate returns the date that opens a long line: at most BareDateRest runes
+// precede it, and no "Updated" word does.
+func (l *lexicon) openingDate(line string, dayFirst bool) (textDate, bool) {
+	part := l.splitUpdated(line)[0]
+	if part.updated {
+		return textDate{}, false
+	}
+	d, ok := l.parseTextDate(part.text, dayFirst)
+	if !ok || utf8.RuneCountInString(strings.TrimSpace(line[:d.start])) > l.par.BareDateRest {
+		return textDate{}, false
+	}
+	return d, true
+}
+
+// setOff reports whether s, the text after a date, opens with a dash, a bar or a
+// closing bracket that sets the date off from the text: the dateline of a
+// paragraph ("29.11.2022 – Mehrfach und vehement ...", "(18.01.2018) Deutschlands
+// Landwirte ..."), not a date in its sentence ("In this June 20, 2020, file
+// photo").
+func setOff(s string) bool {
 	s = strings.TrimLeft(s, " ")
-	for _, d := range [...]string{"–", "—", "-", "|"} {
-		if strings.HasPrefix(s, d+" ") {
+	for _, d := range [...]string{"– ", "— ", "- ", "| ", ")", "]"} {
+		if strings.HasPrefix(s, d) {
 			return true
 		}
 	}

@@ -331,6 +331,16 @@ func TestDatelineOpeningTheLeadParagraph(t *testing.T) {
 	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "" {
 		t.Errorf("a date in a sentence: published %q, want none", got)
 	}
+	for _, first := range []string{
+		"Am 8. November 2026 findet der jährliche Tag der Erinnerung statt, an dem Vereine in vielen Städten zu Lesungen, " +
+			"Gesprächen und einer Mahnwache einladen, die bis in den späten Abend dauert.",
+		"Update vom 03. Mai 2026, 16:05 Uhr: Die Gewerkschaft hat die Verhandlungen abgebrochen und kündigt an, den Streik " +
+			"bis zum Ende der Woche fortzusetzen, wenn die Hafenbehörde kein neues Angebot vorlegt.",
+	} {
+		if got := publishedDay(articleOf(t, rawPage("de", "", "<p>"+first+"</p>", ""), "")); got != "" {
+			t.Errorf("%.30q...: published %q, want none", first, got)
+		}
+	}
 }
 
 func TestDatelineOnTheTitleLineBelowALogoHeadline(t *testing.T) {

@@ -11,9 +11,9 @@ type Params struct {
 	// from the first BylineLines+1 lines, over at most BylineContinued lines. Past
 	// a line of more than DatelineMaxLine, only a bare date line counts as the
 	// dateline: its text around the date holds at most BareDateRest runes. A long
-	// line is the dateline when at most BareDateRest runes precede its date and it
-	// is the first long line or a dash follows the date (a dateline run into a
-	// paragraph).
+	// line is the dateline when at most BareDateRest runes precede its date and a
+	// dash or bracket sets the date off, or it is the first long line and the date
+	// shows a clock (a dateline run into a paragraph).
 	BylineLines     int
 	BylineContinued int
 	DatelineLines   int
