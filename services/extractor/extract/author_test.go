@@ -3,6 +3,7 @@ package extract
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseCreditText(t *testing.T) {
@@ -215,7 +216,8 @@ func TestDeclaredAuthorShownInSignOff(t *testing.T) {
 }
 
 // TestLanguageVocabulary: a page's byline is read with its language's words, the
-// English ones and no other language's.
+// English ones and no other language's; only full month names are read in every
+// language.
 func TestLanguageVocabulary(t *testing.T) {
 	body := `<p>Pemerintah provinsi mengumumkan rencana baru untuk transportasi umum di ibu kota pada hari Senin, yang akan ` +
 		`mulai berlaku tahun depan dan mencakup jalur bus tambahan serta perluasan jaringan kereta ringan.</p>`
@@ -232,8 +234,11 @@ func TestLanguageVocabulary(t *testing.T) {
 	if v := vocabFor("id"); v.weekdays["montag"] || !v.weekdays["senin"] || !v.weekdays["monday"] {
 		t.Error("the Indonesian vocabulary is not Indonesian and English alone")
 	}
-	if _, ok := lexFor("en").parseTextDate("22 de janeiro de 2018", false); ok {
-		t.Error("Portuguese month names read on an English page")
+	if _, ok := lexFor("en").parseTextDate("22 dic 2018", false); ok {
+		t.Error("an Italian month abbreviation read on an English page")
+	}
+	if d, ok := lexFor("en").parseTextDate("22 de janeiro de 2018", false); !ok || d.month != time.January {
+		t.Error("a Portuguese month written in full not read on an English page")
 	}
 	if vocabFor("xx") != fallbackVocab || len(fallbackVocab.bylinePrefixes) == 0 {
 		t.Error("a language without a file is not read with the fallback set")

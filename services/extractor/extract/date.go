@@ -335,8 +335,11 @@ func (p *page) scanDateElems(machPub, machMod *[]stamp, dayFirst bool) (visPub, 
 }
 
 // dateText returns a candidate's text on one line, as line does, but with a space
-// where the texts of two elements meet between two digits: "15/01/2016" and
-// "14/01/2016" in adjacent <time>s are two dates, not "15/01/201614/01/2016".
+// where the texts of two elements meet at a digit or after a full stop: "15/01/2016"
+// and "14/01/2016" in adjacent <time>s are two dates, not "15/01/201614/01/2016";
+// "08/08/2017" and "durch Stephan Markus" in one post-meta line are a date and a
+// byline (ldt.de), and "8." before a linked "Dezember 2010" is the day of that
+// month (der-erfolg-gibt-recht.de). Two letters meeting stay one word.
 func dateText(c *schema.Candidate) string {
 	t := c.Text
 	if !strings.Contains(t, "\n") {
@@ -348,11 +351,19 @@ func dateText(c *schema.Candidate) string {
 			b.WriteByte(t[i])
 			continue
 		}
-		if i > 0 && i+1 < len(t) && isDigit(t[i-1]) && isDigit(t[i+1]) {
+		if i > 0 && i+1 < len(t) && splitsDate(t[i-1], t[i+1]) {
 			b.WriteByte(' ')
 		}
 	}
 	return b.String()
+}
+
+// splitsDate reports whether the texts of two elements meeting at bytes a and b
+// (the last of one, the first of the other) need a space between them to be read
+// as a date: a digit beside a digit or a letter, or a full stop before one.
+func splitsDate(a, b byte) bool {
+	word := func(c byte) bool { return isDigit(c) || c >= 0x80 || ('a' <= c|0x20 && c|0x20 <= 'z') }
+	return (isDigit(a) && word(b)) || (word(a) && isDigit(b)) || (a == '.' && word(b))
 }
 
 func isDigit(b byte) bool { return '0' <= b && b <= '9' }
@@ -530,11 +541,19 @@ func (p *page) visibleDate(fromElems textDates, dayFirst bool) (textDate, bool) 
 // is skipped). Past the first long line (article text, a standfirst) only a bare
 // date line counts (see bareDate): the dateline some pages show below the
 // standfirst (carnegieendowment.org, autohaus.de, weltwoche.ch, dw.com), not a date
-// in a sentence.
+// in a sentence. A long line opening with a date (openingDate) is read when the date
+// is set off from the text by a dash, bar or bracket (setOff), or shows a clock on
+// the first long line: a dateline the page runs into a paragraph ("Donnerstag,
+// 15.2.2018, 19:51 > da]v[ax Neulich packte mich ...", blog.todamax.net; below the
+// standfirst, "29.11.2022 – Mehrfach und vehement ...", energiezukunft.eu), not a
+// date opening a sentence ("Am 8. November 2021 findet der jährliche ...").
 func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 	prose := false
 	for _, line := range lines {
 		if len(line) > l.par.DatelineMaxLine {
+			if d, ok := l.openingDate(line, dayFirst); ok && ((!prose && d.hasClock) || setOff(line[d.end:])) {
+				return d, true
+			}
 			prose = true // the article's text has begun: only bare date lines beyond it
 			continue
 		}
@@ -548,6 +567,35 @@ func (l *lexicon) datelineIn(lines []string, dayFirst bool) (textDate, bool) {
 		}
 	}
 	return textDate{}, false
+}
+
+// openingDate returns the date that opens a long line: at most BareDateRest runes
+// precede it, and no "Updated" word does.
+func (l *lexicon) openingDate(line string, dayFirst bool) (textDate, bool) {
+	part := l.splitUpdated(line)[0]
+	if part.updated {
+		return textDate{}, false
+	}
+	d, ok := l.parseTextDate(part.text, dayFirst)
+	if !ok || utf8.RuneCountInString(strings.TrimSpace(line[:d.start])) > l.par.BareDateRest {
+		return textDate{}, false
+	}
+	return d, true
+}
+
+// setOff reports whether s, the text after a date, opens with a dash, a bar or a
+// closing bracket that sets the date off from the text: the dateline of a
+// paragraph ("29.11.2022 – Mehrfach und vehement ...", "(18.01.2018) Deutschlands
+// Landwirte ..."), not a date in its sentence ("In this June 20, 2020, file
+// photo").
+func setOff(s string) bool {
+	s = strings.TrimLeft(s, " ")
+	for _, d := range [...]string{"– ", "— ", "- ", "| ", ")", "]"} {
+		if strings.HasPrefix(s, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // bareDate reports whether the text read as d is little more than the date: what

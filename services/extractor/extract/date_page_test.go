@@ -277,3 +277,84 @@ func TestDateShownInTheHeadline(t *testing.T) {
 		t.Errorf("published %q, want 2026-01-27", got)
 	}
 }
+
+func TestShownDatesSplitAcrossElements(t *testing.T) {
+	// A date and the next element's text meet without a space in the cleaned text:
+	// "08/08/2026" before "durch ..." and "8." before a linked month are still dates.
+	t.Run("a date before a byline, on a page without h1", func(t *testing.T) {
+		raw := `<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Schwarz</title></head><body>` +
+			`<div class="post-meta"><a class="post-meta-time" href="/2026/08/08/">08/08/2026</a><a class="post-meta-author" ` +
+			`href="/autor/">durch Stephan Markus</a></div>` + prose("de") +
+			`<div class="widgets"><div class="widget-date">14/06/2027</div><a href="/b">Another story</a></div></body></html>`
+		if got := publishedDay(articleOf(t, raw, "")); got != "2026-08-08" {
+			t.Errorf("published %q, want 2026-08-08", got)
+		}
+	})
+	t.Run("a day before its linked month", func(t *testing.T) {
+		header := `<p class="postmetadata">8.<a href="/date/2026/12/">Dezember 2026</a> um 09:43</p>`
+		if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-12-08" {
+			t.Errorf("published %q, want 2026-12-08", got)
+		}
+	})
+}
+
+func TestMonthNamedInAnotherLanguage(t *testing.T) {
+	// A German page quoting an Italian dateline: the month's full name is read in
+	// any language the extractor knows.
+	header := `<p class="data_articolo">06 Dicembre 2026</p>`
+	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-12-06" {
+		t.Errorf("published %q, want 2026-12-06", got)
+	}
+}
+
+func TestDatelineOpeningTheLeadParagraph(t *testing.T) {
+	// The cleaner kept the date and the first paragraph as one long line after the
+	// headline: a date opening it is the dateline.
+	header := `<div><small>Donnerstag, 15.2.2026, 19:51 &gt; Autor</small> Neulich packte mich das Verlangen, mein erstes ` +
+		`selbstprogrammiertes Spiel mal wieder zu spielen, und weil es dafür keinen Emulator mehr gab, schrieb ich eben einen.</div>`
+	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-02-15" {
+		t.Errorf("published %q, want 2026-02-15", got)
+	}
+	// Below a standfirst, a paragraph opening with a date and a dash.
+	header = `<p class="teaser">Am vergangenen Freitag hat die Bundesregierung den Gesetzentwurf zur Strompreisbremse ` +
+		`beschlossen, der weiterhin die Abschöpfung von Strommarkterlösen von Erneuerbare-Energien-Anlagen vorsieht.</p>` +
+		`<p>29.11.2026 – Mehrfach und vehement hatte die Branche die Nachteile des vorgesehenen Gesetzes dargelegt und ` +
+		`Vorschläge zu einer Änderung im Sinne einer notwendigen Energiewende gemacht, leider ohne jeden Erfolg.</p>`
+	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "2026-11-29" {
+		t.Errorf("below a standfirst: published %q, want 2026-11-29", got)
+	}
+	// A date in a later paragraph's sentence is no dateline.
+	header = `<p class="teaser">Am vergangenen Freitag hat die Bundesregierung den Gesetzentwurf zur Strompreisbremse ` +
+		`beschlossen, der weiterhin die Abschöpfung von Strommarkterlösen von Erneuerbare-Energien-Anlagen vorsieht.</p>` +
+		`<p>Am 1. Dezember 2026 soll das Gesetz in Kraft treten, wenn der Bundesrat zustimmt, was nach den Beratungen ` +
+		`der Länder in dieser Woche als sicher gilt, auch wenn einige Länder noch Änderungen verlangen.</p>`
+	if got := publishedDay(articleOf(t, rawPage("de", "", header, ""), "")); got != "" {
+		t.Errorf("a date in a sentence: published %q, want none", got)
+	}
+	for _, first := range []string{
+		"Am 8. November 2026 findet der jährliche Tag der Erinnerung statt, an dem Vereine in vielen Städten zu Lesungen, " +
+			"Gesprächen und einer Mahnwache einladen, die bis in den späten Abend dauert.",
+		"Update vom 03. Mai 2026, 16:05 Uhr: Die Gewerkschaft hat die Verhandlungen abgebrochen und kündigt an, den Streik " +
+			"bis zum Ende der Woche fortzusetzen, wenn die Hafenbehörde kein neues Angebot vorlegt.",
+	} {
+		if got := publishedDay(articleOf(t, rawPage("de", "", "<p>"+first+"</p>", ""), "")); got != "" {
+			t.Errorf("%.30q...: published %q, want none", first, got)
+		}
+	}
+}
+
+func TestDatelineOnTheTitleLineBelowALogoHeadline(t *testing.T) {
+	// The only h1 is the site's logo; the menu after it is longer than the lines a
+	// dateline is looked for in, and the date is shown on the title's line.
+	var menu strings.Builder
+	for i := range 14 {
+		fmt.Fprintf(&menu, `<div><a href="/r%d">Rubrique %d</a></div>`, i, i)
+	}
+	raw := `<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>Deux ans en Macronie - regards.example</title>` +
+		`<meta property="og:title" content="Deux ans en Macronie"></head><body><h1>regards.example</h1>` + menu.String() +
+		`<div><span>| 30 septembre 2026</span> <h2>Deux ans en Macronie</h2></div>` + prose("en") +
+		`<div class="teaser">18 février 2027 Par Loïc Le Clerc Des tweets et des gauches</div></body></html>`
+	if got := publishedDay(articleOf(t, raw, "")); got != "2026-09-30" {
+		t.Errorf("published %q, want 2026-09-30", got)
+	}
+}

@@ -8,8 +8,8 @@ import (
 )
 
 var (
-	reMonthDayYear = regexp.MustCompile(`(?i)(\p{L}{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})`)
-	reDayMonthYear = regexp.MustCompile(`(?i)(\d{1,2})(?:st|nd|rd|th|er|º)?\.?\s+(?:de\s+)?(\p{L}{3,})\.?,?\s+(?:de\s+)?(\d{4})`)
+	reMonthDayYear = regexp.MustCompile(`(?i)(\p{L}{3,})\.?\s+(\d{1,2})(?:\s?(?:st|nd|rd|th))?,?\s+(\d{4})`)
+	reDayMonthYear = regexp.MustCompile(`(?i)(\d{1,2})(?:\s?(?:st|nd|rd|th|er|º))?\.?\s+(?:de\s+)?(\p{L}{3,})\.?,?\s+(?:de\s+)?(\d{4})`)
 	reYearMonthDay = regexp.MustCompile(`(\d{4})\s*(?:[-/.年년]\s*)(\d{1,2})\s*(?:[-/.月월]\s*)(\d{1,2})`)
 	reDayMonthNum  = regexp.MustCompile(`(\d{1,2})([./])(\d{1,2})[./](\d{4}|\d{2})\b`)
 	// reDayMonthDots is day.month.year with a space after the dots ("4. 2. 2022").

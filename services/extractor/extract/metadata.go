@@ -31,6 +31,7 @@ func fillMetadata(a *schema.Article, p *page, opts options) {
 		a.SiteName = p.titleSuffixSite(hostOf(a.CanonicalURL))
 	}
 	a.Title = p.title(a.SiteName, siteHost(firstNonEmpty(opts.URL, a.CanonicalURL)))
+	p.shownTitle = a.Title
 	a.Description = p.description()
 	a.Section = p.section(hostOf(a.URL))
 	a.Tags = p.tags(hostOf(a.URL))
@@ -74,6 +75,8 @@ type page struct {
 	elemH1  []int
 	titleH1 int
 	pos     int // titlePos, -1 until counted
+	// shownTitle is the article's title once chosen, "" before.
+	shownTitle string
 	// content is the parsed main content (the <body> holding it).
 	content *html.Node
 	// paywall is set when an element marks a paywall.
@@ -168,8 +171,12 @@ func (p *page) beforeLines() []string {
 	return out
 }
 
-// headerLines returns the text lines shown after the headline h1 (after the first
-// shown h1 outside menus when the title is not an h1).
+// headerLines returns the text lines shown after the headline h1. When the title
+// is not an h1 they are the lines after the first shown h1 outside menus (a logo,
+// a section name), from the first line that shows the title on: the menu between
+// that h1 and the title is no part of the article's header (regards.fr shows
+// "| 30 septembre 2018" on the title's line, past the lines a dateline is looked
+// for in).
 func (p *page) headerLines() []string {
 	if p.titleH1 >= 0 {
 		// A headline repeated in several h1s (mobile and desktop layouts): read all,
@@ -184,6 +191,13 @@ func (p *page) headerLines() []string {
 	}
 	for _, h := range p.h1s {
 		if !h.hidden && !schema.NoiseRegion(h.ctx) {
+			if p.shownTitle != "" {
+				for i, l := range h.after {
+					if strings.Contains(l, p.shownTitle) {
+						return h.after[i:]
+					}
+				}
+			}
 			return h.after
 		}
 	}

@@ -10,7 +10,10 @@ type Params struct {
 	// A byline continued on the next lines ("By Jane Roe" / ", John Doe") is read
 	// from the first BylineLines+1 lines, over at most BylineContinued lines. Past
 	// a line of more than DatelineMaxLine, only a bare date line counts as the
-	// dateline: its text around the date holds at most BareDateRest runes.
+	// dateline: its text around the date holds at most BareDateRest runes. A long
+	// line is the dateline when at most BareDateRest runes precede its date and a
+	// dash or bracket sets the date off, or it is the first long line and the date
+	// shows a clock (a dateline run into a paragraph).
 	BylineLines     int
 	BylineContinued int
 	DatelineLines   int

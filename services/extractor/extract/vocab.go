@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -19,7 +20,11 @@ import (
 // language, and common.json's, which holds no words of a language but names of
 // agencies and brands, name particles ("van", "de", "al": names travel between
 // languages) and separators. A page in a language without a file, or of unknown
-// language, gets the fallback set alone; no page gets every language's words. Only
+// language, gets the fallback set alone; no page gets every language's words, but
+// for the full month names: a month written out in any language is that month
+// wherever its own and the fallback languages do not name it otherwise (a date
+// quoted from another language, a page whose language is misdetected:
+// "06 Dicembre 2020" on lagazzettadelmezzogiorno.it, detected as Spanish). Only
 // language detection reads the function words of every file: it must tell the
 // languages apart.
 //
@@ -181,6 +186,17 @@ func mergeVocab(lang string) *vocab {
 		}
 		for w, n := range f.ExtraMonths {
 			v.months[w] = time.Month(n)
+		}
+	}
+	// The full month names of every other language, where the ones above do not
+	// name them otherwise (see the package doc).
+	for _, code := range slices.Sorted(maps.Keys(langData)) {
+		for _, l := range langData[code].Months {
+			for i, name := range strings.Fields(l) {
+				if _, taken := v.months[name]; !taken {
+					v.months[name] = time.Month(i + 1)
+				}
+			}
 		}
 	}
 	byLen := func(a, b string) int { return utf8.RuneCountInString(b) - utf8.RuneCountInString(a) }
