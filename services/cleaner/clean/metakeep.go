@@ -288,7 +288,9 @@ func inHeaderText(ctx string) bool {
 // the page shows without a date class or id ("Datum: 03.02.2022", "Dieser Artikel
 // wurde am 14. Dezember 2015 um 14:48 von ...", "Stand 27.01.2022"), outside menus,
 // sidebars, comments and teaser lists. The block is the text's nearest block
-// ancestor (at most three inline elements up); each is kept once.
+// ancestor (at most three inline elements up); each is kept once. Its text is read
+// with its lines, as Candidate.Text has it: a day and a year in adjacent elements
+// ("<span>18</span><span>2009</span>") are two numbers, not one (182009).
 func (c *metaCollector) addDatedLine(n *html.Node, st walkState) {
 	b := n.Parent
 	for up := 0; b != nil && b.Parent != nil && !isBlock(b.DataAtom) && up < 3; up++ {
@@ -305,7 +307,7 @@ func (c *metaCollector) addDatedLine(n *html.Node, st walkState) {
 	if cp == nil {
 		return
 	}
-	if t := elementText(cp, false); len(t) > c.par.DatedLineMaxText || !hasDate(t) {
+	if t := elementText(cp, true); len(t) > c.par.DatedLineMaxText || !hasDate(t) {
 		return
 	}
 	if c.dated == nil {

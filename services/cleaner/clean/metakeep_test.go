@@ -345,6 +345,17 @@ said it had made an offer in March 2024, while the union said the offer came far
 	}
 }
 
+func TestCollectMetaDatedLineInGluedSpans(t *testing.T) {
+	// A blog's date box: month, day and year in spans, the day and year with no
+	// space between them in the markup.
+	m := metaOf(`<html><body><div class="entry" id="post-7"><div class="stamp"><span class="m">Feb</span> ` +
+		`<span class="d">18</span><span class="y">2024</span></div><h2>Spring at the allotment</h2>` +
+		`<p>The first seedlings are out.</p></div></body></html>`)
+	if len(m.candidates) != 1 || m.candidates[0].Text != "Feb 18\n2024" {
+		t.Errorf("candidates %+v, want the date box as a dated line", m.candidates)
+	}
+}
+
 func TestCollectMetaEmbeddedPostIsNoise(t *testing.T) {
 	m := metaOf(`<html><body><article><h1>Harbour cranes idle</h1><p>The cranes stood still.</p>` +
 		`<blockquote class="instagram-media"><p>A post shared by Kira on <time datetime="2026-04-21T11:40:22+00:00">Apr 21, 2026</time></p></blockquote>` +
