@@ -89,7 +89,11 @@ var Passes = [...]pass{
 	{name: "repost-note", after: "inside",
 		does: "drops a closing syndication note linking the headline (\"This article originally appeared on ...\")",
 		run:  func(p *page, s *selection) { p.dropRepostNote(s.root) }},
-	{name: "tail", after: "repost-note",
+	{name: "follow-lines", after: "repost-note",
+		does: "drops the closing lines that send the reader to a social account (\"Follow us on Twitter @handle\"): " +
+			"the site's promotion, not the story",
+		run: func(p *page, s *selection) { p.dropFollowLines(s.root) }},
+	{name: "tail", after: "follow-lines",
 		does: "cuts the headings and short lines after the last prose (\"Comments\", a sign-off), keeping the last " +
 			"few as the page's tail for the extractor",
 		run: func(p *page, s *selection) { s.tail = p.trimTail(s.root) }},
@@ -571,6 +575,50 @@ func (p *page) dropRepostNote(root int32) {
 		}
 		return
 	}
+}
+
+// dropFollowLines drops the last paragraphs of root, from the end, while each is
+// at most Params.FollowMaxText long, lies outside a quotation (an embedded post) and
+// names a social account: an "@" opening a word that starts with a letter or "_"
+// ("Follow @BGRDeals on Twitter", "Twitter (@NYTopinion)"; an e-mail address or
+// "@1377 Apartments" is none). Failure class: the site's "follow us" line kept
+// as the story's last paragraph (nytimes.com, bgr.com, jamaica-gleaner.com).
+func (p *page) dropFollowLines(root int32) {
+	els := p.els
+	for i := els[root].end - 1; i > root; i-- {
+		e := &els[i]
+		if e.flags&fDrop != 0 || e.flags&fBlock == 0 || e.inl == 0 || p.dropped(i, root) {
+			continue
+		}
+		if e.inl > p.par.FollowMaxText || p.inQuote(i, root) || !namesHandle(normText(e.n)) {
+			return
+		}
+		p.drop(i)
+	}
+}
+
+// inQuote reports whether element i or an ancestor below root is a <blockquote>.
+func (p *page) inQuote(i, root int32) bool {
+	for a := i; a > root; a = p.els[a].parent {
+		if p.els[a].n.DataAtom == atom.Blockquote {
+			return true
+		}
+	}
+	return false
+}
+
+// namesHandle reports whether s holds a social account handle: "@" at the start of
+// s or after a space or "(", followed by a letter or "_".
+func namesHandle(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] != '@' || i > 0 && s[i-1] != ' ' && s[i-1] != '(' {
+			continue
+		}
+		if c := s[i+1]; c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // wordsOf returns the lower-cased words (letters and digits) of s, one space apart.

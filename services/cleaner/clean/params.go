@@ -89,6 +89,10 @@ type Params struct {
 	SignupShare  float32
 	LinkListKeep float32
 
+	// Pass "follow-lines": a closing paragraph naming a social account holds at
+	// most FollowMaxText.
+	FollowMaxText int32
+
 	// Pass "tail": the short lines (under TailShort) after the last prose are cut,
 	// the last TailKeep of them kept as the page's tail; a closing line of at least
 	// SentenceMinWords words ending a sentence stops the cut.
@@ -146,7 +150,7 @@ func DefaultParams() Params {
 
 		AdLabelMax: 40, SignupMax: 240, SignupShare: 0.25, LinkListKeep: 0.15,
 
-		TailShort: 40, TailKeep: 4, SentenceMinWords: 6,
+		FollowMaxText: 400, TailShort: 40, TailKeep: 4, SentenceMinWords: 6,
 
 		FigureUp: 4, CaptionMax: 120, SmallImagePx: 150,
 
