@@ -63,7 +63,7 @@ var Passes = [...]pass{
 		run: func(p *page, s *selection) { s.root = p.descend(0) }},
 	{name: "widen", after: "descend",
 		does: "moves the root up over sibling prose (an intro or standfirst set apart from the body), dropping " +
-			"short lines with digits before it (datelines)",
+			"short lines with digits before it (datelines), and past wrappers to the story's other sections (rule \"wrappers\")",
 		run: func(p *page, s *selection) { s.root = p.widen(s.root) }},
 	{name: "next-story", after: "widen",
 		does: "ends the content at the next story of a flat endless page (another h1 opening a story after prose)",
@@ -89,7 +89,11 @@ var Passes = [...]pass{
 	{name: "repost-note", after: "inside",
 		does: "drops a closing syndication note linking the headline (\"This article originally appeared on ...\")",
 		run:  func(p *page, s *selection) { p.dropRepostNote(s.root) }},
-	{name: "tail", after: "repost-note",
+	{name: "follow-lines", after: "repost-note",
+		does: "drops the closing lines that send the reader to a social account (\"Follow us on Twitter @handle\"): " +
+			"the site's promotion, not the story",
+		run: func(p *page, s *selection) { p.dropFollowLines(s.root) }},
+	{name: "tail", after: "follow-lines",
 		does: "cuts the headings and short lines after the last prose (\"Comments\", a sign-off), keeping the last " +
 			"few as the page's tail for the extractor",
 		run: func(p *page, s *selection) { s.tail = p.trimTail(s.root) }},
@@ -308,15 +312,29 @@ func (p *page) h1Child(i int32) int32 {
 }
 
 // widen moves the content root up to its parent while every other child of the
-// parent left after dropBoiler is prose (under a third of its text in links, no
-// teaser headlines, no <h1>, at most Params.WidenMaxShare of the root's weight) or
-// nearly empty: an intro or standfirst set apart from the body. Short lines holding a digit that come before the old root (datelines,
-// timestamps) are dropped on the way.
+// parent left after dropBoiler is prose (under Params.WidenLinkShare of its text in
+// links, no teaser headlines, no <h1>, at most Params.WidenMaxShare of the root's
+// weight) or nearly empty (under Params.WidenTiny): an intro or standfirst set apart
+// from the body. Short lines holding a digit that come before the old root (datelines,
+// timestamps) are dropped on the way. A parent holding nothing but the root and such
+// nearly empty lines is a wrapper: unless Params.Skip names "wrappers", widen looks
+// past it (through any number of wrappers holding the root alone, at most
+// Params.WidenLabelWrappers of them holding a line besides), and takes the parent
+// above only when its prose before the root holds a long paragraph (see longProse):
+// the other sections of a story whose body is wrapped apart, such as a recipe's
+// introduction and ingredients beside its steps (lecker.de), a listing's description
+// beside its photos' labels (villacc.de), the story's opening section (politico.com).
+// A wrapper passed in vain leaves the root where it was. Neither a comment thread (see
+// isThread: it is given up for the story beside it) nor the second opinion's block
+// (the page's largest readable block, chosen because what surrounds it failed) is
+// widened past a wrapper.
 func (p *page) widen(root int32) int32 {
 	els := p.els
+	kept := root
+	wrapped, labels := false, 0
 	for root > 0 {
 		par := els[root].parent
-		ok, extra := true, false
+		ok, extra, long := true, false, false
 		for c := par + 1; c < els[par].end; c = els[c].end {
 			e := &els[c]
 			if c == root || e.flags&fDrop != 0 || e.text < p.par.WidenTiny {
@@ -327,18 +345,52 @@ func (p *page) widen(root int32) int32 {
 				break
 			}
 			extra = true
+			long = long || c < root && p.longProse(c)
 		}
-		if !ok || !extra {
-			return root
+		if !ok || wrapped && extra && !long {
+			return kept
+		}
+		if !extra {
+			if els[par].text != els[root].text {
+				labels++
+			}
+			if p.par.skips(wrappersInfo.Name) || labels > p.par.WidenLabelWrappers || p.keep >= 0 || !wrapped && p.isThread(kept) {
+				return kept
+			}
+			wrapped = true
+			root = par
+			continue
 		}
 		for c := par + 1; c < root; c = els[c].end {
 			if e := &els[c]; e.flags&fDrop == 0 && e.text > 0 && e.text < p.par.HeadShort && hasDigitText(e.n, 0) {
 				p.drop(c)
 			}
 		}
-		root = par
+		root, kept = par, par
 	}
-	return root
+	return kept
+}
+
+// wrappersInfo names widen's look past wrappers in Params.Skip.
+var wrappersInfo = PassInfo{Name: "wrappers", Does: "lets widen look past wrappers holding the root alone (or beside " +
+	"short labels) for the other sections of the story, when they open with a long paragraph"}
+
+// longProse reports whether element i holds a kept block whose own paragraph is
+// long prose: at least Params.LongParaLen, at most Params.WidenLinkShare of it in
+// links.
+func (p *page) longProse(i int32) bool {
+	els := p.els
+	for j := i; j < els[i].end; j++ {
+		e := &els[j]
+		if e.flags&fDrop != 0 {
+			j = e.end - 1
+			continue
+		}
+		if e.flags&fBlock != 0 && e.inl >= p.par.LongParaLen && float32(e.inlLink) <= p.par.WidenLinkShare*float32(e.inl) {
+			return true
+		}
+	}
+	return false
 }
 
 // holdsH1 reports whether element i holds a shown <h1>.
@@ -571,6 +623,50 @@ func (p *page) dropRepostNote(root int32) {
 		}
 		return
 	}
+}
+
+// dropFollowLines drops the last paragraphs of root, from the end, while each is
+// at most Params.FollowMaxText long, lies outside a quotation (an embedded post) and
+// names a social account: an "@" opening a word that starts with a letter or "_"
+// ("Follow @BGRDeals on Twitter", "Twitter (@NYTopinion)"; an e-mail address or
+// "@1377 Apartments" is none). Failure class: the site's "follow us" line kept
+// as the story's last paragraph (nytimes.com, bgr.com, jamaica-gleaner.com).
+func (p *page) dropFollowLines(root int32) {
+	els := p.els
+	for i := els[root].end - 1; i > root; i-- {
+		e := &els[i]
+		if e.flags&fDrop != 0 || e.flags&fBlock == 0 || e.inl == 0 || p.dropped(i, root) {
+			continue
+		}
+		if e.inl > p.par.FollowMaxText || p.inQuote(i, root) || !namesHandle(normText(e.n)) {
+			return
+		}
+		p.drop(i)
+	}
+}
+
+// inQuote reports whether element i or an ancestor below root is a <blockquote>.
+func (p *page) inQuote(i, root int32) bool {
+	for a := i; a > root; a = p.els[a].parent {
+		if p.els[a].n.DataAtom == atom.Blockquote {
+			return true
+		}
+	}
+	return false
+}
+
+// namesHandle reports whether s holds a social account handle: "@" at the start of
+// s or after a space or "(", followed by a letter or "_".
+func namesHandle(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] != '@' || i > 0 && s[i-1] != ' ' && s[i-1] != '(' {
+			continue
+		}
+		if c := s[i+1]; c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
 }
 
 // wordsOf returns the lower-cased words (letters and digits) of s, one space apart.

@@ -48,10 +48,14 @@ type Params struct {
 
 	// Pass "widen": the root moves up while every other child of its parent is
 	// prose (at most WidenLinkShare links, no title link, no h1, at most
-	// WidenMaxShare of the root's weight) or shorter than WidenTiny.
-	WidenLinkShare float32
-	WidenMaxShare  float32
-	WidenTiny      int32
+	// WidenMaxShare of the root's weight) or shorter than WidenTiny. It looks past
+	// wrappers (parents holding nothing else but lines shorter than WidenTiny), at
+	// most WidenLabelWrappers of them holding such a line, to prose opening with a
+	// paragraph of at least LongParaLen (rule "wrappers").
+	WidenLinkShare     float32
+	WidenMaxShare      float32
+	WidenTiny          int32
+	WidenLabelWrappers int
 
 	// SecondOpinionShare: a content whose paragraph weight is under this share of
 	// the own paragraphs of the page's largest readable block, that it does not
@@ -88,6 +92,10 @@ type Params struct {
 	SignupMax    int32
 	SignupShare  float32
 	LinkListKeep float32
+
+	// Pass "follow-lines": a closing paragraph naming a social account holds at
+	// most FollowMaxText.
+	FollowMaxText int32
 
 	// Pass "tail": the short lines (under TailShort) after the last prose are cut,
 	// the last TailKeep of them kept as the page's tail; a closing line of at least
@@ -136,7 +144,7 @@ func DefaultParams() Params {
 
 		DescendShare: 0.8, H1BranchMin: 150, H1BranchShare: 0.1, H1BlockShare: 0.55, LinkListDensity: 0.6,
 
-		WidenLinkShare: 1.0 / 3, WidenMaxShare: 0.5, WidenTiny: 30, SecondOpinionShare: 0.5,
+		WidenLinkShare: 1.0 / 3, WidenMaxShare: 0.5, WidenTiny: 30, WidenLabelWrappers: 1, SecondOpinionShare: 0.5,
 		LeadMaxLinkShare: 0.2,
 		HeadShort:        80,
 		BoilerKeepShare:  0.4,
@@ -146,7 +154,7 @@ func DefaultParams() Params {
 
 		AdLabelMax: 40, SignupMax: 240, SignupShare: 0.25, LinkListKeep: 0.15,
 
-		TailShort: 40, TailKeep: 4, SentenceMinWords: 6,
+		FollowMaxText: 400, TailShort: 40, TailKeep: 4, SentenceMinWords: 6,
 
 		FigureUp: 4, CaptionMax: 120, SmallImagePx: 150,
 
@@ -171,8 +179,8 @@ type PassInfo struct {
 }
 
 // SkippablePasses lists what Params.Skip takes: the passes of Passes that the
-// others do not need and InsideRules, in the order they run, then the second
-// opinion (see selectContent).
+// others do not need and InsideRules, in the order they run, then widen's look past
+// wrappers and the second opinion (see selectContent).
 func SkippablePasses() []PassInfo {
 	var out []PassInfo
 	for _, p := range Passes {
@@ -183,5 +191,5 @@ func SkippablePasses() []PassInfo {
 	for _, r := range InsideRules {
 		out = append(out, PassInfo{r.name, r.does})
 	}
-	return append(out, secondOpinionInfo)
+	return append(out, wrappersInfo, secondOpinionInfo)
 }

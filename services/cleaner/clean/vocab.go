@@ -78,7 +78,10 @@ var boilerWords = map[string]bool{
 	"shopping": true, "recirc": true, "readmore": true, "upsell": true, "signin": true, "register": true, "cta": true, "contribute": true,
 	"membership": true, "date": true, "datetime": true, "time": true, "pubdate": true, "standfirst": true, "subtitle": true,
 	"strapline": true, "excerpt": true, "publicidade": true, "publicidad": true, "publicite": true, "pubblicita": true,
-	"werbung": true, "anzeige": true, "reklama": true, "reklame": true, "advertentie": true, "disqus": true, "email": true, "mail": true, "rss": true}
+	"werbung": true, "anzeige": true, "reklama": true, "reklame": true, "advertentie": true, "disqus": true, "email": true, "mail": true, "rss": true,
+	// A blog post's own furniture: its metadata line ("Posted in ... Bookmark the
+	// permalink": postmetadata, entry-utility), its ratings and likes widgets.
+	"postmeta": true, "postmetadata": true, "utility": true, "ratings": true, "likes": true}
 
 // classify returns the flags of element n from its tag and attributes.
 func classify(n *html.Node) uint16 {
