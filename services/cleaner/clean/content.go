@@ -153,7 +153,7 @@ func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 	}
 	run(treePass, len(Passes))
 	if p.els[s.root].text == 0 {
-		return content{}
+		return p.lastResort(flatten)
 	}
 	p.unlinkDropped(s.root)
 	return content{root: p.els[s.root].n, tail: s.tail}
@@ -761,6 +761,66 @@ func (p *page) largestBlock() int32 {
 		i++
 	}
 	return best
+}
+
+// lastResortInfo names the last resort in Params.Skip.
+var lastResortInfo = PassInfo{Name: "last-resort", Does: "chooses, when the content came out empty and no second " +
+	"opinion applies, the first substantial block of the page whatever its class names say"}
+
+// lastResort returns the content of a page whose content came out empty: the
+// first element in document order whose own paragraphs weigh at least
+// Params.LastResortShare of the heaviest element's, whatever its class, id or role
+// names, without its scripts, hidden elements and menus. Elements inside a script, a
+// hidden element, a menu or an element that is furniture by tag (aside, header,
+// footer, form) holding under half of the page's text are not counted. Failure
+// class: a page whose text is all in blocks named like furniture, which the passes
+// drop whole, such as a forum thread whose posts are all named comments (the first
+// substantial one is the opening post); such a page had no body at all. It is the
+// empty content when no element holds a paragraph with weight. flatten makes the
+// page anew: the passes that gave up changed the statistics of the one they ran on.
+func (p *page) lastResort(flatten func() *page) content {
+	if p.par.skips(lastResortInfo.Name) {
+		return content{}
+	}
+	p = flatten()
+	heaviest := float32(0)
+	p.eachShownBlock(func(i int32) bool {
+		heaviest = max(heaviest, p.els[i].paras)
+		return false
+	})
+	if heaviest == 0 {
+		return content{}
+	}
+	found := int32(-1)
+	p.eachShownBlock(func(i int32) bool {
+		if p.els[i].paras >= p.par.LastResortShare*heaviest {
+			found = i
+			return true
+		}
+		return false
+	})
+	p.dropFlagged(found, fJunk|fHidden|fNav, 0)
+	p.unlinkDropped(found)
+	return content{root: p.els[found].n}
+}
+
+// eachShownBlock calls f with every element below the body, in document order,
+// until f returns true, passing over the subtrees of scripts, hidden elements, menus
+// and elements that are furniture by tag holding under half of the page's text (a
+// <form> wrapping the whole page is none).
+func (p *page) eachShownBlock(f func(i int32) bool) {
+	els := p.els
+	for i := int32(1); i < int32(len(els)); {
+		e := &els[i]
+		if e.flags&(fJunk|fHidden|fNav) != 0 || e.flags&fBoilerTag != 0 && 2*e.text < els[0].text {
+			i = e.end
+			continue
+		}
+		if f(i) {
+			return
+		}
+		i++
+	}
 }
 
 // reselectMax bounds how often selectContent gives up a content root for another.

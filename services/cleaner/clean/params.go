@@ -61,6 +61,10 @@ type Params struct {
 	// the own paragraphs of the page's largest readable block, that it does not
 	// keep, is chosen again from that block (see secondOpinion).
 	SecondOpinionShare float32
+	// LastResortShare: a content that came out empty is chosen again from the first
+	// block whose own paragraphs weigh at least this share of the heaviest block's
+	// (see lastResort).
+	LastResortShare float32
 
 	// Pass "lead": a standfirst has at most LeadMaxLinkShare of its paragraph in
 	// links.
@@ -145,6 +149,7 @@ func DefaultParams() Params {
 		DescendShare: 0.8, H1BranchMin: 150, H1BranchShare: 0.1, H1BlockShare: 0.55, LinkListDensity: 0.6,
 
 		WidenLinkShare: 1.0 / 3, WidenMaxShare: 0.5, WidenTiny: 30, WidenLabelWrappers: 1, SecondOpinionShare: 0.5,
+		LastResortShare:  0.5,
 		LeadMaxLinkShare: 0.2,
 		HeadShort:        80,
 		BoilerKeepShare:  0.4,
@@ -180,7 +185,7 @@ type PassInfo struct {
 
 // SkippablePasses lists what Params.Skip takes: the passes of Passes that the
 // others do not need and InsideRules, in the order they run, then widen's look past
-// wrappers and the second opinion (see selectContent).
+// wrappers, the second opinion and the last resort (see selectContent).
 func SkippablePasses() []PassInfo {
 	var out []PassInfo
 	for _, p := range Passes {
@@ -191,5 +196,5 @@ func SkippablePasses() []PassInfo {
 	for _, r := range InsideRules {
 		out = append(out, PassInfo{r.name, r.does})
 	}
-	return append(out, wrappersInfo, secondOpinionInfo)
+	return append(out, wrappersInfo, secondOpinionInfo, lastResortInfo)
 }

@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -122,5 +123,48 @@ func TestStoryWithCommentFormIsNoThread(t *testing.T) {
 		if !strings.Contains(got, p) {
 			t.Errorf("story paragraph %q lost; content:\n%s", p, got)
 		}
+	}
+}
+
+// TestLastResortForumThread: a forum thread whose posts are all named comments
+// (inside a <form> wrapping the page, as ASP.NET pages are) loses every post as
+// furniture; the last resort keeps the opening post, the first substantial block,
+// and not the replies, the menu or the login note.
+func TestLastResortForumThread(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html><head><title>Harbour wall: who pays?</title></head><body><form id="page"><nav><a href="/">Forum</a> <a href="/harbour">Harbour</a></nav>`)
+	b.WriteString(`<main><h2 class="Title">Harbour wall: who pays?</h2>`)
+	post := func(user, date, text string) {
+		fmt.Fprintf(&b, `<div class="ForumComment"><div class="ForumCommentContent"><div class="ForumCommentInfo"><span>%s</span><span>%s</span></div>`+
+			`<div class="ForumCommentText">%s</div></div><div class="ForumCommentFunctions"><a href="#reply">Reply</a></div></div>`, user, date, text)
+	}
+	post("harbourfan", "02.03.21", storyParas[0]+" "+storyParas[1]+"<br>"+storyParas[2])
+	for i := range 8 {
+		post(fmt.Sprintf("reader%d", i), "03.03.21", storyParas[3+i%2]+" "+storyParas[(i+1)%5])
+	}
+	b.WriteString(`<div class="ForumCommentForm"><p>You must log in to take part in a discussion.</p><textarea></textarea></div>`)
+	b.WriteString(`</main></form></body></html>`)
+	page := []byte(b.String())
+
+	res, err := Clean(page, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := contentText(t, res.Content)
+	if !strings.Contains(got, storyParas[0]) || !strings.Contains(got, storyParas[2]) {
+		t.Errorf("opening post not kept; content:\n%s", got)
+	}
+	if strings.Contains(got, storyParas[3]) || strings.Contains(got, storyParas[4]) || strings.Contains(got, "log in") {
+		t.Errorf("content holds more than the opening post:\n%s", got)
+	}
+
+	par := DefaultParams()
+	par.Skip = []string{lastResortInfo.Name}
+	res, err = Clean(page, Options{Params: &par})
+	if err != nil && !errors.Is(err, ErrEmpty) {
+		t.Fatal(err)
+	}
+	if err == nil && contentText(t, res.Content) != "" {
+		t.Errorf("without the last resort the page has content too: the test does not test it:\n%s", contentText(t, res.Content))
 	}
 }
