@@ -151,8 +151,8 @@ func TestDefaultFamilies(t *testing.T) {
 
 func TestNewsjetGrid(t *testing.T) {
 	grid := NewsjetGrid()
-	if len(grid) != 20 {
-		t.Fatalf("%d grid points, want 20", len(grid))
+	if len(grid) != 21 {
+		t.Fatalf("%d grid points, want 21", len(grid))
 	}
 	seen := map[string]bool{}
 	for _, s := range grid {
@@ -161,7 +161,7 @@ func TestNewsjetGrid(t *testing.T) {
 		}
 		seen[s.Name] = true
 	}
-	for _, want := range []string{"newsjet BareDateRest=40", "newsjet SecondOpinionShare=0.3", "newsjet -second-opinion", "newsjet -lead", "newsjet -wrappers", "newsjet -follow-lines"} {
+	for _, want := range []string{"newsjet BareDateRest=40", "newsjet SecondOpinionShare=0.3", "newsjet -second-opinion", "newsjet -lead", "newsjet -wrappers", "newsjet -follow-lines", "newsjet -last-resort"} {
 		if !seen[want] {
 			t.Errorf("grid %v lacks %s", seen, want)
 		}

@@ -10,7 +10,7 @@ import (
 // contentRules are the content rules (clean.Params.Skip names) the grid weighs by
 // leaving each out: cross-validation keeps a rule only if the folds that did not
 // see a site choose it.
-var contentRules = []string{"second-opinion", "lead", "wrappers", "follow-lines"}
+var contentRules = []string{"second-opinion", "lead", "wrappers", "follow-lines", "last-resort"}
 
 // metaGrid lists the extract.Params fields newsjet's metadata grid varies and the
 // values tried besides each one's default: the thresholds its date, title and
