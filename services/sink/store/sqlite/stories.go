@@ -54,6 +54,11 @@ type storyTx struct {
 	claim []store.KeyOwner
 	// seqs maps the articles of the batch and the peers read to their rows.
 	seqs map[string]int64
+	// owned are the stored memberships of the key owners outside the batch, read by
+	// Start for Candidates; resolved lists every owner Start looked up, with or
+	// without a membership.
+	owned    map[string]store.Candidate
+	resolved map[string]bool
 	// writing is set once Write has begun.
 	writing bool
 }
@@ -120,7 +125,9 @@ func scanAll(ctx context.Context, tx *sql.Tx, query string, args []any, fn func(
 
 // Start implements store.StoryTx: it reads the memberships and the owners of the
 // keys of claim, and keeps the claims of the keys no article owns for Write; the first
-// claimant in claim's order owns a key.
+// claimant in claim's order owns a key. The owners are read by row: the articles
+// outside the batch that own keys are looked up once each, with their memberships,
+// which Candidates then returns without reading them again.
 func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwner) (map[string]store.Membership, map[int64]string, error) {
 	have := make(map[string]store.Membership, len(ids))
 	t.seqs = make(map[string]int64, len(ids))
@@ -177,17 +184,28 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 	if list, err = jsonList(keys); err != nil {
 		return nil, nil, err
 	}
-	err = scanAll(ctx, t.tx, `SELECT k.hash, a.id FROM story_keys k JOIN articles a ON a.seq = k.seq
-		WHERE k.hash IN (SELECT value FROM json_each(?))`, []any{list}, func(rs *sql.Rows) error {
-		var k int64
-		var id string
-		if err := rs.Scan(&k, &id); err != nil {
-			return err
-		}
-		owners[k] = id
-		return nil
-	})
+	bySeq := make(map[int64]string, len(t.seqs))
+	for id, seq := range t.seqs {
+		bySeq[seq] = id
+	}
+	ownerSeqs := make(map[int64][]int64) // keys by the row owning them, outside the batch
+	err = scanAll(ctx, t.tx, `SELECT hash, seq FROM story_keys WHERE hash IN (SELECT value FROM json_each(?))`,
+		[]any{list}, func(rs *sql.Rows) error {
+			var k, seq int64
+			if err := rs.Scan(&k, &seq); err != nil {
+				return err
+			}
+			if id, ok := bySeq[seq]; ok {
+				owners[k] = id
+			} else {
+				ownerSeqs[seq] = append(ownerSeqs[seq], k)
+			}
+			return nil
+		})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := t.readOwners(ctx, ownerSeqs, owners); err != nil {
 		return nil, nil, err
 	}
 	for _, k := range claim {
@@ -199,10 +217,61 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 	return have, owners, nil
 }
 
+// readOwners looks up the rows of ownerSeqs (the keys each owns) by seq, with their
+// memberships, and records the owners of their keys.
+func (t *storyTx) readOwners(ctx context.Context, ownerSeqs map[int64][]int64, owners map[int64]string) error {
+	t.owned, t.resolved = make(map[string]store.Candidate, len(ownerSeqs)), make(map[string]bool, len(ownerSeqs))
+	if len(ownerSeqs) == 0 {
+		return nil
+	}
+	seqs := make([]int64, 0, len(ownerSeqs))
+	for seq := range ownerSeqs {
+		seqs = append(seqs, seq)
+	}
+	list, err := jsonList(seqs)
+	if err != nil {
+		return err
+	}
+	return scanAll(ctx, t.tx, `SELECT a.seq, a.id, m.story_id, m.sketch FROM articles a LEFT JOIN story_members m ON m.seq = a.seq
+		WHERE a.seq IN (SELECT value FROM json_each(?))`, []any{list}, func(rs *sql.Rows) error {
+		var seq int64
+		var id string
+		var storyID sql.NullString
+		var sketch []byte
+		if err := rs.Scan(&seq, &id, &storyID, &sketch); err != nil {
+			return err
+		}
+		for _, k := range ownerSeqs[seq] {
+			owners[k] = id
+		}
+		t.resolved[id] = true
+		if !storyID.Valid {
+			return nil
+		}
+		c := store.Candidate{StoryID: storyID.String}
+		if err := c.Sketch.UnmarshalBinary(sketch); err != nil {
+			return fmt.Errorf("sketch of %s: %w", id, err)
+		}
+		t.owned[id] = c
+		return nil
+	})
+}
+
+// Candidates implements store.StoryTx. The memberships of owners Start read come from
+// Start's reads; other articles of ids are read here.
 func (t *storyTx) Candidates(ctx context.Context, ids, peerStories, exclude []string) (map[string]store.Candidate, map[string][]store.Peer, error) {
 	cands := make(map[string]store.Candidate, len(ids))
 	peers := make(map[string][]store.Peer, len(peerStories))
-	if len(ids) > 0 {
+	var unread []string
+	for _, id := range ids {
+		switch c, ok := t.owned[id]; {
+		case ok:
+			cands[id] = c
+		case !t.resolved[id]:
+			unread = append(unread, id)
+		}
+	}
+	if ids = unread; len(ids) > 0 {
 		list, err := jsonList(ids)
 		if err != nil {
 			return nil, nil, err
