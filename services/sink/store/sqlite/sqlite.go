@@ -73,7 +73,7 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*Store, error
 	if path == "" {
 		return nil, ErrBadPath
 	}
-	w, err := openDB(path, 1, fmt.Sprintf("cache_size(-%d)", writerCacheKiB), "temp_store(MEMORY)")
+	w, err := openDB(path, 1, fmt.Sprintf("cache_size(-%d)", writerCacheKiB), "temp_store(MEMORY)", "wal_autocheckpoint(10000)")
 	if err != nil {
 		return nil, err
 	}
