@@ -114,25 +114,28 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 	if len(claim) > 0 {
 		queueClaim(b, claim)
 		keys, _ := keyColumns(claim)
-		// A statement of its own: its snapshot is taken after the claim waited.
-		b.Queue(`SELECT hash, article_id FROM story_keys WHERE hash = ANY($1)`, keys).Query(func(rs pgx.Rows) error {
-			var k int64
-			var id string
-			_, err := pgx.ForEachRow(rs, []any{&k, &id}, func() error {
-				owners[k] = id
-				return nil
-			})
-			return err
-		})
-		b.Queue(`SELECT o.article_id, m.story_id, m.sketch
-			FROM (SELECT DISTINCT article_id FROM story_keys WHERE hash = ANY($1) AND article_id <> ALL($2)) AS o
-			LEFT JOIN story_members m ON m.article_id = o.article_id`, keys, ids).Query(func(rs pgx.Rows) error {
+		inBatch := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			inBatch[id] = true
+		}
+		// A statement of its own: its snapshot is taken after the claim waited. Its rows
+		// are the owner of every key, then (hash NULL) the memberships of the owners
+		// outside the batch.
+		b.Queue(`WITH k AS MATERIALIZED (SELECT hash, article_id FROM story_keys WHERE hash = ANY($1))
+			SELECT k.hash, k.article_id, NULL, NULL FROM k
+			UNION ALL
+			SELECT NULL, m.article_id, m.story_id, m.sketch FROM story_members m
+			WHERE m.article_id IN (SELECT article_id FROM k) AND m.article_id <> ALL($2)`, keys, ids).Query(func(rs pgx.Rows) error {
+			var k pgtype.Int8
 			var id string
 			var storyID pgtype.Text
 			var sketch []byte
-			_, err := pgx.ForEachRow(rs, []any{&id, &storyID, &sketch}, func() error {
-				t.resolved[id] = true
-				if !storyID.Valid {
+			_, err := pgx.ForEachRow(rs, []any{&k, &id, &storyID, &sketch}, func() error {
+				if k.Valid {
+					owners[k.Int64] = id
+					if !inBatch[id] {
+						t.resolved[id] = true
+					}
 					return nil
 				}
 				c := store.Candidate{StoryID: storyID.String}
