@@ -57,6 +57,8 @@ type Store struct {
 	db, w  *sql.DB
 	opts   store.Options
 	closed atomic.Bool
+	// recentKeys counts the rows of story_keys_recent, as the writer claims them.
+	recentKeys atomic.Int64
 }
 
 // writerCacheKiB is the page cache of the writing connection: 64 MiB, room for the
@@ -87,6 +89,12 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*Store, error
 		s.Close()
 		return nil, err
 	}
+	var recent int64
+	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM story_keys_recent`).Scan(&recent); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: counting recent story keys: %w", err)
+	}
+	s.recentKeys.Store(recent)
 	return s, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/encoding/json"
@@ -31,7 +32,7 @@ func (s *Store) assignStories(ctx context.Context, tx *sql.Tx, rows []*store.Row
 	if len(cur) == 0 {
 		return nil
 	}
-	st := &storyTx{tx: tx}
+	st := &storyTx{tx: tx, recent: &s.recentKeys}
 	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
 	if err != nil {
 		if ctx.Err() != nil || st.writing {
@@ -61,7 +62,17 @@ type storyTx struct {
 	resolved map[string]bool
 	// writing is set once Write has begun.
 	writing bool
+	// recent counts the keys claimed into story_keys_recent since its last merge.
+	recent *atomic.Int64
 }
+
+// recentKeysMax is how many keys story_keys_recent takes before Write moves them to
+// story_keys: some 70 pages. A transaction claims some 8 keys for each new article, at
+// random places in the key order: in the small table they change a few dozen pages
+// (written to the WAL at commit), where in story_keys each would change a page of its
+// own once the store holds some thousands of articles. The merge writes them in key
+// order, each page of story_keys at most once.
+const recentKeysMax = 1 << 14
 
 // insertChunk is the number of rows insertRows binds per statement.
 const insertChunk = 24
@@ -189,7 +200,8 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 		bySeq[seq] = id
 	}
 	ownerSeqs := make(map[int64][]int64) // keys by the row owning them, outside the batch
-	err = scanAll(ctx, t.tx, `SELECT hash, seq FROM story_keys WHERE hash IN (SELECT value FROM json_each(?))`,
+	err = scanAll(ctx, t.tx, `SELECT hash, seq FROM story_keys WHERE hash IN (SELECT value FROM json_each(?1))
+		UNION ALL SELECT hash, seq FROM story_keys_recent WHERE hash IN (SELECT value FROM json_each(?1))`,
 		[]any{list}, func(rs *sql.Rows) error {
 			var k, seq int64
 			if err := rs.Scan(&k, &seq); err != nil {
@@ -368,21 +380,18 @@ func (t *storyTx) Write(ctx context.Context, w store.StoryWrite) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM story_keys WHERE seq = ? AND hash IN (SELECT value FROM json_each(?))`,
-			seq, list); err != nil {
-			return err
+		for _, table := range []string{"story_keys", "story_keys_recent"} {
+			if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE seq = ? AND hash IN (SELECT value FROM json_each(?))`,
+				seq, list); err != nil {
+				return err
+			}
 		}
 	}
-	claim := append(t.claim, w.Handover...)
-	rows := make([][]any, len(claim))
-	for i, k := range claim {
-		rows[i] = []any{k.Key, t.seqs[k.ArticleID]}
-	}
-	if err := insertRows(ctx, t.tx, `INSERT INTO story_keys (hash, seq) VALUES `, 2, rows, ` ON CONFLICT (hash) DO NOTHING`); err != nil {
+	if err := t.claimKeys(ctx, w.Handover); err != nil {
 		return err
 	}
 	at := w.Now.UnixMicro()
-	rows = make([][]any, len(w.Members))
+	rows := make([][]any, len(w.Members))
 	for i, m := range w.Members {
 		r := m.Row
 		sk, err := r.Story.Sketch.MarshalBinary()
@@ -440,6 +449,38 @@ func (t *storyTx) Write(ctx context.Context, w store.StoryWrite) error {
 	}
 	_, err = t.tx.ExecContext(ctx, `DELETE FROM stories WHERE id IN (SELECT value FROM json_each(?))`, list)
 	return err
+}
+
+// claimKeys writes the claims Start kept and handover (keys no article owns once the
+// dropped keys are gone, unless another article owns them) to story_keys_recent, and
+// moves that table's keys to story_keys when it holds recentKeysMax or more.
+func (t *storyTx) claimKeys(ctx context.Context, handover []store.KeyOwner) error {
+	rows := make([][]any, len(t.claim))
+	for i, k := range t.claim {
+		rows[i] = []any{k.Key, t.seqs[k.ArticleID]}
+	}
+	if err := insertRows(ctx, t.tx, `INSERT INTO story_keys_recent (hash, seq) VALUES `, 2, rows, ` ON CONFLICT (hash) DO NOTHING`); err != nil {
+		return err
+	}
+	for _, k := range handover {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO story_keys_recent (hash, seq) SELECT ?1, ?2
+			WHERE NOT EXISTS (SELECT 1 FROM story_keys WHERE hash = ?1) ON CONFLICT (hash) DO NOTHING`,
+			k.Key, t.seqs[k.ArticleID]); err != nil {
+			return err
+		}
+	}
+	if t.recent.Add(int64(len(t.claim)+len(handover))) < recentKeysMax {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO story_keys (hash, seq) SELECT hash, seq FROM story_keys_recent
+		WHERE true ON CONFLICT (hash) DO NOTHING`); err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM story_keys_recent`); err != nil {
+		return err
+	}
+	t.recent.Store(0)
+	return nil
 }
 
 // Story implements store.StoryReader.
