@@ -35,7 +35,7 @@ func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row,
 	if len(cur) == 0 {
 		return nil
 	}
-	st := &storyTx{tx: tx}
+	st := &storyTx{tx: tx, rows: cur}
 	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
 	if err == nil && !st.released {
 		_, err = tx.Exec(ctx, `RELEASE SAVEPOINT stories`)
@@ -55,10 +55,23 @@ func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row,
 }
 
 // storyTx implements store.StoryTx on the put's transaction, each call one round trip.
+// Start also reads what Candidates asks for in the usual case, so that Candidates
+// needs no round trip of its own: the memberships of the keys' owners outside the
+// batch, and the stored copies of the stories that the batch's articles with a new
+// body had, but those articles.
 type storyTx struct {
 	tx pgx.Tx
+	// rows are the batch's current rows, one per article.
+	rows []*store.Row
 	// saved is set once the savepoint is set, released once Write released it.
 	saved, released bool
+	// owned are the memberships Start read of the key owners outside the batch;
+	// resolved lists every owner it looked up, with or without a membership.
+	owned    map[string]store.Candidate
+	resolved map[string]bool
+	// peers are the stored copies Start read of the stories of peersOf, by story.
+	peers   map[string][]store.Peer
+	peersOf map[string]bool
 }
 
 func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwner) (map[string]store.Membership, map[int64]string, error) {
@@ -97,24 +110,83 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 		})
 		return err
 	})
+	t.owned, t.resolved = make(map[string]store.Candidate), make(map[string]bool)
 	if len(claim) > 0 {
 		queueClaim(b, claim)
 		keys, _ := keyColumns(claim)
-		// A statement of its own: its snapshot is taken after the claim waited.
-		b.Queue(`SELECT hash, article_id FROM story_keys WHERE hash = ANY($1)`, keys).Query(func(rs pgx.Rows) error {
-			var k int64
+		inBatch := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			inBatch[id] = true
+		}
+		// A statement of its own: its snapshot is taken after the claim waited. Its rows
+		// are the owner of every key, then (hash NULL) the memberships of the owners
+		// outside the batch.
+		b.Queue(`WITH k AS MATERIALIZED (SELECT hash, article_id FROM story_keys WHERE hash = ANY($1))
+			SELECT k.hash, k.article_id, NULL, NULL FROM k
+			UNION ALL
+			SELECT NULL, m.article_id, m.story_id, m.sketch FROM story_members m
+			WHERE m.article_id IN (SELECT article_id FROM k) AND m.article_id <> ALL($2)`, keys, ids).Query(func(rs pgx.Rows) error {
+			var k pgtype.Int8
 			var id string
-			_, err := pgx.ForEachRow(rs, []any{&k, &id}, func() error {
-				owners[k] = id
+			var storyID pgtype.Text
+			var sketch []byte
+			_, err := pgx.ForEachRow(rs, []any{&k, &id, &storyID, &sketch}, func() error {
+				if k.Valid {
+					owners[k.Int64] = id
+					if !inBatch[id] {
+						t.resolved[id] = true
+					}
+					return nil
+				}
+				c := store.Candidate{StoryID: storyID.String}
+				if err := c.Sketch.UnmarshalBinary(sketch); err != nil {
+					return fmt.Errorf("sketch of %s: %w", id, err)
+				}
+				t.owned[id] = c
 				return nil
 			})
 			return err
 		})
 	}
+	t.queuePeers(b)
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, nil, err
 	}
+	t.peersOf = make(map[string]bool)
+	for _, r := range t.rows {
+		if m, ok := have[r.ID]; ok && m.ContentHash != r.ContentHash {
+			t.peersOf[m.StoryID] = true
+		}
+	}
 	return have, owners, nil
+}
+
+// queuePeers queues the read of the stored copies of the stories that the batch's
+// articles with a new body had, but those articles: the peers AssignStories asks
+// Candidates for.
+func (t *storyTx) queuePeers(b *pgx.Batch) {
+	ids, hashes := make([]string, len(t.rows)), make([]string, len(t.rows))
+	for i, r := range t.rows {
+		ids[i], hashes[i] = r.ID, r.ContentHash
+	}
+	t.peers = make(map[string][]store.Peer)
+	b.Queue(`SELECT p.article_id, p.story_id, p.sketch, p.keys FROM story_members p
+		WHERE p.story_id IN (SELECT m.story_id FROM story_members m
+				JOIN unnest($1::text[], $2::text[]) AS u (id, hash) ON m.article_id = u.id AND m.content_hash <> u.hash)
+			AND NOT EXISTS (SELECT FROM unnest($1::text[], $2::text[]) AS u (id, hash)
+				WHERE u.id = p.article_id AND u.hash <> p.content_hash)`, ids, hashes).Query(func(rs pgx.Rows) error {
+		var p store.Peer
+		var sketch []byte
+		_, err := pgx.ForEachRow(rs, []any{&p.ArticleID, &p.StoryID, &sketch, &p.Keys}, func() error {
+			if err := p.Sketch.UnmarshalBinary(sketch); err != nil {
+				return fmt.Errorf("sketch of %s: %w", p.ArticleID, err)
+			}
+			t.peers[p.StoryID] = append(t.peers[p.StoryID], p)
+			p = store.Peer{}
+			return nil
+		})
+		return err
+	})
 }
 
 // queueClaim queues the claim of keys, in their order: writers claiming shared keys
@@ -134,9 +206,29 @@ func keyColumns(ko []store.KeyOwner) ([]int64, []string) {
 	return keys, ids
 }
 
+// Candidates implements store.StoryTx. What Start read is returned from its reads;
+// the rest (none, unless AssignStories asks for more than Start foresaw) is read here.
 func (t *storyTx) Candidates(ctx context.Context, ids, peerStories, exclude []string) (map[string]store.Candidate, map[string][]store.Peer, error) {
 	cands := make(map[string]store.Candidate, len(ids))
 	peers := make(map[string][]store.Peer, len(peerStories))
+	var unread, unreadStories []string
+	for _, id := range ids {
+		switch c, ok := t.owned[id]; {
+		case ok:
+			cands[id] = c
+		case !t.resolved[id]:
+			unread = append(unread, id)
+		}
+	}
+	for _, sid := range peerStories {
+		switch {
+		case !t.peersOf[sid]:
+			unreadStories = append(unreadStories, sid)
+		case len(t.peers[sid]) > 0:
+			peers[sid] = t.peers[sid]
+		}
+	}
+	ids, peerStories = unread, unreadStories
 	b := &pgx.Batch{}
 	if len(ids) > 0 {
 		b.Queue(`SELECT article_id, story_id, sketch FROM story_members WHERE article_id = ANY($1)`, ids).Query(func(rs pgx.Rows) error {

@@ -7,6 +7,14 @@
 // processes, can share one file: they serialise, and a version is never lost or
 // numbered twice.
 //
+// A store writes through one connection of its own, with a page cache of
+// writerCacheKiB, and reads through a pool of others. The writer's cache stays warm
+// from one transaction to the next (a connection drops its cache when another one
+// wrote the file since its last transaction, which a pool of writers does nearly every
+// time), so the index pages a put looks up and changes (the story keys above all) are
+// seldom read from the file again; its temporary files (statement journals) are kept
+// in memory.
+//
 // Text search: FTS5 over the current title and body, with the Porter stemmer (English
 // only) after Unicode folding (diacritics removed), whatever the article's language.
 // Words with a non-ASCII letter, and all words under a language filter other than
@@ -45,10 +53,18 @@ var ErrBadPath = errors.New("sqlite: empty database path")
 
 // Store is a store.Store on one SQLite file. It is safe for concurrent use.
 type Store struct {
-	db     *sql.DB
+	// db reads; w, one connection, writes.
+	db, w  *sql.DB
 	opts   store.Options
 	closed atomic.Bool
+	// recentKeys counts the rows of story_keys_recent, as the writer claims them.
+	recentKeys atomic.Int64
 }
+
+// writerCacheKiB is the page cache of the writing connection: 64 MiB, room for the
+// story keys and the indexes a put touches in a store of some 100,000 articles. It is
+// filled only as pages are read.
+const writerCacheKiB = 64 << 10
 
 var _ store.Store = (*Store)(nil)
 
@@ -59,8 +75,34 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*Store, error
 	if path == "" {
 		return nil, ErrBadPath
 	}
+	w, err := openDB(path, 1, fmt.Sprintf("cache_size(-%d)", writerCacheKiB), "temp_store(MEMORY)", "wal_autocheckpoint(10000)")
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(path, 8)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	s := &Store{db: db, w: w, opts: store.NewOptions(opts...)}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	var recent int64
+	if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM story_keys_recent`).Scan(&recent); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: counting recent story keys: %w", err)
+	}
+	s.recentKeys.Store(recent)
+	return s, nil
+}
+
+// openDB opens a pool of at most conns connections to the file at path, each set up
+// with the store's pragmas and then extra.
+func openDB(path string, conns int, extra ...string) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+	for _, p := range append([]string{"busy_timeout(30000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"}, extra...) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -70,14 +112,9 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: opening %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	s := &Store{db: db, opts: store.NewOptions(opts...)}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	return db, nil
 }
 
 // migrate applies the migrations newer than the database's user_version, each in its
@@ -110,7 +147,7 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -540,5 +577,5 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	return s.db.Close()
+	return errors.Join(s.w.Close(), s.db.Close())
 }

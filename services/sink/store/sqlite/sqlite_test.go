@@ -72,7 +72,7 @@ func TestCJKMigration(t *testing.T) {
 	defer db.Close()
 	// A database of migration 1 had neither the CJK table nor the later stories tables.
 	for _, q := range []string{`DROP TABLE articles_cjk`, `DROP TABLE stories`, `DROP TABLE story_members`,
-		`DROP TABLE story_keys`, `PRAGMA user_version = 1`} {
+		`DROP TABLE story_keys`, `DROP TABLE story_keys_recent`, `PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -143,4 +143,67 @@ func TestStories(t *testing.T) {
 			},
 		}
 	})
+}
+
+// TestRecentKeysMerge stores enough articles for story_keys_recent to be merged into
+// story_keys, then copies of the first articles (their keys merged), of
+// articles in between, and of the last ones (their keys still recent): each copy joins
+// its original's story, by a key found in either table, and no key is in both.
+func TestRecentKeysMerge(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "articles.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const n = 3000 // some 24,000 keys: a merge and more
+	var originals []*schema.Article
+	w := storetest.NewStoryWorkload(7)
+	for len(originals) < n {
+		batch := w.Next(250)
+		if _, err := s.PutBatch(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		originals = append(originals, batch...)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var merged, recent, both int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM story_keys), (SELECT count(*) FROM story_keys_recent),
+		(SELECT count(*) FROM story_keys k JOIN story_keys_recent r ON r.hash = k.hash)`).Scan(&merged, &recent, &both); err != nil {
+		t.Fatal(err)
+	}
+	if merged == 0 || recent == 0 || recent >= 1<<14 || both != 0 {
+		t.Fatalf("story_keys %d rows, story_keys_recent %d, %d in both; want a merge done and some recent keys, none in both",
+			merged, recent, both)
+	}
+	last := make(map[string]int) // an article's last version in the workload is its current one
+	for i, a := range originals {
+		last[a.ID] = i
+	}
+	var current []int
+	for i, a := range originals {
+		if last[a.ID] == i {
+			current = append(current, i)
+		}
+	}
+	for _, i := range []int{current[0], current[1], current[len(current)/2], current[len(current)-2], current[len(current)-1]} {
+		orig := originals[i]
+		cp := storetest.NewArticle("https://mirror.example/"+orig.ID, "Copied", orig.BodyText, storetest.Base)
+		res, err := s.Put(ctx, cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := s.Put(ctx, orig) // the same content again: its story as assigned
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Story == nil || first.Story == nil || res.Story.ID != first.Story.ID || res.Story.Created {
+			t.Errorf("copy of article %d: story %+v, original's %+v; want the original's", i, res.Story, first.Story)
+		}
+	}
 }

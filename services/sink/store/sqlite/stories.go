@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/encoding/json"
@@ -31,7 +32,7 @@ func (s *Store) assignStories(ctx context.Context, tx *sql.Tx, rows []*store.Row
 	if len(cur) == 0 {
 		return nil
 	}
-	st := &storyTx{tx: tx}
+	st := &storyTx{tx: tx, recent: &s.recentKeys}
 	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
 	if err != nil {
 		if ctx.Err() != nil || st.writing {
@@ -54,9 +55,24 @@ type storyTx struct {
 	claim []store.KeyOwner
 	// seqs maps the articles of the batch and the peers read to their rows.
 	seqs map[string]int64
+	// owned are the stored memberships of the key owners outside the batch, read by
+	// Start for Candidates; resolved lists every owner Start looked up, with or
+	// without a membership.
+	owned    map[string]store.Candidate
+	resolved map[string]bool
 	// writing is set once Write has begun.
 	writing bool
+	// recent counts the keys claimed into story_keys_recent since its last merge.
+	recent *atomic.Int64
 }
+
+// recentKeysMax is how many keys story_keys_recent takes before Write moves them to
+// story_keys: some 70 pages. A transaction claims some 8 keys for each new article, at
+// random places in the key order: in the small table they change a few dozen pages
+// (written to the WAL at commit), where in story_keys each would change a page of its
+// own once the store holds some thousands of articles. The merge writes them in key
+// order, each page of story_keys at most once.
+const recentKeysMax = 1 << 14
 
 // insertChunk is the number of rows insertRows binds per statement.
 const insertChunk = 24
@@ -120,7 +136,9 @@ func scanAll(ctx context.Context, tx *sql.Tx, query string, args []any, fn func(
 
 // Start implements store.StoryTx: it reads the memberships and the owners of the
 // keys of claim, and keeps the claims of the keys no article owns for Write; the first
-// claimant in claim's order owns a key.
+// claimant in claim's order owns a key. The owners are read by row: the articles
+// outside the batch that own keys are looked up once each, with their memberships,
+// which Candidates then returns without reading them again.
 func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwner) (map[string]store.Membership, map[int64]string, error) {
 	have := make(map[string]store.Membership, len(ids))
 	t.seqs = make(map[string]int64, len(ids))
@@ -177,17 +195,29 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 	if list, err = jsonList(keys); err != nil {
 		return nil, nil, err
 	}
-	err = scanAll(ctx, t.tx, `SELECT k.hash, a.id FROM story_keys k JOIN articles a ON a.seq = k.seq
-		WHERE k.hash IN (SELECT value FROM json_each(?))`, []any{list}, func(rs *sql.Rows) error {
-		var k int64
-		var id string
-		if err := rs.Scan(&k, &id); err != nil {
-			return err
-		}
-		owners[k] = id
-		return nil
-	})
+	bySeq := make(map[int64]string, len(t.seqs))
+	for id, seq := range t.seqs {
+		bySeq[seq] = id
+	}
+	ownerSeqs := make(map[int64][]int64) // keys by the row owning them, outside the batch
+	err = scanAll(ctx, t.tx, `SELECT hash, seq FROM story_keys WHERE hash IN (SELECT value FROM json_each(?1))
+		UNION ALL SELECT hash, seq FROM story_keys_recent WHERE hash IN (SELECT value FROM json_each(?1))`,
+		[]any{list}, func(rs *sql.Rows) error {
+			var k, seq int64
+			if err := rs.Scan(&k, &seq); err != nil {
+				return err
+			}
+			if id, ok := bySeq[seq]; ok {
+				owners[k] = id
+			} else {
+				ownerSeqs[seq] = append(ownerSeqs[seq], k)
+			}
+			return nil
+		})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := t.readOwners(ctx, ownerSeqs, owners); err != nil {
 		return nil, nil, err
 	}
 	for _, k := range claim {
@@ -199,10 +229,61 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 	return have, owners, nil
 }
 
+// readOwners looks up the rows of ownerSeqs (the keys each owns) by seq, with their
+// memberships, and records the owners of their keys.
+func (t *storyTx) readOwners(ctx context.Context, ownerSeqs map[int64][]int64, owners map[int64]string) error {
+	t.owned, t.resolved = make(map[string]store.Candidate, len(ownerSeqs)), make(map[string]bool, len(ownerSeqs))
+	if len(ownerSeqs) == 0 {
+		return nil
+	}
+	seqs := make([]int64, 0, len(ownerSeqs))
+	for seq := range ownerSeqs {
+		seqs = append(seqs, seq)
+	}
+	list, err := jsonList(seqs)
+	if err != nil {
+		return err
+	}
+	return scanAll(ctx, t.tx, `SELECT a.seq, a.id, m.story_id, m.sketch FROM articles a LEFT JOIN story_members m ON m.seq = a.seq
+		WHERE a.seq IN (SELECT value FROM json_each(?))`, []any{list}, func(rs *sql.Rows) error {
+		var seq int64
+		var id string
+		var storyID sql.NullString
+		var sketch []byte
+		if err := rs.Scan(&seq, &id, &storyID, &sketch); err != nil {
+			return err
+		}
+		for _, k := range ownerSeqs[seq] {
+			owners[k] = id
+		}
+		t.resolved[id] = true
+		if !storyID.Valid {
+			return nil
+		}
+		c := store.Candidate{StoryID: storyID.String}
+		if err := c.Sketch.UnmarshalBinary(sketch); err != nil {
+			return fmt.Errorf("sketch of %s: %w", id, err)
+		}
+		t.owned[id] = c
+		return nil
+	})
+}
+
+// Candidates implements store.StoryTx. The memberships of owners Start read come from
+// Start's reads; other articles of ids are read here.
 func (t *storyTx) Candidates(ctx context.Context, ids, peerStories, exclude []string) (map[string]store.Candidate, map[string][]store.Peer, error) {
 	cands := make(map[string]store.Candidate, len(ids))
 	peers := make(map[string][]store.Peer, len(peerStories))
-	if len(ids) > 0 {
+	var unread []string
+	for _, id := range ids {
+		switch c, ok := t.owned[id]; {
+		case ok:
+			cands[id] = c
+		case !t.resolved[id]:
+			unread = append(unread, id)
+		}
+	}
+	if ids = unread; len(ids) > 0 {
 		list, err := jsonList(ids)
 		if err != nil {
 			return nil, nil, err
@@ -299,21 +380,18 @@ func (t *storyTx) Write(ctx context.Context, w store.StoryWrite) error {
 		if err != nil {
 			return err
 		}
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM story_keys WHERE seq = ? AND hash IN (SELECT value FROM json_each(?))`,
-			seq, list); err != nil {
-			return err
+		for _, table := range []string{"story_keys", "story_keys_recent"} {
+			if _, err := t.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE seq = ? AND hash IN (SELECT value FROM json_each(?))`,
+				seq, list); err != nil {
+				return err
+			}
 		}
 	}
-	claim := append(t.claim, w.Handover...)
-	rows := make([][]any, len(claim))
-	for i, k := range claim {
-		rows[i] = []any{k.Key, t.seqs[k.ArticleID]}
-	}
-	if err := insertRows(ctx, t.tx, `INSERT INTO story_keys (hash, seq) VALUES `, 2, rows, ` ON CONFLICT (hash) DO NOTHING`); err != nil {
+	if err := t.claimKeys(ctx, w.Handover); err != nil {
 		return err
 	}
 	at := w.Now.UnixMicro()
-	rows = make([][]any, len(w.Members))
+	rows := make([][]any, len(w.Members))
 	for i, m := range w.Members {
 		r := m.Row
 		sk, err := r.Story.Sketch.MarshalBinary()
@@ -371,6 +449,38 @@ func (t *storyTx) Write(ctx context.Context, w store.StoryWrite) error {
 	}
 	_, err = t.tx.ExecContext(ctx, `DELETE FROM stories WHERE id IN (SELECT value FROM json_each(?))`, list)
 	return err
+}
+
+// claimKeys writes the claims Start kept and handover (keys no article owns once the
+// dropped keys are gone, unless another article owns them) to story_keys_recent, and
+// moves that table's keys to story_keys when it holds recentKeysMax or more.
+func (t *storyTx) claimKeys(ctx context.Context, handover []store.KeyOwner) error {
+	rows := make([][]any, len(t.claim))
+	for i, k := range t.claim {
+		rows[i] = []any{k.Key, t.seqs[k.ArticleID]}
+	}
+	if err := insertRows(ctx, t.tx, `INSERT INTO story_keys_recent (hash, seq) VALUES `, 2, rows, ` ON CONFLICT (hash) DO NOTHING`); err != nil {
+		return err
+	}
+	for _, k := range handover {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO story_keys_recent (hash, seq) SELECT ?1, ?2
+			WHERE NOT EXISTS (SELECT 1 FROM story_keys WHERE hash = ?1) ON CONFLICT (hash) DO NOTHING`,
+			k.Key, t.seqs[k.ArticleID]); err != nil {
+			return err
+		}
+	}
+	if t.recent.Add(int64(len(t.claim)+len(handover))) < recentKeysMax {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO story_keys (hash, seq) SELECT hash, seq FROM story_keys_recent
+		WHERE true ON CONFLICT (hash) DO NOTHING`); err != nil {
+		return err
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM story_keys_recent`); err != nil {
+		return err
+	}
+	t.recent.Store(0)
+	return nil
 }
 
 // Story implements store.StoryReader.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,7 +111,9 @@ func StoredSizes(b *testing.B) []int {
 // the other, so that both see the same load on a shared machine. It reports both
 // rates, their ratio (stories/plain: the throughput kept with stories) and the time per
 // article with stories, which must not grow with the number stored. Run it with
-// -benchtime Nx (N iterations): the stores are filled once per size.
+// -benchtime Nx (N iterations): the stores are filled once per size. In a CPU profile
+// the timed puts carry the label store=plain or store=stories (pprof -tagfocus), the
+// batcher's writers included.
 func BenchStories(b *testing.B, open func(b *testing.B, stories bool) store.Store, stored []int) {
 	for _, n := range stored {
 		b.Run(fmt.Sprintf("stored=%d", n), func(b *testing.B) {
@@ -131,9 +134,9 @@ func BenchStories(b *testing.B, open func(b *testing.B, stories bool) store.Stor
 			for b.Loop() {
 				chunk := w.Next(BenchChunk)
 				t0 := time.Now()
-				putThroughBatcher(b, plain, chunk)
+				pprof.Do(ctx, pprof.Labels("store", "plain"), func(context.Context) { putThroughBatcher(b, plain, chunk) })
 				t1 := time.Now()
-				putThroughBatcher(b, stories, chunk)
+				pprof.Do(ctx, pprof.Labels("store", "stories"), func(context.Context) { putThroughBatcher(b, stories, chunk) })
 				plainTime, storiesTime = plainTime+t1.Sub(t0), storiesTime+time.Since(t1)
 				articles += len(chunk)
 			}
