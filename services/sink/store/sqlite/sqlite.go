@@ -57,8 +57,10 @@ type Store struct {
 	db, w  *sql.DB
 	opts   store.Options
 	closed atomic.Bool
-	// recentKeys counts the rows of story_keys_recent, as the writer claims them.
+	// recentKeys counts the rows of story_keys_recent, as the writer claims them;
+	// recentMax is how many it holds before they are merged (recentKeysMax).
 	recentKeys atomic.Int64
+	recentMax  int64
 }
 
 // writerCacheKiB is the page cache of the writing connection: 64 MiB, room for the
@@ -84,7 +86,7 @@ func Open(ctx context.Context, path string, opts ...store.Option) (*Store, error
 		w.Close()
 		return nil, err
 	}
-	s := &Store{db: db, w: w, opts: store.NewOptions(opts...)}
+	s := &Store{db: db, w: w, opts: store.NewOptions(opts...), recentMax: recentKeysMax}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

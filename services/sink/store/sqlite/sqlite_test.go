@@ -157,11 +157,13 @@ func TestRecentKeysMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	const n = 3000 // some 24,000 keys: a merge and more
+	const recentMax = 1024
+	s.SetRecentKeysMax(recentMax)
+	const n = 300 // some 2,400 keys: two merges and more
 	var originals []*schema.Article
 	w := storetest.NewStoryWorkload(7)
 	for len(originals) < n {
-		batch := w.Next(250)
+		batch := w.Next(25)
 		if _, err := s.PutBatch(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +179,7 @@ func TestRecentKeysMerge(t *testing.T) {
 		(SELECT count(*) FROM story_keys k JOIN story_keys_recent r ON r.hash = k.hash)`).Scan(&merged, &recent, &both); err != nil {
 		t.Fatal(err)
 	}
-	if merged == 0 || recent == 0 || recent >= 1<<14 || both != 0 {
+	if merged == 0 || recent == 0 || recent >= recentMax || both != 0 {
 		t.Fatalf("story_keys %d rows, story_keys_recent %d, %d in both; want a merge done and some recent keys, none in both",
 			merged, recent, both)
 	}

@@ -32,7 +32,7 @@ func (s *Store) assignStories(ctx context.Context, tx *sql.Tx, rows []*store.Row
 	if len(cur) == 0 {
 		return nil
 	}
-	st := &storyTx{tx: tx, recent: &s.recentKeys}
+	st := &storyTx{tx: tx, recent: &s.recentKeys, recentMax: s.recentMax}
 	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
 	if err != nil {
 		if ctx.Err() != nil || st.writing {
@@ -62,8 +62,10 @@ type storyTx struct {
 	resolved map[string]bool
 	// writing is set once Write has begun.
 	writing bool
-	// recent counts the keys claimed into story_keys_recent since its last merge.
-	recent *atomic.Int64
+	// recent counts the keys claimed into story_keys_recent since its last merge,
+	// recentMax is the count that merges them.
+	recent    *atomic.Int64
+	recentMax int64
 }
 
 // recentKeysMax is how many keys story_keys_recent takes before Write moves them to
@@ -469,7 +471,7 @@ func (t *storyTx) claimKeys(ctx context.Context, handover []store.KeyOwner) erro
 			return err
 		}
 	}
-	if t.recent.Add(int64(len(t.claim)+len(handover))) < recentKeysMax {
+	if t.recent.Add(int64(len(t.claim)+len(handover))) < t.recentMax {
 		return nil
 	}
 	if _, err := t.tx.ExecContext(ctx, `INSERT INTO story_keys (hash, seq) SELECT hash, seq FROM story_keys_recent
