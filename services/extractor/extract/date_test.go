@@ -270,3 +270,11 @@ func TestDatesPrecision(t *testing.T) {
 		t.Errorf("no date: published %v %q, modified %v %q", a.PublishedAt, a.PublishedPrecision, a.ModifiedAt, a.ModifiedPrecision)
 	}
 }
+
+func TestLongestDigitRun(t *testing.T) {
+	for s, want := range map[string]int{"": 0, "no digits": 0, "a1b2": 1, "11/13/19": 2, "4. 2. 2022": 4, "123456": 4, "x 999 y": 3} {
+		if got := longestDigitRun(s); got != want {
+			t.Errorf("longestDigitRun(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

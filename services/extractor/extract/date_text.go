@@ -62,6 +62,10 @@ type textDate struct {
 // the first number exceeds 12.
 func (l *lexicon) parseTextDate(s string, dayFirst bool) (textDate, bool) {
 	var d textDate
+	year := longestDigitRun(s)
+	if year < 2 {
+		return d, false // every form has a year of two or four digits
+	}
 	start, end := -1, -1
 	try := func(idx []int, y, dd int, mo time.Month) {
 		if idx == nil || (start >= 0 && idx[0] >= start) {
@@ -73,18 +77,20 @@ func (l *lexicon) parseTextDate(s string, dayFirst bool) (textDate, bool) {
 		d = textDate{year: y, month: mo, day: dd}
 		start, end = idx[0], idx[1]
 	}
-	if m := reMonthDayYear.FindStringSubmatchIndex(s); m != nil {
-		if mo, ok := l.months[strings.ToLower(s[m[2]:m[3]])]; ok {
-			try(m, atoi(s[m[6]:m[7]]), atoi(s[m[4]:m[5]]), mo)
+	if year >= 4 { // the forms with a four-digit year
+		if m := reMonthDayYear.FindStringSubmatchIndex(s); m != nil {
+			if mo, ok := l.months[strings.ToLower(s[m[2]:m[3]])]; ok {
+				try(m, atoi(s[m[6]:m[7]]), atoi(s[m[4]:m[5]]), mo)
+			}
 		}
-	}
-	if m := reDayMonthYear.FindStringSubmatchIndex(s); m != nil {
-		if mo, ok := l.months[strings.ToLower(s[m[4]:m[5]])]; ok {
-			try(m, atoi(s[m[6]:m[7]]), atoi(s[m[2]:m[3]]), mo)
+		if m := reDayMonthYear.FindStringSubmatchIndex(s); m != nil {
+			if mo, ok := l.months[strings.ToLower(s[m[4]:m[5]])]; ok {
+				try(m, atoi(s[m[6]:m[7]]), atoi(s[m[2]:m[3]]), mo)
+			}
 		}
-	}
-	if m := reYearMonthDay.FindStringSubmatchIndex(s); m != nil {
-		try(m, atoi(s[m[2]:m[3]]), atoi(s[m[6]:m[7]]), time.Month(atoi(s[m[4]:m[5]])))
+		if m := reYearMonthDay.FindStringSubmatchIndex(s); m != nil {
+			try(m, atoi(s[m[2]:m[3]]), atoi(s[m[6]:m[7]]), time.Month(atoi(s[m[4]:m[5]])))
+		}
 	}
 	if m := reDayMonthNum.FindStringSubmatchIndex(s); m != nil {
 		a, b := atoi(s[m[2]:m[3]]), atoi(s[m[6]:m[7]])
@@ -100,8 +106,10 @@ func (l *lexicon) parseTextDate(s string, dayFirst bool) (textDate, bool) {
 		}
 		try(m, y, day, time.Month(mo))
 	}
-	if m := reDayMonthDots.FindStringSubmatchIndex(s); m != nil {
-		try(m, atoi(s[m[6]:m[7]]), atoi(s[m[2]:m[3]]), time.Month(atoi(s[m[4]:m[5]])))
+	if year >= 4 {
+		if m := reDayMonthDots.FindStringSubmatchIndex(s); m != nil {
+			try(m, atoi(s[m[6]:m[7]]), atoi(s[m[2]:m[3]]), time.Month(atoi(s[m[4]:m[5]])))
+		}
 	}
 	if start < 0 {
 		return d, false
@@ -224,4 +232,19 @@ func atoi(s string) int {
 		return -1
 	}
 	return n
+}
+
+// longestDigitRun returns the length of the longest run of ASCII digits in s, at
+// most 4 (enough to tell whether a year can be there).
+func longestDigitRun(s string) int {
+	best, run := 0, 0
+	for i := 0; i < len(s) && best < 4; i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			run++
+			best = max(best, run)
+		} else {
+			run = 0
+		}
+	}
+	return best
 }
