@@ -36,10 +36,11 @@ func Newsjet() System { return NewsjetWith("newsjet", nil) }
 func NewsjetWith(name string, par *extract.Params) System { return newsjetWith(name, nil, par) }
 
 // newsjetWith is Newsjet named name, cleaning with cpar and extracting with par
-// (nil: the defaults).
+// (nil: the defaults). A page's bytes are never changed: they are handed over to
+// clean, as the cleaner service hands over each message's.
 func newsjetWith(name string, cpar *clean.Params, par *extract.Params) System {
 	return System{Name: name, Extract: func(p *Page) (string, *schema.Article, error) {
-		cp, err := clean.Clean(p.Raw, clean.Options{URL: p.URL, Params: cpar})
+		cp, err := clean.Clean(p.Raw, clean.Options{URL: p.URL, Params: cpar, HandOver: true})
 		if err != nil {
 			return "", nil, err
 		}

@@ -119,10 +119,11 @@ func Handler(version string, js jetstream.ObjectStoreManager, maxPayload int64) 
 // cleaned page: id CleanedPageID(raw.ID, version), URL the page's final URL, lineage
 // and FetchedAt from the raw page, CleanedAt now in UTC. A page clean rejects (and any
 // other clean error: the same bytes always fail the same way) gives a permanent error
-// with reason schema.ReasonUnprocessable, wrapping clean's sentinel.
+// with reason schema.ReasonUnprocessable, wrapping clean's sentinel. body is handed
+// over to clean (clean.Options.HandOver): the caller must not change it afterwards.
 func CleanPage(raw *schema.RawPage, body []byte, version string, now time.Time) (*schema.CleanedPage, error) {
 	url := raw.PageURL()
-	page, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType})
+	page, err := clean.Clean(body, clean.Options{URL: url, ContentType: raw.ContentType, HandOver: true})
 	if err != nil {
 		return nil, stage.Permanent(schema.ReasonUnprocessable, fmt.Errorf("cleaning raw page %s: %w", raw.ID, err))
 	}

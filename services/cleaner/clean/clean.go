@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/net/html"
 
@@ -42,6 +43,10 @@ type Options struct {
 	ContentType string // HTTP Content-Type header if known (may carry charset=)
 	// Params are the thresholds to clean with; nil means DefaultParams.
 	Params *Params
+	// HandOver says the caller hands raw over: Clean then parses it where it lies,
+	// without copying it, and the strings of the result may share its memory, so
+	// raw must not be changed afterwards. Without it Clean works on a copy.
+	HandOver bool
 }
 
 // Clean decodes raw (charset from a byte-order mark, opts.ContentType, a <meta>
@@ -69,15 +74,16 @@ func Clean(raw []byte, opts Options) (*schema.CleanedPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	owned := opts.HandOver || cs != "utf-8" // decode transcoded into a buffer of its own
 	plain := isPlainText(text, opts.ContentType)
 	if plain {
-		text = textToHTML(text)
+		text, owned = textToHTML(text), true
 	}
 	par := opts.Params
 	if par == nil {
 		par = &defaultParams
 	}
-	doc := htmlparse.Document(string(text))
+	doc := htmlparse.Document(documentString(text, owned))
 	meta := collectMeta(doc, par)
 	meta.head.Lang = htmlLang(doc)
 	var content content
@@ -95,6 +101,15 @@ func Clean(raw []byte, opts Options) (*schema.CleanedPage, error) {
 	}
 	validUTF8(page)
 	return page, nil
+}
+
+// documentString returns text as a string: text itself when the cleaner owns it
+// (nothing changes it afterwards), else a copy.
+func documentString(text []byte, owned bool) string {
+	if owned && len(text) > 0 {
+		return unsafe.String(unsafe.SliceData(text), len(text))
+	}
+	return string(text)
 }
 
 // plainContent returns the content of a document made by textToHTML: all of it.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -380,4 +381,30 @@ func FuzzClean(f *testing.F) {
 			t.Fatalf("round trip changed the page: %s", data)
 		}
 	})
+}
+
+// TestCleanHandOver: a page handed over gives the same result as one copied, and a
+// page not handed over may be changed afterwards without changing the result.
+func TestCleanHandOver(t *testing.T) {
+	page := `<html lang="en"><head><title>Harbour wall approved</title><meta name="author" content="Ann Reporter"></head>` +
+		`<body><article><h1>Harbour wall approved</h1><p>` + strings.Repeat("The council approved the new harbour wall on Tuesday. ", 6) + `</p></article></body></html>`
+	copied := []byte(page)
+	want, err := Clean(copied, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Clean([]byte(page), Options{HandOver: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("handed over: %+v\ncopied: %+v", got, want)
+	}
+	title, content := want.Head.Title, want.Content
+	for i := range copied {
+		copied[i] = 'x'
+	}
+	if want.Head.Title != title || want.Content != content || title != "Harbour wall approved" {
+		t.Errorf("changing raw after Clean changed the result: title %q, content %q", want.Head.Title, want.Content)
+	}
 }

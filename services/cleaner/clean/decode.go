@@ -25,6 +25,8 @@ const metaScan = 64 << 10
 // single-byte or multi-byte legacy charset is overridden by UTF-8 when the page holds
 // non-ASCII bytes that are all valid UTF-8: pages re-saved as UTF-8 often keep their
 // old declaration, and legacy-encoded text is practically never valid UTF-8.
+// The text is raw itself (or raw without its byte-order mark) when the charset is
+// utf-8, else a buffer of its own.
 func decode(raw []byte, contentType string) ([]byte, string, string, error) {
 	enc, name, certain := charset.DetermineEncoding(raw, contentType)
 	source := schema.CharsetFromHeader
