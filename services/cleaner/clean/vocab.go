@@ -202,60 +202,72 @@ func nameWords(name string) uint16 {
 // word reports fBoiler when w, ignoring ASCII case, is one of boilerWords or starts
 // one of boilerPrefixes.
 func word(w string) uint16 {
-	if len(w) > 24 || !pairMarked(&boilerPairs, w) {
+	if len(w) < 2 || len(w) > 24 {
 		return 0
+	}
+	whole := boilerStarts.has(w[0], w[1]) && boilerEnds.has(w[0], w[len(w)-1])
+	prefixed := len(w) > minPrefixLen && prefixStarts.has(w[0], w[1])
+	if !whole && !prefixed {
+		return 0 // the common case, without a map lookup
 	}
 	var buf [24]byte
 	for i := 0; i < len(w); i++ {
-		c := w[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		buf[i] = c
+		buf[i] = lower(w[i])
 	}
 	lw := buf[:len(w)]
-	if boilerWords[string(lw)] {
+	if whole && boilerWords[string(lw)] {
 		return fBoiler
 	}
 	for _, pre := range boilerPrefixes {
-		if len(lw) > len(pre) && string(lw[:len(pre)]) == pre {
+		if prefixed && len(lw) > len(pre) && string(lw[:len(pre)]) == pre {
 			return fBoiler
 		}
 	}
 	return 0
 }
 
-// A wordPairs marks the first two bytes, lower-cased, of each word of a vocabulary
-// (a bit per second byte): most class names are passed over without a map lookup.
+// A wordPairs is a set of byte pairs, ASCII case ignored (a bit per second byte):
+// the pairs that start, or start and end, the words of a vocabulary, so that most
+// class names are passed over without a map lookup.
 type wordPairs [256][4]uint64
 
-func (p *wordPairs) mark(w string) {
-	first, second := lower(w[0]), lower(w[1])
-	p[first][second>>6] |= 1 << (second & 63)
+func (p *wordPairs) set(a, b byte) {
+	a, b = lower(a), lower(b)
+	p[a][b>>6] |= 1 << (b & 63)
 }
 
-// pairMarked reports whether w, ignoring ASCII case, starts with a pair p marks;
-// a word under two bytes starts with none.
+func (p *wordPairs) has(a, b byte) bool {
+	a, b = lower(a), lower(b)
+	return p[a][b>>6]&(1<<(b&63)) != 0
+}
+
+// mark adds the first two bytes of w.
+func (p *wordPairs) mark(w string) { p.set(w[0], w[1]) }
+
+// pairMarked reports whether w starts with a pair p holds; a word under two bytes
+// starts with none.
 func pairMarked(p *wordPairs, w string) bool {
-	if len(w) < 2 {
-		return false
-	}
-	first, second := lower(w[0]), lower(w[1])
-	return p[first][second>>6]&(1<<(second&63)) != 0
+	return len(w) >= 2 && p.has(w[0], w[1])
 }
 
-// boilerPairs marks the boilerplate words and prefixes, hiddenPairs the hidden classes.
-var boilerPairs, hiddenPairs = func() (boiler, hidden wordPairs) {
+// boilerStarts and boilerEnds hold the first two bytes and the first and last byte
+// of the boilerplate words, prefixStarts the first two bytes of the boilerplate
+// prefixes, minPrefixLen the shortest prefix's length; hiddenPairs the first two
+// bytes of the hidden classes.
+var boilerStarts, boilerEnds, prefixStarts, hiddenPairs, minPrefixLen = func() (starts, ends, prefixes, hidden wordPairs, minLen int) {
 	for w := range boilerWords {
-		boiler.mark(w)
+		starts.mark(w)
+		ends.set(w[0], w[len(w)-1])
 	}
+	minLen = len(boilerPrefixes[0])
 	for _, w := range boilerPrefixes {
-		boiler.mark(w)
+		prefixes.mark(w)
+		minLen = min(minLen, len(w))
 	}
 	for w := range hiddenClasses {
 		hidden.mark(w)
 	}
-	return boiler, hidden
+	return starts, ends, prefixes, hidden, minLen
 }()
 
 // classSeparator reports whether c separates the names of a class attribute.
