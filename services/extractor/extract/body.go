@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"net/url"
 	"strings"
 	"unicode"
@@ -62,8 +63,9 @@ var skippedInText = map[atom.Atom]bool{
 // textBuilder accumulates body text: whitespace collapsed inside a paragraph,
 // paragraphs separated by a blank line, <br> as a line break.
 type textBuilder struct {
-	out   strings.Builder
-	para  strings.Builder
+	out strings.Builder
+	// para is the paragraph being written (its buffer reused from one to the next).
+	para  []byte
 	space bool
 	// skip lists subtrees left out of the text.
 	skip []*html.Node
@@ -80,13 +82,14 @@ func (t *textBuilder) skipped(n *html.Node) bool {
 
 func (t *textBuilder) text(s string) {
 	for len(s) > 0 {
-		if c := s[0]; c < utf8.RuneSelf && c > ' ' {
-			if t.space && t.para.Len() > 0 && t.para.String()[t.para.Len()-1] != '\n' {
-				t.para.WriteByte(' ')
-			}
-			t.space = false
-			t.para.WriteByte(c)
-			s = s[1:]
+		i := 0
+		for i < len(s) && s[i] > ' ' && s[i] < utf8.RuneSelf {
+			i++
+		}
+		if i > 0 { // a run of visible ASCII, written at once
+			t.separate()
+			t.para = append(t.para, s[:i]...)
+			s = s[i:]
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s)
@@ -101,15 +104,18 @@ func (t *textBuilder) text(s string) {
 			t.space = true
 			continue
 		}
-		if t.space && t.para.Len() > 0 {
-			last := t.para.String()[t.para.Len()-1]
-			if last != '\n' {
-				t.para.WriteByte(' ')
-			}
-		}
-		t.space = false
-		t.para.WriteRune(r)
+		t.separate()
+		t.para = utf8.AppendRune(t.para, r)
 	}
+}
+
+// separate writes the space a run of white space before the next character
+// leaves, unless the paragraph is empty or at a line break.
+func (t *textBuilder) separate() {
+	if t.space && len(t.para) > 0 && t.para[len(t.para)-1] != '\n' {
+		t.para = append(t.para, ' ')
+	}
+	t.space = false
 }
 
 // invisibleInText reports whether r is a character that shows nothing and is no
@@ -123,23 +129,23 @@ func invisibleInText(r rune) bool {
 }
 
 func (t *textBuilder) lineBreak() {
-	if t.para.Len() > 0 {
-		t.para.WriteByte('\n')
+	if len(t.para) > 0 {
+		t.para = append(t.para, '\n')
 	}
 	t.space = false
 }
 
 func (t *textBuilder) flush() {
-	p := strings.TrimSpace(t.para.String())
-	t.para.Reset()
+	p := bytes.TrimSpace(t.para)
+	t.para = t.para[:0]
 	t.space = false
-	if p == "" {
+	if len(p) == 0 {
 		return
 	}
 	if t.out.Len() > 0 {
 		t.out.WriteString("\n\n")
 	}
-	t.out.WriteString(p)
+	t.out.Write(p)
 }
 
 // bodyText renders the visible text of content, one paragraph per block.
@@ -175,7 +181,7 @@ func walkText(t *textBuilder, n *html.Node, depth int) {
 				t.flush()
 			case c.DataAtom == atom.Pre:
 				t.flush()
-				t.para.WriteString(strings.Trim(textContent(c), "\n"))
+				t.para = append(t.para, strings.Trim(textContent(c), "\n")...)
 				t.flush()
 			case bodyBlocks[c.DataAtom] || (c.DataAtom == 0 && strings.Contains(c.Data, "-")):
 				t.flush()
