@@ -231,14 +231,25 @@ func word(w string) uint16 {
 // class names are passed over without a map lookup.
 type wordPairs [256][4]uint64
 
+// set adds the pair a, b in every ASCII case, so that has needs no case folding.
 func (p *wordPairs) set(a, b byte) {
-	a, b = lower(a), lower(b)
-	p[a][b>>6] |= 1 << (b & 63)
+	for _, x := range [2]byte{lower(a), upper(a)} {
+		for _, y := range [2]byte{lower(b), upper(b)} {
+			p[x][y>>6] |= 1 << (y & 63)
+		}
+	}
 }
 
 func (p *wordPairs) has(a, b byte) bool {
-	a, b = lower(a), lower(b)
 	return p[a][b>>6]&(1<<(b&63)) != 0
+}
+
+// upper returns b upper-cased if it is an ASCII letter.
+func upper(b byte) byte {
+	if 'a' <= b && b <= 'z' {
+		return b - 'a' + 'A'
+	}
+	return b
 }
 
 // mark adds the first two bytes of w.
