@@ -20,23 +20,31 @@ import (
 // AssignsStories implements store.StoryAssigner.
 func (s *Store) AssignsStories() bool { return s.opts.Stories }
 
-// assignStories runs the story step of a batch inside its transaction, under a
-// savepoint (set and released in the step's first and last round trips). A collision
-// with a concurrent writer (a deadlock, a unique violation), a cancelled context or a
-// connection that no longer answers fails the transaction, to be retried as a whole.
-// Any other failure is the story step's own: the savepoint is rolled back, the
-// articles are stored without a new story, and each current row's result carries the
-// error.
-func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row, d *store.Decision) error {
-	if !s.opts.Stories {
-		return nil
+// assignStories sends wb, the batch's writes, and runs the story step of the batch
+// inside its transaction, under a savepoint (set and released in the step's first
+// and last round trips). The step's first round trip is wb's: the story statements
+// follow the writes in one pipeline, a round trip fewer per batch. A failure of the
+// writes, a collision with a concurrent writer (a deadlock, a unique violation), a
+// cancelled context or a connection that no longer answers fails the transaction, to
+// be retried as a whole. Any other failure is the story step's own: the savepoint is
+// rolled back, the articles are stored without a new story, and each current row's
+// result carries the error.
+func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row, d *store.Decision, wb *pgx.Batch) error {
+	var cur []*store.Row
+	if s.opts.Stories {
+		cur = store.CurrentRows(rows, *d)
 	}
-	cur := store.CurrentRows(rows, *d)
 	if len(cur) == 0 {
-		return nil
+		if wb.Len() == 0 {
+			return nil
+		}
+		return tx.SendBatch(ctx, wb).Close()
 	}
-	st := &storyTx{tx: tx, rows: cur}
+	st := &storyTx{tx: tx, rows: cur, first: wb}
 	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
+	if st.first != nil {
+		return errors.Join(errors.New("postgres: the story step returned before Start: the writes were not sent"), err)
+	}
 	if err == nil && !st.released {
 		_, err = tx.Exec(ctx, `RELEASE SAVEPOINT stories`)
 	}
@@ -54,13 +62,16 @@ func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row,
 	return nil
 }
 
-// storyTx implements store.StoryTx on the put's transaction, each call one round trip.
-// Start also reads what Candidates asks for in the usual case, so that Candidates
-// needs no round trip of its own: the memberships of the keys' owners outside the
-// batch, and the stored copies of the stories that the batch's articles with a new
-// body had, but those articles.
+// storyTx implements store.StoryTx on the put's transaction, each call one round trip
+// (Start's shared with the batch's writes). Start also reads what Candidates asks for
+// in the usual case, so that Candidates needs no round trip of its own: the
+// memberships of the keys' owners outside the batch, and the stored copies of the
+// stories that the batch's articles with a new body had, but those articles.
 type storyTx struct {
 	tx pgx.Tx
+	// first is the batch's writes, which Start sends with its own statements (nil once
+	// sent).
+	first *pgx.Batch
 	// rows are the batch's current rows, one per article.
 	rows []*store.Row
 	// saved is set once the savepoint is set, released once Write released it.
@@ -77,7 +88,7 @@ type storyTx struct {
 func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwner) (map[string]store.Membership, map[int64]string, error) {
 	have := make(map[string]store.Membership, len(ids))
 	owners := make(map[int64]string, len(claim))
-	b := &pgx.Batch{}
+	b := t.first
 	b.Queue(`SAVEPOINT stories`).Exec(func(pgconn.CommandTag) error {
 		t.saved = true
 		return nil
@@ -149,6 +160,7 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 		})
 	}
 	t.queuePeers(b)
+	t.first = nil
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, nil, err
 	}
