@@ -40,7 +40,16 @@ func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row,
 		}
 		return tx.SendBatch(ctx, wb).Close()
 	}
+	created := make(map[string]bool)
+	for _, c := range d.Changes {
+		created[c.ID] = c.New
+	}
 	st := &storyTx{tx: tx, rows: cur, first: wb}
+	for _, r := range cur {
+		if !created[r.ID] {
+			st.stored = append(st.stored, r)
+		}
+	}
 	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
 	if st.first != nil {
 		return errors.Join(errors.New("postgres: the story step returned before Start: the writes were not sent"), err)
@@ -72,8 +81,10 @@ type storyTx struct {
 	// first is the batch's writes, which Start sends with its own statements (nil once
 	// sent).
 	first *pgx.Batch
-	// rows are the batch's current rows, one per article.
-	rows []*store.Row
+	// rows are the batch's current rows, one per article; stored are those of the
+	// articles stored before the batch, the only ones that can have a membership (a
+	// batch of new articles reads none).
+	rows, stored []*store.Row
 	// saved is set once the savepoint is set, released once Write released it.
 	saved, released bool
 	// owned are the memberships Start read of the key owners outside the batch;
@@ -93,34 +104,9 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 		t.saved = true
 		return nil
 	})
-	b.Queue(`SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id, m.similarity,
-			coalesce(s.copies, 0), coalesce(s.origin::text, '{}'), m.site, m.site_name, m.published_at, m.day_only,
-			m.declared::text
-		FROM story_members m LEFT JOIN stories s ON s.id = m.story_id WHERE m.article_id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
-		var id, origin, dec string
-		var m store.Membership
-		var sim float32
-		var pub pgtype.Timestamptz
-		_, err := pgx.ForEachRow(rows, []any{&id, &m.StoryID, &m.ContentHash, &m.Keys, &m.MatchedID, &sim, &m.Copies, &origin,
-			&m.Evidence.Site, &m.Evidence.SiteName, &pub, &m.Evidence.DayOnly, &dec}, func() error {
-			m.Similarity = float64(sim)
-			m.Evidence.ArticleID = id
-			if pub.Valid {
-				t := pub.Time.UTC()
-				m.Evidence.Published = &t
-			}
-			if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
-				return fmt.Errorf("story %s origin: %w", m.StoryID, err)
-			}
-			if err := json.Unmarshal([]byte(dec), &m.Evidence.Declared); err != nil {
-				return fmt.Errorf("declarations of %s: %w", id, err)
-			}
-			have[id] = m
-			m = store.Membership{}
-			return nil
-		})
-		return err
-	})
+	if len(t.stored) > 0 {
+		t.queueMemberships(b, have)
+	}
 	t.owned, t.resolved = make(map[string]store.Candidate), make(map[string]bool)
 	if len(claim) > 0 {
 		queueClaim(b, claim)
@@ -173,15 +159,55 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 	return have, owners, nil
 }
 
+// queueMemberships queues the read of the stored memberships of the stored articles,
+// with their stories' copies and origin, into have.
+func (t *storyTx) queueMemberships(b *pgx.Batch, have map[string]store.Membership) {
+	ids := make([]string, len(t.stored))
+	for i, r := range t.stored {
+		ids[i] = r.ID
+	}
+	b.Queue(`SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id, m.similarity,
+			coalesce(s.copies, 0), coalesce(s.origin::text, '{}'), m.site, m.site_name, m.published_at, m.day_only,
+			m.declared::text
+		FROM story_members m LEFT JOIN stories s ON s.id = m.story_id WHERE m.article_id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
+		var id, origin, dec string
+		var m store.Membership
+		var sim float32
+		var pub pgtype.Timestamptz
+		_, err := pgx.ForEachRow(rows, []any{&id, &m.StoryID, &m.ContentHash, &m.Keys, &m.MatchedID, &sim, &m.Copies, &origin,
+			&m.Evidence.Site, &m.Evidence.SiteName, &pub, &m.Evidence.DayOnly, &dec}, func() error {
+			m.Similarity = float64(sim)
+			m.Evidence.ArticleID = id
+			if pub.Valid {
+				t := pub.Time.UTC()
+				m.Evidence.Published = &t
+			}
+			if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
+				return fmt.Errorf("story %s origin: %w", m.StoryID, err)
+			}
+			if err := json.Unmarshal([]byte(dec), &m.Evidence.Declared); err != nil {
+				return fmt.Errorf("declarations of %s: %w", id, err)
+			}
+			have[id] = m
+			m = store.Membership{}
+			return nil
+		})
+		return err
+	})
+}
+
 // queuePeers queues the read of the stored copies of the stories that the batch's
 // articles with a new body had, but those articles: the peers AssignStories asks
 // Candidates for.
 func (t *storyTx) queuePeers(b *pgx.Batch) {
-	ids, hashes := make([]string, len(t.rows)), make([]string, len(t.rows))
-	for i, r := range t.rows {
+	t.peers = make(map[string][]store.Peer)
+	if len(t.stored) == 0 {
+		return
+	}
+	ids, hashes := make([]string, len(t.stored)), make([]string, len(t.stored))
+	for i, r := range t.stored {
 		ids[i], hashes[i] = r.ID, r.ContentHash
 	}
-	t.peers = make(map[string][]store.Peer)
 	b.Queue(`SELECT p.article_id, p.story_id, p.sketch, p.keys FROM story_members p
 		WHERE p.story_id IN (SELECT m.story_id FROM story_members m
 				JOIN unnest($1::text[], $2::text[]) AS u (id, hash) ON m.article_id = u.id AND m.content_hash <> u.hash)
