@@ -2,7 +2,7 @@
 // semantics of package store.
 //
 // Writes: PutBatch stores a batch in one transaction of four round trips whatever its
-// size: lock the batch's known articles (SELECT ... FOR UPDATE, in id order), read
+// size (the story step's first statements ride on the third, see assignStories): lock the batch's known articles (SELECT ... FOR UPDATE, in id order), read
 // which of the batch's content hashes are stored, then insert the new articles and
 // versions and move the current versions with set-based statements over arrays
 // (unnest). Two writers racing on one article serialise on its row lock; when both
@@ -246,16 +246,11 @@ func (s *Store) putOnce(ctx context.Context, rows []*store.Row) (store.Decision,
 			return err
 		}
 		d = store.Decide(rows, heads, existing)
-		if len(d.Changes) > 0 {
-			wb, err := s.writes(d, store.Micro(time.Now()))
-			if err != nil {
-				return err
-			}
-			if err := tx.SendBatch(ctx, wb).Close(); err != nil {
-				return err
-			}
+		wb, err := s.writes(d, store.Micro(time.Now()))
+		if err != nil {
+			return err
 		}
-		return s.assignStories(ctx, tx, rows, &d)
+		return s.assignStories(ctx, tx, rows, &d, wb)
 	})
 	return d, err
 }

@@ -20,23 +20,40 @@ import (
 // AssignsStories implements store.StoryAssigner.
 func (s *Store) AssignsStories() bool { return s.opts.Stories }
 
-// assignStories runs the story step of a batch inside its transaction, under a
-// savepoint (set and released in the step's first and last round trips). A collision
-// with a concurrent writer (a deadlock, a unique violation), a cancelled context or a
-// connection that no longer answers fails the transaction, to be retried as a whole.
-// Any other failure is the story step's own: the savepoint is rolled back, the
-// articles are stored without a new story, and each current row's result carries the
-// error.
-func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row, d *store.Decision) error {
-	if !s.opts.Stories {
-		return nil
+// assignStories sends wb, the batch's writes, and runs the story step of the batch
+// inside its transaction, under a savepoint (set and released in the step's first
+// and last round trips). The step's first round trip is wb's: the story statements
+// follow the writes in one pipeline, a round trip fewer per batch. A failure of the
+// writes, a collision with a concurrent writer (a deadlock, a unique violation), a
+// cancelled context or a connection that no longer answers fails the transaction, to
+// be retried as a whole. Any other failure is the story step's own: the savepoint is
+// rolled back, the articles are stored without a new story, and each current row's
+// result carries the error.
+func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row, d *store.Decision, wb *pgx.Batch) error {
+	var cur []*store.Row
+	if s.opts.Stories {
+		cur = store.CurrentRows(rows, *d)
 	}
-	cur := store.CurrentRows(rows, *d)
 	if len(cur) == 0 {
-		return nil
+		if wb.Len() == 0 {
+			return nil
+		}
+		return tx.SendBatch(ctx, wb).Close()
 	}
-	st := &storyTx{tx: tx, rows: cur}
+	created := make(map[string]bool)
+	for _, c := range d.Changes {
+		created[c.ID] = c.New
+	}
+	st := &storyTx{tx: tx, rows: cur, first: wb}
+	for _, r := range cur {
+		if !created[r.ID] {
+			st.stored = append(st.stored, r)
+		}
+	}
 	res, err := store.AssignStories(ctx, st, cur, *d, store.Micro(time.Now()))
+	if st.first != nil {
+		return errors.Join(errors.New("postgres: the story step returned before Start: the writes were not sent"), err)
+	}
 	if err == nil && !st.released {
 		_, err = tx.Exec(ctx, `RELEASE SAVEPOINT stories`)
 	}
@@ -54,15 +71,20 @@ func (s *Store) assignStories(ctx context.Context, tx pgx.Tx, rows []*store.Row,
 	return nil
 }
 
-// storyTx implements store.StoryTx on the put's transaction, each call one round trip.
-// Start also reads what Candidates asks for in the usual case, so that Candidates
-// needs no round trip of its own: the memberships of the keys' owners outside the
-// batch, and the stored copies of the stories that the batch's articles with a new
-// body had, but those articles.
+// storyTx implements store.StoryTx on the put's transaction, each call one round trip
+// (Start's shared with the batch's writes). Start also reads what Candidates asks for
+// in the usual case, so that Candidates needs no round trip of its own: the
+// memberships of the keys' owners outside the batch, and the stored copies of the
+// stories that the batch's articles with a new body had, but those articles.
 type storyTx struct {
 	tx pgx.Tx
-	// rows are the batch's current rows, one per article.
-	rows []*store.Row
+	// first is the batch's writes, which Start sends with its own statements (nil once
+	// sent).
+	first *pgx.Batch
+	// rows are the batch's current rows, one per article; stored are those of the
+	// articles stored before the batch, the only ones that can have a membership (a
+	// batch of new articles reads none).
+	rows, stored []*store.Row
 	// saved is set once the savepoint is set, released once Write released it.
 	saved, released bool
 	// owned are the memberships Start read of the key owners outside the batch;
@@ -77,39 +99,14 @@ type storyTx struct {
 func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwner) (map[string]store.Membership, map[int64]string, error) {
 	have := make(map[string]store.Membership, len(ids))
 	owners := make(map[int64]string, len(claim))
-	b := &pgx.Batch{}
+	b := t.first
 	b.Queue(`SAVEPOINT stories`).Exec(func(pgconn.CommandTag) error {
 		t.saved = true
 		return nil
 	})
-	b.Queue(`SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id, m.similarity,
-			coalesce(s.copies, 0), coalesce(s.origin::text, '{}'), m.site, m.site_name, m.published_at, m.day_only,
-			m.declared::text
-		FROM story_members m LEFT JOIN stories s ON s.id = m.story_id WHERE m.article_id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
-		var id, origin, dec string
-		var m store.Membership
-		var sim float32
-		var pub pgtype.Timestamptz
-		_, err := pgx.ForEachRow(rows, []any{&id, &m.StoryID, &m.ContentHash, &m.Keys, &m.MatchedID, &sim, &m.Copies, &origin,
-			&m.Evidence.Site, &m.Evidence.SiteName, &pub, &m.Evidence.DayOnly, &dec}, func() error {
-			m.Similarity = float64(sim)
-			m.Evidence.ArticleID = id
-			if pub.Valid {
-				t := pub.Time.UTC()
-				m.Evidence.Published = &t
-			}
-			if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
-				return fmt.Errorf("story %s origin: %w", m.StoryID, err)
-			}
-			if err := json.Unmarshal([]byte(dec), &m.Evidence.Declared); err != nil {
-				return fmt.Errorf("declarations of %s: %w", id, err)
-			}
-			have[id] = m
-			m = store.Membership{}
-			return nil
-		})
-		return err
-	})
+	if len(t.stored) > 0 {
+		t.queueMemberships(b, have)
+	}
 	t.owned, t.resolved = make(map[string]store.Candidate), make(map[string]bool)
 	if len(claim) > 0 {
 		queueClaim(b, claim)
@@ -149,6 +146,7 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 		})
 	}
 	t.queuePeers(b)
+	t.first = nil
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, nil, err
 	}
@@ -161,15 +159,55 @@ func (t *storyTx) Start(ctx context.Context, ids []string, claim []store.KeyOwne
 	return have, owners, nil
 }
 
+// queueMemberships queues the read of the stored memberships of the stored articles,
+// with their stories' copies and origin, into have.
+func (t *storyTx) queueMemberships(b *pgx.Batch, have map[string]store.Membership) {
+	ids := make([]string, len(t.stored))
+	for i, r := range t.stored {
+		ids[i] = r.ID
+	}
+	b.Queue(`SELECT m.article_id, m.story_id, m.content_hash, m.keys, m.matched_id, m.similarity,
+			coalesce(s.copies, 0), coalesce(s.origin::text, '{}'), m.site, m.site_name, m.published_at, m.day_only,
+			m.declared::text
+		FROM story_members m LEFT JOIN stories s ON s.id = m.story_id WHERE m.article_id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
+		var id, origin, dec string
+		var m store.Membership
+		var sim float32
+		var pub pgtype.Timestamptz
+		_, err := pgx.ForEachRow(rows, []any{&id, &m.StoryID, &m.ContentHash, &m.Keys, &m.MatchedID, &sim, &m.Copies, &origin,
+			&m.Evidence.Site, &m.Evidence.SiteName, &pub, &m.Evidence.DayOnly, &dec}, func() error {
+			m.Similarity = float64(sim)
+			m.Evidence.ArticleID = id
+			if pub.Valid {
+				t := pub.Time.UTC()
+				m.Evidence.Published = &t
+			}
+			if err := json.Unmarshal([]byte(origin), &m.Origin); err != nil {
+				return fmt.Errorf("story %s origin: %w", m.StoryID, err)
+			}
+			if err := json.Unmarshal([]byte(dec), &m.Evidence.Declared); err != nil {
+				return fmt.Errorf("declarations of %s: %w", id, err)
+			}
+			have[id] = m
+			m = store.Membership{}
+			return nil
+		})
+		return err
+	})
+}
+
 // queuePeers queues the read of the stored copies of the stories that the batch's
 // articles with a new body had, but those articles: the peers AssignStories asks
 // Candidates for.
 func (t *storyTx) queuePeers(b *pgx.Batch) {
-	ids, hashes := make([]string, len(t.rows)), make([]string, len(t.rows))
-	for i, r := range t.rows {
+	t.peers = make(map[string][]store.Peer)
+	if len(t.stored) == 0 {
+		return
+	}
+	ids, hashes := make([]string, len(t.stored)), make([]string, len(t.stored))
+	for i, r := range t.stored {
 		ids[i], hashes[i] = r.ID, r.ContentHash
 	}
-	t.peers = make(map[string][]store.Peer)
 	b.Queue(`SELECT p.article_id, p.story_id, p.sketch, p.keys FROM story_members p
 		WHERE p.story_id IN (SELECT m.story_id FROM story_members m
 				JOIN unnest($1::text[], $2::text[]) AS u (id, hash) ON m.article_id = u.id AND m.content_hash <> u.hash)
