@@ -124,8 +124,11 @@ func selectContent(doc *html.Node, pageHost, lang string, par *Params) content {
 		return p
 	}
 	p := flatten()
-	if len(p.els) == 0 || p.els[0].text == 0 {
+	if len(p.els) == 0 {
 		return content{}
+	}
+	if p.els[0].text == 0 {
+		return p.lastResort(flatten) // no shown text: perhaps markup hidden from the parser
 	}
 	s := selection{doc: doc, host: pageHost}
 	run := func(from, to int) {
@@ -775,21 +778,32 @@ var lastResortInfo = PassInfo{Name: "last-resort", Does: "chooses, when the cont
 // footer, form) holding under half of the page's text are not counted. Failure
 // class: a page whose text is all in blocks named like furniture, which the passes
 // drop whole, such as a forum thread whose posts are all named comments (the first
-// substantial one is the opening post); such a page had no body at all. It is the
-// empty content when no element holds a paragraph with weight. flatten makes the
-// page anew: the passes that gave up changed the statistics of the one they ran on.
+// substantial one is the opening post); such a page had no body at all. A page with
+// no shown paragraph at all takes its content so from the markup it hides from the
+// parser, if any (see hiddenBody). flatten makes the page anew: the passes that gave
+// up changed the statistics of the one they ran on.
 func (p *page) lastResort(flatten func() *page) content {
 	if p.par.skips(lastResortInfo.Name) {
 		return content{}
 	}
 	p = flatten()
+	if found := p.firstSubstantial(); found >= 0 {
+		return p.keepOnly(found)
+	}
+	return p.hiddenBody()
+}
+
+// firstSubstantial returns the first element (see eachShownBlock) whose own
+// paragraphs weigh at least Params.LastResortShare of the heaviest one's, -1 when
+// none holds a paragraph with weight.
+func (p *page) firstSubstantial() int32 {
 	heaviest := float32(0)
 	p.eachShownBlock(func(i int32) bool {
 		heaviest = max(heaviest, p.els[i].paras)
 		return false
 	})
 	if heaviest == 0 {
-		return content{}
+		return -1
 	}
 	found := int32(-1)
 	p.eachShownBlock(func(i int32) bool {
@@ -799,9 +813,41 @@ func (p *page) lastResort(flatten func() *page) content {
 		}
 		return false
 	})
-	p.dropFlagged(found, fJunk|fHidden|fNav, 0)
-	p.unlinkDropped(found)
-	return content{root: p.els[found].n}
+	return found
+}
+
+// keepOnly returns element i as the content, without its scripts, hidden elements
+// and menus.
+func (p *page) keepOnly(i int32) content {
+	p.dropFlagged(i, fJunk|fHidden|fNav, 0)
+	p.unlinkDropped(i)
+	return content{root: p.els[i].n}
+}
+
+// hiddenBody returns the content of the heaviest markup the page hides from a reader
+// without scripts or from the parser: a <noscript> (shown only when scripts are off)
+// or a script holding markup (type text/html or a template type), each parsed as a
+// body of its own and chosen from as lastResort chooses (firstSubstantial). Failure
+// class: a page rendered by script, whose story is in such markup while its shown
+// body is an empty shell. It is the empty content when no such markup holds a
+// paragraph with weight.
+func (p *page) hiddenBody() content {
+	var best content
+	bestW := float32(0)
+	for i := range p.els {
+		e := &p.els[i]
+		if e.flags&fHidden != 0 || !htmlparse.HidesMarkup(e.n) || e.n.FirstChild == nil {
+			continue
+		}
+		doc := htmlparse.Document("<html><body>" + e.n.FirstChild.Data + "</body></html>")
+		hp := flattenBody(doc, p.par)
+		hp.adLabels = p.adLabels
+		if found := hp.firstSubstantial(); found >= 0 && hp.els[found].paras > bestW {
+			bestW = hp.els[found].paras
+			best = hp.keepOnly(found)
+		}
+	}
+	return best
 }
 
 // eachShownBlock calls f with every element below the body, in document order,

@@ -168,3 +168,28 @@ func TestLastResortForumThread(t *testing.T) {
 		t.Errorf("without the last resort the page has content too: the test does not test it:\n%s", contentText(t, res.Content))
 	}
 }
+
+// TestLastResortHiddenBody: a page rendered by script shows an empty shell; its
+// story is in a <noscript> or in a script of markup, which the last resort reads.
+func TestLastResortHiddenBody(t *testing.T) {
+	story := "<article><h1>Harbour wall approved</h1><p>" + strings.Join(storyParas[:3], "</p><p>") + "</p></article>"
+	for name, hidden := range map[string]string{
+		"noscript": `<noscript>` + story + `</noscript>`,
+		"template": `<script type="text/template">` + story + `</script>`,
+	} {
+		page := []byte(`<html><head><title>Harbour wall approved</title></head><body><div id="app"></div>` + hidden +
+			`<script>render(document.getElementById("app"));</script></body></html>`)
+		res, err := Clean(page, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := contentText(t, res.Content); !strings.Contains(got, storyParas[0]) || !strings.Contains(got, storyParas[2]) {
+			t.Errorf("%s: story not kept; content:\n%s", name, got)
+		}
+		par := DefaultParams()
+		par.Skip = []string{lastResortInfo.Name}
+		if res, err := Clean(page, Options{Params: &par}); err == nil && contentText(t, res.Content) != "" {
+			t.Errorf("%s: without the last resort the page has content too: the test does not test it", name)
+		}
+	}
+}

@@ -6,7 +6,8 @@
 // It shares the input string (text and attribute values are substrings unless
 // they hold character references), allocates nodes and attributes in chunks, keeps
 // the text of only the raw-text elements that carry data (title, textarea, JSON
-// scripts), drops comments, doctypes, event-handler attributes and styles that do
+// scripts) or markup a reader may be shown instead of the page (noscript, scripts of
+// markup: see HidesMarkup), drops comments, doctypes, event-handler attributes and styles that do
 // not hide, and follows the HTML tree-construction rules that matter for text:
 // implied end tags of p, li, dd/dt, headings, table rows and cells, options and
 // links; end tags close the nearest matching open element without crossing a table
@@ -364,7 +365,7 @@ func (p *treeParser) startTag() {
 	var rawText string
 	if raw {
 		rawText = p.rawText(name, a == atom.Plaintext)
-		if a == atom.Script && isJSONLD(attrs) {
+		if a == atom.Script && isJSONLD(attrs) || a == atom.Noscript || a == atom.Script && isMarkupScript(attrs) {
 			keep = true
 		}
 		if !keep {
@@ -476,6 +477,25 @@ func isJSONLD(attrs []html.Attribute) bool {
 	for _, a := range attrs {
 		if a.Key == "type" {
 			return strings.Contains(strings.ToLower(a.Val), "json")
+		}
+	}
+	return false
+}
+
+// HidesMarkup reports whether n is an element whose raw text is markup the page
+// does not show as such: a <noscript> (shown when scripts are off) or a script
+// holding markup to be rendered (type text/html, or a template type such as
+// text/template or text/x-template). The parser keeps their text.
+func HidesMarkup(n *html.Node) bool {
+	return n.Type == html.ElementNode && (n.DataAtom == atom.Noscript || n.DataAtom == atom.Script && isMarkupScript(n.Attr))
+}
+
+// isMarkupScript reports whether a script's type says it holds markup.
+func isMarkupScript(attrs []html.Attribute) bool {
+	for _, a := range attrs {
+		if a.Key == "type" {
+			t := strings.ToLower(strings.TrimSpace(a.Val))
+			return t == "text/html" || strings.Contains(t, "template")
 		}
 	}
 	return false

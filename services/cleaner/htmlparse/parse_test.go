@@ -142,3 +142,44 @@ func TestAttributesAcrossChunks(t *testing.T) {
 		t.Error("appending to one element's attributes changed another's")
 	}
 }
+
+// TestHidesMarkup: the text of a <noscript> and of a script holding markup is kept
+// (markup a reader may be shown instead of the page), that of other scripts is not.
+func TestHidesMarkup(t *testing.T) {
+	doc := Document(`<html><body><div id="app"></div><noscript><p>Shown without scripts</p></noscript>` +
+		`<script type="text/x-template"><p>A template</p></script><script type="text/html"><p>Markup</p></script>` +
+		`<script>var app = 1;</script></body></html>`)
+	want := map[string]string{"noscript": "<p>Shown without scripts</p>", "text/x-template": "<p>A template</p>",
+		"text/html": "<p>Markup</p>"}
+	var walk func(*html.Node)
+	seen := 0
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			key := c.Data
+			for _, a := range c.Attr {
+				if a.Key == "type" {
+					key = a.Val
+				}
+			}
+			switch {
+			case HidesMarkup(c):
+				seen++
+				if c.FirstChild == nil || c.FirstChild.Data != want[key] {
+					t.Errorf("%s: text %+v, want %q", key, c.FirstChild, want[key])
+				}
+			case c.DataAtom == atom.Script:
+				if c.FirstChild != nil {
+					t.Errorf("plain script kept its text %q", c.FirstChild.Data)
+				}
+			}
+			walk(c)
+		}
+	}
+	walk(doc)
+	if seen != len(want) {
+		t.Errorf("%d elements hide markup, want %d", seen, len(want))
+	}
+}
