@@ -59,6 +59,8 @@ type PipelineResult struct {
 	Articles, DeadLetters int
 	// Hops are the message bytes of one round of the pages.
 	Hops Hops
+	// Parts is the pipeline phase's CPU time by where it went (its CPU profile's).
+	Parts Parts
 }
 
 // Throughput is the pipeline's pages per second over the in-process path's.
@@ -86,6 +88,14 @@ func (r PipelineResult) Print(w io.Writer) {
 		fmt.Fprintf(w, "bytes/page: raw message %.0f, cleaned JSON %.0f, cleaned on the wire %.0f (%.3f of its JSON), article %.0f\n",
 			per(h.Raw), per(h.CleanedJSON), per(h.CleanedWire), float64(h.CleanedWire)/float64(max(h.CleanedJSON, 1)), per(h.ArticleJSON))
 	}
+	if in := r.InProcess.CPU.Seconds(); in > 0 {
+		fmt.Fprintf(w, "pipeline cpu by part, as shares of the in-process cpu:")
+		for p, d := range r.Parts {
+			fmt.Fprintf(w, " %s %.2f", Part(p), d.Seconds()/in)
+		}
+		fmt.Fprintf(w, "\nsink + broker + publish, which the in-process path does not do: %.2f of the in-process cpu\n",
+			r.Parts.Outside().Seconds()/in)
+	}
 	fmt.Fprintf(w, "pipeline/in-process throughput %.2f\n", r.Throughput())
 	fmt.Fprintf(w, "pipeline/in-process cpu %.2f\n", r.CPU())
 }
@@ -97,7 +107,8 @@ type PipelineOptions struct {
 	Rounds, Workers int
 	// Dir holds the embedded server's store and the sink's database.
 	Dir string
-	// CPUProfile, when set, is the file for a CPU profile of the pipeline phase.
+	// CPUProfile, when set, is the file for the CPU profile of the pipeline phase
+	// (which is always taken, for PipelineResult.Parts).
 	CPUProfile string
 	// Bare publishes each page as a user's `nats pub` does, its bytes with the URL and
 	// type in headers, instead of the RawPage JSON the fetcher publishes.
@@ -134,7 +145,9 @@ func RunPipeline(ctx context.Context, pages []Page, opts PipelineOptions) (*Pipe
 	}
 	defer pl.stop()
 	res.Pipeline, err = measure(func() error {
-		return profiled(opts.CPUProfile, func() error { return pl.process(ctx, raws, opts.Bare) })
+		var err error
+		res.Parts, err = profileParts(opts.CPUProfile, func() error { return pl.process(ctx, raws, opts.Bare) })
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -200,23 +213,6 @@ func hopBytes(ctx context.Context, js jetstream.JetStream, raws []*schema.RawPag
 		h.ArticleJSON += len(article[0].Data)
 	}
 	return h, nil
-}
-
-// profiled runs f, writing a CPU profile of it to path unless path is empty.
-func profiled(path string, f func() error) error {
-	if path == "" {
-		return f()
-	}
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer out.Close()
-	if err := pprof.StartCPUProfile(out); err != nil {
-		return err
-	}
-	defer pprof.StopCPUProfile()
-	return f()
 }
 
 // measure runs f and returns its wall and CPU time and what it allocated.
@@ -503,7 +499,8 @@ func (p *benchPipeline) stop() {
 //	-cpuprofile F  write a CPU profile of the pipeline phase to F (each stage's
 //	             samples labelled stage=<name>: go tool pprof -tags F)
 //
-// It prints both paths' figures, then "pipeline/in-process throughput R" and
+// It prints both paths' figures, the pipeline's CPU by part (see Part) as shares of
+// the in-process CPU, then "pipeline/in-process throughput R" and
 // "pipeline/in-process cpu C".
 func PipelineMain(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("pipelinebench", flag.ContinueOnError)

@@ -115,7 +115,8 @@ func TestRunPipeline(t *testing.T) {
 	}
 	var out strings.Builder
 	res.Print(&out)
-	if !strings.Contains(out.String(), "cleaned on the wire ") || !strings.Contains(out.String(), "pipeline/in-process throughput ") || !strings.Contains(out.String(), "pipeline/in-process cpu ") {
+	if !strings.Contains(out.String(), "cleaned on the wire ") || !strings.Contains(out.String(), "pipeline/in-process throughput ") || !strings.Contains(out.String(), "pipeline/in-process cpu ") ||
+		!strings.Contains(out.String(), "pipeline cpu by part") {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
